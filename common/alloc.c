@@ -1,0 +1,87 @@
+/* alloc.c: allocation that exits 70 instead of returning NULL. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bk.h"
+
+static void BK_NORETURN
+oom(void)
+{
+	errno = ENOMEM;
+	bk_err(BK_EX_SOFTWARE, "could not allocate memory");
+}
+
+void *
+bk_malloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+bk_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+bk_realloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n == 0 ? 1 : n)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+bk_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		oom();
+	return bk_realloc(p, n * size);
+}
+
+char *
+bk_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(bk_malloc(n), s, n);
+}
+
+char *
+bk_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	s = bk_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void
+bk_explicit_bzero(void *p, size_t n)
+{
+	/* A volatile function pointer keeps the compiler from eliding it. */
+	static void *(*const volatile set)(void *, int, size_t) = memset;
+
+	set(p, 0, n);
+}

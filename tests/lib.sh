@@ -1,0 +1,120 @@
+# lib.sh: TAP helpers for bk's shell tests.  Source it first thing:
+#   . "$(dirname "$0")/lib.sh"
+# Each test runs in its own temporary folder, removed on exit.
+
+set -u
+TESTS=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$TESTS")
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+PATH=$BUILD/bin:$PATH
+SHARED=$TOP/../shared
+export PATH TOP SHARED LC_ALL=C.UTF-8
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/bk-test.XXXXXX")
+trap 'cd /; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+
+_n=0
+_failed=0
+
+plan() { echo "1..$1"; }
+# skip_all REASON: the whole file does not apply here.
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+done_testing() { echo "1..$_n"; [ "$_failed" = 0 ]; }
+
+ok() {	# ok NAME CMD...: passes when CMD succeeds
+	_name=$1; shift
+	_n=$((_n + 1))
+	if "$@"; then echo "ok $_n - $_name"
+	else echo "not ok $_n - $_name"; _failed=$((_failed + 1)); fi
+}
+pass() { _n=$((_n + 1)); echo "ok $_n - $1"; }
+fail() { _n=$((_n + 1)); echo "not ok $_n - $1"; _failed=$((_failed + 1)); }
+skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
+diag() { echo "# $*"; }
+
+# run CMD...: runs CMD with stdout in $T/out, stderr in $T/err, status in $rc.
+run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+# exits NAME CODE CMD...: passes when CMD exits with CODE.
+exits() {
+	_name=$1 _want=$2; shift 2
+	run "$@"
+	if [ "$rc" = "$_want" ]; then pass "$_name"
+	else fail "$_name"; diag "exit $rc, wanted $_want: $*"
+		sed 's/^/#   /' "$T/err" | head -5; fi
+}
+
+# same NAME GOT WANT: passes when the files are identical (diff -u shown).
+same() {
+	if cmp -s "$2" "$3"; then pass "$1"
+	else fail "$1"; diff -u "$3" "$2" 2>&1 | head -20 | sed 's/^/#   /'; fi
+}
+
+# like NAME FILE REGEX: passes when FILE has a line matching REGEX (ERE).
+like() {
+	if grep -Eq -- "$3" "$2"; then pass "$1"
+	else fail "$1"; diag "no line matches /$3/ in:"
+		head -5 "$2" | sed 's/^/#   /'; fi
+}
+
+# unlike NAME FILE REGEX: passes when no line of FILE matches REGEX.
+unlike() {
+	if grep -Eq -- "$3" "$2"; then fail "$1"
+		grep -E -- "$3" "$2" | head -3 | sed 's/^/#   /'
+	else pass "$1"; fi
+}
+
+# is NAME GOT WANT: string equality.
+is() {
+	if [ "$2" = "$3" ]; then pass "$1"
+	else fail "$1"; diag "got '$2', wanted '$3'"; fi
+}
+
+# empty NAME FILE: passes when FILE is empty.
+empty() {
+	if [ ! -s "$2" ]; then pass "$1"
+	else fail "$1"; head -3 "$2" | sed 's/^/#   /'; fi
+}
+
+# errline NAME CODE REGEX CMD...: exit CODE, stdout untouched, and exactly
+# one stderr line matching REGEX: the shape of every bad-input row.
+errline() {
+	_name=$1 _want=$2 _re=$3; shift 3
+	run "$@"
+	if [ "$rc" = "$_want" ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	    grep -Eq -- "$_re" "$T/err"; then pass "$_name"
+	else fail "$_name"; diag "exit $rc (wanted $_want): $*"
+		sed 's/^/#   /' "$T/err" | head -5; fi
+}
+
+# need CMD...: skips the whole file when a program is missing.
+need() {
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 || skip_all "$_c not installed"
+	done
+}
+
+# need_pg: skips the whole file without the harness's PostgreSQL server.
+need_pg() {
+	[ -n "${BK_TEST_PG:-}" ] || skip_all "no test PostgreSQL server (run through tests/run.sh)"
+	need psql
+}
+
+# mode FILE: the permission bits in octal (600).
+mode() { stat -c %a "$1"; }
+
+# gen_text N: N bytes of CSV-like text, the same every time.
+gen_text() {
+	awk -v n="$1" 'BEGIN { srand(7); s = 0
+	    while (s < n) { l = sprintf("%d,2024-09-%02d,%.2f,\"Cliente %d, Ltda\",pix\n", \
+		s, s % 28 + 1, rand() * 1000, s % 997); printf "%s", l; s += length(l) } }' |
+	    head -c "$1"
+}
+# gen_random N: N bytes that do not compress, the same every time.
+gen_random() {
+	openssl enc -aes-128-ctr -K 000102030405060708090a0b0c0d0e0f \
+	    -iv 000102030405060708090a0b0c0d0e0f -nosalt </dev/zero 2>/dev/null |
+	    head -c "$1"
+}

@@ -1,0 +1,27 @@
+/* t-detect.c: layers by magic bytes. */
+#include <string.h>
+
+#include "bk.h"
+#include "tap.h"
+
+#define D(s) bk_detect((s), sizeof(s) - 1)
+
+int
+main(void)
+{
+	ok(D("") == BK_LAYER_EMPTY, "empty");
+	ok(D("\x1f\x8b\x08\x00") == BK_LAYER_GZIP, "gzip");
+	ok(D("age-encryption.org/v1\n-> X25519 x\n") == BK_LAYER_AGE, "age");
+	ok(D("-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n") ==
+	    BK_LAYER_AGE_ARMOR, "armored age");
+	ok(bk_detect("SQLite format 3\0\x10\0", 19) == BK_LAYER_SQLITE,
+	    "sqlite");
+	ok(D("--\n-- PostgreSQL database dump\n--\n") == BK_LAYER_PGDUMP,
+	    "pg_dump");
+	ok(D("BEGIN;\nCOPY t FROM stdin;\n") == BK_LAYER_SQL, "sql");
+	ok(D("{\"type\":\"x\"}\n") == BK_LAYER_JSONL, "jsonl");
+	ok(D("type,id,valor\nx,1,2\n") == BK_LAYER_CSV, "csv");
+	ok(bk_detect("\x00\x01\x02", 3) == BK_LAYER_UNKNOWN, "binary");
+	ok(strcmp(bk_layer_name(BK_LAYER_GZIP), "gzip") == 0, "layer name");
+	return tap_done();
+}
