@@ -286,6 +286,24 @@ const char *bk_layer_name(enum bk_layer);
 
 /* ---- gunzip.c: streaming gzip decoding (RFC 1952) ---- */
 
+/*
+ * A reader layer that decodes the gzip stream read from below: every
+ * member of a concatenation, each checked against the CRC-32 and length in
+ * its trailer.  Problems are errors with code 65 and a message naming the
+ * input (name) and the byte offset in the compressed stream:
+ *   "x.gz": not gzip data (no gzip magic) at byte 0
+ *   "x.gz": not gzip data (empty input) at byte 0
+ *   "x.gz": corrupt gzip data (invalid block type) at byte 1234
+ *   "x.gz": truncated gzip input at byte 1234
+ *   "x.gz": bad CRC in member ending at byte 1234
+ *   "x.gz": bad length in member ending at byte 1234
+ *   "x.gz": trailing garbage after gzip data at byte 1234
+ * Errors of the layer below are passed on with their own code.
+ */
+struct bk_reader *bk_reader_gunzip(struct bk_reader *, const char *);
+/* Compressed bytes consumed so far, and members begun (either may be NULL). */
+void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
+
 /* ---- csvread.c: strict RFC 4180 reading over libcsv ---- */
 
 /* ---- age.c: the age v1 format ---- */
