@@ -288,8 +288,8 @@ inflate_some(struct gz_reader *g, unsigned char *buf, size_t n)
 			snprintf(what, sizeof(what), "corrupt gzip data (%s)",
 			    g->z.msg != NULL ? g->z.msg : "invalid data");
 			/*
-			 * The offset is where inflate stopped reading, which
-			 * is at most a few bytes past the bad code.
+			 * The offset is where inflate noticed: damage can
+			 * decode as valid codes for a while before that.
 			 */
 			return gz_fail(g, BK_EX_DATAERR, what, in_offset(g));
 		}

@@ -487,8 +487,10 @@ main(int argc, char *argv[])
 	memset(&gz, 0, sizeof(gz));
 	gz.level = 6;
 	gz.threads = online_cpus();
-	while ((c = getopt_long(argc, argv, "123456789cdfho:Pp:qtv", longopts,
-	    NULL)) != -1) {
+	/* getopt's own messages would not look like bk's. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":123456789cdfho:Pp:qtv",
+	    longopts, NULL)) != -1) {
 		switch (c) {
 		case '1': case '2': case '3': case '4': case '5':
 		case '6': case '7': case '8': case '9':
@@ -538,8 +540,14 @@ main(int argc, char *argv[])
 			break;
 		case OPT_VERSION:
 			bk_print_version();
+		case ':':
+			bk_usage_error("option \"%s\" needs an argument",
+			    argv[optind - 1]);
 		default:
-			bk_usage_error("unknown option");
+			if (optopt != 0)
+				bk_usage_error("unknown option \"-%c\"", optopt);
+			bk_usage_error("unknown option \"%s\"",
+			    argv[optind - 1]);
 		}
 	}
 	argc -= optind;
