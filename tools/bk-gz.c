@@ -10,8 +10,9 @@
  * thread emits the blocks in order.  Every block is compressed the same
  * way whichever thread takes it, so the output does not depend on the
  * number of threads, and a fixed header (no name, no time) makes the same
- * input give the same bytes.  A ring of 2 * threads + 2 blocks bounds the
- * memory.
+ * input give the same bytes.  A ring of 4 * threads + 4 blocks bounds the
+ * memory; the slack lets the reader run ahead and the writer lag without
+ * stalling the workers when other processes take the processors.
  *
  * Decompression and testing go through the gunzip reader layer of
  * common/, the one decoder the suite has.
@@ -56,6 +57,8 @@ struct gz {
 	struct bk_progress	 meter;
 	uint64_t		 in_bytes;
 	uint64_t		 out_bytes;
+	uint32_t		 crc;		/* of the data compressed */
+	uint64_t		 total;		/* its length */
 };
 
 /* ---- compression ---- */
@@ -173,21 +176,27 @@ compress_block(z_stream *z, struct job *j)
 	j->crc = (uint32_t)crc32(0L, j->in + DICT, (uInt)j->len);
 }
 
+static void
+start_deflate(z_stream *z, int level)
+{
+	int ret;
+
+	memset(z, 0, sizeof(*z));
+	/* Raw deflate with zlib's defaults, as gzip and pigz use. */
+	ret = deflateInit2(z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+	if (ret != Z_OK)
+		bk_errx(BK_EX_SOFTWARE, "could not start deflate: %s",
+		    zError(ret));
+}
+
 static void *
 compress_worker(void *arg)
 {
 	struct pipeline *p = arg;
 	struct job *j;
 	z_stream z;
-	int ret;
 
-	memset(&z, 0, sizeof(z));
-	/* Raw deflate with zlib's defaults, as gzip and pigz use. */
-	ret = deflateInit2(&z, p->gz->level, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY);
-	if (ret != Z_OK)
-		bk_errx(BK_EX_SOFTWARE,
-		    "could not start deflate: %s", zError(ret));
+	start_deflate(&z, p->gz->level);
 	lock(p);
 	for (;;) {
 		while (p->taken == p->submitted && !p->finished)
@@ -216,37 +225,62 @@ put_le32(unsigned char *b, uint32_t v)
 	b[3] = (unsigned char)(v >> 24);
 }
 
-/*
- * Writes the header, every block in order, and the trailer with the
- * combined CRC-32 and the length.  A failed write exits (74, or silently
- * on a broken pipe).
- */
-static void *
-compress_writer(void *arg)
+/* Writes the member header: no name, no time. */
+static void
+write_header(struct gz *gz)
 {
-	struct pipeline *p = arg;
-	struct gz *gz = p->gz;
 	unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, OS_UNIX };
-	unsigned char tail[8];
-	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	uint64_t seq, total = 0;
-	struct job *j;
-	int last;
 
 	/* XFL tells the fastest and the best levels, as gzip sets it. */
 	head[8] = gz->level == 9 ? 2 : gz->level == 1 ? 4 : 0;
 	bk_out_write(&gz->out, head, sizeof(head));
 	gz->out_bytes = sizeof(head);
+	gz->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	gz->total = 0;
+}
+
+/* Writes a compressed block and adds its CRC-32 to the member's. */
+static void
+write_block(struct gz *gz, const struct job *j)
+{
+	bk_out_write(&gz->out, j->out, j->outlen);
+	gz->out_bytes += j->outlen;
+	gz->crc = (uint32_t)crc32_combine(gz->crc, j->crc, (z_off_t)j->len);
+	gz->total += j->len;
+}
+
+/* Writes the trailer: the CRC-32 and the length modulo 2^32. */
+static void
+write_trailer(struct gz *gz)
+{
+	unsigned char tail[8];
+
+	put_le32(tail, gz->crc);
+	put_le32(tail + 4, (uint32_t)gz->total);
+	bk_out_write(&gz->out, tail, sizeof(tail));
+	gz->out_bytes += sizeof(tail);
+}
+
+/*
+ * The writer thread: the header, every block in order, the trailer.  A
+ * failed write exits (74, or silently on a broken pipe).
+ */
+static void *
+compress_writer(void *arg)
+{
+	struct pipeline *p = arg;
+	uint64_t seq;
+	struct job *j;
+	int last;
+
+	write_header(p->gz);
 	for (seq = 0;; seq++) {
 		j = &p->jobs[seq % p->njobs];
 		lock(p);
 		while (j->state != JOB_DONE || j->seq != seq)
 			pthread_cond_wait(&p->done_cv, &p->mu);
 		unlock(p);
-		bk_out_write(&gz->out, j->out, j->outlen);
-		gz->out_bytes += j->outlen;
-		crc = (uint32_t)crc32_combine(crc, j->crc, (z_off_t)j->len);
-		total += j->len;
+		write_block(p->gz, j);
 		last = j->last;
 		lock(p);
 		j->state = JOB_FREE;
@@ -255,11 +289,33 @@ compress_writer(void *arg)
 		if (last)
 			break;
 	}
-	put_le32(tail, crc);
-	put_le32(tail + 4, (uint32_t)total);
-	bk_out_write(&gz->out, tail, sizeof(tail));
-	gz->out_bytes += sizeof(tail);
+	write_trailer(p->gz);
 	return NULL;
+}
+
+/* Makes a job ready to take a block: buffers once, fields each time. */
+static void
+reset_job(struct job *j, uint64_t seq)
+{
+	j->seq = seq;
+	j->dictlen = 0;
+	j->len = 0;
+	j->last = 0;
+	if (j->in == NULL) {
+		j->in = bk_malloc(DICT + BLOCK);
+		/* Room for incompressible data; deflate_all grows it if not. */
+		j->outcap = BLOCK + BLOCK / 16 + 64;
+		j->out = bk_malloc(j->outcap);
+	}
+}
+
+/* Primes job next with the tail of job j as its dictionary. */
+static void
+copy_dictionary(struct job *next, const struct job *j)
+{
+	next->dictlen = j->len < DICT ? j->len : DICT;
+	memcpy(next->in + DICT - next->dictlen,
+	    j->in + DICT + j->len - next->dictlen, next->dictlen);
 }
 
 /* Waits for the ring slot of job seq to be free and claims it. */
@@ -273,16 +329,7 @@ claim_job(struct pipeline *p, uint64_t seq)
 		pthread_cond_wait(&p->free_cv, &p->mu);
 	j->state = JOB_FILLING;
 	unlock(p);
-	j->seq = seq;
-	j->dictlen = 0;
-	j->len = 0;
-	j->last = 0;
-	if (j->in == NULL) {
-		j->in = bk_malloc(DICT + BLOCK);
-		/* Room for incompressible data; deflate_all grows it if not. */
-		j->outcap = BLOCK + BLOCK / 16 + 64;
-		j->out = bk_malloc(j->outcap);
-	}
+	reset_job(j, seq);
 	return j;
 }
 
@@ -325,6 +372,43 @@ start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 }
 
 /*
+ * One thread: the same blocks, compressed the same way, in turn.  No
+ * hand-offs between threads, which cost most when other processes keep the
+ * processors busy.
+ */
+static void
+compress_serial(struct gz *gz)
+{
+	struct job jobs[2], *j = &jobs[0], *next = &jobs[1], *t;
+	z_stream z;
+
+	memset(jobs, 0, sizeof(jobs));
+	start_deflate(&z, gz->level);
+	write_header(gz);
+	reset_job(j, 0);
+	read_block(gz, j);
+	for (;;) {
+		reset_job(next, j->seq + 1);
+		copy_dictionary(next, j);
+		read_block(gz, next);
+		j->last = next->len == 0;
+		compress_block(&z, j);
+		write_block(gz, j);
+		if (j->last)
+			break;
+		t = j;
+		j = next;
+		next = t;
+	}
+	write_trailer(gz);
+	deflateEnd(&z);
+	free(jobs[0].in);
+	free(jobs[0].out);
+	free(jobs[1].in);
+	free(jobs[1].out);
+}
+
+/*
  * The reader: reads one block ahead, so that it knows which block is the
  * last, copies the tail of each block as the next one's dictionary, and
  * hands the blocks on.
@@ -344,7 +428,7 @@ compress_stream(struct gz *gz)
 	pthread_cond_init(&p.todo_cv, NULL);
 	pthread_cond_init(&p.done_cv, NULL);
 	pthread_cond_init(&p.free_cv, NULL);
-	p.njobs = 2 * (size_t)gz->threads + 2;
+	p.njobs = 4 * (size_t)gz->threads + 4;
 	p.jobs = bk_calloc(p.njobs, sizeof(*p.jobs));
 	workers = bk_calloc((size_t)gz->threads, sizeof(*workers));
 	for (i = 0; i < gz->threads; i++)
@@ -355,12 +439,7 @@ compress_stream(struct gz *gz)
 	read_block(gz, j);
 	for (seq = 1;; seq++) {
 		next = claim_job(&p, seq);
-		if (j->len > 0) {
-			next->dictlen = j->len < DICT ? j->len : DICT;
-			memcpy(next->in + DICT - next->dictlen,
-			    j->in + DICT + j->len - next->dictlen,
-			    next->dictlen);
-		}
+		copy_dictionary(next, j);
 		read_block(gz, next);
 		j->last = next->len == 0;
 		submit_job(&p, j);
@@ -572,7 +651,9 @@ main(int argc, char *argv[])
 	if (gz.mode != MODE_TEST)
 		bk_out_open(&gz.out, gz.output, (gz.force ? BK_OUT_FORCE : 0) |
 		    (gz.mode == MODE_COMPRESS ? BK_OUT_BINARY : 0));
-	if (gz.mode == MODE_COMPRESS)
+	if (gz.mode == MODE_COMPRESS && gz.threads == 1)
+		compress_serial(&gz);
+	else if (gz.mode == MODE_COMPRESS)
 		compress_stream(&gz);
 	else
 		decompress_stream(&gz);
