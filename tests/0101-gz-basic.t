@@ -11,7 +11,7 @@ empty "--help writes nothing on stderr" err
 exits "-h exits 0" 0 bk-gz -h
 exits "--version exits 0" 0 bk-gz --version
 like "--version names the suite" out '^bk-gz \(bk\) [0-9]'
-for bad in -x --bogus "-p 0" "-p x" "-p 2000" "--level 0" "-d -t" \
+for bad in -x --bogus "-p 0" "-p x" "-p 257" "--level 0" "-d -t" \
     "-c -o x" "-t -o x" "a b" -p; do
 	# shellcheck disable=SC2086
 	exits "bad usage $bad exits 64" 64 bk-gz $bad
@@ -57,6 +57,8 @@ for lvl in 1 6 9; do
 	same "level $lvl: the mixed input comes back" back mixed
 done
 bk-gz -p2 <mixed >a.gz
+bk-gz -p16 <mixed >p16.gz
+same "-p16, more threads than blocks in flight, gives the same bytes" p16.gz a.gz
 bk-gz -p2 <mixed >b.gz
 same "two runs give the same bytes" b.gz a.gz
 cat mixed | bk-gz -p2 >pipe.gz
@@ -108,6 +110,8 @@ exits "-tv passes" 0 bk-gz -tv a.gz
 like "-tv says OK" err '^bk-gz: "a.gz": OK, 1 member, 5200000 bytes$'
 exits "-v compresses" 0 bk-gz -v -p2 -o v.gz mixed
 like "-v reports sizes and threads" err '^bk-gz: "mixed": 5200000 -> [0-9]+ bytes \([0-9.]+%\), 2 threads$'
+exits "-dv decompresses" 0 bk-gz -dv -o dv.out a.gz
+like "-dv reports sizes" err '^bk-gz: "a.gz": [0-9]+ -> 5200000 bytes$'
 exits "-q compresses" 0 bk-gz -q -o q.gz mixed
 empty "-q is silent" err
 errline "-q still reports errors" 65 'not gzip data' bk-gz -q -d bad.gz
@@ -121,8 +125,11 @@ if command -v script >/dev/null 2>&1; then
 	like "the refusal exits 64" tty.log 'rc=64'
 	script -qec "bk-gz -f <in.1 >/dev/null; echo rc=\$?" /dev/null >tty2.log 2>&1
 	like "-f allows it" tty2.log 'rc=0'
+	script -qec "bk-gz -P -o prog.gz mixed" /dev/null >tty3.log 2>&1
+	like "-P on a terminal shows bytes, rate and time" tty3.log 'mixed: .*B/s  0:00:0'
 else
 	skip "no script(1)"; skip "no script(1)"; skip "no script(1)"
+	skip "no script(1)"
 fi
 
 # A reader that goes away stops bk-gz quietly, as it stops cat.

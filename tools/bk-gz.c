@@ -10,8 +10,8 @@
  * thread emits the blocks in order.  Every block is compressed the same
  * way whichever thread takes it, so the output does not depend on the
  * number of threads, and a fixed header (no name, no time) makes the same
- * input give the same bytes.  A ring of 4 * threads + 4 blocks bounds the
- * memory; the slack lets the reader run ahead and the writer lag without
+ * input give the same bytes.  A ring of 2 * threads + 6 blocks (about 300 KiB
+ * each) bounds the memory; the slack lets the reader run ahead and the writer lag without
  * stalling the workers when other processes take the processors.
  *
  * Decompression and testing go through the gunzip reader layer of
@@ -34,7 +34,7 @@
 #define BLOCK		(128 * 1024)	/* input per compressed block */
 #define DICT		(32 * 1024)	/* deflate's window: the dictionary */
 #define IOBUF		(256 * 1024)	/* decompression output buffer */
-#define MAXTHREADS	1024
+#define MAXTHREADS	256
 #define OS_UNIX		3		/* the gzip header's OS byte */
 
 static const char usage[] =
@@ -428,7 +428,7 @@ compress_stream(struct gz *gz)
 	pthread_cond_init(&p.todo_cv, NULL);
 	pthread_cond_init(&p.done_cv, NULL);
 	pthread_cond_init(&p.free_cv, NULL);
-	p.njobs = 4 * (size_t)gz->threads + 4;
+	p.njobs = 2 * (size_t)gz->threads + 6;
 	p.jobs = bk_calloc(p.njobs, sizeof(*p.jobs));
 	workers = bk_calloc((size_t)gz->threads, sizeof(*workers));
 	for (i = 0; i < gz->threads; i++)
