@@ -7,12 +7,14 @@
  * nothing to the cut; each block but the last ends on a byte boundary
  * without ending the deflate stream, so the compressed blocks simply join.
  * The CRC-32 of each block is combined into the whole input's.  A writer
- * thread emits the blocks in order.  Every block is compressed the same
- * way whichever thread takes it, so the output does not depend on the
- * number of threads, and a fixed header (no name, no time) makes the same
- * input give the same bytes.  A ring of 2 * threads + 6 blocks (about 300 KiB
- * each) bounds the memory; the slack lets the reader run ahead and the writer lag without
- * stalling the workers when other processes take the processors.
+ * thread emits the blocks in order.  With one thread, one loop does the
+ * same steps in turn.  Every block is compressed the same way whichever
+ * thread takes it, so the output does not depend on the number of
+ * threads, and a fixed header (no name, no time) makes the same input
+ * give the same bytes.  A ring of 2 * threads + 6 blocks (about 300 KiB
+ * each) bounds the memory; the slack lets the reader run ahead and the
+ * writer lag without stalling the workers when other processes take the
+ * processors.
  *
  * Decompression and testing go through the gunzip reader layer of
  * common/, the one decoder the suite has.
