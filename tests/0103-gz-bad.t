@@ -92,12 +92,25 @@ errline "a folder as input exits 74" 74 'could not read "folder": Is a directory
     bk-gz -d folder
 errline "a folder as input exits 74 when compressing" 74 'could not read "folder"' \
     bk-gz folder
+cp good.gz locked.gz
+chmod 000 locked.gz
 if [ "$(id -u)" != 0 ]; then
-	cp good.gz locked.gz; chmod 000 locked.gz
 	errline "an unreadable input exits 77" 77 'could not open "locked.gz": Permission denied' \
 	    bk-gz -d locked.gz
+elif command -v runuser >/dev/null 2>&1 && chmod 755 "$T" &&
+    runuser -u nobody -- "$(command -v bk-gz)" --version >/dev/null 2>&1; then
+	# Root reads any file: ask as nobody.
+	errline "an unreadable input exits 77" 77 'could not open "locked.gz": Permission denied' \
+	    runuser -u nobody -- "$(command -v bk-gz)" -d locked.gz
 else
-	skip "root reads any file"
+	skip "root reads any file, and nobody cannot run bk-gz here"
+fi
+# Threads that cannot start (address space too small for their stacks).
+if sh -c 'ulimit -v 40000 && bk-gz --version' >/dev/null 2>&1; then
+	errline "threads that cannot start exit 70" 70 'could not start a thread' \
+	    sh -c 'ulimit -v 40000; bk-gz -p 64 <text'
+else
+	skip "cannot limit the address space here (sanitizer build?)"
 fi
 if [ -w /dev/full ]; then
 	errline "compressing to /dev/full exits 74" 74 'could not write "\(stdout\)": No space left on device' \
