@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,31 @@ note(struct sum *s, int code)
 {
 	if (code > s->code)
 		s->code = code;
+}
+
+/*
+ * Reports a problem that does not stop the run ("bk-sum: error: ...", with
+ * strerror(errno) when witherr is set) and keeps the exit code it calls
+ * for.  bk_warn would say "warning", which undersells a failed check.
+ */
+static void problem(struct sum *, int, int, const char *, ...)
+    BK_PRINTF(4, 5);
+
+static void
+problem(struct sum *s, int code, int witherr, const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	note(s, code);
+	fflush(stdout);
+	fprintf(stderr, "%s: error: ", bk_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (witherr)
+		fprintf(stderr, ": %s", strerror(e));
+	fputc('\n', stderr);
 }
 
 /*
@@ -210,8 +236,8 @@ open_file(struct sum *s, const char *path)
 	if (strcmp(path, "-") == 0)
 		return STDIN_FILENO;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		note(s, bk_open_errno_code(errno));
-		bk_warn("could not open \"%s\"", path);
+		problem(s, bk_open_errno_code(errno), 1,
+		    "could not open \"%s\"", path);
 	}
 	return fd;
 }
@@ -255,9 +281,8 @@ sum_files(struct sum *s, int argc, char **argv)
 		if ((fd = open_file(s, argv[k])) < 0)
 			continue;
 		if (digest_fd(s, fd, s->algs, s->nalgs, md) < 0) {
-			note(s, read_errno_code(errno));
-			bk_warn("could not read \"%s\"",
-			    bk_input_name(argv[k]));
+			problem(s, read_errno_code(errno), 1,
+			    "could not read \"%s\"", bk_input_name(argv[k]));
 			close_file(fd);
 			continue;
 		}
@@ -542,15 +567,14 @@ check_entry(struct sum *s, const struct entry *e)
 	if (strcmp(e->name, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(e->name, O_RDONLY | O_CLOEXEC)) < 0) {
-		bk_warn("could not open \"%s\"", e->name);
+		problem(s, BK_EX_FAIL, 1, "could not open \"%s\"", e->name);
 		print_result(s, e->name, "FAILED open or read", 1);
-		note(s, BK_EX_FAIL);
 		return;
 	}
 	if (digest_fd(s, fd, &e->alg, 1, md) < 0) {
-		bk_warn("could not read \"%s\"", bk_input_name(e->name));
+		problem(s, BK_EX_FAIL, 1, "could not read \"%s\"",
+		    bk_input_name(e->name));
 		print_result(s, e->name, "FAILED open or read", 1);
-		note(s, BK_EX_FAIL);
 		close_file(fd);
 		return;
 	}
@@ -583,8 +607,8 @@ check_list(struct sum *s, const char *path)
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(path, "r")) == NULL) {
-		note(s, bk_open_errno_code(errno));
-		bk_warn("could not open \"%s\"", path);
+		problem(s, bk_open_errno_code(errno), 1,
+		    "could not open \"%s\"", path);
 		return;
 	}
 	while ((r = getline(&buf, &cap, fp)) >= 0) {
@@ -602,9 +626,8 @@ check_list(struct sum *s, const char *path)
 		else
 			why = parse_line(s, buf, &e);
 		if (why != NULL) {
-			bk_warnx("%s:%lu: malformed line: %s", shown, lineno,
-			    why);
-			note(s, BK_EX_FAIL);
+			problem(s, BK_EX_FAIL, 0, "%s:%lu: malformed line: %s",
+			    shown, lineno, why);
 			malformed++;
 			continue;
 		}
@@ -612,11 +635,9 @@ check_list(struct sum *s, const char *path)
 		check_entry(s, &e);
 	}
 	if (ferror(fp)) {
-		note(s, BK_EX_IOERR);
-		bk_warn("could not read \"%s\"", shown);
+		problem(s, BK_EX_IOERR, 1, "could not read \"%s\"", shown);
 	} else if (entries == 0 && malformed == 0) {
-		note(s, BK_EX_FAIL);
-		bk_warnx("%s: no digest lines", shown);
+		problem(s, BK_EX_FAIL, 0, "%s: no digest lines", shown);
 	}
 	free(buf);
 	if (fp != stdin)
