@@ -137,7 +137,8 @@ echo '# nothing' >comments.lst
 errline "a list of comments only exits 1" 1 'no digest lines' bk-sum -c comments.lst
 errline "a missing list exits 66" 66 'could not open "nolist": No such file' \
     bk-sum -c nolist
-errline "a folder as list exits 74" 74 'could not read' bk-sum -c .
+errline "a folder as list exits 66" 66 'could not read "\.": Is a directory' \
+    bk-sum -c .
 run sh -c 'bk-sum -c ok1 nolist'
 is "a missing list outranks a failed check (66)" "$rc" 66
 

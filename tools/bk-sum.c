@@ -635,7 +635,8 @@ check_list(struct sum *s, const char *path)
 		check_entry(s, &e);
 	}
 	if (ferror(fp)) {
-		problem(s, BK_EX_IOERR, 1, "could not read \"%s\"", shown);
+		problem(s, read_errno_code(errno), 1, "could not read \"%s\"",
+		    shown);
 	} else if (entries == 0 && malformed == 0) {
 		problem(s, BK_EX_FAIL, 0, "%s: no digest lines", shown);
 	}
