@@ -134,7 +134,8 @@ void	bk_out_write(struct bk_out *, const void *, size_t);
 /*
  * Makes the output final: fsync, rename over path (or link, refusing an
  * existing file, without BK_OUT_FORCE), fsync of the folder.  For stdout,
- * does nothing (bk_finish checks it).  Exits 73/74 on failure.
+ * does nothing (bk_finish checks it).  Exits 73/74 on failure.  Commit and
+ * abort free path and tmp: copy the name first if it is needed afterwards.
  */
 void	bk_out_commit(struct bk_out *);
 /* Removes the temporary file; safe to call twice or after commit. */
