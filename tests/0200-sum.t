@@ -112,6 +112,17 @@ else
 	skip "running as root: permissions are not enforced"
 fi
 
+# -P: a meter on a terminal only.
+run bk-sum -P text
+empty "-P prints nothing when stderr is not a terminal" err
+same "-P does not change the output" out "$(sha256sum text >want; echo want)"
+if command -v script >/dev/null 2>&1; then
+	script -qec "bk-sum -P text" /dev/null >tty 2>&1
+	like "-P on a terminal shows bytes and rate" tty 'text: .*(100%).*/s'
+else
+	skip "script(1) not installed"
+fi
+
 # Output errors and a reader that goes away.
 run sh -c 'bk-sum abc >/dev/full'
 is ">/dev/full exits 74" "$rc" 74

@@ -30,9 +30,9 @@
 #define BUF_SIZE	(1024 * 1024)
 
 static const char usage[] =
-    "usage: bk-sum [-f] [-a ALG]... [--tag] [-o FILE] [FILE...]\n"
-    "       bk-sum -c [-q | --status] [-a ALG]... [LIST...]\n"
-    "       bk-sum --tee [-f] [-a ALG]... [--tag] [--name NAME]\n"
+    "usage: bk-sum [-fP] [-a ALG ...] [--tag] [-o FILE] [FILE ...]\n"
+    "       bk-sum -c [-P] [-q | --status] [-a ALG ...] [LIST ...]\n"
+    "       bk-sum --tee [-fP] [-a ALG ...] [--tag] [--name NAME]\n"
     "              [--digest-to FILE] [-o FILE]\n";
 
 enum mode { MODE_DIGEST, MODE_CHECK, MODE_TEE };
@@ -54,6 +54,7 @@ struct sum {
 	int		 quiet;		/* -q: only failures in -c */
 	int		 status;	/* --status: nothing on stdout in -c */
 	int		 force;		/* -f: replace -o / --digest-to */
+	int		 progress;	/* -P: the meter on a terminal */
 	const char	*output;	/* -o FILE */
 	const char	*digest_to;	/* --digest-to FILE */
 	const char	*name;		/* --name NAME */
@@ -206,11 +207,14 @@ grow_pipe(int fd)
  * read error (the digests are then freed and meaningless).
  */
 static int
-digest_fd(struct sum *s, int fd, const struct bk_digest_alg *const *algs,
-    size_t n, unsigned char md[][BK_DIGEST_MAX])
+digest_fd(struct sum *s, int fd, const char *name,
+    const struct bk_digest_alg *const *algs, size_t n,
+    unsigned char md[][BK_DIGEST_MAX])
 {
 	struct bk_digest d[MAX_ALGS];
+	struct bk_progress pr;
 	struct stat st;
+	uint64_t total = 0;
 	ssize_t r;
 	size_t i;
 	int e;
@@ -224,9 +228,12 @@ digest_fd(struct sum *s, int fd, const struct bk_digest_alg *const *algs,
 		if (S_ISREG(st.st_mode))
 			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+		if (S_ISREG(st.st_mode))
+			total = (uint64_t)st.st_size;
 		if (S_ISFIFO(st.st_mode))
 			grow_pipe(fd);
 	}
+	bk_progress_init(&pr, s->progress, bk_input_name(name), total);
 	for (i = 0; i < n; i++)
 		bk_digest_init(&d[i], algs[i]);
 	for (;;) {
@@ -235,6 +242,7 @@ digest_fd(struct sum *s, int fd, const struct bk_digest_alg *const *algs,
 			if (errno == EINTR)
 				continue;
 			e = errno;
+			bk_progress_end(&pr);
 			for (i = 0; i < n; i++)
 				bk_digest_final(&d[i], md[i]);
 			errno = e;
@@ -244,7 +252,9 @@ digest_fd(struct sum *s, int fd, const struct bk_digest_alg *const *algs,
 			break;
 		for (i = 0; i < n; i++)
 			bk_digest_update(&d[i], s->buf, (size_t)r);
+		bk_progress_add(&pr, (uint64_t)r);
 	}
+	bk_progress_end(&pr);
 	for (i = 0; i < n; i++)
 		bk_digest_final(&d[i], md[i]);
 	return 0;
@@ -306,7 +316,7 @@ sum_files(struct sum *s, int argc, char **argv)
 	for (k = 0; k < argc; k++) {
 		if ((fd = open_file(s, argv[k])) < 0)
 			continue;
-		if (digest_fd(s, fd, s->algs, s->nalgs, md) < 0) {
+		if (digest_fd(s, fd, argv[k], s->algs, s->nalgs, md) < 0) {
 			problem(s, read_errno_code(errno), 1,
 			    "could not read \"%s\"", bk_input_name(argv[k]));
 			close_file(fd);
@@ -368,6 +378,7 @@ sum_tee(struct sum *s)
 	struct bk_digest d[MAX_ALGS];
 	unsigned char md[MAX_ALGS][BK_DIGEST_MAX];
 	struct bk_out out, dig;
+	struct bk_progress pr;
 	struct line l = { NULL, 0, 0 };
 	const char *name;
 	ssize_t r;
@@ -376,6 +387,7 @@ sum_tee(struct sum *s)
 	bk_out_open(&out, s->output, s->force ? BK_OUT_FORCE : 0);
 	if (s->digest_to != NULL)
 		bk_out_open(&dig, s->digest_to, s->force ? BK_OUT_FORCE : 0);
+	bk_progress_init(&pr, s->progress, "(stdin)", 0);
 	grow_pipe(STDIN_FILENO);
 	if (out.path == NULL)
 		grow_pipe(STDOUT_FILENO);
@@ -394,7 +406,9 @@ sum_tee(struct sum *s)
 		    (size_t)r);
 		for (i = 0; i < s->nalgs; i++)
 			bk_digest_update(&d[i], s->buf, (size_t)r);
+		bk_progress_add(&pr, (uint64_t)r);
 	}
+	bk_progress_end(&pr);
 	bk_out_commit(&out);
 	name = s->name != NULL ? s->name :
 	    s->output != NULL && strcmp(s->output, "-") != 0 ? s->output : "-";
@@ -600,7 +614,7 @@ check_entry(struct sum *s, const struct entry *e)
 		print_result(s, e->name, "FAILED open or read", 1);
 		return;
 	}
-	if (digest_fd(s, fd, &e->alg, 1, md) < 0) {
+	if (digest_fd(s, fd, e->name, &e->alg, 1, md) < 0) {
 		problem(s, BK_EX_FAIL, 1, "could not read \"%s\"",
 		    bk_input_name(e->name));
 		print_result(s, e->name, "FAILED open or read", 1);
@@ -711,6 +725,7 @@ main(int argc, char *argv[])
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "output",	required_argument,	NULL, 'o' },
+		{ "progress",	no_argument,		NULL, 'P' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "tag",	no_argument,		NULL, OPT_TAG },
 		{ "tee",	no_argument,		NULL, OPT_TEE },
@@ -727,7 +742,7 @@ main(int argc, char *argv[])
 	bk_init(argc, argv);
 	opterr = 0;
 	memset(&s, 0, sizeof(s));
-	while ((ch = getopt_long(argc, argv, "a:cfho:q", longopts,
+	while ((ch = getopt_long(argc, argv, "a:cfho:Pq", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -746,6 +761,9 @@ main(int argc, char *argv[])
 			bk_print_usage(usage);
 		case 'o':
 			s.output = optarg;
+			break;
+		case 'P':
+			s.progress = 1;
 			break;
 		case 'q':
 			s.quiet = 1;
