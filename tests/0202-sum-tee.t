@@ -19,6 +19,15 @@ run sh -c 'cat inbig | bk-sum --tee | cat >copy'
 same "through pipes: identical bytes" copy inbig
 is "through pipes: the digest" "$(cat err)" "$(sha256sum <inbig)"
 
+# Many pieces of every size through the ring of buffers, several digests.
+run sh -c 'cat inbig | bk-sum --tee -a md5 -a sha512 -a sha1 -a sha256 | cat >copy'
+same "several -a through pipes: identical bytes" copy inbig
+is "several -a through pipes: every digest" "$(cat err)" \
+    "$(md5sum <inbig; sha512sum <inbig; sha1sum <inbig; sha256sum <inbig)"
+run sh -c '(printf a; sleep 0.1; printf b; sleep 0.1; printf c) | bk-sum --tee -a md5'
+is "pieces that arrive slowly: the copy" "$(cat out)" abc
+is "pieces that arrive slowly: the digest" "$(cat err)" "$(printf abc | md5sum)"
+
 # --digest-to: atomic, private, refuses to replace without -f.
 run sh -c 'bk-sum --tee --digest-to d.sha256 <intext'
 is "--digest-to: exit 0" "$rc" 0
