@@ -1,7 +1,7 @@
 /*
  * bk-sum: digests of files or of a stream passing through, and checking of
- * digest lists in the formats of sha256sum(1) and of BSD md5 -r's tagged
- * cousin (sha256sum --tag).
+ * digest lists in the two formats sha256sum(1) writes: GNU "HEX  NAME"
+ * lines and BSD tagged "SHA256 (NAME) = HEX" lines (--tag).
  */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE	/* F_SETPIPE_SZ */
@@ -63,7 +63,10 @@ struct sum {
 	int		 code;		/* the exit code so far */
 };
 
-/* Keeps the most serious exit code: 74 > 66 > 1 > 0. */
+/*
+ * Keeps the largest exit code seen: an unreadable input (66, 74, 77)
+ * outranks a failed check (1), which outranks success.
+ */
 static void
 note(struct sum *s, int code)
 {
