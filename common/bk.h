@@ -353,6 +353,7 @@ struct bk_manifest {
 	int		 fd;		/* open while locked, else -1 */
 	int		 lock;		/* 0, BK_LOCK_SH or BK_LOCK_EX */
 	int		 dirfd;		/* the folder, for *at() calls, or -1 */
+	int		 wait;		/* load's lock timeout, -1 (forever) */
 	struct bk_entry	*ents;		/* after bk_manifest_load, in file order */
 	size_t		 n;		/* entries, bad lines included */
 	size_t		 nbad;		/* lines that could not be parsed */
@@ -386,7 +387,8 @@ int	bk_manifest_lock(struct bk_manifest *, int mode, int timeout,
 void	bk_manifest_unlock(struct bk_manifest *);
 /*
  * Reads every line into m->ents (replacing what was loaded), streaming,
- * under the lock already held or else a shared lock taken for the read.
+ * under the lock already held or else a shared lock taken for the read
+ * (waiting m->wait seconds, as bk_manifest_lock's timeout).
  * Bad lines are kept with bad set and reported "FILE:LINE: reason" as
  * warnings (errors exiting 65 with BK_MF_STRICT).  Returns the number of
  * bad lines, or -1 if the manifest is missing and BK_MF_MISSING_OK.

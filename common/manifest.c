@@ -482,6 +482,7 @@ bk_manifest_init(struct bk_manifest *m, const char *path)
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
 	m->dirfd = -1;
+	m->wait = -1;
 	if (path == NULL && (env = getenv(BK_MANIFEST_ENV)) != NULL &&
 	    *env != '\0')
 		path = env;
@@ -633,7 +634,7 @@ bk_manifest_load(struct bk_manifest *m, int flags)
 	int held = m->lock != 0, r;
 
 	free_entries(m);
-	if (!held && bk_manifest_lock(m, BK_LOCK_SH, -1,
+	if (!held && bk_manifest_lock(m, BK_LOCK_SH, m->wait,
 	    flags & BK_MF_MISSING_OK) < 0)
 		return -1;
 	if (lseek(m->fd, 0, SEEK_SET) < 0)

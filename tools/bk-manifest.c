@@ -1037,9 +1037,13 @@ parse_command_options(struct opts *o, const char *cmd, int *argcp,
 			bk_print_usage(usage);
 		if (c == '?')
 			bk_usage_error("bad option for %s", cmd);
-		if (strchr(ok, letter) == NULL)
-			bk_usage_error("option \"%s\" does not apply to %s",
-			    (*argvp)[optind - 1], cmd);
+		if (strchr(ok, letter) == NULL) {
+			for (i = 0; longopts[i].name != NULL; i++)
+				if (longopts[i].val == c)
+					break;
+			bk_usage_error("option --%s does not apply to %s",
+			    longopts[i].name, cmd);
+		}
 		switch (c) {
 		case 'a':
 			if (strchr(optarg, '=') == NULL || *optarg == '=')
@@ -1165,6 +1169,7 @@ main(int argc, char *argv[])
 	cmd = argv[0];
 	parse_command_options(&o, cmd, &argc, &argv);
 	bk_manifest_init(&o.m, o.mpath);
+	o.m.wait = o.wait;
 	if (strcmp(cmd, "add") == 0) {
 		if (argc == 0)
 			bk_usage_error("add needs a file name");
