@@ -557,9 +557,13 @@ bk_age_ids_load(struct bk_age_ids *ids, const char *path, char *err,
 			if (bk_age_ids_add_key(ids, line) < 0) {
 				/* Never echo the line: it may be a key. */
 				snprintf(err, errlen, "could not parse identity "
-				    "file \"%s\": line %zu is not an age "
-				    "identity (AGE-SECRET-KEY-1...)", path,
-				    lineno);
+				    "file \"%s\": line %zu is %s", path, lineno,
+				    strncmp(line, "AGE-SECRET-KEY-PQ-", 18) ==
+				    0 ? "a post-quantum identity, which is not "
+				    "supported" : strncmp(line, "AGE-PLUGIN-",
+				    11) == 0 ? "a plugin identity, which is not "
+				    "supported" : "not an age identity "
+				    "(AGE-SECRET-KEY-1...)");
 				code = BK_EX_DATAERR;
 				break;
 			}
@@ -1140,6 +1144,8 @@ parse_header(struct age_reader *a)
 		return (int)age_fail(a, BK_EX_DATAERR,
 		    "invalid header: bad MAC line");
 	a->info.stanzas = a->nst;
+	/* Offsets in messages count from the start of the (decoded) file. */
+	a->in_off = a->hlen + 1 + 43 + 1;
 	return check_stanzas(a);
 }
 
@@ -1318,7 +1324,7 @@ next_chunk(struct age_reader *a)
 				    CT_CHUNK));
 			return (int)age_fail(a, BK_EX_DATAERR, "chunk %llu "
 			    "(offset %llu) failed authentication",
-			    (unsigned long long)a->counter,
+			    (unsigned long long)a->counter + 1,
 			    (unsigned long long)off);
 		}
 		n = BK_AGE_CHUNK;
@@ -1338,7 +1344,7 @@ next_chunk(struct age_reader *a)
 				    "%llu", (unsigned long long)(off + avail));
 			return (int)age_fail(a, BK_EX_DATAERR, "chunk %llu "
 			    "(offset %llu) failed authentication",
-			    (unsigned long long)a->counter,
+			    (unsigned long long)a->counter + 1,
 			    (unsigned long long)off);
 		}
 		if (n == 0 && a->counter > 0)
