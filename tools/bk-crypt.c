@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,6 +180,15 @@ add_recipient(struct crypt *c, const char *s, const char *where)
 {
 	c->pubs = bk_reallocarray(c->pubs, c->npubs + 1, 32);
 	if (bk_age_parse_recipient(s, c->pubs[c->npubs]) < 0) {
+		/* Never repeat a secret key in a message. */
+		if (strncasecmp(s, "AGE-SECRET-KEY-", 15) == 0) {
+			if (where != NULL)
+				bk_errx(BK_EX_DATAERR, "could not parse "
+				    "recipient %s: it is a secret key (give its "
+				    "public key: bk-crypt -y)", where);
+			bk_usage_error("could not parse recipient: it is a "
+			    "secret key (give its public key: bk-crypt -y)");
+		}
 		if (where != NULL)
 			bk_errx(BK_EX_DATAERR, "could not parse recipient %s: "
 			    "not an age1... X25519 public key", where);
@@ -255,11 +265,12 @@ encrypt_file(struct crypt *c)
 	ssize_t got;
 	int fd;
 
-	if (c->passphrase)
-		pass = get_passphrase(c, 1, &passlen);
+	/* Refuse a missing input or output before asking for anything. */
 	fd = bk_open_input(c->input);
 	bk_out_open(&out, c->output, (c->force ? BK_OUT_FORCE : 0) |
 	    (c->armor ? 0 : BK_OUT_BINARY));
+	if (c->passphrase)
+		pass = get_passphrase(c, 1, &passlen);
 	w = bk_age_writer_new((const unsigned char (*)[32])c->pubs, c->npubs,
 	    pass, passlen, BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
 	if (pass != NULL) {
