@@ -124,6 +124,7 @@ struct bk_out {
 /*
  * Opens output: stdout when path is NULL or "-", else a temporary file
  * (mode 0600) beside path.  Refuses an existing path unless BK_OUT_FORCE.
+ * An existing device or FIFO (/dev/null) is opened and written in place.
  * Exits 73 on failure, 64 for binary data to a terminal without force.
  * Until bk_out_commit, the temporary file is removed when the program
  * exits (bk_err*, return from main) or is killed by SIGINT/SIGTERM/SIGHUP.
