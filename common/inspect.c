@@ -195,6 +195,7 @@ struct look {
 	int		 inquote;	/* CSV: inside a quoted field */
 	int		 nonempty;	/* the current record has bytes */
 	int		 restrict_seen;	/* pg_dump began with \restrict */
+	char		 key[160];	/* "\unrestrict KEY\n" expected at the end */
 	unsigned char	 tail[TAIL * 2];
 	size_t		 tlen;
 	uint64_t	 seen;
@@ -309,7 +310,8 @@ pgdump_complete(struct look *k)
 		return 0;
 	from = (size_t)c;
 	if (k->restrict_seen) {
-		u = find_line(t + c, n - (size_t)c, "\\unrestrict ");
+		/* The whole line, key and newline: a cut key is a cut dump. */
+		u = find_line(t + c, n - (size_t)c, k->key);
 		if (u < 0)
 			return 0;
 		from = (size_t)(c + u);
@@ -321,6 +323,27 @@ pgdump_complete(struct look *k)
 		if (t[i] != '\n' && t[i] != '\r' && t[i] != ' ' && t[i] != '-')
 			return 0;
 	return 1;
+}
+
+/* Notes the key of a \restrict line near the start of a pg_dump script. */
+static void
+find_restrict(struct look *k, const unsigned char *buf, size_t n)
+{
+	const unsigned char *p, *nl;
+	long at;
+	size_t len;
+
+	if (k->restrict_seen || (at = find_line(buf, n, "\\restrict ")) < 0)
+		return;
+	p = buf + at + 10;
+	if ((nl = memchr(p, '\n', n - (size_t)at - 10)) == NULL)
+		return;
+	len = (size_t)(nl - p);
+	if (len + 14 > sizeof(k->key))
+		return;
+	k->restrict_seen = 1;
+	snprintf(k->key, sizeof(k->key), "\\unrestrict %.*s\n", (int)len,
+	    (const char *)p);
 }
 
 static void
@@ -382,9 +405,8 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 	if (k->kind == BK_LAYER_CSV || k->kind == BK_LAYER_JSONL ||
 	    k->kind == BK_LAYER_PGDUMP) {
 		while ((got = top->read(top, buf, CHUNK)) > 0) {
-			if (k->kind == BK_LAYER_PGDUMP && k->seen < HEAD &&
-			    find_line(buf, (size_t)got, "\\restrict ") >= 0)
-				k->restrict_seen = 1;
+			if (k->kind == BK_LAYER_PGDUMP && k->seen < HEAD)
+				find_restrict(k, buf, (size_t)got);
 			look_feed(k, buf, (size_t)got);
 		}
 		if (got < 0) {
