@@ -512,6 +512,9 @@ free_entries(struct bk_manifest *m)
 void
 bk_manifest_unlock(struct bk_manifest *m)
 {
+	if (m->fd >= 0 && m->unsynced && fsync(m->fd) < 0 && errno != EINVAL)
+		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
+	m->unsynced = 0;
 	if (m->fd >= 0)
 		close(m->fd);	/* closing releases the flock */
 	m->fd = -1;
@@ -698,8 +701,10 @@ bk_manifest_append(struct bk_manifest *m, struct bk_entry *e)
 		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
 	/* One write(2) in practice: readers without the lock see whole
 	 * lines; the lock keeps other writers out in any case. */
-	if (bk_write_full(m->fd, line, len) < 0 || fsync(m->fd) < 0)
+	if (bk_write_full(m->fd, line, len) < 0)
 		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
+	/* One fsync for a batch of lines, before the lock is released. */
+	m->unsynced = 1;
 	free(line);
 	slot = push_entry(m);
 	*slot = *e;
@@ -811,6 +816,7 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 	if ((fl = fcntl(w->fd, F_GETFL)) >= 0)
 		fcntl(w->fd, F_SETFL, fl | O_APPEND);
 	close(m->fd);
+	m->unsynced = 0;
 	m->fd = w->fd;
 	free(w->path);
 	free(w);
