@@ -133,6 +133,7 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	if (!S_ISREG(st.st_mode))
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": not a regular "
 		    "file", c->arg);
+	free(c->rel);
 	if ((c->rel = bk_manifest_relpath(&o->m, c->arg, err,
 	    sizeof(err))) == NULL)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %s", c->arg, err);
