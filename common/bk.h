@@ -286,9 +286,115 @@ const char *bk_layer_name(enum bk_layer);
 
 /* ---- gunzip.c: streaming gzip decoding (RFC 1952) ---- */
 
+/*
+ * A reader layer that decodes the gzip stream read from below: every
+ * member of a concatenation, each checked against the CRC-32 and length in
+ * its trailer.  Problems are errors with code 65 and a message naming the
+ * input (name) and the byte offset in the compressed stream:
+ *   "x.gz": not gzip data (no gzip magic) at byte 0
+ *   "x.gz": not gzip data (empty input) at byte 0
+ *   "x.gz": corrupt gzip data (invalid block type) at byte 1234
+ *   "x.gz": truncated gzip input at byte 1234
+ *   "x.gz": bad CRC in member ending at byte 1234
+ *   "x.gz": bad length in member ending at byte 1234
+ *   "x.gz": trailing garbage after gzip data at byte 1234
+ * Errors of the layer below are passed on with their own code.
+ */
+struct bk_reader *bk_reader_gunzip(struct bk_reader *, const char *);
+/* Compressed bytes consumed so far, and members begun (either may be NULL). */
+void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
+
 /* ---- csvread.c: strict RFC 4180 reading over libcsv ---- */
 
 /* ---- age.c: the age v1 format ---- */
+
+/*
+ * age v1 (C2SP age): X25519 recipients ("age1...") and identities
+ * ("AGE-SECRET-KEY-1..."), scrypt passphrases, 64 KiB ChaCha20-Poly1305
+ * chunks, and the armored form.  Reader errors use the codes 65 (malformed,
+ * truncated or tampered data), 1 (no identity matches: wrong key or
+ * passphrase), 70 (scrypt could not get its memory) and 74 (I/O).
+ */
+#define BK_AGE_CHUNK		65536
+#define BK_AGE_RECIPIENT_LEN	62	/* "age1" and 58 characters */
+#define BK_AGE_IDENTITY_LEN	74	/* "AGE-SECRET-KEY-1" and 58 */
+#define BK_AGE_DEFAULT_LOGN	18	/* age's scrypt work factor */
+#define BK_AGE_MAX_LOGN		22	/* the largest the age command accepts */
+
+/* Parses "age1..." or "AGE-SECRET-KEY-1..." (bech32); 0 or -1. */
+int	bk_age_parse_recipient(const char *, unsigned char[32]);
+int	bk_age_parse_identity(const char *, unsigned char[32]);
+/* Writes the string (with its NUL) for a public or secret key. */
+void	bk_age_encode_recipient(char[BK_AGE_RECIPIENT_LEN + 1],
+	    const unsigned char[32]);
+void	bk_age_encode_identity(char[BK_AGE_IDENTITY_LEN + 1],
+	    const unsigned char[32]);
+/* A new X25519 key pair, or the public key of a secret key; 0 or -1. */
+int	bk_age_keygen(unsigned char[32], unsigned char[32]);
+int	bk_age_public_key(const unsigned char[32], unsigned char[32]);
+
+/* The identities a reader may use; wiped when freed. */
+struct bk_age_ids;
+/*
+ * Asked for a passphrase when the file has an scrypt stanza and none was
+ * given: stores a bk_malloc'd buffer and its length, returns 0, or -1 to
+ * give up (the callback reports why, or exits).
+ */
+typedef int (*bk_age_getpass)(void *, char **, size_t *);
+
+struct bk_age_ids *bk_age_ids_new(void);
+/* Adds one "AGE-SECRET-KEY-1..." string; 0 or -1 if malformed. */
+int	bk_age_ids_add_key(struct bk_age_ids *, const char *);
+/*
+ * Adds every identity of a file in age-keygen's format (comments and blank
+ * lines allowed).  Returns 0, or an exit code (66, 77, 74, 65) after
+ * storing a one-line message in err.
+ */
+int	bk_age_ids_load(struct bk_age_ids *, const char *, char *, size_t);
+size_t	bk_age_ids_count(const struct bk_age_ids *);
+void	bk_age_ids_set_passphrase(struct bk_age_ids *, const char *, size_t);
+void	bk_age_ids_set_getpass(struct bk_age_ids *, bk_age_getpass, void *);
+/* The largest scrypt work factor accepted (default BK_AGE_MAX_LOGN). */
+void	bk_age_ids_set_max_logn(struct bk_age_ids *, int);
+void	bk_age_ids_free(struct bk_age_ids *);
+
+/*
+ * A reader that decrypts an age file (binary or armored) from below.  It
+ * returns a chunk's plaintext only after the chunk's tag verified, and
+ * reports truncation, reordering, a missing or doubled final chunk and
+ * trailing data as errors.  ids may be NULL for a header-only check with
+ * bk_age_info; it must outlive the reader.
+ */
+struct bk_reader *bk_reader_age(struct bk_reader *, struct bk_age_ids *);
+
+struct bk_age_info {
+	int	armored;	/* the armored (PEM-like) form */
+	int	stanzas;	/* recipient stanzas in the header */
+	int	x25519;		/* of which X25519 */
+	int	scrypt;		/* 1 if passphrase-encrypted */
+	int	scrypt_logn;	/* its work factor */
+	int	unlocked;	/* a key opened the header and its MAC held */
+};
+/*
+ * Parses the header of an age reader (without reading the payload) and
+ * describes it.  Without identities it checks the syntax only (the MAC
+ * needs the file key).  Returns 0, or -1 with the reader's err and code.
+ */
+int	bk_age_info(struct bk_reader *, struct bk_age_info *);
+
+/*
+ * Encryption.  The writer hands its output to a sink that writes all bytes
+ * or exits.  Recipients are X25519 public keys, or (alone) a passphrase
+ * with an scrypt work factor.  Crypto failures exit 70.
+ */
+typedef void (*bk_age_sink)(void *, const void *, size_t);
+struct bk_age_writer;
+
+struct bk_age_writer *bk_age_writer_new(const unsigned char (*)[32], size_t,
+	    const char *, size_t, int, int, bk_age_sink, void *);
+void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
+/* Writes the final chunk (and the armor's end line) and frees the writer. */
+void	bk_age_writer_finish(struct bk_age_writer *);
 
 /* ---- manifest.c: the manifest (JSON Lines), its lock and rewrite ---- */
 
