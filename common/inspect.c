@@ -1,18 +1,16 @@
 /*
  * inspect.c: what a backup file holds, read once from the first byte to
  * the last.  The raw bytes go through sha256 and a byte count; layers are
- * recognised by their magic bytes and peeled while they can be (gzip);
+ * recognised by their magic bytes and peeled while they can be (gzip,
+ * through gunzip.c, CRC and length checked);
  * the innermost content is then looked at in a single streaming pass:
  * CSV and JSON Lines records are counted, a pg_dump script is checked for
  * its closing lines.  Encrypted and binary contents are opaque here.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <zlib.h>
 
 #include "bk.h"
 
@@ -95,97 +93,6 @@ replay_new(struct bk_reader *below, const void *head, size_t len)
 	memcpy(p->head, head, len);
 	p->len = len;
 	return &p->r;
-}
-
-/*
- * A gzip layer over zlib, for inspection only: members follow one another
- * (as pigz and cat make them); bytes after the last member that do not
- * start another are left unread, as gzip(1) ignores them.
- */
-struct gz_reader {
-	struct bk_reader	 r;
-	z_stream		 z;
-	unsigned char		 in[CHUNK];
-	const char		*name;
-	int			 done;
-	uint64_t		 member_start;
-};
-
-static ssize_t
-gz_read(struct bk_reader *r, void *buf, size_t n)
-{
-	struct gz_reader *g = (struct gz_reader *)r;
-	struct bk_reader *b = r->below;
-	ssize_t got;
-	int zr;
-
-	if (g->done || n == 0)
-		return 0;
-	g->z.next_out = buf;
-	g->z.avail_out = n > UINT_MAX ? UINT_MAX : (unsigned)n;
-	while (g->z.avail_out == (unsigned)(n > UINT_MAX ? UINT_MAX : n)) {
-		if (g->z.avail_in == 0) {
-			if ((got = b->read(b, g->in, sizeof(g->in))) < 0)
-				return bk_reader_fail(r, b->code, "%s", b->err);
-			if (got == 0)
-				return bk_reader_fail(r, BK_EX_DATAERR,
-				    "\"%s\": gzip data ends early at byte "
-				    "%ju", g->name, (uintmax_t)b->offset);
-			g->z.next_in = g->in;
-			g->z.avail_in = (unsigned)got;
-		}
-		zr = inflate(&g->z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END) {
-			/* Another member, or the end of the data. */
-			if (g->z.avail_in == 0) {
-				got = b->read(b, g->in, sizeof(g->in));
-				if (got < 0)
-					return bk_reader_fail(r, b->code, "%s",
-					    b->err);
-				g->z.next_in = g->in;
-				g->z.avail_in = (unsigned)got;
-			}
-			if (g->z.avail_in >= 2 && g->z.next_in[0] == 0x1f &&
-			    g->z.next_in[1] == 0x8b) {
-				inflateReset(&g->z);
-				continue;
-			}
-			g->done = 1;
-			break;
-		}
-		if (zr != Z_OK && zr != Z_BUF_ERROR)
-			return bk_reader_fail(r, BK_EX_DATAERR, "\"%s\": bad "
-			    "gzip data near byte %ju: %s", g->name,
-			    (uintmax_t)(b->offset - g->z.avail_in),
-			    g->z.msg != NULL ? g->z.msg : "corrupt");
-	}
-	got = (ssize_t)((size_t)((unsigned char *)g->z.next_out -
-	    (unsigned char *)buf));
-	r->offset += (uint64_t)got;
-	return got;
-}
-
-static void
-gz_close(struct bk_reader *r)
-{
-	struct gz_reader *g = (struct gz_reader *)r;
-
-	inflateEnd(&g->z);
-	free(g);
-}
-
-static struct bk_reader *
-gz_new(struct bk_reader *below, const char *name)
-{
-	struct gz_reader *g = bk_calloc(1, sizeof(*g));
-
-	g->r.read = gz_read;
-	g->r.close = gz_close;
-	g->r.below = below;
-	g->name = name;
-	if (inflateInit2(&g->z, 15 + 16) != Z_OK)
-		bk_errx(BK_EX_SOFTWARE, "could not start zlib");
-	return &g->r;
 }
 
 /* The innermost content, looked at as it streams past. */
@@ -395,7 +302,7 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 		top = replay_new(top, buf, (size_t)got);
 		push_layer(ins, l);
 		if (l == BK_LAYER_GZIP && depth++ < 4) {
-			top = gz_new(top, name);
+			top = bk_reader_gunzip(top, name);
 			continue;
 		}
 		ins->content = l;
@@ -421,6 +328,14 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 			ins->records = (int64_t)k->rows;
 		else
 			ins->complete = pgdump_complete(k);
+	} else if (depth > 0) {
+		/* Opaque inside gzip: still decode, for gzip's own checks. */
+		while ((got = top->read(top, buf, CHUNK)) > 0)
+			;
+		if (got < 0) {
+			rc = fail_from(ins, top);
+			goto out;
+		}
 	}
 	/* Whatever was not decoded still counts for the size and digest. */
 	while ((got = tee_read(&tee->r, buf, CHUNK)) > 0)
