@@ -520,8 +520,10 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
  * same folder) is fsynced, locked, renamed over the manifest and the folder
  * fsynced; the lock stays held on the new file.  A line longer than
  * BK_MANIFEST_LINE_MAX makes it refuse (exit 65) rather than lose it.
- * m->ents is emptied (load again to see the result).  Returns the number
- * of entries dropped.
+ * The entries passed to keep are fresh copies read from the file, not
+ * those of m->ents; m->ents stays valid during the rewrite (keep may look
+ * things up there, by path) and is emptied at its end: load again to see
+ * the result.  Returns the number of entries dropped.
  */
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);

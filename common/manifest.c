@@ -755,7 +755,6 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 
 	if (m->lock != BK_LOCK_EX)
 		bk_errx(BK_EX_SOFTWARE, "manifest rewrite without its lock");
-	free_entries(m);
 	w = bk_calloc(1, sizeof(*w));
 	copy = bk_strdup(m->path);
 	base = strrchr(m->path, '/') ? strrchr(m->path, '/') + 1 : m->path;
@@ -820,6 +819,8 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 	m->fd = w->fd;
 	free(w->path);
 	free(w);
+	/* Kept until now so that keep() could consult what was loaded. */
+	free_entries(m);
 	return dropped;
 }
 
