@@ -25,9 +25,9 @@ static const char usage[] =
 "                 [--keep-hourly n] [--keep-daily n] [--keep-weekly n]\n"
 "                 [--keep-monthly n] [--keep-yearly n]\n"
 "                 [--keep-within duration] [--max-age duration] [--now date]\n"
-"                 [--delete]\n";
+"                 [--delete] [--wait seconds]\n";
 
-/* How long --delete waits for the manifest's exclusive lock. */
+/* How long --delete waits for the manifest's lock by default. */
 #define LOCK_WAIT	60
 
 struct item {
@@ -47,6 +47,7 @@ struct rotate {
 	const char	*dir;		/* --dir */
 	const char	*type;		/* -t */
 	int		 delete;
+	int		 wait;		/* --wait: seconds for the lock */
 	time_t		 now;
 	struct item	*items;
 	size_t		 n, cap;
@@ -59,7 +60,7 @@ struct rotate {
 enum {
 	OPT_DIR = 256, OPT_LAST, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY,
 	OPT_MONTHLY, OPT_YEARLY, OPT_WITHIN, OPT_MAX_AGE, OPT_NOW, OPT_DELETE,
-	OPT_VERSION
+	OPT_WAIT, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
@@ -205,7 +207,7 @@ load_manifest(struct rotate *r)
 		if (access(r->m.path, F_OK) < 0)
 			bk_err(BK_EX_NOINPUT, "could not open manifest \"%s\"",
 			    r->m.path);
-		bk_manifest_lock(&r->m, BK_LOCK_EX, LOCK_WAIT, 0);
+		bk_manifest_lock(&r->m, BK_LOCK_EX, r->wait, 0);
 	}
 	bk_manifest_load(&r->m, bk_verbosity() < 0 ? BK_MF_QUIET : 0);
 	r->rootfd = r->m.dirfd;
@@ -494,6 +496,7 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	r.rootfd = -1;
 	r.now = time(NULL);
+	r.wait = LOCK_WAIT;
 	while ((c = getopt_long(argc, argv, "hm:qt:v", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
@@ -547,6 +550,11 @@ main(int argc, char *argv[])
 		case OPT_DELETE:
 			r.delete = 1;
 			break;
+		case OPT_WAIT:
+			r.wait = parse_count("wait", optarg);
+			if (r.wait == BK_KEEP_ALL)
+				r.wait = -1;
+			break;
 		case OPT_VERSION:
 			bk_print_version();
 		default:
@@ -556,7 +564,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc)
-		bk_usage_error("unexpected argument \"%s\"", argv[optind]);
+		bk_errx(BK_EX_USAGE, "unexpected argument \"%s\"",
+		    argv[optind]);
 	if (r.dir != NULL && r.manifest != NULL)
 		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
 	if (r.dir != NULL && r.type != NULL)
