@@ -395,6 +395,7 @@ struct bk_age_writer *bk_age_writer_new(const unsigned char (*)[32], size_t,
 void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
 /* Writes the final chunk (and the armor's end line) and frees the writer. */
 void	bk_age_writer_finish(struct bk_age_writer *);
+
 /* ---- policy.c: the retention decision (restic's forget semantics) ---- */
 
 /*

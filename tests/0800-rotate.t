@@ -117,10 +117,14 @@ ok "--delete did not create the missing manifest" test ! -e nope.jsonl
 errline "a missing folder" 66 'could not open "nope"' bk-rotate --dir nope --keep-last 1
 errline "--dir on a tree with a manifest" 64 'holds a manifest' bk-rotate --dir . --keep-last 1
 if command -v flock >/dev/null; then
-	flock manifest.jsonl sleep 5 &
-	sleep 1
+	# Another process holds the manifest's lock while bk-rotate asks.
+	( flock 9 && touch locked && exec sleep 30 ) 9>>manifest.jsonl \
+	    >/dev/null 2>&1 &
+	holder=$!
+	i=0; while [ ! -e locked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	errline "a busy lock with --wait 0" 75 'lock' bk-rotate -m manifest.jsonl --keep-last 1 --delete --wait 0
-	kill $! 2>/dev/null; wait
+	kill $holder 2>/dev/null
+	wait $holder 2>/dev/null
 else
 	skip "flock not installed"
 fi
