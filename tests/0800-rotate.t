@@ -26,6 +26,14 @@ for o in --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly \
     --keep-yearly --keep-within --max-age --now --delete --wait --dir; do
 	like "the usage names $o" out -- "$o"
 done
+if command -v mandoc >/dev/null; then
+	syn=$(mandoc -T ascii "$TOP/man/bk-rotate.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ')
+	is "the usage is the man page's synopsis" \
+	    "$(sed 's/^usage: //' out | tr -s ' \t\n' ' ')" "$syn"
+else
+	skip "mandoc not installed"
+fi
 exits "--version exits 0" 0 bk-rotate --version
 like "--version prints the version" out '^bk-rotate \(bk\) [0-9]'
 exits "a bad option exits 64" 64 bk-rotate --keep-daily 1 --bogus

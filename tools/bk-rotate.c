@@ -23,9 +23,8 @@
 static const char usage[] =
 "usage: bk-rotate [-qv] [-m manifest | --dir dir] [-t type] [--keep-last n]\n"
 "                 [--keep-hourly n] [--keep-daily n] [--keep-weekly n]\n"
-"                 [--keep-monthly n] [--keep-yearly n]\n"
-"                 [--keep-within duration] [--max-age duration] [--now date]\n"
-"                 [--delete] [--wait seconds]\n";
+"                 [--keep-monthly n] [--keep-yearly n] [--keep-within duration]\n"
+"                 [--max-age duration] [--now date] [--delete] [--wait seconds]\n";
 
 /* How long --delete waits for the manifest's lock by default. */
 #define LOCK_WAIT	60
