@@ -28,7 +28,7 @@ for o in --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly \
 done
 if command -v mandoc >/dev/null; then
 	syn=$(mandoc -T ascii "$TOP/man/bk-rotate.1" | col -b |
-	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ')
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ' | sed 's/^ //')
 	is "the usage is the man page's synopsis" \
 	    "$(sed 's/^usage: //' out | tr -s ' \t\n' ' ')" "$syn"
 else
