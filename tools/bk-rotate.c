@@ -257,7 +257,8 @@ decide(struct rotate *r)
 {
 	size_t i;
 
-	qsort(r->items, r->n, sizeof(*r->items), cmp_items);
+	if (r->n > 0)
+		qsort(r->items, r->n, sizeof(*r->items), cmp_items);
 	r->b = bk_calloc(r->n == 0 ? 1 : r->n, sizeof(*r->b));
 	for (i = 0; i < r->n; i++) {
 		r->b[i].t = r->items[i].t;
@@ -460,6 +461,25 @@ drop_lines(struct rotate *r)
 	free(g.paths);
 }
 
+static void
+free_all(struct rotate *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->items[i].path);
+	free(r->items);
+	free(r->b);
+	if (r->dir != NULL) {
+		if (r->rootfd >= 0)
+			close(r->rootfd);
+	} else {
+		if (r->rootfd >= 0 && r->rootfd != r->m.dirfd)
+			close(r->rootfd);
+		bk_manifest_free(&r->m);
+	}
+}
+
 static int
 rotate(struct rotate *r)
 {
@@ -479,8 +499,7 @@ rotate(struct rotate *r)
 		if (r->dir == NULL)
 			drop_lines(r);
 	}
-	if (r->dir == NULL)
-		bk_manifest_free(&r->m);
+	free_all(r);
 	return r->status;
 }
 
