@@ -23,7 +23,7 @@ NOW=2024-06-11T00:00:00Z
 exits "--help exits 0" 0 bk-rotate --help
 like "--help prints the usage" out '^usage: bk-rotate '
 for o in --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly \
-    --keep-yearly --keep-within --max-age --now --delete --wait --dir; do
+    --keep-yearly --keep-within --max-age --now --delete --no-wait --dir; do
 	like "the usage names $o" out -- "$o"
 done
 if command -v mandoc >/dev/null; then
@@ -130,7 +130,8 @@ if command -v flock >/dev/null; then
 	    >/dev/null 2>&1 &
 	holder=$!
 	i=0; while [ ! -e locked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	errline "a busy lock with --wait 0" 75 'lock' bk-rotate -m manifest.jsonl --keep-last 1 --delete --wait 0
+	errline "a busy lock with --no-wait" 75 'lock' bk-rotate -m manifest.jsonl --keep-last 1 --delete --no-wait
+	errline "a busy lock, a dry run, -w 1" 75 'lock' bk-rotate -m manifest.jsonl --keep-last 1 -w 1
 	kill $holder 2>/dev/null
 	wait $holder 2>/dev/null
 else

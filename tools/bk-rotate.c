@@ -24,9 +24,14 @@ static const char usage[] =
 "usage: bk-rotate [-qv] [-m manifest | --dir dir] [-t type] [--keep-last n]\n"
 "                 [--keep-hourly n] [--keep-daily n] [--keep-weekly n]\n"
 "                 [--keep-monthly n] [--keep-yearly n] [--keep-within duration]\n"
-"                 [--max-age duration] [--now date] [--delete] [--wait seconds]\n";
+"                 [--max-age duration] [--now date] [--delete]\n"
+"                 [-w seconds | --no-wait]\n";
 
-/* How long --delete waits for the manifest's lock by default. */
+/*
+ * How long to wait for the manifest's lock by default.  Unlike
+ * bk-manifest add, which must record its backup and waits for ever, a
+ * rotation can give up (75) and run again next time.
+ */
 #define LOCK_WAIT	60
 
 struct item {
@@ -46,7 +51,7 @@ struct rotate {
 	const char	*dir;		/* --dir */
 	const char	*type;		/* -t */
 	int		 delete;
-	int		 wait;		/* --wait: seconds for the lock */
+	int		 wait;		/* -w: seconds for the lock, -1 ever */
 	time_t		 now;
 	struct item	*items;
 	size_t		 n, cap;
@@ -59,7 +64,7 @@ struct rotate {
 enum {
 	OPT_DIR = 256, OPT_LAST, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY,
 	OPT_MONTHLY, OPT_YEARLY, OPT_WITHIN, OPT_MAX_AGE, OPT_NOW, OPT_DELETE,
-	OPT_WAIT, OPT_VERSION
+	OPT_NO_WAIT, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -68,6 +73,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "type", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "wait", required_argument, NULL, 'w' },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "keep-last", required_argument, NULL, OPT_LAST },
 	{ "keep-hourly", required_argument, NULL, OPT_HOURLY },
@@ -79,7 +85,7 @@ static const struct option longopts[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "delete", no_argument, NULL, OPT_DELETE },
-	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
@@ -223,14 +229,9 @@ load_manifest(struct rotate *r)
 			continue;
 		missing = fstatat(r->rootfd, e->path, &st,
 		    AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
-		if (e->created != NULL) {
-			t = e->created_t;
-			off = e->created_off;
-		} else {
-			if (missing)
-				memset(&st, 0, sizeof(st));
-			entry_time(e->path, &st, &t, &off);
-		}
+		/* The library refuses a line without "created". */
+		t = e->created_t;
+		off = e->created_off;
 		if (missing || e->verified == BK_VERIFIED_FAIL)
 			good = BK_GOOD_NONE;
 		else if (e->verified == BK_VERIFIED_OK)
@@ -487,6 +488,7 @@ rotate(struct rotate *r)
 		load_dir(r);
 	else {
 		bk_manifest_init(&r->m, r->manifest);
+		r->m.wait = r->wait;
 		load_manifest(r);
 	}
 	decide(r);
@@ -515,7 +517,7 @@ main(int argc, char *argv[])
 	r.rootfd = -1;
 	r.now = time(NULL);
 	r.wait = LOCK_WAIT;
-	while ((c = getopt_long(argc, argv, "hm:qt:v", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "hm:qt:vw:", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'h':
@@ -531,6 +533,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			bk_set_verbosity(1);
+			break;
+		case 'w':
+			r.wait = parse_count("wait", optarg);
 			break;
 		case OPT_DIR:
 			r.dir = optarg;
@@ -568,10 +573,8 @@ main(int argc, char *argv[])
 		case OPT_DELETE:
 			r.delete = 1;
 			break;
-		case OPT_WAIT:
-			r.wait = parse_count("wait", optarg);
-			if (r.wait == BK_KEEP_ALL)
-				r.wait = -1;
+		case OPT_NO_WAIT:
+			r.wait = 0;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
