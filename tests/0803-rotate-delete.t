@@ -32,6 +32,14 @@ precious"
 ok "the folder the links pointed at survives" test -d outside
 is "a folder is removed with its tree, links not followed" "$(ls outside | tr '\n' ' ')" "file.gz target "
 
+# --- a folder without a date in its name is not a backup.
+mkdir -p t/daily t/pre-migration && touch t/daily/x t/b_20250101.gz
+touch -d 2020-01-01 t/pre-migration
+run bk-rotate --dir t --max-age 7d --delete --now $NOW
+is "folders without a date: skipped" "$(cat out)" "keep b_20250101.gz (newest of its type)"
+like "with a warning" err 'skipping folder "t/pre-migration": no date in its name'
+ok "and never removed" test -d t/pre-migration -a -e t/daily/x
+
 # --- a manifest tree.
 mkdir m && cd m && mkdir daily
 for d in 01 02 03 04 05; do

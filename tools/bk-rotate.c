@@ -150,9 +150,9 @@ entry_time(const char *name, const struct stat *st, time_t *t, long *off)
 }
 
 /*
- * --dir: every entry of the folder (files, folders, symbolic links; not
- * the hidden ones) is a backup of one group.  None has a manifest line, so
- * none counts as good.
+ * --dir: every entry of the folder (files, dated folders, symbolic links;
+ * not the hidden ones) is a backup of one group.  None has a manifest
+ * line, so none counts as good.
  */
 static void
 load_dir(struct rotate *r)
@@ -183,6 +183,18 @@ load_dir(struct rotate *r)
 				continue;
 			bk_err(BK_EX_IOERR, "could not stat \"%s/%s\"", r->dir,
 			    de->d_name);
+		}
+		/*
+		 * A folder is a backup only when its name carries a date
+		 * (backups/2024_09/): a folder such as daily/ organises the
+		 * tree, and its age says nothing about what it holds.
+		 */
+		if (S_ISDIR(st.st_mode) && bk_parse_name_date(de->d_name, &t) <
+		    0) {
+			bk_warnx("skipping folder \"%s/%s\": no date in its name",
+			    r->dir, de->d_name);
+			errno = 0;
+			continue;
 		}
 		entry_time(de->d_name, &st, &t, &off);
 		add_item(r, de->d_name, t, off, NULL, BK_GOOD_NONE, 0);
