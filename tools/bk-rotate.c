@@ -42,7 +42,7 @@ struct item {
 	int		 good;
 	int		 missing;	/* listed, but no file there */
 	size_t		 order;		/* position in the input */
-	int		 removed;	/* --delete removed it (or it was gone) */
+	int		 removed;	/* removed by --delete, or gone */
 };
 
 struct rotate {
@@ -191,8 +191,8 @@ load_dir(struct rotate *r)
 		 */
 		if (S_ISDIR(st.st_mode) && bk_parse_name_date(de->d_name, &t) <
 		    0) {
-			bk_warnx("skipping folder \"%s/%s\": no date in its name",
-			    r->dir, de->d_name);
+			bk_warnx("skipping folder \"%s/%s\": no date in "
+			    "its name", r->dir, de->d_name);
 			errno = 0;
 			continue;
 		}
@@ -556,20 +556,23 @@ main(int argc, char *argv[])
 			r.policy.keep_last = parse_count("keep-last", optarg);
 			break;
 		case OPT_HOURLY:
-			r.policy.keep_hourly = parse_count("keep-hourly", optarg);
+			r.policy.keep_hourly = parse_count("keep-hourly",
+			    optarg);
 			break;
 		case OPT_DAILY:
 			r.policy.keep_daily = parse_count("keep-daily", optarg);
 			break;
 		case OPT_WEEKLY:
-			r.policy.keep_weekly = parse_count("keep-weekly", optarg);
+			r.policy.keep_weekly = parse_count("keep-weekly",
+			    optarg);
 			break;
 		case OPT_MONTHLY:
 			r.policy.keep_monthly = parse_count("keep-monthly",
 			    optarg);
 			break;
 		case OPT_YEARLY:
-			r.policy.keep_yearly = parse_count("keep-yearly", optarg);
+			r.policy.keep_yearly = parse_count("keep-yearly",
+			    optarg);
 			break;
 		case OPT_WITHIN:
 			r.policy.keep_within = parse_age("keep-within", optarg);
@@ -579,8 +582,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_NOW:
 			if (bk_parse_date(optarg, &r.now, &off) < 0)
-				bk_errx(BK_EX_USAGE, "invalid date for --now: \"%s\"",
-				    optarg);
+				bk_errx(BK_EX_USAGE, "invalid date for "
+				    "--now: \"%s\"", optarg);
 			break;
 		case OPT_DELETE:
 			r.delete = 1;
@@ -602,11 +605,11 @@ main(int argc, char *argv[])
 	if (r.dir != NULL && r.manifest != NULL)
 		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
 	if (r.dir != NULL && r.type != NULL)
-		bk_errx(BK_EX_USAGE, "--type needs a manifest; with --dir, name "
-		    "the type's folder");
+		bk_errx(BK_EX_USAGE, "--type needs a manifest; with --dir, "
+		    "name the type's folder");
 	/* Like restic, an empty policy is refused rather than keep nothing. */
 	if (bk_policy_empty(&r.policy))
-		bk_errx(BK_EX_USAGE, "no retention policy: give at least one of "
-		    "--keep-* or --max-age");
+		bk_errx(BK_EX_USAGE, "no retention policy: give at least one "
+		    "of --keep-* or --max-age");
 	return bk_finish(rotate(&r));
 }

@@ -113,7 +113,7 @@ test_counts(void)
 
 	p.keep_daily = BK_KEEP_ALL;
 	bk_policy_apply(&p, b, nb, now);
-	is_str(kept(), "krkkk", "unlimited daily keeps every day and the oldest");
+	is_str(kept(), "krkkk", "unlimited daily: every day, and the oldest");
 
 	p.keep_daily = 3;
 	bk_policy_apply(&p, b, nb, now);
