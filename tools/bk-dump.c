@@ -1033,8 +1033,13 @@ sqlite_copy(struct dump *d)
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		bk_errx(BK_EX_TEMPFAIL, "\"%s\": the database stayed locked "
 		    "for %d seconds", d->sqlite_path, BUSY_MS / 1000);
+	if (rc == SQLITE_NOTADB)
+		bk_errx(BK_EX_DATAERR, "\"%s\": file is not an SQLite "
+		    "database", d->sqlite_path);
 	if (rc != SQLITE_DONE)
-		sqlite_fail(d, rc == SQLITE_NOTADB ? d->db : dst, "backup");
+		bk_errx(rc == SQLITE_IOERR || rc == SQLITE_FULL ?
+		    BK_EX_IOERR : BK_EX_DATAERR, "backup: %s",
+		    sqlite3_errstr(rc));
 	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		sqlite_fail(d, dst, "backup");
@@ -1198,8 +1203,11 @@ dump_run(struct dump *d)
 	bk_out_open(&d->out, d->out_path, d->outflags |
 	    (d->format == FMT_SQLITE ? BK_OUT_BINARY : 0));
 	bk_progress_init(&d->prog, d->progress, "bk-dump", 0);
-	if (d->format == FMT_SQLITE)
+	if (d->format == FMT_SQLITE) {
+		/* Reading the schema tells a file that is not a database. */
+		sqlite_exec(d, "SELECT count(*) FROM sqlite_master", "open");
 		sqlite_copy(d);
+	}
 	else if (d->pg) {
 		pg_begin(d);
 		dump_rows(d);
