@@ -43,11 +43,11 @@ is "csv exits 0" "$rc" 0
 like "csv header names every column, odd names quoted" out \
     '^id,nome,valor,ativo,quando,dia,extra,dados,"Nome Estranho, ""sim"""$'
 psql -XAc '\copy (SELECT * FROM loja.itens) to stdout csv header' >peer.csv
-same "csv equals psql \\copy ... csv header" out peer.csv
+same "csv equals psql copy ... csv header" out peer.csv
 createdb "${db}_r"
 pg_dump -s "$db" | psql -Xq -d "${db}_r" -v ON_ERROR_STOP=1 >/dev/null 2>&1
 cp out itens.csv
-ok "psql \\copy imports the csv" psql -Xq -d "${db}_r" -v ON_ERROR_STOP=1 \
+ok "psql copy imports the csv" psql -Xq -d "${db}_r" -v ON_ERROR_STOP=1 \
     -c '\copy loja.itens from itens.csv csv header'
 ok "the imported rows equal the source (NULL and empty kept apart)" sh -c '
     psql -XAc "\\copy (SELECT * FROM loja.itens ORDER BY id) to stdout" >a &&
