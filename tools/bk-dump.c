@@ -444,8 +444,19 @@ pg_fail(struct dump *d, PGresult *res, const char *what)
 	const char *m = res != NULL ?
 	    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char *msg = one_line(m != NULL ? m : PQerrorMessage(d->pg));
-	int code = PQstatus(d->pg) == CONNECTION_BAD ? BK_EX_UNAVAILABLE :
-	    BK_EX_DATAERR;
+	const char *state = res != NULL ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int code = BK_EX_DATAERR;
+
+	/*
+	 * A lost connection, or the server ending ours (classes 08
+	 * connection exception and 57 operator intervention, such as
+	 * pg_terminate_backend or a shutdown), is the service failing, not
+	 * bad data.
+	 */
+	if (PQstatus(d->pg) == CONNECTION_BAD || (state != NULL &&
+	    (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0)))
+		code = BK_EX_UNAVAILABLE;
 
 	if (code == BK_EX_UNAVAILABLE && m == NULL)
 		bk_errx(code, "%s: lost the connection to the server: %s",
