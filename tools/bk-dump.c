@@ -904,8 +904,16 @@ put_sqlite_literal(struct dump *d, sqlite3_stmt *st, int i)
 	default:
 		s = (const char *)sqlite3_column_text(st, i);
 		n = (size_t)sqlite3_column_bytes(st, i);
+		/*
+		 * The sqlite3 shell drops a CR before LF while it reads a
+		 * script, so a CR is written as char(13) outside the quotes.
+		 */
 		putc_(d, '\'');
 		for (k = 0; k < n; k++) {
+			if (s[k] == '\r') {
+				puts_(d, "'||char(13)||'");
+				continue;
+			}
 			if (s[k] == '\'')
 				putc_(d, '\'');
 			putc_(d, s[k]);
