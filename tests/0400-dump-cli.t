@@ -22,8 +22,8 @@ empty "an unknown option writes nothing on stdout" out
 like "an unknown option hints at --help" err "Try 'bk-dump --help'"
 ok "usage text equals the man page SYNOPSIS" sh -c '
     mandoc -T utf8 "$TOP/man/bk-dump.1" 2>/dev/null | col -b |
-    sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | tr -s " \n" "  " |
-    grep -F -- "$(bk-dump --help | sed "s/^usage: //" | tr -s " \n" "  " |
+    sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | tr -s " \t\n" "   " |
+    grep -F -- "$(bk-dump --help | sed "s/^usage: //" | tr -s " \t\n" "   " |
 	sed "s/^ *//; s/ *$//")" >/dev/null'
 
 # Usage errors: exit 64, nothing on stdout, the reason on stderr.
