@@ -134,7 +134,7 @@ putc_(struct dump *d, char c)
 static void
 put_csv(struct dump *d, const char *s, size_t n)
 {
-	size_t i;
+	size_t i, run = 0;
 	int q = n == 0 || (n == 2 && s[0] == '\\' && s[1] == '.');
 
 	for (i = 0; !q && i < n; i++)
@@ -146,11 +146,13 @@ put_csv(struct dump *d, const char *s, size_t n)
 		return;
 	}
 	putc_(d, '"');
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			putc_(d, '"');
-		putc_(d, s[i]);
-	}
+	for (i = 0; i < n; i++)
+		if (s[i] == '"') {
+			/* Write up to and with the quote, which starts the next run. */
+			put(d, s + run, i + 1 - run);
+			run = i;
+		}
+	put(d, s + run, n - run);
 	putc_(d, '"');
 }
 
@@ -158,12 +160,17 @@ static void
 put_json(struct dump *d, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i, run = 0;
 
 	putc_(d, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		/* Most bytes need no escape: copy them in runs. */
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(d, s + run, i - run);
+		run = i + 1;
 		if (c == '"' || c == '\\') {
 			putc_(d, '\\');
 			putc_(d, (char)c);
@@ -173,13 +180,13 @@ put_json(struct dump *d, const char *s, size_t n)
 			puts_(d, "\\r");
 		else if (c == '\t')
 			puts_(d, "\\t");
-		else if (c < 0x20) {
+		else {
 			puts_(d, "\\u00");
 			putc_(d, hex[c >> 4]);
 			putc_(d, hex[c & 15]);
-		} else
-			putc_(d, (char)c);
+		}
 	}
+	put(d, s + run, n - run);
 	putc_(d, '"');
 }
 
@@ -926,10 +933,22 @@ static void
 sqlite_export(struct dump *d, struct export *e)
 {
 	sqlite3_stmt *st = e->stmt;
-	char *insert = NULL;
+	char *insert = NULL, **keys = NULL;
 	size_t j;
 	int rc;
 
+	if (d->format == FMT_JSONL) {
+		/* The keys are the same on every row: escape them once. */
+		keys = bk_calloc(e->ncols + 1, sizeof(*keys));
+		out_flush(d);
+		for (j = 0; j < e->ncols; j++) {
+			/* Escaped in the empty buffer, then taken out. */
+			put_json(d, e->cols[j], strlen(e->cols[j]));
+			putc_(d, ':');
+			keys[j] = bk_asprintf("%.*s", (int)d->blen, d->buf);
+			d->blen = 0;
+		}
+	}
 	if (d->format == FMT_SQL) {
 		struct str b = { NULL, 0, 0 };
 		char *t = e->table != NULL ? quote_table(d, e->table) :
@@ -969,8 +988,7 @@ sqlite_export(struct dump *d, struct export *e)
 			for (j = 0; j < e->ncols; j++) {
 				if (d->labels || j > 0)
 					putc_(d, ',');
-				put_json(d, e->cols[j], strlen(e->cols[j]));
-				putc_(d, ':');
+				puts_(d, keys[j]);
 				put_sqlite_json(d, st, (int)j);
 			}
 			puts_(d, "}\n");
@@ -987,6 +1005,9 @@ sqlite_export(struct dump *d, struct export *e)
 		e->rows++;
 	}
 	free(insert);
+	for (j = 0; keys != NULL && j < e->ncols; j++)
+		free(keys[j]);
+	free(keys);
 	if (rc != SQLITE_DONE)
 		sqlite_fail(d, d->db, e->label);
 	sqlite3_finalize(st);
