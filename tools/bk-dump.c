@@ -46,7 +46,7 @@ struct param {
 struct export {
 	char		*label;
 	const char	*table;		/* NULL for a query */
-	const char	*query;		/* the SQL as given */
+	char		*query;		/* the SQL as given, without a final ";" */
 	char		*sql;		/* the SQL to run (SELECT * for a table) */
 	size_t		 ncols;
 	char		**cols;		/* column names, as the database says */
@@ -513,10 +513,10 @@ pg_describe(struct dump *d, struct export *e)
 
 	sql = rewrite_pg(d, e, 0);
 	res = PQprepare(d->pg, "", sql, 0, NULL);
+	free(sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		pg_fail(d, res, e->label);
 	PQclear(res);
-	free(sql);
 	res = PQdescribePrepared(d->pg, "");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		pg_fail(d, res, e->label);
@@ -1205,8 +1205,13 @@ dump_rows(struct dump *d)
 	for (i = 0; i < d->nex; i++) {
 		struct export *e = &d->ex[i];
 
-		e->sql = e->table != NULL ? bk_asprintf("SELECT * FROM %s",
-		    quote_table(d, e->table)) : bk_strdup(e->query);
+		if (e->table != NULL) {
+			char *t = quote_table(d, e->table);
+
+			e->sql = bk_asprintf("SELECT * FROM %s", t);
+			free(t);
+		} else
+			e->sql = bk_strdup(e->query);
 		if (d->pg)
 			pg_describe(d, e);
 		else
@@ -1230,6 +1235,35 @@ dump_rows(struct dump *d)
 	if (d->format == FMT_SQL)
 		puts_(d, "COMMIT;\n");
 	return BK_EX_OK;
+}
+
+static void
+dump_free(struct dump *d)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->nex; i++) {
+		struct export *e = &d->ex[i];
+
+		for (j = 0; j < e->ncols; j++)
+			free(e->cols[j]);
+		for (j = 0; e->reftype != NULL && j < e->nref; j++)
+			free(e->reftype[j]);
+		free(e->cols);
+		free(e->reftype);
+		free(e->ref);
+		free(e->src);
+		free(e->sql);
+		free(e->label);
+		free(e->query);
+	}
+	free(d->ex);
+	for (i = 0; i < d->npar; i++)
+		free(d->par[i].name);
+	free(d->par);
+	if (d->labels)
+		free(d->ucols);
+	free(d->buf);
 }
 
 static int
@@ -1268,7 +1302,7 @@ dump_run(struct dump *d)
 		PQfinish(d->pg);
 	if (d->db)
 		sqlite3_close(d->db);
-	free(d->buf);
+	dump_free(d);
 	return BK_EX_OK;
 }
 
@@ -1407,7 +1441,8 @@ main(int argc, char *argv[])
 		{ "version",	no_argument,	   NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct dump d;
+	/* Static, so that what it holds stays reachable until exit. */
+	static struct dump d;
 	int c, verbosity = 0, labels = 0;
 	const char *eq;
 
