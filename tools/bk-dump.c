@@ -627,13 +627,14 @@ pg_copy_sql(struct dump *d, struct export *e)
 		}
 		str_puts(&b, " FROM (");
 		str_puts(&b, q);
-		str_puts(&b, ") AS bk_s(");
+		str_puts(&b, ") AS bk_s");
 		for (j = 0; j < e->ncols; j++) {
-			snprintf(tmp, sizeof(tmp), "%sbk_%zu", j ? ", " : "",
+			snprintf(tmp, sizeof(tmp), "%sbk_%zu", j ? ", " : "(",
 			    j + 1);
 			str_puts(&b, tmp);
 		}
-		str_puts(&b, ")) TO STDOUT (FORMAT csv)");
+		str_puts(&b, e->ncols > 0 ? ")) TO STDOUT (FORMAT csv)" :
+		    ") TO STDOUT (FORMAT csv)");
 	}
 	free(q);
 	return b.s;
