@@ -2,9 +2,9 @@
 # demo.sh: what "make demo" runs.  In a few seconds and without a database
 # server: creates the SQLite demo database of a tattoo studio, runs the
 # monthly export of September 2024 (examples/monthly-export.sh: one
-# Excel-ready CSV, compressed and checksummed when bk-gz and bk-sum are
-# built), makes a consistent copy of the whole database, and prints the
-# files written and the records per type.
+# Excel-ready CSV, compressed, checksummed and recorded in a manifest when
+# bk-gz, bk-sum and bk-manifest are built), makes a consistent copy of the
+# whole database, and prints the files written and the records per type.
 #
 # Everything goes to ./demo-output (or $BK_DEMO_DIR), emptied first, so the
 # demo can run again and again.
@@ -32,6 +32,7 @@ echo "demo: created $db (the tattoo-studio schema and three months of data)"
 opts=()
 command -v bk-gz >/dev/null && opts+=(-z)
 command -v bk-sum >/dev/null && opts+=(-s)
+command -v bk-manifest >/dev/null && opts+=(-m)
 echo "demo: monthly export of $month:"
 echo "  examples/monthly-export.sh -d sqlite:$db -b $out/backups ${opts[*]} $month"
 "$top/examples/monthly-export.sh" -d "sqlite:$db" -b "$out/backups" \
@@ -51,6 +52,11 @@ echo "Records per type in backup_${month/-/_}.csv:"
 awk -F '\t' '{ printf "  %-10s %5d\n", $1, $2; n += $2 }
     END { printf "  %-10s %5d\n", "total", n }' \
     "$out/backups/${month/-/_}/backup_${month/-/_}.counts"
+if [ -f "$out/backups/manifest.jsonl" ]; then
+	echo
+	echo "Recorded in $out/backups/manifest.jsonl (bk-manifest list):"
+	bk-manifest -m "$out/backups/manifest.jsonl" list | sed 's/^/  /'
+fi
 if [ -f "$out/backups/${month/-/_}/SHA256SUMS" ]; then
 	echo
 	echo "Checksums:"

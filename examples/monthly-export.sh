@@ -1,7 +1,7 @@
 #!/bin/bash
 # monthly-export.sh: the monthly financial export of seed 000.
 #
-#   monthly-export.sh [-d SOURCE] [-b BASEDIR] [-z] [-s] YYYY-MM
+#   monthly-export.sh [-d SOURCE] [-b BASEDIR] [-m] [-z] [-s] YYYY-MM
 #
 # Writes BASEDIR/YYYY_MM/backup_YYYY_MM.csv (BASEDIR is ./backups): the
 # pagamentos, sessoes, comissoes and gastos of that month, in one snapshot,
@@ -10,7 +10,9 @@
 # cliente_name, artista_name, created_at, updated_at, then the columns of
 # each type.  Beside it: backup_YYYY_MM.counts (type TAB records), and with
 # -z backup_YYYY_MM.csv.gz (bk-gz), with -s SHA256SUMS (bk-sum) over the
-# files written.
+# files written.  With -m, the CSV (and the .gz) are then recorded in
+# BASEDIR/manifest.jsonl (bk-manifest add, type monthly, which counts the
+# records again and must agree): the commit point of bk(7).
 #
 # SOURCE is anything bk-dump -d takes: a PostgreSQL conninfo or URI (the
 # password comes from ~/.pgpass or PGPASSFILE, never from here) or
@@ -27,18 +29,24 @@ set -eu -o pipefail
 prog=${0##*/}
 die() { echo "$prog: error: $2" >&2; exit "$1"; }
 usage() {
-	echo "usage: $prog [-d SOURCE] [-b BASEDIR] [-z] [-s] YYYY-MM" >&2
+	echo "usage: $prog [-d SOURCE] [-b BASEDIR] [-m] [-z] [-s] YYYY-MM" >&2
 	exit 64
 }
 
 source_opt=()
+source_desc=postgresql
 base=backups
+manifest=0
 gzip=0
 sums=0
-while getopts d:b:zsh opt; do
+while getopts d:b:mzsh opt; do
 	case $opt in
-	d) source_opt=(-d "$OPTARG") ;;
+	d) source_opt=(-d "$OPTARG")
+	   # The manifest records the source, never a connection string
+	   # (it may hold a password).
+	   case $OPTARG in sqlite:*) source_desc=$OPTARG ;; esac ;;
 	b) base=$OPTARG ;;
+	m) manifest=1 ;;
 	z) gzip=1 ;;
 	s) sums=1 ;;
 	*) usage ;;
@@ -55,6 +63,8 @@ for tool in bk-dump bk-csv; do
 done
 [ $gzip = 0 ] || command -v bk-gz >/dev/null || die 69 "bk-gz not found in PATH"
 [ $sums = 0 ] || command -v bk-sum >/dev/null || die 69 "bk-sum not found in PATH"
+[ $manifest = 0 ] || command -v bk-manifest >/dev/null ||
+	die 69 "bk-manifest not found in PATH"
 
 ym=${month/-/_}
 dir=$base/$ym
@@ -123,6 +133,14 @@ for f in "${files[@]}"; do
 done
 ln "$work/$name.csv" "$dir/$name.csv" ||
 	die 73 "$dir/$name.csv appeared meanwhile: not overwriting"
+if [ $manifest = 1 ]; then
+	records=$(awk -F '\t' '{ n += $2 } END { print n + 0 }' "$dir/$name.counts")
+	recorded=("$dir/$name.csv")
+	[ $gzip = 0 ] || recorded+=("$dir/$name.csv.gz")
+	bk-manifest -m "$base/manifest.jsonl" add -t monthly \
+	    -d "monthly export $month" -s "$source_desc" -r "$records" \
+	    "${recorded[@]}"
+fi
 for f in "${files[@]}"; do
 	echo "$dir/$f"
 done

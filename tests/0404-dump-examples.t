@@ -56,6 +56,21 @@ errline "an existing month is never overwritten (73)" 73 'exists: not overwritin
     "$ex/monthly-export.sh" -d sqlite:estudio.db 2024-09
 same "the existing month is untouched" "$csv" before.csv
 
+# -z and -m: compressed with bk-gz, recorded with bk-manifest (which
+# counts the records again).
+if command -v bk-gz >/dev/null && command -v bk-manifest >/dev/null; then
+	run "$ex/monthly-export.sh" -d sqlite:estudio.db -b rec -z -m 2024-09
+	is "-z -m exits 0" "$rc" 0
+	ok "the .gz holds the CSV" sh -c 'gzip -dc rec/2024_09/backup_2024_09.csv.gz |
+	    cmp -s - rec/2024_09/backup_2024_09.csv'
+	is "both are recorded, 18 records each" \
+	    "$(bk-manifest -m rec/manifest.jsonl list | cut -f2,4,7 | sort | tr '\t\n' ', ')" \
+	    "monthly,18,2024_09/backup_2024_09.csv monthly,18,2024_09/backup_2024_09.csv.gz "
+else
+	skip "bk-gz or bk-manifest not built"; skip "bk-gz or bk-manifest not built"
+	skip "bk-gz or bk-manifest not built"
+fi
+
 exits "a bad month exits 64" 64 "$ex/monthly-export.sh" -d sqlite:estudio.db 2024-13
 exits "no month exits 64" 64 "$ex/monthly-export.sh" -d sqlite:estudio.db
 
