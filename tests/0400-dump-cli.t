@@ -57,12 +57,16 @@ TABLE
 # Bad inputs: exit code and exactly one line naming the problem.
 printf 'this is not a database, just text that is long enough to be read as one.............................................................' >notadb.sqlite
 : >empty.sqlite
+mkdir adir
+gzip -c db.sqlite >db.sqlite.gz
 while IFS='|' read -r name code re args; do
 	eval "set -- $args"
 	errline "bad input: $name" "$code" "$re" bk-dump "$@"
 	empty "bad input: $name: stdout empty" out
 done <<'TABLE'
 missing file|66|could not open "nope.sqlite": No such file|-d sqlite:nope.sqlite -t t
+a folder|66|could not open "adir": is a folder|-d sqlite:adir -t t
+gzipped database|65|"db.sqlite.gz": file is not an SQLite database|-d sqlite:db.sqlite.gz -t t
 not a database|65|"notadb.sqlite": file is not an SQLite database|-d sqlite:notadb.sqlite -t t
 not a database, copy|65|"notadb.sqlite": file is not an SQLite database|-d sqlite:notadb.sqlite -F sqlite
 unknown table|65|error: nope: no such table: nope|-d sqlite:db.sqlite -t nope

@@ -775,11 +775,15 @@ sqlite_fail(struct dump *d, sqlite3 *db, const char *what)
 static void
 sqlite_open(struct dump *d)
 {
+	struct stat st;
 	int fd;
 
-	/* SQLite's own message for a missing file is vague: check first. */
+	/* SQLite's own messages for these are vague: check first. */
 	if ((fd = open(d->sqlite_path, O_RDONLY | O_CLOEXEC)) < 0)
 		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
+		    d->sqlite_path);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		bk_errx(BK_EX_NOINPUT, "could not open \"%s\": is a folder",
 		    d->sqlite_path);
 	close(fd);
 	if (sqlite3_open_v2(d->sqlite_path, &d->db, SQLITE_OPEN_READONLY,
@@ -1230,8 +1234,9 @@ dump_rows(struct dump *d)
 			pg_export(d, &d->ex[i]);
 		else
 			sqlite_export(d, &d->ex[i]);
-		bk_info("%s: %llu rows", d->ex[i].label,
-		    (unsigned long long)d->ex[i].rows);
+		bk_info("%s: %llu row%s", d->ex[i].label,
+		    (unsigned long long)d->ex[i].rows,
+		    d->ex[i].rows == 1 ? "" : "s");
 	}
 	if (d->format == FMT_SQL)
 		puts_(d, "COMMIT;\n");
