@@ -852,6 +852,18 @@ put_sqlite_csv(struct dump *d, sqlite3_stmt *st, int i)
 	}
 }
 
+/*
+ * SQLite writes a real as a JSON-compatible number, except the infinities
+ * ("Inf", "-Inf"); NaN is stored as NULL.
+ */
+static int
+is_number_text(const char *s)
+{
+	if (*s == '-')
+		s++;
+	return isdigit((unsigned char)*s);
+}
+
 static void
 put_sqlite_json(struct dump *d, sqlite3_stmt *st, int i)
 {
@@ -870,7 +882,7 @@ put_sqlite_json(struct dump *d, sqlite3_stmt *st, int i)
 		/* JSON has no infinities: those become strings. */
 		s = (const char *)sqlite3_column_text(st, i);
 		n = (size_t)sqlite3_column_bytes(st, i);
-		if (isfinite(sqlite3_column_double(st, i)))
+		if (is_number_text(s))
 			put(d, s, n);
 		else
 			put_json(d, s, n);
