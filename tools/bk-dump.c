@@ -786,8 +786,9 @@ sqlite_open(struct dump *d)
 		bk_errx(BK_EX_NOINPUT, "could not open \"%s\": is a folder",
 		    d->sqlite_path);
 	close(fd);
-	if (sqlite3_open_v2(d->sqlite_path, &d->db, SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK)
+	/* One thread: SQLite's connection mutex would only cost time. */
+	if (sqlite3_open_v2(d->sqlite_path, &d->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		bk_errx(BK_EX_NOINPUT, "could not open \"%s\": %s",
 		    d->sqlite_path, d->db ? sqlite3_errmsg(d->db) :
 		    "out of memory");
