@@ -123,6 +123,9 @@ run bk-dump --labels -t outra
 like "--labels adds the type column to one export" out '^type,id,cor,nome$'
 like "--labels: label in the first column" out '^outra,10,azul,Zo'
 
+run bk-dump -F sql --query "a=SELECT 1 AS type, 2 AS n" -t vazia
+like "sql format: no label column, so a column named type is fine" out '^COPY "a" \("type", "n"\) FROM stdin;$'
+
 # 0 rows, 1 row.
 run bk-dump -t vazia
 is "0 rows: exit 0" "$rc" 0

@@ -1559,6 +1559,7 @@ main(int argc, char *argv[])
 			    "--labels");
 	} else if (d.nex == 0)
 		bk_usage_error("nothing to export (give --table or --query)");
-	d.labels = labels || d.nex > 1;
+	/* The sql format names each table instead of labelling rows. */
+	d.labels = (labels || d.nex > 1) && d.format != FMT_SQL;
 	return bk_finish(dump_run(&d));
 }
