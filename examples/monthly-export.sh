@@ -81,6 +81,9 @@ trap 'rm -rf "$work"' EXIT
 # :month_end are bound by bk-dump (first day of the month and of the next);
 # comissoes take the month of their payment.  The first query fixes the
 # order of the common columns; the others add their own at the end.
+# pipefail would report the last stage that failed; the first one tells
+# the real cause (bk-csv then only sees a short input), so take that.
+set +e
 bk-dump "${source_opt[@]}" --month "$month" --counts "$work/$name.counts" \
     --query "pagamento=SELECT p.id, p.data, p.valor, p.forma_pagamento,
 	p.observacoes, c.nome AS cliente_name, a.nome AS artista_name,
@@ -113,6 +116,11 @@ bk-dump "${source_opt[@]}" --month "$month" --counts "$work/$name.counts" \
 	WHERE g.data >= :month_start AND g.data < :month_end
 	ORDER BY g.data, g.id" |
 	bk-csv --excel -o "$work/$name.csv"
+status=("${PIPESTATUS[@]}")
+set -e
+for st in "${status[@]}"; do
+	[ "$st" = 0 ] || exit "$st"
+done
 
 files=("$name.csv" "$name.counts")
 if [ $gzip = 1 ]; then

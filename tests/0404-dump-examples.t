@@ -70,6 +70,14 @@ else
 	skip "bk-gz or bk-manifest not built"; skip "bk-gz or bk-manifest not built"
 	skip "bk-gz or bk-manifest not built"
 fi
+if command -v bk-sum >/dev/null; then
+	run "$ex/monthly-export.sh" -d sqlite:estudio.db -b sums -s 2024-09
+	is "-s exits 0" "$rc" 0
+	ok "sha256sum -c accepts the SHA256SUMS written with bk-sum" \
+	    sh -c 'cd sums/2024_09 && sha256sum -c --quiet SHA256SUMS'
+else
+	skip "bk-sum not built"; skip "bk-sum not built"
+fi
 
 exits "a bad month exits 64" 64 "$ex/monthly-export.sh" -d sqlite:estudio.db 2024-13
 exits "no month exits 64" 64 "$ex/monthly-export.sh" -d sqlite:estudio.db
