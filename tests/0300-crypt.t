@@ -158,6 +158,15 @@ flip_at() {	# flip_at OFFSET: one byte changed at OFFSET
 	python3 -c 'import sys; d = bytearray(open("r3m.age", "rb").read())
 d[int(sys.argv[1])] ^= 0x01; open("flip.age", "wb").write(d)' "$1"
 }
+# flip_b64 OFFSET: a base64 character changed into another valid one with
+# the same low bits, so that the header still parses whatever the random
+# key material was, and only the key or MAC is wrong.
+flip_b64() {
+	python3 -c 'import sys; d = bytearray(open("r3m.age", "rb").read())
+a = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+i = int(sys.argv[1]); d[i] = a[a.index(d[i]) ^ 0x10]
+open("flip.age", "wb").write(d)' "$1"
+}
 bad() {	# bad NAME CODE REGEX FILE
 	errline "$1" "$2" "$3" bk-crypt -d -i fixed.key -o plain "$4"
 	if [ -e plain ]; then fail "$1: no output"; rm -f plain
@@ -172,8 +181,8 @@ cut_at $((mac_end + 16 + 65552)); bad "truncated at a chunk boundary" 65 'final 
 cut_at $((mac_end + 16 + 65552 + 1000)); bad "truncated inside a chunk" 65 'chunk 2 .* failed authentication' cut.age
 cut_at $((size - 1)); bad "the last byte missing" 65 'failed authentication' cut.age
 flip_at 5; bad "a byte flipped in the version line" 65 'not an age file' flip.age
-flip_at 40; bad "a byte flipped in the stanza looks like a wrong key (1)" 1 'no identity matches' flip.age
-flip_at $((mac_end - 5)); bad "a byte flipped in the MAC" 65 'header MAC does not match' flip.age
+flip_b64 40; bad "a byte flipped in the stanza looks like a wrong key (1)" 1 'no identity matches' flip.age
+flip_b64 $((mac_end - 5)); bad "a byte flipped in the MAC" 65 'header MAC does not match' flip.age
 flip_at $((mac_end + 3)); bad "a byte flipped in the nonce" 65 'chunk 1 .* failed authentication' flip.age
 flip_at $((mac_end + 16 + 70000)); bad "a byte flipped in the payload" 65 'chunk 2 \(offset [0-9]+\) failed authentication' flip.age
 python3 -c 'import sys
