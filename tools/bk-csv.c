@@ -1,0 +1,673 @@
+/*
+ * bk-csv: reads strict RFC 4180 CSV and writes CSV (plain or for Excel),
+ * TSV or JSON Lines; selects, drops and redacts columns; checks and
+ * counts records.  The reading is common/csvread.c; this file is the
+ * options and the writers, which run in the reader's worker threads.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bk.h"
+
+static const char usage[] =
+"usage: bk-csv [-cefnPqv] [-d CHAR] [-s COLS | -x COLS] [-r COLS]\n"
+"              [-t csv|tsv|jsonl] [-p THREADS] [--decimal-comma COLS]\n"
+"              [--sep-line] [--count-file FILE] [--max-record SIZE]\n"
+"              [-o FILE] [FILE]\n";
+
+enum { FMT_CSV, FMT_TSV, FMT_JSONL };
+
+enum {
+	OPT_DECIMAL = 256,
+	OPT_SEPLINE,
+	OPT_COUNTFILE,
+	OPT_MAXREC,
+	OPT_VERSION
+};
+
+#define REDACTED	"REDACTED"
+
+struct col {
+	size_t		 in;		/* index of the input field */
+	int		 redact;
+	int		 decimal;	/* write numbers with a decimal comma */
+	char		*key;		/* JSON Lines: "name": */
+	size_t		 keylen;
+};
+
+struct state {
+	/* options */
+	int		 check;
+	int		 excel;
+	int		 count;
+	int		 sepline;
+	int		 format;
+	int		 force;
+	int		 progress;
+	int		 threads;
+	unsigned char	 delim;
+	const char	*select;
+	const char	*drop;
+	const char	*redact;
+	const char	*decimal;
+	const char	*countfile;
+	const char	*output;
+	const char	*input;
+	size_t		 maxrec;
+	/* from the header */
+	struct col	*cols;
+	size_t		 ncols;
+	unsigned char	 special[256];	/* bytes that make a CSV field quoted */
+	struct bk_out	 out;
+};
+
+/* Finds a column by name, else by 1-based number; exits 64 if absent. */
+static size_t
+find_column(const struct bk_csv_field *h, size_t n, const char *name,
+    size_t len)
+{
+	size_t i, num = 0;
+
+	for (i = 0; i < n; i++)
+		if (h[i].len == len && memcmp(h[i].p, name, len) == 0)
+			return i;
+	for (i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9' || num > n)
+			break;
+		num = num * 10 + (size_t)(name[i] - '0');
+	}
+	if (len > 0 && i == len && num >= 1 && num <= n)
+		return num - 1;
+	bk_errx(BK_EX_USAGE, "no column \"%.*s\" in the header", (int)len,
+	    name);
+}
+
+/*
+ * Calls fn for each column named in the comma-separated list.  Returns the
+ * number of names.
+ */
+static size_t
+each_column(const char *list, const struct bk_csv_field *h, size_t n,
+    void (*fn)(void *, size_t), void *arg)
+{
+	const char *p = list, *e;
+	size_t count = 0;
+
+	for (;;) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		fn(arg, find_column(h, n, p, (size_t)(e - p)));
+		count++;
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	return count;
+}
+
+static void
+mark(void *arg, size_t i)
+{
+	((unsigned char *)arg)[i] = 1;
+}
+
+static void
+pick(void *arg, size_t i)
+{
+	struct state *st = arg;
+
+	st->cols[st->ncols++].in = i;
+}
+
+/* Appends s as a JSON string, quotes included. */
+static void
+json_string(struct bk_csv_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = bk_csv_buf_room(b, 6 * len + 2);
+	size_t i;
+	unsigned char c;
+
+	*o++ = '"';
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+/*
+ * A plain number: an optional sign, digits, an optional fraction with a
+ * point and an optional exponent, as PostgreSQL and SQLite print them.
+ * Such a cell cannot be a formula, so it keeps its sign in Excel mode.
+ */
+static int
+is_number(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		i++;
+	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == d)
+		return 0;
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+/* Appends one CSV field, quoted only where needed. */
+static void
+csv_field(const struct state *st, struct bk_csv_buf *b, const char *s,
+    size_t len, int null, int decimal)
+{
+	char *o;
+	size_t i;
+	int quote = 0, prefix = 0, num = -1;
+
+	if (len == 0) {
+		/* "" is an empty string; nothing at all is NULL. */
+		if (!null) {
+			o = bk_csv_buf_room(b, 2);
+			o[0] = o[1] = '"';
+			b->len += 2;
+		}
+		return;
+	}
+	for (i = 0; i < len; i++)
+		if (st->special[(unsigned char)s[i]]) {
+			quote = 1;
+			break;
+		}
+	/*
+	 * Readers that trim (libcsv by default, some spreadsheets) keep
+	 * spaces at the ends of a quoted field; PostgreSQL's COPY quotes \.
+	 * so that it cannot end the data.
+	 */
+	if (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
+	    s[len - 1] == '\t' || (len == 2 && s[0] == '\\' && s[1] == '.'))
+		quote = 1;
+	if (st->excel) {
+		switch (s[0]) {
+		case '=': case '+': case '-': case '@':
+		case '\t': case '\r': case '\n':
+			/* OWASP: a leading quote keeps it from being a formula. */
+			if (!(num = is_number(s, len)))
+				prefix = quote = 1;
+			break;
+		}
+	}
+	if (decimal && memchr(s, '.', len) != NULL &&
+	    (num == 1 || (num == -1 && is_number(s, len)))) {
+		o = bk_csv_buf_room(b, len + 2);
+		if (st->delim == ',')
+			*o++ = '"';
+		for (i = 0; i < len; i++)
+			*o++ = s[i] == '.' ? ',' : s[i];
+		if (st->delim == ',')
+			*o++ = '"';
+		b->len = (size_t)(o - b->p);
+		return;
+	}
+	if (!quote) {
+		o = bk_csv_buf_room(b, len);
+		memcpy(o, s, len);
+		b->len += len;
+		return;
+	}
+	o = bk_csv_buf_room(b, 2 * len + 3);
+	*o++ = '"';
+	if (prefix)
+		*o++ = '\'';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			*o++ = '"';
+		*o++ = s[i];
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+/* Appends one TSV field with PostgreSQL's text escapes; NULL is \N. */
+static void
+tsv_field(struct bk_csv_buf *b, const char *s, size_t len, int null)
+{
+	char *o = bk_csv_buf_room(b, 2 * len + 2);
+	size_t i;
+
+	if (null) {
+		*o++ = '\\';
+		*o++ = 'N';
+	}
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		default: *o++ = s[i];
+		}
+	}
+	b->len = (size_t)(o - b->p);
+}
+
+static void
+put(struct bk_csv_buf *b, const char *s, size_t n)
+{
+	memcpy(bk_csv_buf_room(b, n), s, n);
+	b->len += n;
+}
+
+static void
+end_line(const struct state *st, struct bk_csv_buf *b)
+{
+	if (st->excel)
+		put(b, "\r\n", 2);
+	else
+		put(b, "\n", 1);
+}
+
+/* One record (or the header) in the output format. */
+static void
+write_record(const struct state *st, const struct bk_csv_field *f,
+    struct bk_csv_buf *b, int header)
+{
+	const struct bk_csv_field *v;
+	const struct col *c;
+	size_t j;
+
+	if (st->format == FMT_JSONL)
+		put(b, "{", 1);
+	for (j = 0; j < st->ncols; j++) {
+		c = &st->cols[j];
+		v = &f[c->in];
+		if (j > 0) {
+			if (st->format == FMT_CSV)
+				put(b, (const char *)&st->delim, 1);
+			else if (st->format == FMT_TSV)
+				put(b, "\t", 1);
+			else
+				put(b, ",", 1);
+		}
+		switch (st->format) {
+		case FMT_CSV:
+			if (c->redact && !header)
+				put(b, REDACTED, sizeof(REDACTED) - 1);
+			else
+				csv_field(st, b, v->p, v->len, v->null,
+				    c->decimal && !header);
+			break;
+		case FMT_TSV:
+			if (c->redact && !header)
+				put(b, REDACTED, sizeof(REDACTED) - 1);
+			else
+				tsv_field(b, v->p, v->len, v->null);
+			break;
+		case FMT_JSONL:
+			put(b, c->key, c->keylen);
+			if (c->redact)
+				put(b, "\"" REDACTED "\"",
+				    sizeof(REDACTED) + 1);
+			else if (v->null)
+				put(b, "null", 4);
+			else
+				json_string(b, v->p, v->len);
+			break;
+		}
+	}
+	if (st->format == FMT_JSONL)
+		put(b, "}\n", 2);
+	else
+		end_line(st, b);
+}
+
+static void
+on_header(void *arg, const struct bk_csv_field *h, size_t n,
+    struct bk_csv_buf *b)
+{
+	struct state *st = arg;
+	unsigned char *flags;
+	size_t i, j, k;
+	char sep[8];
+
+	st->cols = bk_calloc(n * 2 + 1, sizeof(*st->cols));
+	flags = bk_calloc(n + 1, 1);
+	if (st->select != NULL)
+		each_column(st->select, h, n, pick, st);
+	else if (st->drop != NULL) {
+		each_column(st->drop, h, n, mark, flags);
+		for (i = 0; i < n; i++)
+			if (!flags[i])
+				st->cols[st->ncols++].in = i;
+	} else
+		for (i = 0; i < n; i++)
+			st->cols[st->ncols++].in = i;
+	if (st->ncols == 0)
+		bk_errx(BK_EX_USAGE, "no columns left to write");
+	if (st->redact != NULL) {
+		memset(flags, 0, n);
+		each_column(st->redact, h, n, mark, flags);
+		for (j = 0; j < st->ncols; j++)
+			st->cols[j].redact = flags[st->cols[j].in];
+	}
+	if (st->decimal != NULL) {
+		memset(flags, 0, n);
+		each_column(st->decimal, h, n, mark, flags);
+		for (j = 0; j < st->ncols; j++)
+			st->cols[j].decimal = flags[st->cols[j].in];
+	}
+	free(flags);
+	if (st->format == FMT_JSONL) {
+		struct bk_csv_buf kb = { NULL, 0, 0 };
+
+		for (j = 0; j < st->ncols; j++) {
+			for (k = 0; k < j; k++)
+				if (h[st->cols[k].in].len ==
+				    h[st->cols[j].in].len &&
+				    memcmp(h[st->cols[k].in].p,
+				    h[st->cols[j].in].p,
+				    h[st->cols[j].in].len) == 0)
+					break;
+			if (k < j)
+				bk_errx(BK_EX_DATAERR, "duplicate column "
+				    "name \"%.*s\": JSON keys must be unique",
+				    (int)h[st->cols[j].in].len,
+				    h[st->cols[j].in].p);
+			kb.len = 0;
+			json_string(&kb, h[st->cols[j].in].p,
+			    h[st->cols[j].in].len);
+			put(&kb, ":", 1);
+			st->cols[j].key = bk_malloc(kb.len);
+			memcpy(st->cols[j].key, kb.p, kb.len);
+			st->cols[j].keylen = kb.len;
+		}
+		free(kb.p);
+		return;
+	}
+	if (st->check)
+		return;
+	if (st->excel) {
+		/* Excel takes UTF-8 only with a byte order mark. */
+		put(b, "\xef\xbb\xbf", 3);
+		if (st->sepline) {
+			snprintf(sep, sizeof(sep), "sep=%c", st->delim);
+			put(b, sep, strlen(sep));
+			end_line(st, b);
+		}
+	}
+	write_record(st, h, b, 1);
+}
+
+static void
+on_record(void *arg, const struct bk_csv_field *f, size_t n,
+    struct bk_csv_buf *b)
+{
+	const struct state *st = arg;
+
+	(void)n;
+	if (!st->check)
+		write_record(st, f, b, 0);
+}
+
+static void
+on_write(void *arg, const void *p, size_t n)
+{
+	struct state *st = arg;
+
+	if (!st->check)
+		bk_out_write(&st->out, p, n);
+}
+
+static void
+write_count(const struct state *st, uint64_t records)
+{
+	struct bk_out o;
+	char line[32];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)records);
+	if (st->countfile != NULL) {
+		bk_out_open(&o, st->countfile, BK_OUT_FORCE);
+		bk_out_write(&o, line, (size_t)n);
+		bk_out_commit(&o);
+	}
+	if (st->count) {
+		/* With --check, stdout is free for the number. */
+		if (st->check)
+			fputs(line, stdout);
+		else
+			fputs(line, stderr);
+	}
+}
+
+static int
+run(struct state *st)
+{
+	static const struct bk_csv_ops ops = { on_header, on_record, on_write };
+	struct bk_csv_opts o;
+	struct bk_csv_result res;
+	struct bk_progress prog;
+	struct bk_reader *r;
+	int fd, rc;
+
+	fd = bk_open_input(st->input);
+	r = bk_reader_fd(fd, bk_input_name(st->input));
+	if (!st->check)
+		bk_out_open(&st->out, st->output, st->force ? BK_OUT_FORCE : 0);
+	memset(&o, 0, sizeof(o));
+	o.name = bk_input_name(st->input);
+	o.threads = st->threads;
+	o.max_record = st->maxrec;
+	bk_progress_init(&prog, st->progress, "bk-csv", 0);
+	o.progress = &prog;
+	rc = bk_csv_read(r, &o, &ops, st, &res);
+	bk_progress_end(&prog);
+	bk_reader_close(r);
+	if (rc != 0) {
+		if (!st->check)
+			bk_out_abort(&st->out);
+		bk_errx(rc, "%s", res.err);
+	}
+	if (!st->check)
+		bk_out_commit(&st->out);
+	bk_info("%llu records, %zu fields, %llu bytes read",
+	    (unsigned long long)res.records, res.fields,
+	    (unsigned long long)res.bytes);
+	write_count(st, res.records);
+	return BK_EX_OK;
+}
+
+static unsigned char
+parse_delim(const char *s)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+		return '\t';
+	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' ||
+	    (unsigned char)s[0] >= 0x80)
+		bk_usage_error("bad delimiter \"%s\": one ASCII character "
+		    "other than a quote or a line break", s);
+	return (unsigned char)s[0];
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "check",		no_argument,		NULL, 'c' },
+		{ "delimiter",		required_argument,	NULL, 'd' },
+		{ "excel",		no_argument,		NULL, 'e' },
+		{ "force",		no_argument,		NULL, 'f' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "count",		no_argument,		NULL, 'n' },
+		{ "output",		required_argument,	NULL, 'o' },
+		{ "progress",		no_argument,		NULL, 'P' },
+		{ "threads",		required_argument,	NULL, 'p' },
+		{ "quiet",		no_argument,		NULL, 'q' },
+		{ "redact",		required_argument,	NULL, 'r' },
+		{ "select",		required_argument,	NULL, 's' },
+		{ "to",			required_argument,	NULL, 't' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "drop",		required_argument,	NULL, 'x' },
+		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
+		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
+		{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
+		{ "max-record",		required_argument,	NULL, OPT_MAXREC },
+		{ "version",		no_argument,		NULL, OPT_VERSION },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct state st;
+	uint64_t size;
+	long n;
+	char *end;
+	int ch, verbosity = 0, delim_set = 0;
+
+	bk_init(argc, argv);
+	memset(&st, 0, sizeof(st));
+	st.delim = ',';
+	st.format = FMT_CSV;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	st.threads = n > 0 ? (n > 8 ? 8 : (int)n) : 1;
+	while ((ch = getopt_long(argc, argv, "cd:efhno:Pp:qr:s:t:vx:",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			st.check = 1;
+			break;
+		case 'd':
+			st.delim = parse_delim(optarg);
+			delim_set = 1;
+			break;
+		case 'e':
+			st.excel = 1;
+			break;
+		case 'f':
+			st.force = 1;
+			break;
+		case 'h':
+			bk_print_usage(usage);
+		case 'n':
+			st.count = 1;
+			break;
+		case 'o':
+			st.output = optarg;
+			break;
+		case 'P':
+			st.progress = 1;
+			break;
+		case 'p':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 1 || n > 64)
+				bk_usage_error("bad thread count \"%s\" "
+				    "(1 to 64)", optarg);
+			st.threads = (int)n;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'r':
+			st.redact = optarg;
+			break;
+		case 's':
+			st.select = optarg;
+			break;
+		case 't':
+			if (strcmp(optarg, "csv") == 0)
+				st.format = FMT_CSV;
+			else if (strcmp(optarg, "tsv") == 0)
+				st.format = FMT_TSV;
+			else if (strcmp(optarg, "jsonl") == 0)
+				st.format = FMT_JSONL;
+			else
+				bk_usage_error("unknown format \"%s\" (csv, "
+				    "tsv or jsonl)", optarg);
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'x':
+			st.drop = optarg;
+			break;
+		case OPT_DECIMAL:
+			st.decimal = optarg;
+			break;
+		case OPT_SEPLINE:
+			st.sepline = 1;
+			break;
+		case OPT_COUNTFILE:
+			st.countfile = optarg;
+			break;
+		case OPT_MAXREC:
+			if (bk_parse_size(optarg, &size) != 0 || size < 1 ||
+			    size > ((uint64_t)1 << 30))
+				bk_usage_error("bad size \"%s\" (1 to 1G)",
+				    optarg);
+			st.maxrec = (size_t)size;
+			break;
+		case OPT_VERSION:
+			bk_print_version();
+		default:
+			bk_usage_error("unknown option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		bk_usage_error("too many arguments");
+	st.input = argc == 1 ? argv[0] : NULL;
+	if (st.select != NULL && st.drop != NULL)
+		bk_usage_error("--select and --drop exclude each other");
+	if (st.format != FMT_CSV && (st.excel || delim_set || st.sepline ||
+	    st.decimal != NULL))
+		bk_usage_error("--excel, --delimiter, --sep-line and "
+		    "--decimal-comma need CSV output");
+	if (st.sepline && !st.excel)
+		bk_usage_error("--sep-line needs --excel");
+	if (st.check && st.output != NULL)
+		bk_usage_error("--check writes no output: -o makes no sense");
+	bk_set_verbosity(verbosity);
+	st.special[st.delim] = 1;
+	st.special['"'] = 1;
+	st.special['\r'] = 1;
+	st.special['\n'] = 1;
+	return bk_finish(run(&st));
+}
