@@ -21,7 +21,7 @@ exits "a missing file exits 66" 66 bk-csv nosuch.csv
 # both ends, empty unquoted (NULL) against "" (empty string), unicode, a
 # last line without a line break.
 printf 'id,text,note\r\n1,"a ""quoted"" word","x,y"\r\n2,"line1\r\nline2", lead and trail \r\n3,,""\r\n4,"multi\nline\n",ação ✓ 😀\r\n5," ",\\.\r\n6,"=1+2",-12.50' >tricky.csv
-printf 'id,text,note\n1,"a ""quoted"" word","x,y"\n2,"line1\r\nline2"," lead and trail "\n3,,""\n4,"multi\nline\n",ação ✓ 😀\n5," ","\\."\n6,=1+2,-12.50\n' >want.csv
+printf 'id,text,note\n1,"a ""quoted"" word","x,y"\n2,"line1\r\nline2", lead and trail \n3,,""\n4,"multi\nline\n",ação ✓ 😀\n5, ,\\.\n6,=1+2,-12.50\n' >want.csv
 run bk-csv tricky.csv
 is "plain output exits 0" "$rc" 0
 same "plain output: minimal quoting, LF, values kept" out want.csv
@@ -53,6 +53,9 @@ printf 'x\n1\n\n""\n' >one.csv
 run bk-csv -n one.csv
 same "one column: a blank line is a NULL record" out one.csv
 is "one column: 3 records" "$(cat err)" 3
+printf 'x\n\\.\n' >dot.csv
+run bk-csv dot.csv
+is "one column: \\. is quoted as PostgreSQL does" "$(cat out)" "$(printf 'x\n"\\."')"
 printf '\357\273\277a,b\n1,2\n' >bom.csv
 run bk-csv bom.csv
 is "a byte order mark is removed" "$(cat out)" "$(printf 'a,b\n1,2')"

@@ -39,7 +39,7 @@ cat >table <<'TAB'
 --1|"'--1"
 -1,5|"'-1,5"
 a=1|a=1
- =1|" =1"
+ =1| =1
 TAB
 printf 'v\n' >t.csv
 while IFS='|' read -r v w; do
