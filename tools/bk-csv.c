@@ -217,13 +217,8 @@ csv_field(const struct state *st, struct bk_csv_buf *b, const char *s,
 			quote = 1;
 			break;
 		}
-	/*
-	 * Readers that trim (libcsv by default, some spreadsheets) keep
-	 * spaces at the ends of a quoted field; PostgreSQL's COPY quotes \.
-	 * so that it cannot end the data.
-	 */
-	if (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
-	    s[len - 1] == '\t' || (len == 2 && s[0] == '\\' && s[1] == '.'))
+	/* Alone on a line, \. would end COPY's data: PostgreSQL quotes it. */
+	if (len == 2 && s[0] == '\\' && s[1] == '.' && st->ncols == 1)
 		quote = 1;
 	if (st->excel) {
 		switch (s[0]) {
@@ -478,6 +473,18 @@ write_count(const struct state *st, uint64_t records)
 	}
 }
 
+static void
+free_columns(struct state *st)
+{
+	size_t j;
+
+	for (j = 0; j < st->ncols; j++)
+		free(st->cols[j].key);
+	free(st->cols);
+	st->cols = NULL;
+	st->ncols = 0;
+}
+
 static int
 run(struct state *st)
 {
@@ -512,6 +519,7 @@ run(struct state *st)
 	    (unsigned long long)res.records, res.fields,
 	    (unsigned long long)res.bytes);
 	write_count(st, res.records);
+	free_columns(st);
 	return BK_EX_OK;
 }
 
