@@ -176,6 +176,29 @@ bk_out_write(struct bk_out *o, const void *buf, size_t n)
 	}
 }
 
+/*
+ * Some file systems (vfat, some FUSE mounts) have no hard links: there, check
+ * that the target is still absent and rename.  Returns 1 when that rename
+ * succeeded, 0 (errno intact) when link's error stands.
+ */
+static int
+link_unsupported(struct bk_out *o)
+{
+	struct stat st;
+	int e = errno;
+
+	if (e != EPERM && e != ENOTSUP && e != EOPNOTSUPP && e != EMLINK)
+		return 0;
+	if (lstat(o->path, &st) == 0) {
+		errno = EEXIST;
+		return 0;
+	}
+	if (rename(o->tmp, o->path) == 0)
+		return 1;
+	errno = e;
+	return 0;
+}
+
 void
 bk_out_commit(struct bk_out *o)
 {
@@ -192,7 +215,7 @@ bk_out_commit(struct bk_out *o)
 			    o->path);
 	} else {
 		/* link(2) refuses an existing target atomically. */
-		if (link(o->tmp, o->path) < 0) {
+		if (link(o->tmp, o->path) < 0 && !link_unsupported(o)) {
 			if (errno == EEXIST)
 				bk_errx(BK_EX_CANTCREAT, "could not create "
 				    "\"%s\": file exists (use -f to replace "
@@ -200,6 +223,7 @@ bk_out_commit(struct bk_out *o)
 			bk_err(BK_EX_CANTCREAT, "could not create \"%s\"",
 			    o->path);
 		}
+		/* Gone already if link_unsupported renamed it. */
 		unlink(o->tmp);
 	}
 	bk_tmp_forget(o->slot);
@@ -209,6 +233,8 @@ bk_out_commit(struct bk_out *o)
 	if (bk_fsync_dir(o->path) < 0)
 		bk_err(BK_EX_IOERR, "could not sync the folder of \"%s\"",
 		    o->path);
+	free(o->path);
+	o->path = NULL;
 }
 
 void
@@ -224,4 +250,6 @@ bk_out_abort(struct bk_out *o)
 	o->slot = -1;
 	free(o->tmp);
 	o->tmp = NULL;
+	free(o->path);
+	o->path = NULL;
 }
