@@ -194,29 +194,59 @@ is_number(const char *s, size_t n)
 	return i == n;
 }
 
-/* Appends one CSV field, quoted only where needed. */
-static void
-csv_field(const struct state *st, struct bk_csv_buf *b, const char *s,
-    size_t len, int null, int decimal)
+static const uint64_t ONES = 0x0101010101010101ULL;
+static const uint64_t LOWS = 0x7f7f7f7f7f7f7f7fULL;
+
+/* 0x80 in each byte of w that is zero. */
+static inline uint64_t
+zero_bytes(uint64_t w)
 {
-	char *o;
+	return ~(((w & LOWS) + LOWS) | w | LOWS);
+}
+
+/*
+ * Whether a field holds the delimiter, a quote, CR or LF, and so must be
+ * quoted.  Eight bytes at a time: this scan sees every output byte.
+ */
+static int
+needs_quotes(const struct state *st, const char *s, size_t len)
+{
+	uint64_t w, d = ONES * st->delim;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (zero_bytes(w ^ d) | zero_bytes(w ^ (ONES * '"')) |
+		    zero_bytes(w ^ (ONES * '\r')) |
+		    zero_bytes(w ^ (ONES * '\n')))
+			return 1;
+	}
+	for (; i < len; i++)
+		if (st->special[(unsigned char)s[i]])
+			return 1;
+	return 0;
+}
+
+/*
+ * Writes one CSV field at o, quoted only where needed, and returns the end.
+ * The caller has made room for 2 * len + 4 bytes.
+ */
+static char *
+csv_field(const struct state *st, char *o, const char *s, size_t len,
+    int null, int decimal)
+{
 	size_t i;
-	int quote = 0, prefix = 0, num = -1;
+	int quote, prefix = 0, num = -1;
 
 	if (len == 0) {
 		/* "" is an empty string; nothing at all is NULL. */
 		if (!null) {
-			o = bk_csv_buf_room(b, 2);
-			o[0] = o[1] = '"';
-			b->len += 2;
+			*o++ = '"';
+			*o++ = '"';
 		}
-		return;
+		return o;
 	}
-	for (i = 0; i < len; i++)
-		if (st->special[(unsigned char)s[i]]) {
-			quote = 1;
-			break;
-		}
+	quote = needs_quotes(st, s, len);
 	/* Alone on a line, \. would end COPY's data: PostgreSQL quotes it. */
 	if (len == 2 && s[0] == '\\' && s[1] == '.' && st->ncols == 1)
 		quote = 1;
@@ -232,23 +262,18 @@ csv_field(const struct state *st, struct bk_csv_buf *b, const char *s,
 	}
 	if (decimal && memchr(s, '.', len) != NULL &&
 	    (num == 1 || (num == -1 && is_number(s, len)))) {
-		o = bk_csv_buf_room(b, len + 2);
 		if (st->delim == ',')
 			*o++ = '"';
 		for (i = 0; i < len; i++)
 			*o++ = s[i] == '.' ? ',' : s[i];
 		if (st->delim == ',')
 			*o++ = '"';
-		b->len = (size_t)(o - b->p);
-		return;
+		return o;
 	}
 	if (!quote) {
-		o = bk_csv_buf_room(b, len);
 		memcpy(o, s, len);
-		b->len += len;
-		return;
+		return o + len;
 	}
-	o = bk_csv_buf_room(b, 2 * len + 3);
 	*o++ = '"';
 	if (prefix)
 		*o++ = '\'';
@@ -258,6 +283,37 @@ csv_field(const struct state *st, struct bk_csv_buf *b, const char *s,
 		*o++ = s[i];
 	}
 	*o++ = '"';
+	return o;
+}
+
+/* One CSV record: room reserved once, then written without checks. */
+static void
+csv_record(const struct state *st, const struct bk_csv_field *f,
+    struct bk_csv_buf *b, int header)
+{
+	const struct bk_csv_field *v;
+	const struct col *c;
+	size_t j, room = 2;
+	char *o;
+
+	for (j = 0; j < st->ncols; j++)
+		room += 2 * f[st->cols[j].in].len + 5 + sizeof(REDACTED);
+	o = bk_csv_buf_room(b, room);
+	for (j = 0; j < st->ncols; j++) {
+		c = &st->cols[j];
+		v = &f[c->in];
+		if (j > 0)
+			*o++ = (char)st->delim;
+		if (c->redact && !header) {
+			memcpy(o, REDACTED, sizeof(REDACTED) - 1);
+			o += sizeof(REDACTED) - 1;
+		} else
+			o = csv_field(st, o, v->p, v->len, v->null,
+			    c->decimal && !header);
+	}
+	if (st->excel)
+		*o++ = '\r';
+	*o++ = '\n';
 	b->len = (size_t)(o - b->p);
 }
 
@@ -309,27 +365,22 @@ write_record(const struct state *st, const struct bk_csv_field *f,
 	const struct col *c;
 	size_t j;
 
+	if (st->format == FMT_CSV) {
+		csv_record(st, f, b, header);
+		return;
+	}
 	if (st->format == FMT_JSONL)
 		put(b, "{", 1);
 	for (j = 0; j < st->ncols; j++) {
 		c = &st->cols[j];
 		v = &f[c->in];
 		if (j > 0) {
-			if (st->format == FMT_CSV)
-				put(b, (const char *)&st->delim, 1);
-			else if (st->format == FMT_TSV)
+			if (st->format == FMT_TSV)
 				put(b, "\t", 1);
 			else
 				put(b, ",", 1);
 		}
 		switch (st->format) {
-		case FMT_CSV:
-			if (c->redact && !header)
-				put(b, REDACTED, sizeof(REDACTED) - 1);
-			else
-				csv_field(st, b, v->p, v->len, v->null,
-				    c->decimal && !header);
-			break;
 		case FMT_TSV:
 			if (c->redact && !header)
 				put(b, REDACTED, sizeof(REDACTED) - 1);
