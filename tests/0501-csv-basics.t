@@ -46,11 +46,11 @@ fi
 
 # Header only, one record, a single column with a NULL (blank line).
 printf 'a,b\n' >h.csv
-run bk-csv -n h.csv
+run bk-csv --count h.csv
 same "a header alone comes out alone" out h.csv
 is "a header alone has 0 records" "$(cat err)" 0
 printf 'x\n1\n\n""\n' >one.csv
-run bk-csv -n one.csv
+run bk-csv --count one.csv
 same "one column: a blank line is a NULL record" out one.csv
 is "one column: 3 records" "$(cat err)" 3
 printf 'x\n\\.\n' >dot.csv
@@ -131,7 +131,7 @@ exits "writing to /dev/full exits 74" 74 sh -c 'bk-csv n.csv >/dev/full'
 gen_text 3000000 | awk 'BEGIN { print "id,data,valor,nome,forma" } { print }' | sed '$d' >big.csv
 run sh -c 'bk-csv big.csv | head -c 10 >/dev/null; echo "${PIPESTATUS:-x}"'
 empty "a broken pipe prints nothing" err
-run bk-csv -q -n --check n.csv
+run bk-csv -q --count --check n.csv
 empty "-q: no message" err
 exits "-q does not hide errors" 65 bk-csv -q bad.csv
 like "-q still prints the error" err 'record has 1 field'

@@ -63,7 +63,7 @@ fi
 # One column: NULL is a blank line, \. is quoted; both survive.
 P -c "create table $S.w (x text); insert into $S.w values ('a'), (null), (''), ('\\.'), (' ')"
 P -c "\\copy $S.w to w.csv csv header"
-run bk-csv -n w.csv
+run bk-csv --count w.csv
 same "a one-column COPY with NULL and \\. comes out byte for byte" out w.csv
 is "a blank line counts as a record" "$(cat err)" 5
 P -c "create table $S.w2 (like $S.w)"

@@ -13,16 +13,17 @@
 #include "bk.h"
 
 static const char usage[] =
-"usage: bk-csv [-cefnPqv] [-d CHAR] [-s COLS | -x COLS] [-r COLS]\n"
+"usage: bk-csv [-cefPqv] [-d CHAR] [-s COLS | -x COLS] [-r COLS]\n"
 "              [-t csv|tsv|jsonl] [-p THREADS] [--decimal-comma COLS]\n"
-"              [--sep-line] [--count-file FILE] [--max-record SIZE]\n"
-"              [-o FILE] [FILE]\n";
+"              [--sep-line] [--count] [--count-file FILE]\n"
+"              [--max-record SIZE] [-o FILE] [FILE]\n";
 
 enum { FMT_CSV, FMT_TSV, FMT_JSONL };
 
 enum {
 	OPT_DECIMAL = 256,
 	OPT_SEPLINE,
+	OPT_COUNT,
 	OPT_COUNTFILE,
 	OPT_MAXREC,
 	OPT_VERSION
@@ -595,7 +596,6 @@ main(int argc, char *argv[])
 		{ "excel",		no_argument,		NULL, 'e' },
 		{ "force",		no_argument,		NULL, 'f' },
 		{ "help",		no_argument,		NULL, 'h' },
-		{ "count",		no_argument,		NULL, 'n' },
 		{ "output",		required_argument,	NULL, 'o' },
 		{ "progress",		no_argument,		NULL, 'P' },
 		{ "threads",		required_argument,	NULL, 'p' },
@@ -607,6 +607,7 @@ main(int argc, char *argv[])
 		{ "drop",		required_argument,	NULL, 'x' },
 		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
 		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
+		{ "count",		no_argument,		NULL, OPT_COUNT },
 		{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
 		{ "max-record",		required_argument,	NULL, OPT_MAXREC },
 		{ "version",		no_argument,		NULL, OPT_VERSION },
@@ -624,7 +625,7 @@ main(int argc, char *argv[])
 	st.format = FMT_CSV;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	st.threads = n > 0 ? (n > 8 ? 8 : (int)n) : 1;
-	while ((ch = getopt_long(argc, argv, "cd:efhno:Pp:qr:s:t:vx:",
+	while ((ch = getopt_long(argc, argv, "cd:efho:Pp:qr:s:t:vx:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -642,9 +643,6 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			bk_print_usage(usage);
-		case 'n':
-			st.count = 1;
-			break;
 		case 'o':
 			st.output = optarg;
 			break;
@@ -691,6 +689,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_SEPLINE:
 			st.sepline = 1;
+			break;
+		case OPT_COUNT:
+			st.count = 1;
 			break;
 		case OPT_COUNTFILE:
 			st.countfile = optarg;
