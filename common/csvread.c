@@ -151,28 +151,33 @@ count_byte(const char *s, size_t n, unsigned char c)
 
 /*
  * The offset of the first byte that is not part of valid UTF-8, or is NUL;
- * n if there is none.  ASCII goes eight bytes at a time.
+ * n if there is none.  Counts the line feeds before it on the way (the
+ * next chunk's line numbers need them).  ASCII goes eight bytes at a time.
  */
 static size_t
-utf8_check(const char *str, size_t n)
+utf8_check(const char *str, size_t n, uint64_t *lfs)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, k;
-	uint64_t w;
+	uint64_t w, lf = 0;
 	unsigned c, lo, hi;
 
+	*lfs = 0;
 	while (i < n) {
 		if (i + 8 <= n) {
 			memcpy(&w, s + i, 8);
 			if (((w | zero_bytes(w)) & ~LOWS) == 0) {
+				lf += ((zero_bytes(w ^ (ONES * '\n')) >> 7) *
+				    ONES) >> 56;
 				i += 8;
 				continue;
 			}
 		}
 		c = s[i];
 		if (c == 0)
-			return i;
+			break;
 		if (c < 0x80) {
+			lf += c == '\n';
 			i++;
 			continue;
 		}
@@ -192,18 +197,15 @@ utf8_check(const char *str, size_t n)
 			else if (c == 0xf4)
 				hi = 0x8f;	/* nothing past U+10FFFF */
 		} else
-			return i;
-		if (i + k >= n)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		if (k >= 2 && (s[i + 2] & 0xc0) != 0x80)
-			return i;
-		if (k == 3 && (s[i + 3] & 0xc0) != 0x80)
-			return i;
+			break;
+		if (i + k >= n || s[i + 1] < lo || s[i + 1] > hi ||
+		    (k >= 2 && (s[i + 2] & 0xc0) != 0x80) ||
+		    (k == 3 && (s[i + 3] & 0xc0) != 0x80))
+			break;
 		i += k + 1;
 	}
-	return n;
+	*lfs = lf;
+	return i;
 }
 
 static void
@@ -376,8 +378,7 @@ process_chunk(struct worker *w, struct chunk *ch)
 	ch->records = 0;
 	ch->code = 0;
 	worker_reset(w, ch);
-	ch->lfs = count_byte(ch->in, ch->len, '\n');
-	u = utf8_check(ch->in, ch->len);
+	u = utf8_check(ch->in, ch->len, &ch->lfs);
 	n = csv_parse(&w->p, ch->in, u, on_field, on_record, w);
 	if (w->failed) {
 		snprintf(ch->msg, sizeof(ch->msg), "%s", w->msg);
