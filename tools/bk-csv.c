@@ -62,6 +62,7 @@ struct state {
 	struct col	*cols;
 	size_t		 ncols;
 	unsigned char	 special[256];	/* bytes that make a CSV field quoted */
+	unsigned char	 trigger[256];	/* first bytes of a formula (Excel) */
 	struct bk_out	 out;
 };
 
@@ -247,7 +248,23 @@ csv_field(const struct state *st, char *o, const char *s, size_t len,
 		}
 		return o;
 	}
-	quote = needs_quotes(st, s, len);
+	if (!decimal && !(st->excel && st->trigger[(unsigned char)s[0]])) {
+		unsigned char any = 0;
+
+		/*
+		 * The common case, copied and checked in one pass: fields are
+		 * short, and a call to memcpy costs more than the loop.
+		 */
+		for (i = 0; i < len; i++) {
+			o[i] = s[i];
+			any |= st->special[(unsigned char)s[i]];
+		}
+		if (!any && !(len == 2 && s[0] == '\\' && s[1] == '.' &&
+		    st->ncols == 1))
+			return o + len;
+		quote = 1;
+	} else
+		quote = needs_quotes(st, s, len);
 	/* Alone on a line, \. would end COPY's data: PostgreSQL quotes it. */
 	if (len == 2 && s[0] == '\\' && s[1] == '.' && st->ncols == 1)
 		quote = 1;
@@ -729,5 +746,8 @@ main(int argc, char *argv[])
 	st.special['"'] = 1;
 	st.special['\r'] = 1;
 	st.special['\n'] = 1;
+	st.trigger['='] = st.trigger['+'] = st.trigger['-'] = 1;
+	st.trigger['@'] = st.trigger['\t'] = st.trigger['\r'] = 1;
+	st.trigger['\n'] = 1;
 	return bk_finish(run(&st));
 }
