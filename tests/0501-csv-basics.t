@@ -127,6 +127,14 @@ printf 'a,b\n1,2\n3\n' >bad.csv
 exits "bad input with -o exits 65" 65 bk-csv -o never.csv bad.csv
 ok "bad input leaves no file" test ! -e never.csv
 is "bad input leaves no temporary file" "$(ls -A | grep -c '^\.never')" 0
+mkdir folder
+errline "a folder as input exits 74" 74 'could not read "folder"' bk-csv folder
+if [ "$(id -u)" != 0 ]; then
+	printf 'a\n' >locked.csv; chmod 000 locked.csv
+	exits "an unreadable input exits 77" 77 bk-csv locked.csv
+else
+	skip "root reads every file: no exit 77 to provoke"
+fi
 exits "writing to /dev/full exits 74" 74 sh -c 'bk-csv n.csv >/dev/full'
 gen_text 3000000 | awk 'BEGIN { print "id,data,valor,nome,forma" } { print }' | sed '$d' >big.csv
 run sh -c 'bk-csv big.csv | head -c 10 >/dev/null; echo "${PIPESTATUS:-x}"'

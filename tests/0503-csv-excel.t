@@ -13,6 +13,9 @@ run bk-csv --excel --decimal-comma valor in.csv
 printf '\357\273\277id,valor,nota\r\n1,"-12,50",ação\r\n2,1000,"a,b"\r\n' >want
 same "a decimal comma with a comma delimiter is quoted" out want
 
+printf 'valor\n1.5\nn/a\n-2\n3.0e2\n\n' >d.csv
+run bk-csv -d ';' --decimal-comma 1 d.csv
+is "--decimal-comma leaves non-numbers alone" "$(cat out)" "$(printf 'valor\n1,5\nn/a\n-2\n3,0e2\n')"
 printf '\357\273\277sep=;\r\nid;valor;nota\r\n' >want
 run sh -c 'bk-csv --excel --sep-line -d ";" in.csv | head -c 25'
 same "--sep-line writes sep= after the BOM" out want
