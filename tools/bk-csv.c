@@ -4,6 +4,8 @@
  * counts records.  The reading is common/csvread.c; this file is the
  * options and the writers, which run in the reader's worker threads.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -562,6 +564,7 @@ run(struct state *st)
 	struct bk_csv_result res;
 	struct bk_progress prog;
 	struct bk_reader *r;
+	struct stat sb;
 	int fd, rc;
 
 	fd = bk_open_input(st->input);
@@ -572,7 +575,9 @@ run(struct state *st)
 	o.name = bk_input_name(st->input);
 	o.threads = st->threads;
 	o.max_record = st->maxrec;
-	bk_progress_init(&prog, st->progress, "bk-csv", 0);
+	bk_progress_init(&prog, st->progress, "bk-csv",
+	    fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size :
+	    0);
 	o.progress = &prog;
 	rc = bk_csv_read(r, &o, &ops, st, &res);
 	bk_progress_end(&prog);
