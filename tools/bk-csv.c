@@ -23,11 +23,11 @@ static const char usage[] =
 enum { FMT_CSV, FMT_TSV, FMT_JSONL };
 
 enum {
-	OPT_DECIMAL = 256,
-	OPT_SEPLINE,
-	OPT_COUNT,
+	OPT_COUNT = 256,
 	OPT_COUNTFILE,
+	OPT_DECIMAL,
 	OPT_MAXREC,
+	OPT_SEPLINE,
 	OPT_VERSION
 };
 
@@ -627,11 +627,11 @@ main(int argc, char *argv[])
 		{ "to",			required_argument,	NULL, 't' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "drop",		required_argument,	NULL, 'x' },
-		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
-		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
 		{ "count",		no_argument,		NULL, OPT_COUNT },
 		{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
+		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
 		{ "max-record",		required_argument,	NULL, OPT_MAXREC },
+		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
 		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
 	};
@@ -707,17 +707,14 @@ main(int argc, char *argv[])
 		case 'x':
 			st.drop = optarg;
 			break;
-		case OPT_DECIMAL:
-			st.decimal = optarg;
-			break;
-		case OPT_SEPLINE:
-			st.sepline = 1;
-			break;
 		case OPT_COUNT:
 			st.count = 1;
 			break;
 		case OPT_COUNTFILE:
 			st.countfile = optarg;
+			break;
+		case OPT_DECIMAL:
+			st.decimal = optarg;
 			break;
 		case OPT_MAXREC:
 			if (bk_parse_size(optarg, &size) != 0 || size < 1 ||
@@ -725,6 +722,9 @@ main(int argc, char *argv[])
 				bk_usage_error("bad size \"%s\" (1 to 1G)",
 				    optarg);
 			st.maxrec = (size_t)size;
+			break;
+		case OPT_SEPLINE:
+			st.sepline = 1;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
