@@ -124,6 +124,7 @@ struct bk_out {
 /*
  * Opens output: stdout when path is NULL or "-", else a temporary file
  * (mode 0600) beside path.  Refuses an existing path unless BK_OUT_FORCE.
+ * An existing device or FIFO (/dev/null) is opened and written in place.
  * Exits 73 on failure, 64 for binary data to a terminal without force.
  * Until bk_out_commit, the temporary file is removed when the program
  * exits (bk_err*, return from main) or is killed by SIGINT/SIGTERM/SIGHUP.
@@ -471,6 +472,75 @@ void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
 /* Writes the final chunk (and the armor's end line) and frees the writer. */
 void	bk_age_writer_finish(struct bk_age_writer *);
 
+/* ---- policy.c: the retention decision (restic's forget semantics) ---- */
+
+/*
+ * A retention policy.  Counts are 0 (rule off), N, or BK_KEEP_ALL; the
+ * durations are seconds, 0 when off.  keep_within is measured from the
+ * newest backup of the group; max_age from "now".
+ */
+#define BK_KEEP_ALL	(-1)
+
+struct bk_policy {
+	int	 keep_last;
+	int	 keep_hourly;
+	int	 keep_daily;
+	int	 keep_weekly;
+	int	 keep_monthly;
+	int	 keep_yearly;
+	int64_t	 keep_within;
+	int64_t	 max_age;
+};
+
+/* How good a backup is known to be; the protections keep the newest. */
+enum {
+	BK_GOOD_NONE = 0,	/* no manifest line, missing, or failed verify */
+	BK_GOOD_LISTED = 1,	/* has a manifest line, never verified */
+	BK_GOOD_VERIFIED = 2	/* its last verification passed */
+};
+
+/* Why a backup is kept or removed: bits of bk_backup.why. */
+#define BK_WHY_LAST		0x0001	/* the rule bits go in the order */
+#define BK_WHY_HOURLY		0x0002	/* last, hourly, daily, weekly, */
+#define BK_WHY_DAILY		0x0004	/* monthly, yearly; each has an */
+#define BK_WHY_WEEKLY		0x0008	/* "oldest" twin 6 bits higher */
+#define BK_WHY_MONTHLY		0x0010
+#define BK_WHY_YEARLY		0x0020
+#define BK_WHY_OLDEST_SHIFT	6
+#define BK_WHY_WITHIN		0x1000	/* within keep_within of the newest */
+#define BK_WHY_YOUNG		0x2000	/* max-age alone: not too old */
+#define BK_WHY_NEWEST		0x4000	/* protected: newest of its type */
+#define BK_WHY_NEWEST_GOOD	0x8000	/* protected: newest good backup */
+#define BK_WHY_TOO_OLD		0x10000	/* removed: older than max_age */
+#define BK_WHY_NO_RULE		0x20000	/* removed: no rule keeps it */
+
+struct bk_backup {
+	time_t		 t;		/* when it was made */
+	long		 utc_offset;	/* seconds east, as recorded */
+	const char	*type;		/* its group; NULL is a group too */
+	int		 good;		/* BK_GOOD_* */
+	int		 keep;		/* result: 1 keep, 0 remove */
+	unsigned	 why;		/* result: BK_WHY_* bits */
+};
+
+/* True when the policy has no rule at all (bk-rotate refuses it). */
+int	bk_policy_empty(const struct bk_policy *);
+/*
+ * Decides keep or remove for every backup of b[0..n-1], which must be
+ * sorted newest first.  Each type is a group of its own, as restic's
+ * forget groups snapshots: the count and within rules of restic >= 0.16,
+ * then max_age (measured from now) as a hard limit, then the protections
+ * (the newest backup of each type and its newest good ones are kept).
+ * Pure: no I/O, no allocation beyond a table of the types.
+ */
+void	bk_policy_apply(const struct bk_policy *, struct bk_backup *, size_t,
+	    time_t);
+/* Writes the reasons of b->why as text: "daily snapshot, within 30d". */
+void	bk_policy_reasons(char *, size_t, const struct bk_policy *,
+	    const struct bk_backup *);
+/* Formats a duration in seconds as bk_parse_duration reads it: 30d, 1d12h. */
+void	bk_format_duration(char *, size_t, int64_t);
+
 /* ---- manifest.c: the manifest (JSON Lines), its lock and rewrite ---- */
 
 /*
@@ -535,6 +605,7 @@ struct bk_manifest {
 	int		 lock;		/* 0, BK_LOCK_SH or BK_LOCK_EX */
 	int		 dirfd;		/* the folder, for *at() calls, or -1 */
 	int		 wait;		/* load's lock timeout, -1 (forever) */
+	int		 unsynced;	/* appended lines await their fsync */
 	struct bk_entry	*ents;		/* after bk_manifest_load, in file order */
 	size_t		 n;		/* entries, bad lines included */
 	size_t		 nbad;		/* lines that could not be parsed */
@@ -565,6 +636,7 @@ void	bk_manifest_free(struct bk_manifest *);
  */
 int	bk_manifest_lock(struct bk_manifest *, int mode, int timeout,
 	    int missing_ok);
+/* fsyncs what was appended (exit 74 on failure), then unlocks. */
 void	bk_manifest_unlock(struct bk_manifest *);
 /*
  * Reads every line into m->ents (replacing what was loaded), streaming,
@@ -579,8 +651,10 @@ int	bk_manifest_load(struct bk_manifest *, int);
 struct bk_entry *bk_manifest_find(struct bk_manifest *, const char *);
 /*
  * Appends one entry (built with bk_entry_new and the setters) as one line
- * in one write(2), then fsync.  Needs BK_LOCK_EX.  The entry is also added
- * to m->ents (the manifest takes ownership of it).  Exits 74 on failure.
+ * in one write(2).  Needs BK_LOCK_EX.  The lines are fsynced once, by
+ * bk_manifest_unlock (or _free): they are durable when it returns.  The
+ * entry is also added to m->ents (the manifest takes ownership of it; this
+ * may move m->ents).  Exits 74 on failure.
  */
 void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
 /*
@@ -591,8 +665,10 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
  * same folder) is fsynced, locked, renamed over the manifest and the folder
  * fsynced; the lock stays held on the new file.  A line longer than
  * BK_MANIFEST_LINE_MAX makes it refuse (exit 65) rather than lose it.
- * m->ents is emptied (load again to see the result).  Returns the number
- * of entries dropped.
+ * The entries passed to keep are fresh copies read from the file, not
+ * those of m->ents; m->ents stays valid during the rewrite (keep may look
+ * things up there, by path) and is emptied at its end: load again to see
+ * the result.  Returns the number of entries dropped.
  */
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);
