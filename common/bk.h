@@ -307,6 +307,81 @@ void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
 
 /* ---- csvread.c: strict RFC 4180 reading over libcsv ---- */
 
+/* The default cap on one record (all its bytes), which bounds memory. */
+#define BK_CSV_MAX_RECORD	((size_t)16 << 20)
+
+/*
+ * One field of a record: its bytes (valid UTF-8 without NUL, not
+ * NUL-terminated) and whether it was empty and unquoted, which PostgreSQL
+ * reads as NULL (a quoted "" is an empty string).
+ */
+struct bk_csv_field {
+	const char	*p;
+	size_t		 len;
+	int		 null;
+};
+
+/* Output that the callbacks append to; it grows as needed. */
+struct bk_csv_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 size;
+};
+
+/* Makes room for n more bytes at b->p + b->len. */
+void	bk_csv_buf_grow(struct bk_csv_buf *, size_t);
+
+static inline char *
+bk_csv_buf_room(struct bk_csv_buf *b, size_t n)
+{
+	if (b->size - b->len < n)
+		bk_csv_buf_grow(b, n);
+	return b->p + b->len;
+}
+
+/*
+ * What the reader calls.  header gets the first record, once, in the
+ * calling thread.  record gets every other record, possibly in a worker
+ * thread (so it may only read shared state), and appends its output to
+ * out.  write receives the outputs in input order, in the calling thread.
+ * header and write may exit the program (bk_err*); record must not.
+ */
+struct bk_csv_ops {
+	void	(*header)(void *, const struct bk_csv_field *, size_t,
+		    struct bk_csv_buf *);
+	void	(*record)(void *, const struct bk_csv_field *, size_t,
+		    struct bk_csv_buf *);
+	void	(*write)(void *, const void *, size_t);
+};
+
+struct bk_csv_opts {
+	const char		*name;		/* input name for messages */
+	int			 threads;	/* workers; 0 or 1: none */
+	size_t			 max_record;	/* 0: BK_CSV_MAX_RECORD */
+	struct bk_progress	*progress;	/* bytes read, or NULL */
+};
+
+struct bk_csv_result {
+	uint64_t	 records;	/* records after the header */
+	size_t		 fields;	/* fields in the header */
+	uint64_t	 bytes;		/* bytes read */
+	int		 code;		/* 0, or the exit code of the error */
+	char		 err[600];	/* one line: "NAME" line L, column C: ... */
+};
+
+/*
+ * Reads CSV (RFC 4180: comma, double quotes, CRLF or LF, the last line
+ * break optional) from r in constant memory.  A leading UTF-8 byte order
+ * mark is skipped.  Spaces are data.  Every record must have as many
+ * fields as the header, be valid UTF-8 without NUL bytes, and be at most
+ * max_record bytes; a blank line is a record of one empty unquoted field.
+ * Input without even a header is an error.  Returns 0, or the exit code
+ * (65 bad data, 74 I/O, 70 out of memory) with a message in res->err and
+ * nothing more passed to write after the records before the error.
+ */
+int	bk_csv_read(struct bk_reader *, const struct bk_csv_opts *,
+	    const struct bk_csv_ops *, void *, struct bk_csv_result *);
+
 /* ---- age.c: the age v1 format ---- */
 
 /*
