@@ -881,6 +881,38 @@ take_error(char *out, size_t size, const struct bk_reader *r,
 	snprintf(out, size, "%s", *s != '\0' ? s : "could not read");
 }
 
+static int
+is_age(const char *s)
+{
+	return strcmp(s, "age") == 0 || strcmp(s, "age-armor") == 0;
+}
+
+/*
+ * Compares the layers found (outermost first) with the manifest's
+ * (innermost first).  The manifest may stop at an age layer it could not
+ * open, and so may this run without an identity.
+ */
+static void
+layers_differ(char *out, size_t size, const char **found, size_t nfound,
+    char *const *want, size_t nwant, const char *shown)
+{
+	size_t i, n = nfound < nwant ? nfound : nwant;
+
+	if (nwant == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (strcmp(found[i], want[nwant - 1 - i]) != 0)
+			break;
+	if (i == n && (nfound == nwant || (n > 0 && is_age(found[n - 1]))))
+		return;
+	snprintf(out, size, "layers are \"%s\", the manifest says \"",
+	    shown);
+	for (i = 0; i < nwant; i++)
+		snprintf(out + strlen(out), size - strlen(out), "%s%s",
+		    i > 0 ? " " : "", want[i]);
+	snprintf(out + strlen(out), size - strlen(out), "\"");
+}
+
 /*
  * Reads fd once: size and sha256 of the raw bytes, every layer decoded,
  * the content checked.  want_sha is "" when there is no digest to compare;
@@ -889,7 +921,8 @@ take_error(char *out, size_t size, const struct bk_reader *r,
  */
 static int
 verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
-    int64_t want_records, struct result *res)
+    int64_t want_records, char *const *want_layers, size_t nwant,
+    struct result *res)
 {
 	struct raw raw;
 	struct check *c;
@@ -899,6 +932,8 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	pthread_t rt, ct;
 	unsigned char head[HEAD], dg[BK_DIGEST_MAX], *p;
 	char hex[65], lerr[REASON] = "", layers[128] = "";
+	const char *found[BK_LAYERS_MAX];
+	size_t nfound = 0;
 	enum bk_layer l = BK_LAYER_UNKNOWN;
 	ssize_t got;
 	size_t len;
@@ -928,12 +963,9 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 		}
 		l = bk_detect(head, (size_t)got);
 		top = replay_new(top, head, (size_t)got);
-		if (l != BK_LAYER_UNKNOWN && l != BK_LAYER_EMPTY) {
-			if (layers[0] != '\0')
-				strcat(layers, " ");
-			if (strlen(layers) < sizeof(layers) - 16)
-				strcat(layers, bk_layer_name(l));
-		}
+		if (l != BK_LAYER_UNKNOWN && l != BK_LAYER_EMPTY &&
+		    nfound < BK_LAYERS_MAX)
+			found[nfound++] = bk_layer_name(l);
 		if (l == BK_LAYER_GZIP && depth++ < 4) {
 			top = bk_reader_gunzip(top, name);
 			continue;
@@ -955,8 +987,11 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 		break;
 	}
 	if (l == BK_LAYER_EMPTY) {
-		snprintf(lerr, sizeof(lerr), depth > 0 ? "no data inside "
-		    "the %s layer" : "file is empty", layers);
+		if (nfound > 0)
+			snprintf(lerr, sizeof(lerr), "no data inside the %s "
+			    "layer", found[nfound - 1]);
+		else
+			snprintf(lerr, sizeof(lerr), "file is empty");
 		goto drain;
 	}
 	if (l == BK_LAYER_UNKNOWN) {
@@ -1005,6 +1040,14 @@ drain:
 	bk_hex(hex, dg, 32);
 	q_free(&raw.q);
 
+	for (len = nfound; len > 0; len--) {
+		if (layers[0] != '\0')
+			strcat(layers, " ");
+		strcat(layers, found[len - 1]);
+	}
+	if (lerr[0] == '\0' && want_layers != NULL)
+		layers_differ(lerr, sizeof(lerr), found, nfound, want_layers,
+		    nwant, layers);
 	res->size = (int64_t)raw.size;
 	res->records = -1;
 	if (raw.err != 0)
@@ -1033,7 +1076,8 @@ drain:
 	    res->note[0] == '\0') {
 		if (res->records >= 0)
 			snprintf(res->note, sizeof(res->note), "%s, %" PRId64
-			    " records", layers, res->records);
+			    " record%s", layers, res->records,
+			    res->records == 1 ? "" : "s");
 		else
 			snprintf(res->note, sizeof(res->note), "%s", layers);
 	}
@@ -1141,7 +1185,8 @@ verify_entry(struct verify *v, struct bk_entry *e, const char *name)
 	e->user = r;
 	fd = bk_manifest_open_file(&v->m, e->path, O_RDONLY);
 	if (open_checked(fd, e->size, r) == 0)
-		verify_stream(v, fd, e->path, e->sha256, e->records, r);
+		verify_stream(v, fd, e->path, e->sha256, e->records,
+		    e->layers, e->nlayers, r);
 	else
 		r->ok = 0;
 	if (fd >= 0)
@@ -1367,7 +1412,7 @@ verify_sums(struct verify *v, int argc, char **argv)
 		r->owned = 1;
 		fd = open(name, O_RDONLY | O_CLOEXEC);
 		if (open_checked(fd, -1, r) == 0)
-			verify_stream(v, fd, name, hex, -1, r);
+			verify_stream(v, fd, name, hex, -1, NULL, 0, r);
 		if (fd >= 0)
 			close(fd);
 		print_result(v, r);
