@@ -490,7 +490,7 @@ static void
 csv_feed(struct check *c, const unsigned char *p, size_t n)
 {
 	const unsigned char *cls = c->cls;
-	size_t i = 0;
+	size_t i = 0, j;
 	unsigned char b;
 
 	if (!c->sep_known) {
@@ -507,12 +507,13 @@ csv_feed(struct check *c, const unsigned char *p, size_t n)
 		switch (c->st) {
 		case C_START:
 		case C_UNQUOTED:
+			j = i;
 			while (i < n && cls[p[i]] == 0)
 				i++;
-			if (i == n) {
+			if (i > j)
 				c->st = C_UNQUOTED;
+			if (i == n)
 				return;
-			}
 			b = p[i++];
 			switch (cls[b]) {
 			case CL_SEP:
