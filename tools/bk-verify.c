@@ -1432,10 +1432,14 @@ format_age(char *buf, size_t size, int64_t s)
 {
 	int64_t d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
 
-	if (d > 0)
+	if (d > 0 && h > 0)
 		snprintf(buf, size, "%" PRId64 "d %" PRId64 "h", d, h);
-	else if (h > 0)
+	else if (d > 0)
+		snprintf(buf, size, "%" PRId64 "d", d);
+	else if (h > 0 && m > 0)
 		snprintf(buf, size, "%" PRId64 "h %" PRId64 "m", h, m);
+	else if (h > 0)
+		snprintf(buf, size, "%" PRId64 "h", h);
 	else if (m > 0)
 		snprintf(buf, size, "%" PRId64 "m", m);
 	else
