@@ -63,6 +63,8 @@ EOF2
 run bk-verify -v -m $M
 same "-v names the layers and the records" "$T/out" want
 
+exits "-P without a terminal: no meter" 0 bk-verify -P -m $M
+empty "...nothing on stderr" "$T/err"
 exits "-q: all OK" 0 bk-verify -q -m $M
 empty "-q prints nothing when all is OK" "$T/out"
 

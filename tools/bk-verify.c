@@ -35,7 +35,7 @@
 #include "bk.h"
 
 static const char usage[] =
-    "usage: bk-verify [-qv] [-m manifest] [-s sums] [-t type]\n"
+    "usage: bk-verify [-Pqv] [-m manifest] [-s sums] [-t type]\n"
     "                 [-i identity] [-p passphrase-file] [-a duration]\n"
     "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
 
@@ -46,6 +46,7 @@ static const char usage[] =
 #define REASON	1024
 
 struct opts {
+	int		 progress;
 	int		 quiet;
 	const char	*manifest;
 	const char	*sums;
@@ -87,6 +88,11 @@ struct verify {
 	time_t			 now;
 	struct timespec		 start;
 	char			*metrics_rel;	/* inside the tree, or NULL */
+	char			**paths;	/* sorted manifest paths, scan */
+	size_t			 npaths;
+	struct result		**byname;	/* results sorted by path */
+	size_t			 nbyname;
+	int			 progress;	/* -P */
 };
 
 /* ---- queues of blocks between the threads ---- */
@@ -240,6 +246,7 @@ struct qreader {
 	struct raw		*raw;
 	size_t			 pos;
 	const char		*name;
+	struct bk_progress	*meter;
 };
 
 static ssize_t
@@ -264,6 +271,7 @@ qr_read(struct bk_reader *br, void *buf, size_t n)
 		q_pop(&qr->raw->q);
 	}
 	br->offset += n;
+	bk_progress_add(qr->meter, n);
 	return (ssize_t)n;
 }
 
@@ -930,6 +938,8 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	struct qreader *qr;
 	struct bk_reader *top;
 	struct bk_age_info info;
+	struct bk_progress meter;
+	struct stat st;
 	pthread_t rt, ct;
 	unsigned char head[HEAD], dg[BK_DIGEST_MAX], *p;
 	char hex[65], lerr[REASON] = "", layers[128] = "";
@@ -951,6 +961,9 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	qr->r.close = qr_close;
 	qr->raw = &raw;
 	qr->name = name;
+	qr->meter = &meter;
+	bk_progress_init(&meter, v->progress, name,
+	    fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
 	top = &qr->r;
 	c = bk_calloc(1, sizeof(*c));
 	c->tfd = -1;
@@ -1027,6 +1040,7 @@ drain:
 	while (q_peek(&raw.q, &len) != NULL)
 		q_pop(&raw.q);
 	pthread_join(rt, NULL);
+	bk_progress_end(&meter);
 	if (started) {
 		pthread_join(ct, NULL);
 		if (!c->failed && !c->aborted && lerr[0] == '\0' &&
@@ -1260,7 +1274,8 @@ scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
 		    v->m.path + 1 : 0)) == 0) ||
 		    (v->metrics_rel != NULL &&
 		    strcmp(rel, v->metrics_rel) == 0) ||
-		    bk_manifest_find(&v->m, rel) != NULL) {
+		    bsearch(&rel, v->paths, v->npaths, sizeof(*v->paths),
+		    cmp_str) != NULL) {
 			free(rel);
 			continue;
 		}
@@ -1280,8 +1295,16 @@ scan_tree(struct verify *v)
 		bk_warn("could not read the folder \"%s\"", v->m.dir);
 		return;
 	}
+	/* A sorted index of the manifest's paths, for trees of many files. */
+	v->paths = bk_calloc(v->m.n + 1, sizeof(*v->paths));
+	for (i = 0; i < v->m.n; i++)
+		if (!v->m.ents[i].bad)
+			v->paths[v->npaths++] = v->m.ents[i].path;
+	if (v->npaths > 0)
+		qsort(v->paths, v->npaths, sizeof(*v->paths), cmp_str);
 	scan_dir(v, fd, "", &s);
-	qsort(s.v, s.n, sizeof(*s.v), cmp_str);
+	if (s.n > 0)
+		qsort(s.v, s.n, sizeof(*s.v), cmp_str);
 	for (i = 0; i < s.n; i++) {
 		print_fail(v, "%s: not in the manifest (incomplete backup)",
 		    s.v[i]);
@@ -1289,6 +1312,8 @@ scan_tree(struct verify *v)
 		free(s.v[i]);
 	}
 	free(s.v);
+	free(v->paths);
+	v->paths = NULL;
 }
 
 /* ---- the modes ---- */
@@ -1668,19 +1693,24 @@ write_metrics(struct verify *v)
 /* ---- --record ---- */
 
 static int
+cmp_result(const void *a, const void *b)
+{
+	return strcmp((*(struct result *const *)a)->path,
+	    (*(struct result *const *)b)->path);
+}
+
+static int
 record_keep(struct bk_entry *e, void *arg)
 {
 	struct verify *v = arg;
-	size_t i;
+	struct result key, *kp = &key, **r;
 
-	for (i = 0; i < v->nres; i++)
-		if (v->res[i].path != NULL &&
-		    strcmp(v->res[i].path, e->path) == 0) {
-			bk_entry_set_verified(e, v->now, v->res[i].ok ?
-			    BK_VERIFIED_OK : BK_VERIFIED_FAIL,
-			    v->res[i].ok ? NULL : v->res[i].reason);
-			break;
-		}
+	key.path = e->path;
+	r = bsearch(&kp, v->byname, v->nbyname, sizeof(*v->byname),
+	    cmp_result);
+	if (r != NULL)
+		bk_entry_set_verified(e, v->now, (*r)->ok ? BK_VERIFIED_OK :
+		    BK_VERIFIED_FAIL, (*r)->ok ? NULL : (*r)->reason);
 	return 1;
 }
 
@@ -1694,16 +1724,22 @@ record_results(struct verify *v)
 {
 	size_t i;
 
+	v->byname = bk_calloc(v->nres + 1, sizeof(*v->byname));
 	for (i = 0; i < v->nres; i++) {
-		if (v->res[i].path != NULL)
+		if (v->res[i].path != NULL) {
 			v->res[i].path = bk_strdup(v->res[i].path);
+			v->byname[v->nbyname++] = &v->res[i];
+		}
 		v->res[i].type = NULL;
 	}
+	if (v->nbyname > 0)
+		qsort(v->byname, v->nbyname, sizeof(*v->byname), cmp_result);
 	bk_manifest_lock(&v->m, BK_LOCK_EX, v->o->wait, 0);
 	bk_manifest_rewrite(&v->m, record_keep, v);
 	bk_manifest_unlock(&v->m);
 	for (i = 0; i < v->nres; i++)
 		free((char *)v->res[i].path);
+	free(v->byname);
 }
 
 /* ---- options ---- */
@@ -1745,6 +1781,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "progress",		no_argument,		NULL, 'P' },
 		{ "quiet",		no_argument,		NULL, 'q' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "manifest",		required_argument,	NULL, 'm' },
@@ -1772,9 +1809,12 @@ main(int argc, char *argv[])
 	o.max_age = -1;
 	o.wait = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":qvm:s:t:i:p:a:M:nrw:h",
+	while ((ch = getopt_long(argc, argv, ":Pqvm:s:t:i:p:a:M:nrw:h",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'P':
+			o.progress = 1;
+			break;
 		case 'q':
 			o.quiet = 1;
 			verbosity = -1;
@@ -1846,6 +1886,7 @@ main(int argc, char *argv[])
 
 	memset(&v, 0, sizeof(v));
 	v.o = &o;
+	v.progress = o.progress;
 	v.now = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &v.start);
 	load_identities(&v);
