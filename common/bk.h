@@ -124,6 +124,7 @@ struct bk_out {
 /*
  * Opens output: stdout when path is NULL or "-", else a temporary file
  * (mode 0600) beside path.  Refuses an existing path unless BK_OUT_FORCE.
+ * An existing device or FIFO (/dev/null) is opened and written in place.
  * Exits 73 on failure, 64 for binary data to a terminal without force.
  * Until bk_out_commit, the temporary file is removed when the program
  * exits (bk_err*, return from main) or is killed by SIGINT/SIGTERM/SIGHUP.
@@ -460,6 +461,7 @@ struct bk_manifest {
 	int		 lock;		/* 0, BK_LOCK_SH or BK_LOCK_EX */
 	int		 dirfd;		/* the folder, for *at() calls, or -1 */
 	int		 wait;		/* load's lock timeout, -1 (forever) */
+	int		 unsynced;	/* appended lines await their fsync */
 	struct bk_entry	*ents;		/* after bk_manifest_load, in file order */
 	size_t		 n;		/* entries, bad lines included */
 	size_t		 nbad;		/* lines that could not be parsed */
@@ -490,6 +492,7 @@ void	bk_manifest_free(struct bk_manifest *);
  */
 int	bk_manifest_lock(struct bk_manifest *, int mode, int timeout,
 	    int missing_ok);
+/* fsyncs what was appended (exit 74 on failure), then unlocks. */
 void	bk_manifest_unlock(struct bk_manifest *);
 /*
  * Reads every line into m->ents (replacing what was loaded), streaming,
@@ -504,8 +507,10 @@ int	bk_manifest_load(struct bk_manifest *, int);
 struct bk_entry *bk_manifest_find(struct bk_manifest *, const char *);
 /*
  * Appends one entry (built with bk_entry_new and the setters) as one line
- * in one write(2), then fsync.  Needs BK_LOCK_EX.  The entry is also added
- * to m->ents (the manifest takes ownership of it).  Exits 74 on failure.
+ * in one write(2).  Needs BK_LOCK_EX.  The lines are fsynced once, by
+ * bk_manifest_unlock (or _free): they are durable when it returns.  The
+ * entry is also added to m->ents (the manifest takes ownership of it; this
+ * may move m->ents).  Exits 74 on failure.
  */
 void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
 /*
@@ -516,8 +521,10 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
  * same folder) is fsynced, locked, renamed over the manifest and the folder
  * fsynced; the lock stays held on the new file.  A line longer than
  * BK_MANIFEST_LINE_MAX makes it refuse (exit 65) rather than lose it.
- * m->ents is emptied (load again to see the result).  Returns the number
- * of entries dropped.
+ * The entries passed to keep are fresh copies read from the file, not
+ * those of m->ents; m->ents stays valid during the rewrite (keep may look
+ * things up there, by path) and is emptied at its end: load again to see
+ * the result.  Returns the number of entries dropped.
  */
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);

@@ -1,18 +1,16 @@
 /*
  * inspect.c: what a backup file holds, read once from the first byte to
  * the last.  The raw bytes go through sha256 and a byte count; layers are
- * recognised by their magic bytes and peeled while they can be (gzip);
+ * recognised by their magic bytes and peeled while they can be (gzip,
+ * through gunzip.c, CRC and length checked);
  * the innermost content is then looked at in a single streaming pass:
  * CSV and JSON Lines records are counted, a pg_dump script is checked for
  * its closing lines.  Encrypted and binary contents are opaque here.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <zlib.h>
 
 #include "bk.h"
 
@@ -97,97 +95,6 @@ replay_new(struct bk_reader *below, const void *head, size_t len)
 	return &p->r;
 }
 
-/*
- * A gzip layer over zlib, for inspection only: members follow one another
- * (as pigz and cat make them); bytes after the last member that do not
- * start another are left unread, as gzip(1) ignores them.
- */
-struct gz_reader {
-	struct bk_reader	 r;
-	z_stream		 z;
-	unsigned char		 in[CHUNK];
-	const char		*name;
-	int			 done;
-	uint64_t		 member_start;
-};
-
-static ssize_t
-gz_read(struct bk_reader *r, void *buf, size_t n)
-{
-	struct gz_reader *g = (struct gz_reader *)r;
-	struct bk_reader *b = r->below;
-	ssize_t got;
-	int zr;
-
-	if (g->done || n == 0)
-		return 0;
-	g->z.next_out = buf;
-	g->z.avail_out = n > UINT_MAX ? UINT_MAX : (unsigned)n;
-	while (g->z.avail_out == (unsigned)(n > UINT_MAX ? UINT_MAX : n)) {
-		if (g->z.avail_in == 0) {
-			if ((got = b->read(b, g->in, sizeof(g->in))) < 0)
-				return bk_reader_fail(r, b->code, "%s", b->err);
-			if (got == 0)
-				return bk_reader_fail(r, BK_EX_DATAERR,
-				    "\"%s\": gzip data ends early at byte "
-				    "%ju", g->name, (uintmax_t)b->offset);
-			g->z.next_in = g->in;
-			g->z.avail_in = (unsigned)got;
-		}
-		zr = inflate(&g->z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END) {
-			/* Another member, or the end of the data. */
-			if (g->z.avail_in == 0) {
-				got = b->read(b, g->in, sizeof(g->in));
-				if (got < 0)
-					return bk_reader_fail(r, b->code, "%s",
-					    b->err);
-				g->z.next_in = g->in;
-				g->z.avail_in = (unsigned)got;
-			}
-			if (g->z.avail_in >= 2 && g->z.next_in[0] == 0x1f &&
-			    g->z.next_in[1] == 0x8b) {
-				inflateReset(&g->z);
-				continue;
-			}
-			g->done = 1;
-			break;
-		}
-		if (zr != Z_OK && zr != Z_BUF_ERROR)
-			return bk_reader_fail(r, BK_EX_DATAERR, "\"%s\": bad "
-			    "gzip data near byte %ju: %s", g->name,
-			    (uintmax_t)(b->offset - g->z.avail_in),
-			    g->z.msg != NULL ? g->z.msg : "corrupt");
-	}
-	got = (ssize_t)((size_t)((unsigned char *)g->z.next_out -
-	    (unsigned char *)buf));
-	r->offset += (uint64_t)got;
-	return got;
-}
-
-static void
-gz_close(struct bk_reader *r)
-{
-	struct gz_reader *g = (struct gz_reader *)r;
-
-	inflateEnd(&g->z);
-	free(g);
-}
-
-static struct bk_reader *
-gz_new(struct bk_reader *below, const char *name)
-{
-	struct gz_reader *g = bk_calloc(1, sizeof(*g));
-
-	g->r.read = gz_read;
-	g->r.close = gz_close;
-	g->r.below = below;
-	g->name = name;
-	if (inflateInit2(&g->z, 15 + 16) != Z_OK)
-		bk_errx(BK_EX_SOFTWARE, "could not start zlib");
-	return &g->r;
-}
-
 /* The innermost content, looked at as it streams past. */
 struct look {
 	enum bk_layer	 kind;
@@ -195,6 +102,7 @@ struct look {
 	int		 inquote;	/* CSV: inside a quoted field */
 	int		 nonempty;	/* the current record has bytes */
 	int		 restrict_seen;	/* pg_dump began with \restrict */
+	char		 key[160];	/* "\unrestrict KEY\n" expected at the end */
 	unsigned char	 tail[TAIL * 2];
 	size_t		 tlen;
 	uint64_t	 seen;
@@ -309,7 +217,8 @@ pgdump_complete(struct look *k)
 		return 0;
 	from = (size_t)c;
 	if (k->restrict_seen) {
-		u = find_line(t + c, n - (size_t)c, "\\unrestrict ");
+		/* The whole line, key and newline: a cut key is a cut dump. */
+		u = find_line(t + c, n - (size_t)c, k->key);
 		if (u < 0)
 			return 0;
 		from = (size_t)(c + u);
@@ -321,6 +230,27 @@ pgdump_complete(struct look *k)
 		if (t[i] != '\n' && t[i] != '\r' && t[i] != ' ' && t[i] != '-')
 			return 0;
 	return 1;
+}
+
+/* Notes the key of a \restrict line near the start of a pg_dump script. */
+static void
+find_restrict(struct look *k, const unsigned char *buf, size_t n)
+{
+	const unsigned char *p, *nl;
+	long at;
+	size_t len;
+
+	if (k->restrict_seen || (at = find_line(buf, n, "\\restrict ")) < 0)
+		return;
+	p = buf + at + 10;
+	if ((nl = memchr(p, '\n', n - (size_t)at - 10)) == NULL)
+		return;
+	len = (size_t)(nl - p);
+	if (len + 14 > sizeof(k->key))
+		return;
+	k->restrict_seen = 1;
+	snprintf(k->key, sizeof(k->key), "\\unrestrict %.*s\n", (int)len,
+	    (const char *)p);
 }
 
 static void
@@ -372,7 +302,7 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 		top = replay_new(top, buf, (size_t)got);
 		push_layer(ins, l);
 		if (l == BK_LAYER_GZIP && depth++ < 4) {
-			top = gz_new(top, name);
+			top = bk_reader_gunzip(top, name);
 			continue;
 		}
 		ins->content = l;
@@ -382,9 +312,8 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 	if (k->kind == BK_LAYER_CSV || k->kind == BK_LAYER_JSONL ||
 	    k->kind == BK_LAYER_PGDUMP) {
 		while ((got = top->read(top, buf, CHUNK)) > 0) {
-			if (k->kind == BK_LAYER_PGDUMP && k->seen < HEAD &&
-			    find_line(buf, (size_t)got, "\\restrict ") >= 0)
-				k->restrict_seen = 1;
+			if (k->kind == BK_LAYER_PGDUMP && k->seen < HEAD)
+				find_restrict(k, buf, (size_t)got);
 			look_feed(k, buf, (size_t)got);
 		}
 		if (got < 0) {
@@ -399,6 +328,14 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 			ins->records = (int64_t)k->rows;
 		else
 			ins->complete = pgdump_complete(k);
+	} else if (depth > 0) {
+		/* Opaque inside gzip: still decode, for gzip's own checks. */
+		while ((got = top->read(top, buf, CHUNK)) > 0)
+			;
+		if (got < 0) {
+			rc = fail_from(ins, top);
+			goto out;
+		}
 	}
 	/* Whatever was not decoded still counts for the size and digest. */
 	while ((got = tee_read(&tee->r, buf, CHUNK)) > 0)

@@ -512,6 +512,9 @@ free_entries(struct bk_manifest *m)
 void
 bk_manifest_unlock(struct bk_manifest *m)
 {
+	if (m->fd >= 0 && m->unsynced && fsync(m->fd) < 0 && errno != EINVAL)
+		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
+	m->unsynced = 0;
 	if (m->fd >= 0)
 		close(m->fd);	/* closing releases the flock */
 	m->fd = -1;
@@ -698,8 +701,10 @@ bk_manifest_append(struct bk_manifest *m, struct bk_entry *e)
 		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
 	/* One write(2) in practice: readers without the lock see whole
 	 * lines; the lock keeps other writers out in any case. */
-	if (bk_write_full(m->fd, line, len) < 0 || fsync(m->fd) < 0)
+	if (bk_write_full(m->fd, line, len) < 0)
 		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
+	/* One fsync for a batch of lines, before the lock is released. */
+	m->unsynced = 1;
 	free(line);
 	slot = push_entry(m);
 	*slot = *e;
@@ -750,7 +755,6 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 
 	if (m->lock != BK_LOCK_EX)
 		bk_errx(BK_EX_SOFTWARE, "manifest rewrite without its lock");
-	free_entries(m);
 	w = bk_calloc(1, sizeof(*w));
 	copy = bk_strdup(m->path);
 	base = strrchr(m->path, '/') ? strrchr(m->path, '/') + 1 : m->path;
@@ -811,9 +815,12 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 	if ((fl = fcntl(w->fd, F_GETFL)) >= 0)
 		fcntl(w->fd, F_SETFL, fl | O_APPEND);
 	close(m->fd);
+	m->unsynced = 0;
 	m->fd = w->fd;
 	free(w->path);
 	free(w);
+	/* Kept until now so that keep() could consult what was loaded. */
+	free_entries(m);
 	return dropped;
 }
 

@@ -133,6 +133,7 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	if (!S_ISREG(st.st_mode))
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": not a regular "
 		    "file", c->arg);
+	free(c->rel);
 	if ((c->rel = bk_manifest_relpath(&o->m, c->arg, err,
 	    sizeof(err))) == NULL)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %s", c->arg, err);
@@ -565,6 +566,15 @@ backup_name(const char *name)
 	return 0;
 }
 
+/* The manifest's own name in its folder, which adopt must skip. */
+static const char *
+manifest_rel(struct opts *o)
+{
+	const char *slash = strrchr(o->m.path, '/');
+
+	return slash != NULL ? slash + 1 : o->m.path;
+}
+
 struct found {
 	struct cand	*c;
 	size_t		 n, cap;
@@ -600,7 +610,8 @@ walk(struct opts *o, const char *dir, struct found *f)
 		rel = NULL;
 		if (!S_ISREG(st.st_mode) || !backup_name(de->d_name) ||
 		    (rel = bk_manifest_relpath(&o->m, p, err, sizeof(err))) ==
-		    NULL || bk_manifest_find(&o->m, rel) != NULL) {
+		    NULL || bk_manifest_find(&o->m, rel) != NULL ||
+		    strcmp(rel, manifest_rel(o)) == 0) {
 			free(rel);
 			free(p);
 			continue;

@@ -233,7 +233,7 @@ test_inspect(void)
 	ftruncate(fileno(f), 2000);
 	fclose(f);
 	ok(inspect("x.csv.gz", &ins) == -1 && ins.code == BK_EX_DATAERR &&
-	    strstr(ins.err, "ends early") != NULL, "truncated gzip: %s",
+	    strstr(ins.err, "truncated gzip input") != NULL, "truncated gzip: %s",
 	    ins.err);
 
 	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n\\restrict k1\n\n"
