@@ -1683,7 +1683,8 @@ write_metrics(struct verify *v)
 	put_head(&out, "bk_verify_duration_seconds",
 	    "How long this verification took.");
 	put(&out, "bk_verify_duration_seconds %.3f\n", dur);
-	if (fchmod(out.fd, 0644) < 0)
+	/* Only our own temporary file: never a device or FIFO named. */
+	if (out.tmp != NULL && fchmod(out.fd, 0644) < 0)
 		bk_err(BK_EX_CANTCREAT, "could not set the mode of \"%s\"",
 		    v->o->metrics);
 	bk_out_commit(&out);
