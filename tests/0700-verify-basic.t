@@ -106,6 +106,27 @@ errline "--sums file missing exits 66" 66 'could not open "nosums"' bk-verify --
 sha256sum a.csv.gz | bk-verify --sums - >out4; rc=$?
 is "--sums - reads standard input" "$rc $(cat out4)" "0 OK a.csv.gz"
 
+# Other dialects and contents that bk-manifest add records.
+mkdir t2
+printf '\357\273\277id;valor;cliente\r\n1;10,50;"Ana; Ltda"\r\n2;3,00;Bob\r\n' >t2/excel.csv
+printf 'id\tname\n1\tAna, Ltda\n2\tBob\n3\tCid\n' >t2/tabs.tsv
+printf '{"id":1}\n{"id":2}\n\n{"id":3}\n' >t2/rows.jsonl
+printf 'BEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n' >t2/data.sql
+(cd t2 && bk-manifest add excel.csv tabs.tsv rows.jsonl data.sql) >/dev/null 2>&1 ||
+    fail "bk-manifest add of the dialects"
+cat >want <<'EOF2'
+OK excel.csv (csv, 2 records)
+OK tabs.tsv (csv, 3 records)
+OK rows.jsonl (jsonl, 3 records)
+OK data.sql (sql)
+EOF2
+exits "semicolon CSV with a BOM, TSV, JSON Lines, SQL: OK" 0 bk-verify -v -m t2/manifest.jsonl
+same "...with their counts" "$T/out" want
+printf '3;1,00\r\n' >>t2/excel.csv
+sed -i 's/"size":[0-9]*,"sha256":"[0-9a-f]*",//' t2/manifest.jsonl
+exits "a short record in semicolon CSV" 1 bk-verify -q -m t2/manifest.jsonl
+is "...is found with its line" "$(cat "$T/out")" "FAIL excel.csv: CSV line 4: record has 2 fields, the header has 3"
+
 # Output failures.
 if [ -w /dev/full ]; then
 	exits "stdout on /dev/full exits 74" 74 sh -c "bk-verify -m $M >/dev/full"
