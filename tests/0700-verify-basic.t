@@ -98,7 +98,7 @@ is "--sums: three OK lines" "$(grep -c '^OK ' "$T/out")" 3
 printf 'x' >>a.csv
 echo "garbage line" >>sums
 exits "--sums: a changed file fails" 1 bk-verify --sums sums
-like "...digest mismatch" "$T/out" '^FAIL a.csv: sha256 does not match$'
+like "...digest mismatch, and where the content broke" "$T/out" '^FAIL a.csv: sha256 does not match \(CSV line 4: record has 1 field, the header has 3\)$'
 like "...a bad sums line is reported with its number" "$T/out" '^FAIL sums:4: not a sha256sum line$'
 grep -v garbage sums >sums2
 exits "--sums names restrict the list" 0 bk-verify --sums sums2 a.csv.gz

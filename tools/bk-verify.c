@@ -943,7 +943,7 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	pthread_t rt, ct;
 	unsigned char head[HEAD], dg[BK_DIGEST_MAX], *p;
 	char hex[65], lerr[REASON] = "", layers[128] = "";
-	const char *found[BK_LAYERS_MAX];
+	const char *found[BK_LAYERS_MAX], *why;
 	size_t nfound = 0;
 	enum bk_layer l = BK_LAYER_UNKNOWN;
 	ssize_t got;
@@ -1065,20 +1065,18 @@ drain:
 		    nwant, layers);
 	res->size = (int64_t)raw.size;
 	res->records = -1;
+	/* The first thing that went wrong in the layers or the content. */
+	why = lerr[0] != '\0' ? lerr : c->failed ? c->err : "";
 	if (raw.err != 0)
 		snprintf(res->reason, sizeof(res->reason), "could not read: %s",
 		    strerror(raw.err));
 	else if (want_sha[0] != '\0' && strcmp(hex, want_sha) != 0)
+		/* Changed bytes: where a layer noticed says where. */
 		snprintf(res->reason, sizeof(res->reason), "sha256 does not "
-		    "match%s%s", lerr[0] != '\0' ? " (" : "",
-		    lerr[0] != '\0' ? lerr : "");
-	if (res->reason[0] != '\0' && lerr[0] != '\0' &&
-	    res->reason[strlen(res->reason) - 1] != ')' && raw.err == 0)
-		strcat(res->reason, ")");
-	if (res->reason[0] == '\0' && lerr[0] != '\0')
-		snprintf(res->reason, sizeof(res->reason), "%s", lerr);
-	if (res->reason[0] == '\0' && c->failed)
-		snprintf(res->reason, sizeof(res->reason), "%s", c->err);
+		    "match%s%.900s%s", *why != '\0' ? " (" : "", why,
+		    *why != '\0' ? ")" : "");
+	else if (*why != '\0')
+		snprintf(res->reason, sizeof(res->reason), "%s", why);
 	if (res->reason[0] == '\0' && !opaque &&
 	    (l == BK_LAYER_CSV || l == BK_LAYER_JSONL)) {
 		res->records = (int64_t)c->records;
