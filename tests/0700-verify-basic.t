@@ -127,6 +127,17 @@ sed -i 's/"size":[0-9]*,"sha256":"[0-9a-f]*",//' t2/manifest.jsonl
 exits "a short record in semicolon CSV" 1 bk-verify -q -m t2/manifest.jsonl
 is "...is found with its line" "$(cat "$T/out")" "FAIL excel.csv: CSV line 4: record has 2 fields, the header has 3"
 
+# gzip members joined (cat a.gz b.gz), and pigz's output.
+mkdir t3
+gzip -dc tree/daily/big.csv.gz >big.csv
+head -n 1500 big.csv | gzip >t3/joined.csv.gz
+tail -n +1501 big.csv | gzip -1 >>t3/joined.csv.gz
+if command -v pigz >/dev/null 2>&1; then pigz -c -p 2 -b 32 big.csv >t3/pigz.csv.gz
+else gzip -c big.csv >t3/pigz.csv.gz; fi
+(cd t3 && bk-manifest add joined.csv.gz pigz.csv.gz) >/dev/null 2>&1 || fail "bk-manifest add t3"
+exits "gzip members joined, and pigz's blocks: OK" 0 bk-verify -v -m t3/manifest.jsonl
+is "...every member counted" "$(grep -c "csv gzip, $big records" "$T/out")" 2
+
 # Output failures.
 if [ -w /dev/full ]; then
 	exits "stdout on /dev/full exits 74" 74 sh -c "bk-verify -m $M >/dev/full"
