@@ -1360,15 +1360,16 @@ verify_manifest(struct verify *v, int argc, char **argv)
 	for (k = 0; k < argc; k++) {
 		rel = bk_manifest_relpath(&v->m, argv[k], err, sizeof(err));
 		e = rel != NULL ? bk_manifest_find(&v->m, rel) : NULL;
-		free(rel);
 		if (e == NULL) {
 			r = add_result(v, argv[k]);
 			snprintf(r->reason, sizeof(r->reason), "%s",
-			    rel == NULL && err[0] != '\0' ? err :
+			    rel == NULL ? err :
 			    "not in the manifest (incomplete backup)");
 			print_result(v, r);
+			free(rel);
 			continue;
 		}
+		free(rel);
 		if (type_matches(v->o, e))
 			verify_entry(v, e, argv[k]);
 	}
