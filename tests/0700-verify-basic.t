@@ -37,6 +37,10 @@ usage "--sums with --record is refused" 'does not go with' bk-verify --sums x --
 errline "a missing manifest exits 66" 66 'could not open manifest "nope/manifest.jsonl"|could not open the folder' bk-verify -m nope/manifest.jsonl
 errline "a manifest file that is missing exits 66" 66 'could not open manifest' bk-verify -m tree/other.jsonl
 errline "a missing identity file exits 66" 66 'no-such-key' bk-verify -m $M -i no-such-key
+echo garbage >badkey.txt
+errline "an identity file without a key exits 65" 65 'badkey.txt.*not an age identity' bk-verify -m $M -i badkey.txt
+: >emptypass
+errline "an empty passphrase file exits 65" 65 'no passphrase in "emptypass"' bk-verify -m $M -p emptypass
 errline "a missing passphrase file exits 66" 66 'could not open "no-such-pass"' bk-verify -m $M -p no-such-pass
 
 # Golden output: one OK line per backup, in manifest order.
