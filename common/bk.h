@@ -397,6 +397,75 @@ void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
 /* Writes the final chunk (and the armor's end line) and frees the writer. */
 void	bk_age_writer_finish(struct bk_age_writer *);
 
+/* ---- policy.c: the retention decision (restic's forget semantics) ---- */
+
+/*
+ * A retention policy.  Counts are 0 (rule off), N, or BK_KEEP_ALL; the
+ * durations are seconds, 0 when off.  keep_within is measured from the
+ * newest backup of the group; max_age from "now".
+ */
+#define BK_KEEP_ALL	(-1)
+
+struct bk_policy {
+	int	 keep_last;
+	int	 keep_hourly;
+	int	 keep_daily;
+	int	 keep_weekly;
+	int	 keep_monthly;
+	int	 keep_yearly;
+	int64_t	 keep_within;
+	int64_t	 max_age;
+};
+
+/* How good a backup is known to be; the protections keep the newest. */
+enum {
+	BK_GOOD_NONE = 0,	/* no manifest line, missing, or failed verify */
+	BK_GOOD_LISTED = 1,	/* has a manifest line, never verified */
+	BK_GOOD_VERIFIED = 2	/* its last verification passed */
+};
+
+/* Why a backup is kept or removed: bits of bk_backup.why. */
+#define BK_WHY_LAST		0x0001	/* the rule bits go in the order */
+#define BK_WHY_HOURLY		0x0002	/* last, hourly, daily, weekly, */
+#define BK_WHY_DAILY		0x0004	/* monthly, yearly; each has an */
+#define BK_WHY_WEEKLY		0x0008	/* "oldest" twin 6 bits higher */
+#define BK_WHY_MONTHLY		0x0010
+#define BK_WHY_YEARLY		0x0020
+#define BK_WHY_OLDEST_SHIFT	6
+#define BK_WHY_WITHIN		0x1000	/* within keep_within of the newest */
+#define BK_WHY_YOUNG		0x2000	/* max-age alone: not too old */
+#define BK_WHY_NEWEST		0x4000	/* protected: newest of its type */
+#define BK_WHY_NEWEST_GOOD	0x8000	/* protected: newest good backup */
+#define BK_WHY_TOO_OLD		0x10000	/* removed: older than max_age */
+#define BK_WHY_NO_RULE		0x20000	/* removed: no rule keeps it */
+
+struct bk_backup {
+	time_t		 t;		/* when it was made */
+	long		 utc_offset;	/* seconds east, as recorded */
+	const char	*type;		/* its group; NULL is a group too */
+	int		 good;		/* BK_GOOD_* */
+	int		 keep;		/* result: 1 keep, 0 remove */
+	unsigned	 why;		/* result: BK_WHY_* bits */
+};
+
+/* True when the policy has no rule at all (bk-rotate refuses it). */
+int	bk_policy_empty(const struct bk_policy *);
+/*
+ * Decides keep or remove for every backup of b[0..n-1], which must be
+ * sorted newest first.  Each type is a group of its own, as restic's
+ * forget groups snapshots: the count and within rules of restic >= 0.16,
+ * then max_age (measured from now) as a hard limit, then the protections
+ * (the newest backup of each type and its newest good ones are kept).
+ * Pure: no I/O, no allocation beyond a table of the types.
+ */
+void	bk_policy_apply(const struct bk_policy *, struct bk_backup *, size_t,
+	    time_t);
+/* Writes the reasons of b->why as text: "daily snapshot, within 30d". */
+void	bk_policy_reasons(char *, size_t, const struct bk_policy *,
+	    const struct bk_backup *);
+/* Formats a duration in seconds as bk_parse_duration reads it: 30d, 1d12h. */
+void	bk_format_duration(char *, size_t, int64_t);
+
 /* ---- manifest.c: the manifest (JSON Lines), its lock and rewrite ---- */
 
 /*

@@ -41,6 +41,8 @@ like "created_by given" manifest.jsonl '"created_by":"admin"'
 unlike "reports and logs are not backups" manifest.jsonl 'report|rotation|hidden'
 run bk-manifest adopt .
 is "adopting again adopts nothing" "$(cat "$T/out")" ""
+is "... and succeeds" "$rc" 0
+empty "... silently" "$T/err"
 is "... and adds nothing" "$(wc -l <manifest.jsonl)" 4
 
 # --move puts each file into its type's folder; --type overrides.

@@ -745,7 +745,8 @@ cmd_adopt(struct opts *o, int argc, char *argv[])
 		c->off = bk_local_offset(c->created);
 		c->type = adopt_type(o, c->rel);
 	}
-	qsort(f.c, f.n, sizeof(*f.c), cand_order);
+	if (f.n > 0)
+		qsort(f.c, f.n, sizeof(*f.c), cand_order);
 	for (i = 0; i < f.n; i++) {
 		c = &f.c[i];
 		if (!o->dry_run && inspect_file(o, c, 1) != 0) {
