@@ -93,6 +93,7 @@ struct verify {
 	struct result		**byname;	/* results sorted by path */
 	size_t			 nbyname;
 	int			 progress;	/* -P */
+	unsigned char		*pool[2][NSLOT];	/* the queues' blocks */
 };
 
 /* ---- queues of blocks between the threads ---- */
@@ -108,25 +109,28 @@ struct queue {
 	int		 stop;		/* the consumer wants no more */
 };
 
+/*
+ * The blocks come from a pool that lives as long as the run: a tree of
+ * many small backups should not pay for mapping 8 MiB per file.
+ */
 static void
-q_init(struct queue *q)
+q_init(struct queue *q, unsigned char **pool)
 {
 	int i;
 
 	memset(q, 0, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
-	for (i = 0; i < NSLOT; i++)
-		q->buf[i] = bk_malloc(BLK);
+	for (i = 0; i < NSLOT; i++) {
+		if (pool[i] == NULL)
+			pool[i] = bk_malloc(BLK);
+		q->buf[i] = pool[i];
+	}
 }
 
 static void
 q_free(struct queue *q)
 {
-	int i;
-
-	for (i = 0; i < NSLOT; i++)
-		free(q->buf[i]);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
 }
@@ -952,7 +956,7 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 
 	memset(&raw, 0, sizeof(raw));
 	raw.fd = fd;
-	q_init(&raw.q);
+	q_init(&raw.q, v->pool[0]);
 	bk_digest_init(&raw.dg, bk_digest_lookup("sha256"));
 	if (pthread_create(&rt, NULL, raw_main, &raw) != 0)
 		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
@@ -1015,7 +1019,7 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 
 	/* Decode the rest and hand it to the content checker. */
 	c->kind = l;
-	q_init(&c->q);
+	q_init(&c->q, v->pool[1]);
 	if (l == BK_LAYER_SQLITE)
 		sqlite_tmp_open(c);
 	if (pthread_create(&ct, NULL, check_main, c) != 0)
@@ -1908,6 +1912,8 @@ main(int argc, char *argv[])
 			free((char *)v.res[i].name);
 	free(v.res);
 	free(v.metrics_rel);
+	for (size_t i = 0; i < 2 * NSLOT; i++)
+		free(v.pool[i / NSLOT][i % NSLOT]);
 	if (v.ids != NULL)
 		bk_age_ids_free(v.ids);
 	return bk_finish(v.nfail > 0 ? BK_EX_FAIL : BK_EX_OK);
