@@ -108,7 +108,7 @@ read_pass_tty(int fd, const char *prompt, size_t *len)
 	char *p;
 	int restore;
 
-	(void)!write(fd, prompt, strlen(prompt));
+	/* Echo goes off before the prompt, so no typed byte is lost. */
 	restore = tcgetattr(fd, &old) == 0;
 	if (restore) {
 		quiet = old;
@@ -116,9 +116,10 @@ read_pass_tty(int fd, const char *prompt, size_t *len)
 		quiet.c_lflag |= ICANON;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
+	(void)!write(fd, prompt, strlen(prompt));
 	p = read_pass_fd(fd, "the terminal", len);
 	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	(void)!write(fd, "\n", 1);
 	return p;
 }
