@@ -18,19 +18,19 @@
 
 #include "bk.h"
 
-#define IOBUF		(256 * 1024)
+#define IOBUF		(1024 * 1024)
 #define MAX_PASS	4096
 
 static const char usage_text[] =
-"usage: bk-crypt [-afPqv] [-r RECIPIENT]... [-R FILE]... [-o FILE] [FILE]\n"
+"usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [-o FILE] [FILE]\n"
 "       bk-crypt -p [-afPqv] [--passphrase-file FILE | --passphrase-fd N]\n"
 "                [-o FILE] [FILE]\n"
-"       bk-crypt -d [-fPqv] [-i FILE]... [--passphrase-file FILE |\n"
+"       bk-crypt -d [-fPqv] [-i FILE] ... [--passphrase-file FILE |\n"
 "                --passphrase-fd N] [--max-work-factor N] [-o FILE] [FILE]\n"
-"       bk-crypt -t [-Pqv] [-i FILE]... [--passphrase-file FILE |\n"
+"       bk-crypt -t [-Pqv] [-i FILE] ... [--passphrase-file FILE |\n"
 "                --passphrase-fd N] [--max-work-factor N] [FILE]\n"
 "       bk-crypt --keygen [-q] [-o FILE]\n"
-"       bk-crypt -y [-i FILE]...\n";
+"       bk-crypt -y [-i FILE] ...\n";
 
 enum mode { MODE_ENCRYPT, MODE_DECRYPT, MODE_TEST, MODE_KEYGEN, MODE_PUBKEY };
 
