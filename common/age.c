@@ -1226,6 +1226,9 @@ unlock(struct age_reader *a)
 	}
 	if (r < 0)
 		return -1;
+	if (r == 0 && a->info.scrypt && !a->ids->haspass)
+		return (int)age_fail(a, BK_EX_FAIL, "the file is encrypted "
+		    "with a passphrase, and none was given");
 	if (r == 0)
 		return (int)age_fail(a, BK_EX_FAIL, "no identity matches "
 		    "(wrong key or passphrase)");

@@ -112,6 +112,8 @@ unlike "the passphrase is never in a message" err 'horse'
 : >emptypw
 errline "an empty passphrase is refused" 65 'the passphrase is empty' \
     bk-crypt -p --passphrase-file emptypw hello
+errline "an identity for a passphrase file" 1 'encrypted with a passphrase, and none was given' \
+    bk-crypt -d -i fixed.key p.age
 errline "a missing passphrase file" 66 'could not open passphrase file "nope"' \
     bk-crypt -d --passphrase-file nope p.age
 errline "no terminal for a passphrase" 66 'could not open the terminal' \

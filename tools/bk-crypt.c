@@ -121,7 +121,8 @@ read_pass_fd(int fd, const char *what, size_t *len)
 		n = (size_t)((char *)memchr(buf, '\n', n) - buf);
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
-	buf[n] = '\0';
+	/* Whatever followed the first line goes, so wiping n bytes is enough. */
+	bk_explicit_bzero(buf + n, MAX_PASS + 1 - n);
 	*len = n;
 	return buf;
 }
