@@ -48,7 +48,7 @@ MAN7	 = $(wildcard man/*.7)
 DEB_BUILD = gcc make pkg-config zlib1g-dev libssl-dev libpq-dev libcsv-dev \
 	    libsqlite3-dev libjansson-dev
 DEB_TEST  = perl python3 postgresql sqlite3 gzip pigz age mandoc restic \
-	    miller csvkit time util-linux procps openssl libreoffice-calc-nogui
+	    miller csvkit time util-linux procps openssl python3-cryptography libreoffice-calc-nogui
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all check deps deps-check install uninstall bench demo clean lint units

@@ -1,0 +1,113 @@
+#!/bin/sh
+# bk-gz on bad input: each row has its exit code (65 for -d, 1 for -t)
+# and its one-line message with the byte offset; then the I/O failures.
+. "$(dirname "$0")/lib.sh"
+need gzip python3
+
+gen_text 200000 >text
+bk-gz <text >good.gz
+S=$(wc -c <good.gz)
+
+# patch IN OUT OFFSET HEXBYTE: a copy of IN with one byte replaced.
+patch() {
+	python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[int(sys.argv[3])] = int(sys.argv[4], 16)
+open(sys.argv[2], "wb").write(d)' "$@"
+}
+byte_at() { od -An -tu1 -j"$2" -N1 "$1" | tr -d ' '; }
+hex_xor() { printf '%02x' $(($(byte_at "$1" "$2") ^ $3)); }
+
+: >empty
+printf 'hello, world\n' >plain
+printf '\037' >magic1
+patch good.gz method.gz 2 07
+patch good.gz flags.gz 3 20
+patch good.gz blocktype.gz 10 07
+patch good.gz crc.gz $((S - 8)) "$(hex_xor good.gz $((S - 8)) 1)"
+patch good.gz len.gz $((S - 3)) "$(hex_xor good.gz $((S - 3)) 1)"
+{ cat good.gz; printf 'garbage'; } >garbage.gz
+{ cat good.gz; head -c 512 /dev/zero; } >zeros.gz
+{ cat good.gz; printf '\037'; } >half.gz
+{ cat good.gz; printf '\037\213'; } >twothirds.gz
+cat good.gz good.gz >two.gz
+patch two.gz crc2.gz $((2 * S - 8)) "$(hex_xor two.gz $((2 * S - 8)) 1)"
+cp text name-that-is-long.csv
+gzip -N -c name-that-is-long.csv >named.gz
+
+# The table: file, expected message (ERE).
+while read -r file re; do
+	errline "-d $file" 65 "^bk-gz: error: \"$file\": $re$" bk-gz -d "$file"
+	empty "-d $file: nothing on stdout but what was decoded" out
+	errline "-t $file" 1 "^bk-gz: error: \"$file\": $re$" bk-gz -t "$file"
+done <<EOF
+empty not gzip data \\(empty input\\) at byte 0
+plain not gzip data \\(no gzip magic\\) at byte 0
+magic1 truncated gzip input at byte 1
+method.gz unknown compression method in gzip header at byte 2
+flags.gz reserved flags set in gzip header at byte 3
+EOF
+while read -r file re; do
+	errline "-d $file" 65 "^bk-gz: error: \"$file\": $re$" bk-gz -d "$file"
+	errline "-t $file" 1 "^bk-gz: error: \"$file\": $re$" bk-gz -t "$file"
+done <<EOF
+blocktype.gz corrupt gzip data \\(invalid block type\\) at byte 11
+crc.gz bad CRC in member ending at byte $S
+len.gz bad length in member ending at byte $S
+garbage.gz trailing garbage after gzip data at byte $S
+zeros.gz trailing garbage after gzip data at byte $S
+half.gz truncated gzip input at byte $((S + 1))
+twothirds.gz truncated gzip input at byte $((S + 2))
+crc2.gz bad CRC in member ending at byte $((2 * S))
+EOF
+
+# Truncated anywhere: in the header, in the name, in the data, in the
+# trailer.  The offset is the length of what was there.
+for n in 1 2 5 9 10 15 30 100 1000 $((S / 2)) $((S - 8)) $((S - 4)) $((S - 1)); do
+	head -c "$n" good.gz >cut.gz
+	errline "cut at $n" 65 "^bk-gz: error: \"cut.gz\": truncated gzip input at byte $n$" \
+	    bk-gz -d cut.gz
+done
+head -c 20 named.gz >cutname.gz
+errline "cut inside the FNAME field" 65 '"cutname.gz": truncated gzip input at byte 20$' \
+    bk-gz -d cutname.gz
+errline "stdin is named (stdin)" 65 '^bk-gz: error: "\(stdin\)": truncated gzip input at byte 100$' \
+    sh -c 'head -c 100 good.gz | bk-gz -d'
+
+# What was decoded before the error has gone out; the exit code tells.
+bk-gz -d garbage.gz >partial 2>/dev/null
+same "data before trailing garbage is written" partial text
+run gzip -dc garbage.gz
+is "gzip itself only warns on trailing garbage" "$rc" 2
+
+# Input missing, unreadable, not a file; output that fails.
+errline "missing input exits 66" 66 'could not open "nothing.gz": No such file or directory' \
+    bk-gz -d nothing.gz
+errline "missing input exits 66 when compressing" 66 'could not open "nothing"' \
+    bk-gz nothing
+errline "missing input exits 66 with -t" 66 'could not open "nothing.gz"' \
+    bk-gz -t nothing.gz
+mkdir folder
+errline "a folder as input exits 74" 74 'could not read "folder": Is a directory' \
+    bk-gz -d folder
+errline "a folder as input exits 74 when compressing" 74 'could not read "folder"' \
+    bk-gz folder
+if [ "$(id -u)" != 0 ]; then
+	cp good.gz locked.gz; chmod 000 locked.gz
+	errline "an unreadable input exits 77" 77 'could not open "locked.gz": Permission denied' \
+	    bk-gz -d locked.gz
+else
+	skip "root reads any file"
+fi
+if [ -w /dev/full ]; then
+	errline "compressing to /dev/full exits 74" 74 'could not write "\(stdout\)": No space left on device' \
+	    sh -c 'bk-gz <text >/dev/full'
+	errline "decompressing to /dev/full exits 74" 74 'could not write "\(stdout\)": No space left on device' \
+	    sh -c 'bk-gz -d <good.gz >/dev/full'
+	errline "--help to /dev/full exits 74" 74 'could not write' \
+	    sh -c 'bk-gz --help >/dev/full'
+else
+	skip "no /dev/full"; skip "no /dev/full"; skip "no /dev/full"
+fi
+
+done_testing
