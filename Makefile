@@ -48,7 +48,7 @@ MAN7	 = $(wildcard man/*.7)
 DEB_BUILD = gcc make pkg-config zlib1g-dev libssl-dev libpq-dev libcsv-dev \
 	    libsqlite3-dev libjansson-dev
 DEB_TEST  = perl python3 postgresql sqlite3 gzip pigz age mandoc restic \
-	    miller csvkit time util-linux procps openssl libreoffice-calc-nogui
+	    miller csvkit time util-linux procps openssl python3-cryptography libreoffice-calc-nogui
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all check deps deps-check install uninstall bench demo clean lint units
@@ -88,7 +88,7 @@ deps:
 	elif [ "$$(id -u)" = 0 ]; then \
 	    echo "deps: installing" $$missing; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $$missing \
+	    apt-get install -y -qq $$missing \
 	    >/dev/null || exit 1; \
 	else echo "deps: run as root: apt-get install" $$missing; exit 1; fi
 

@@ -135,6 +135,19 @@ bk_out_open(struct bk_out *o, const char *path, int flags)
 			    "terminal (use -o FILE, a pipe, or -f)");
 		return;
 	}
+	/*
+	 * A device or a FIFO (-o /dev/null, -o /dev/fd/3, a named pipe) is
+	 * written in place: renaming a file over it would replace the device.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		if ((o->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			bk_err(bk_open_errno_code(errno) == BK_EX_NOPERM ?
+			    BK_EX_NOPERM : BK_EX_CANTCREAT,
+			    "could not open \"%s\"", path);
+		o->path = bk_strdup(path);
+		return;
+	}
 	if (lstat(path, &st) == 0) {
 		if (!(flags & BK_OUT_FORCE))
 			bk_errx(BK_EX_CANTCREAT, "could not create \"%s\": "
@@ -202,7 +215,16 @@ link_unsupported(struct bk_out *o)
 void
 bk_out_commit(struct bk_out *o)
 {
-	if (o->path == NULL || o->tmp == NULL)
+	if (o->path != NULL && o->tmp == NULL) {
+		/* A device or FIFO written in place: only close it. */
+		if (close(o->fd) < 0)
+			bk_err(BK_EX_IOERR, "could not write \"%s\"", o->path);
+		o->fd = -1;
+		free(o->path);
+		o->path = NULL;
+		return;
+	}
+	if (o->path == NULL)
 		return;
 	if (fsync(o->fd) < 0 && errno != EINVAL)
 		bk_err(BK_EX_IOERR, "could not write \"%s\"", o->path);
@@ -240,8 +262,14 @@ bk_out_commit(struct bk_out *o)
 void
 bk_out_abort(struct bk_out *o)
 {
-	if (o->tmp == NULL)
+	if (o->tmp == NULL) {
+		if (o->path != NULL && o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		free(o->path);
+		o->path = NULL;
 		return;
+	}
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;

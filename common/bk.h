@@ -124,6 +124,7 @@ struct bk_out {
 /*
  * Opens output: stdout when path is NULL or "-", else a temporary file
  * (mode 0600) beside path.  Refuses an existing path unless BK_OUT_FORCE.
+ * An existing device or FIFO (/dev/null) is opened and written in place.
  * Exits 73 on failure, 64 for binary data to a terminal without force.
  * Until bk_out_commit, the temporary file is removed when the program
  * exits (bk_err*, return from main) or is killed by SIGINT/SIGTERM/SIGHUP.
@@ -306,8 +307,434 @@ void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
 
 /* ---- csvread.c: strict RFC 4180 reading over libcsv ---- */
 
+/* The default cap on one record (all its bytes), which bounds memory. */
+#define BK_CSV_MAX_RECORD	((size_t)16 << 20)
+
+/*
+ * One field of a record: its bytes (valid UTF-8 without NUL, not
+ * NUL-terminated) and whether it was empty and unquoted, which PostgreSQL
+ * reads as NULL (a quoted "" is an empty string).
+ */
+struct bk_csv_field {
+	const char	*p;
+	size_t		 len;
+	int		 null;
+};
+
+/* Output that the callbacks append to; it grows as needed. */
+struct bk_csv_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 size;
+};
+
+/* Makes room for n more bytes at b->p + b->len. */
+void	bk_csv_buf_grow(struct bk_csv_buf *, size_t);
+
+static inline char *
+bk_csv_buf_room(struct bk_csv_buf *b, size_t n)
+{
+	if (b->size - b->len < n)
+		bk_csv_buf_grow(b, n);
+	return b->p + b->len;
+}
+
+/*
+ * What the reader calls.  header gets the first record, once, in the
+ * calling thread.  record gets every other record, possibly in a worker
+ * thread (so it may only read shared state), and appends its output to
+ * out.  write receives the outputs in input order, in the calling thread.
+ * header and write may exit the program (bk_err*); record must not.
+ */
+struct bk_csv_ops {
+	void	(*header)(void *, const struct bk_csv_field *, size_t,
+		    struct bk_csv_buf *);
+	void	(*record)(void *, const struct bk_csv_field *, size_t,
+		    struct bk_csv_buf *);
+	void	(*write)(void *, const void *, size_t);
+};
+
+struct bk_csv_opts {
+	const char		*name;		/* input name for messages */
+	int			 threads;	/* workers; 0 or 1: none */
+	size_t			 max_record;	/* 0: BK_CSV_MAX_RECORD */
+	struct bk_progress	*progress;	/* bytes read, or NULL */
+};
+
+struct bk_csv_result {
+	uint64_t	 records;	/* records after the header */
+	size_t		 fields;	/* fields in the header */
+	uint64_t	 bytes;		/* bytes read */
+	int		 code;		/* 0, or the exit code of the error */
+	char		 err[600];	/* one line: "NAME" line L, column C: ... */
+};
+
+/*
+ * Reads CSV (RFC 4180: comma, double quotes, CRLF or LF, the last line
+ * break optional) from r in constant memory.  A leading UTF-8 byte order
+ * mark is skipped.  Spaces are data.  Every record must have as many
+ * fields as the header, be valid UTF-8 without NUL bytes, and be at most
+ * max_record bytes; a blank line is a record of one empty unquoted field.
+ * Input without even a header is an error.  Returns 0, or the exit code
+ * (65 bad data, 74 I/O, 70 out of memory) with a message in res->err and
+ * nothing more passed to write after the records before the error.
+ */
+int	bk_csv_read(struct bk_reader *, const struct bk_csv_opts *,
+	    const struct bk_csv_ops *, void *, struct bk_csv_result *);
+
 /* ---- age.c: the age v1 format ---- */
 
+/*
+ * age v1 (C2SP age): X25519 recipients ("age1...") and identities
+ * ("AGE-SECRET-KEY-1..."), scrypt passphrases, 64 KiB ChaCha20-Poly1305
+ * chunks, and the armored form.  Reader errors use the codes 65 (malformed,
+ * truncated or tampered data), 1 (no identity matches: wrong key or
+ * passphrase), 70 (scrypt could not get its memory) and 74 (I/O).
+ */
+#define BK_AGE_CHUNK		65536
+#define BK_AGE_RECIPIENT_LEN	62	/* "age1" and 58 characters */
+#define BK_AGE_IDENTITY_LEN	74	/* "AGE-SECRET-KEY-1" and 58 */
+#define BK_AGE_DEFAULT_LOGN	18	/* age's scrypt work factor */
+#define BK_AGE_MAX_LOGN		22	/* the largest the age command accepts */
+
+/* Parses "age1..." or "AGE-SECRET-KEY-1..." (bech32); 0 or -1. */
+int	bk_age_parse_recipient(const char *, unsigned char[32]);
+int	bk_age_parse_identity(const char *, unsigned char[32]);
+/* Writes the string (with its NUL) for a public or secret key. */
+void	bk_age_encode_recipient(char[BK_AGE_RECIPIENT_LEN + 1],
+	    const unsigned char[32]);
+void	bk_age_encode_identity(char[BK_AGE_IDENTITY_LEN + 1],
+	    const unsigned char[32]);
+/* A new X25519 key pair, or the public key of a secret key; 0 or -1. */
+int	bk_age_keygen(unsigned char[32], unsigned char[32]);
+int	bk_age_public_key(const unsigned char[32], unsigned char[32]);
+
+/* The identities a reader may use; wiped when freed. */
+struct bk_age_ids;
+/*
+ * Asked for a passphrase when the file has an scrypt stanza and none was
+ * given: stores a bk_malloc'd buffer and its length, returns 0, or -1 to
+ * give up (the callback reports why, or exits).
+ */
+typedef int (*bk_age_getpass)(void *, char **, size_t *);
+
+struct bk_age_ids *bk_age_ids_new(void);
+/* Adds one "AGE-SECRET-KEY-1..." string; 0 or -1 if malformed. */
+int	bk_age_ids_add_key(struct bk_age_ids *, const char *);
+/*
+ * Adds every identity of a file in age-keygen's format (comments and blank
+ * lines allowed).  Returns 0, or an exit code (66, 77, 74, 65) after
+ * storing a one-line message in err.
+ */
+int	bk_age_ids_load(struct bk_age_ids *, const char *, char *, size_t);
+size_t	bk_age_ids_count(const struct bk_age_ids *);
+void	bk_age_ids_set_passphrase(struct bk_age_ids *, const char *, size_t);
+void	bk_age_ids_set_getpass(struct bk_age_ids *, bk_age_getpass, void *);
+/* The largest scrypt work factor accepted (default BK_AGE_MAX_LOGN). */
+void	bk_age_ids_set_max_logn(struct bk_age_ids *, int);
+void	bk_age_ids_free(struct bk_age_ids *);
+
+/*
+ * A reader that decrypts an age file (binary or armored) from below.  It
+ * returns a chunk's plaintext only after the chunk's tag verified, and
+ * reports truncation, reordering, a missing or doubled final chunk and
+ * trailing data as errors.  ids may be NULL for a header-only check with
+ * bk_age_info; it must outlive the reader.
+ */
+struct bk_reader *bk_reader_age(struct bk_reader *, struct bk_age_ids *);
+
+struct bk_age_info {
+	int	armored;	/* the armored (PEM-like) form */
+	int	stanzas;	/* recipient stanzas in the header */
+	int	x25519;		/* of which X25519 */
+	int	scrypt;		/* 1 if passphrase-encrypted */
+	int	scrypt_logn;	/* its work factor */
+	int	unlocked;	/* a key opened the header and its MAC held */
+};
+/*
+ * Parses the header of an age reader (without reading the payload) and
+ * describes it.  Without identities it checks the syntax only (the MAC
+ * needs the file key).  Returns 0, or -1 with the reader's err and code.
+ */
+int	bk_age_info(struct bk_reader *, struct bk_age_info *);
+
+/*
+ * Encryption.  The writer hands its output to a sink that writes all bytes
+ * or exits.  Recipients are X25519 public keys, or (alone) a passphrase
+ * with an scrypt work factor.  Crypto failures exit 70.
+ */
+typedef void (*bk_age_sink)(void *, const void *, size_t);
+struct bk_age_writer;
+
+struct bk_age_writer *bk_age_writer_new(const unsigned char (*)[32], size_t,
+	    const char *, size_t, int, int, bk_age_sink, void *);
+void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
+/* Writes the final chunk (and the armor's end line) and frees the writer. */
+void	bk_age_writer_finish(struct bk_age_writer *);
+
+/* ---- policy.c: the retention decision (restic's forget semantics) ---- */
+
+/*
+ * A retention policy.  Counts are 0 (rule off), N, or BK_KEEP_ALL; the
+ * durations are seconds, 0 when off.  keep_within is measured from the
+ * newest backup of the group; max_age from "now".
+ */
+#define BK_KEEP_ALL	(-1)
+
+struct bk_policy {
+	int	 keep_last;
+	int	 keep_hourly;
+	int	 keep_daily;
+	int	 keep_weekly;
+	int	 keep_monthly;
+	int	 keep_yearly;
+	int64_t	 keep_within;
+	int64_t	 max_age;
+};
+
+/* How good a backup is known to be; the protections keep the newest. */
+enum {
+	BK_GOOD_NONE = 0,	/* no manifest line, missing, or failed verify */
+	BK_GOOD_LISTED = 1,	/* has a manifest line, never verified */
+	BK_GOOD_VERIFIED = 2	/* its last verification passed */
+};
+
+/* Why a backup is kept or removed: bits of bk_backup.why. */
+#define BK_WHY_LAST		0x0001	/* the rule bits go in the order */
+#define BK_WHY_HOURLY		0x0002	/* last, hourly, daily, weekly, */
+#define BK_WHY_DAILY		0x0004	/* monthly, yearly; each has an */
+#define BK_WHY_WEEKLY		0x0008	/* "oldest" twin 6 bits higher */
+#define BK_WHY_MONTHLY		0x0010
+#define BK_WHY_YEARLY		0x0020
+#define BK_WHY_OLDEST_SHIFT	6
+#define BK_WHY_WITHIN		0x1000	/* within keep_within of the newest */
+#define BK_WHY_YOUNG		0x2000	/* max-age alone: not too old */
+#define BK_WHY_NEWEST		0x4000	/* protected: newest of its type */
+#define BK_WHY_NEWEST_GOOD	0x8000	/* protected: newest good backup */
+#define BK_WHY_TOO_OLD		0x10000	/* removed: older than max_age */
+#define BK_WHY_NO_RULE		0x20000	/* removed: no rule keeps it */
+
+struct bk_backup {
+	time_t		 t;		/* when it was made */
+	long		 utc_offset;	/* seconds east, as recorded */
+	const char	*type;		/* its group; NULL is a group too */
+	int		 good;		/* BK_GOOD_* */
+	int		 keep;		/* result: 1 keep, 0 remove */
+	unsigned	 why;		/* result: BK_WHY_* bits */
+};
+
+/* True when the policy has no rule at all (bk-rotate refuses it). */
+int	bk_policy_empty(const struct bk_policy *);
+/*
+ * Decides keep or remove for every backup of b[0..n-1], which must be
+ * sorted newest first.  Each type is a group of its own, as restic's
+ * forget groups snapshots: the count and within rules of restic >= 0.16,
+ * then max_age (measured from now) as a hard limit, then the protections
+ * (the newest backup of each type and its newest good ones are kept).
+ * Pure: no I/O, no allocation beyond a table of the types.
+ */
+void	bk_policy_apply(const struct bk_policy *, struct bk_backup *, size_t,
+	    time_t);
+/* Writes the reasons of b->why as text: "daily snapshot, within 30d". */
+void	bk_policy_reasons(char *, size_t, const struct bk_policy *,
+	    const struct bk_backup *);
+/* Formats a duration in seconds as bk_parse_duration reads it: 30d, 1d12h. */
+void	bk_format_duration(char *, size_t, int64_t);
+
 /* ---- manifest.c: the manifest (JSON Lines), its lock and rewrite ---- */
+
+/*
+ * The manifest is a JSON Lines file at the root of a backup tree, one object
+ * per backup (bk-manifest(5)).  Its default name is BK_MANIFEST_NAME in the
+ * current folder; $BK_MANIFEST, then -m, override it.  Entry paths are
+ * relative to the manifest's folder.  Appends and rewrites take an
+ * exclusive flock(2) on the manifest; reads take a shared one.
+ */
+#define BK_MANIFEST_NAME	"manifest.jsonl"
+#define BK_MANIFEST_ENV		"BK_MANIFEST"
+#define BK_MANIFEST_LINE_MAX	(1024 * 1024)	/* longest line accepted */
+#define BK_LAYERS_MAX		8
+
+struct json_t;
+
+enum bk_verified {
+	BK_VERIFIED_NONE = 0,	/* never verified */
+	BK_VERIFIED_OK,
+	BK_VERIFIED_FAIL
+};
+
+/*
+ * One line of the manifest.  A line that could not be parsed has bad set,
+ * error saying why, raw and lineno; its other fields are empty, and every
+ * caller must skip it (it is not a backup) but it is never dropped.  Strings
+ * are NULL when the field is absent.  Fields not known here stay in the line
+ * (raw, or json once the entry is changed) and survive every rewrite.
+ */
+struct bk_entry {
+	char		*path;		/* relative, never absolute or "..": checked */
+	int64_t		 size;		/* bytes, -1 when absent */
+	char		 sha256[65];	/* lowercase hex, "" when absent */
+	char		*created;	/* RFC 3339 as recorded */
+	time_t		 created_t;	/* the same instant */
+	long		 created_off;	/* its UTC offset, seconds east */
+	char		*type;		/* daily, weekly, monthly, manual, ... */
+	char		*description;
+	char		*created_by;
+	char		*source;	/* without secrets */
+	char		*layers[BK_LAYERS_MAX];	/* innermost first: csv gzip age */
+	size_t		 nlayers;
+	int64_t		 records;	/* -1 when unknown */
+	enum bk_verified verified;	/* the last verification's result */
+	char		*verified_time;	/* RFC 3339, NULL when never */
+	time_t		 verified_t;
+	char		*verified_reason;	/* why it failed, or NULL */
+
+	size_t		 lineno;	/* 1-based line number, 0 for a new entry */
+	char		*raw;		/* the line as read, without newline */
+	int		 bad;		/* could not be parsed: only raw, lineno */
+	char		*error;		/* why, when bad */
+	struct json_t	*json;		/* the object, once changed or built */
+	int		 dirty;		/* changed: written from json, not raw */
+	void		*user;		/* free for the caller */
+};
+
+struct bk_manifest {
+	char		*path;		/* the manifest file as named */
+	char		*dir;		/* its folder, absolute, symlinks resolved */
+	int		 fd;		/* open while locked, else -1 */
+	int		 lock;		/* 0, BK_LOCK_SH or BK_LOCK_EX */
+	int		 dirfd;		/* the folder, for *at() calls, or -1 */
+	int		 wait;		/* load's lock timeout, -1 (forever) */
+	int		 unsynced;	/* appended lines await their fsync */
+	struct bk_entry	*ents;		/* after bk_manifest_load, in file order */
+	size_t		 n;		/* entries, bad lines included */
+	size_t		 nbad;		/* lines that could not be parsed */
+	size_t		 cap;
+};
+
+#define BK_LOCK_SH	1
+#define BK_LOCK_EX	2
+
+/* Flags for bk_manifest_load. */
+#define BK_MF_STRICT	0x01	/* a bad line exits 65 instead of a warning */
+#define BK_MF_MISSING_OK 0x02	/* a missing manifest is an empty one */
+#define BK_MF_QUIET	0x04	/* no warning for bad lines (nbad counts them) */
+
+/*
+ * Names the manifest: path, else $BK_MANIFEST, else ./manifest.jsonl.
+ * Resolves its folder (exits 66 if the folder is missing).  Opens nothing.
+ */
+void	bk_manifest_init(struct bk_manifest *, const char *);
+/* Frees the entries, unlocks and closes. */
+void	bk_manifest_free(struct bk_manifest *);
+/*
+ * Opens and locks the manifest: mode BK_LOCK_SH (a missing file exits 66,
+ * unless missing_ok, then returns -1 and locks nothing) or BK_LOCK_EX
+ * (creates the file, mode 0600).  timeout: seconds to wait, -1 forever,
+ * 0 not at all; a lock still busy then exits 75.  A manifest replaced by
+ * a rewrite while waiting is reopened.  Returns 0.
+ */
+int	bk_manifest_lock(struct bk_manifest *, int mode, int timeout,
+	    int missing_ok);
+/* fsyncs what was appended (exit 74 on failure), then unlocks. */
+void	bk_manifest_unlock(struct bk_manifest *);
+/*
+ * Reads every line into m->ents (replacing what was loaded), streaming,
+ * under the lock already held or else a shared lock taken for the read
+ * (waiting m->wait seconds, as bk_manifest_lock's timeout).
+ * Bad lines are kept with bad set and reported "FILE:LINE: reason" as
+ * warnings (errors exiting 65 with BK_MF_STRICT).  Returns the number of
+ * bad lines, or -1 if the manifest is missing and BK_MF_MISSING_OK.
+ */
+int	bk_manifest_load(struct bk_manifest *, int);
+/* The loaded entry with this relative path (bad lines skipped), or NULL. */
+struct bk_entry *bk_manifest_find(struct bk_manifest *, const char *);
+/*
+ * Appends one entry (built with bk_entry_new and the setters) as one line
+ * in one write(2).  Needs BK_LOCK_EX.  The lines are fsynced once, by
+ * bk_manifest_unlock (or _free): they are durable when it returns.  The
+ * entry is also added to m->ents (the manifest takes ownership of it; this
+ * may move m->ents).  Exits 74 on failure.
+ */
+void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
+/*
+ * Rewrites the manifest atomically: needs BK_LOCK_EX; reads the file again
+ * line by line; calls keep(entry, arg) for each good entry, which returns
+ * 1 to keep it (verbatim, or from its json if changed by a setter) or 0 to
+ * drop it; bad lines are always kept verbatim.  The new file (0600, in the
+ * same folder) is fsynced, locked, renamed over the manifest and the folder
+ * fsynced; the lock stays held on the new file.  A line longer than
+ * BK_MANIFEST_LINE_MAX makes it refuse (exit 65) rather than lose it.
+ * The entries passed to keep are fresh copies read from the file, not
+ * those of m->ents; m->ents stays valid during the rewrite (keep may look
+ * things up there, by path) and is emptied at its end: load again to see
+ * the result.  Returns the number of entries dropped.
+ */
+size_t	bk_manifest_rewrite(struct bk_manifest *,
+	    int (*)(struct bk_entry *, void *), void *);
+/*
+ * Turns a file name (relative to the current folder, or absolute) into a
+ * path relative to the manifest's folder, following symlinks in its
+ * folders but not in its last component.  Returns a new string, or NULL
+ * with a reason in err (bufsize bytes) if it lies outside the tree.
+ */
+char	*bk_manifest_relpath(struct bk_manifest *, const char *, char *,
+	    size_t);
+/*
+ * Opens an entry's file relative to the manifest's folder without
+ * following any symlink on the way (O_NOFOLLOW on every component), so
+ * that nothing outside the tree is ever reached.  flags as for open(2).
+ * Returns a descriptor or -1 with errno set (ELOOP for a symlink).
+ */
+int	bk_manifest_open_file(struct bk_manifest *, const char *, int);
+/* Removes an entry's file the same way; 0 or -1 with errno set. */
+int	bk_manifest_unlink_file(struct bk_manifest *, const char *);
+/* Checks a relative path as stored in the manifest: 0 or -1. */
+int	bk_manifest_path_ok(const char *);
+
+/* A new entry for path (relative, checked by the caller), created now. */
+struct bk_entry *bk_entry_new(const char *);
+void	bk_entry_free(struct bk_entry *);
+/*
+ * Setters: change the entry's JSON object (field order kept, unknown
+ * fields kept), refresh the C fields, and mark it dirty.  A NULL string
+ * removes the field.  bk_entry_set_str returns -1 if the value is not
+ * valid UTF-8 (and changes nothing).
+ */
+int	bk_entry_set_str(struct bk_entry *, const char *, const char *);
+void	bk_entry_set_int(struct bk_entry *, const char *, int64_t);
+void	bk_entry_set_created(struct bk_entry *, time_t, long);
+void	bk_entry_set_layers(struct bk_entry *, char *const *, size_t);
+/* Records a verification: result BK_VERIFIED_OK or _FAIL, reason or NULL. */
+void	bk_entry_set_verified(struct bk_entry *, time_t, enum bk_verified,
+	    const char *);
+/* The entry as one JSON line without newline (malloc'd). */
+char	*bk_entry_line(struct bk_entry *);
+/* Removes user:password@ and password=... from a conninfo or URI. */
+char	*bk_strip_secrets(const char *);
+
+/* ---- inspect.c: what a backup file holds, in one streaming pass ---- */
+
+/*
+ * Reads a file once: its size and sha256 over the raw bytes, the layers by
+ * their magic bytes (gzip is decoded; age and SQLite are opaque), the
+ * record count of CSV (header excluded) and JSON Lines, and whether a
+ * pg_dump script is complete (the closing comment, and \unrestrict when
+ * the script began with \restrict).
+ */
+struct bk_inspect {
+	uint64_t	 size;
+	char		 sha256[65];
+	const char	*layers[BK_LAYERS_MAX];	/* innermost first */
+	size_t		 nlayers;
+	enum bk_layer	 content;	/* the innermost layer seen */
+	int64_t		 records;	/* -1 when not counted */
+	int		 complete;	/* pg_dump: 1 or 0; -1 not a pg_dump */
+	int		 code;		/* after failure: exit code */
+	char		 err[512];	/* after failure: the message */
+};
+
+/* Returns 0, or -1 with ins->err and ins->code set (bad gzip: 65, I/O: 74). */
+int	bk_inspect_fd(int, const char *, struct bk_inspect *);
 
 #endif /* BK_H */

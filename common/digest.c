@@ -27,13 +27,32 @@ bk_digest_lookup(const char *name)
 	return NULL;
 }
 
+/*
+ * Fetching an algorithm from libcrypto's providers takes locks and a table
+ * search; a tool that digests many small files would pay it per file.  So
+ * each algorithm is fetched once and kept for the life of the program.
+ */
+static EVP_MD *fetched[sizeof(bk_digest_algs) / sizeof(bk_digest_algs[0])];
+
+static const EVP_MD *
+fetch(const struct bk_digest_alg *alg)
+{
+	size_t i = (size_t)(alg - bk_digest_algs);
+
+	if (i >= sizeof(fetched) / sizeof(fetched[0]))
+		return NULL;
+	if (fetched[i] == NULL)
+		fetched[i] = EVP_MD_fetch(NULL, alg->evp, NULL);
+	return fetched[i];
+}
+
 void
 bk_digest_init(struct bk_digest *d, const struct bk_digest_alg *alg)
 {
 	const EVP_MD *md;
 	EVP_MD_CTX *ctx;
 
-	if ((md = EVP_get_digestbyname(alg->evp)) == NULL)
+	if ((md = fetch(alg)) == NULL)
 		bk_errx(BK_EX_SOFTWARE, "libcrypto lacks the %s digest",
 		    alg->name);
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||

@@ -129,6 +129,17 @@ test_atomic(void)
 	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM &&
 	    count_entries() == 1, "SIGTERM removes the temporary");
 
+	/* A device is written in place, never replaced by a rename. */
+	bk_out_open(&o, "/dev/null", 0);
+	bk_out_write(&o, "x", 1);
+	bk_out_commit(&o);
+	ok(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode),
+	    "-o /dev/null writes the device, without -f");
+	bk_out_open(&o, "/dev/null", BK_OUT_FORCE);
+	bk_out_commit(&o);
+	ok(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode),
+	    "-f -o /dev/null leaves the device a device");
+
 	snprintf(tmpname, sizeof(tmpname), "%s/nodir/x", dir);
 	if ((pid = fork()) == 0) {
 		freopen("/dev/null", "w", stderr);

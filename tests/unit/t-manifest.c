@@ -1,0 +1,281 @@
+/* t-manifest.c: the manifest library and the inspection of files. */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "bk.h"
+#include "tap.h"
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int
+drop_b(struct bk_entry *e, void *arg)
+{
+	(void)arg;
+	if (strcmp(e->path, "a") == 0)
+		bk_entry_set_verified(e, 1700000000, BK_VERIFIED_FAIL,
+		    "digest mismatch");
+	return strcmp(e->path, "b") != 0;
+}
+
+static void
+test_paths(void)
+{
+	char *s;
+
+	ok(bk_manifest_path_ok("daily/x.sql.gz") == 0, "plain path");
+	ok(bk_manifest_path_ok("/etc/passwd") < 0, "absolute path refused");
+	ok(bk_manifest_path_ok("a/../../b") < 0, "dot-dot refused");
+	ok(bk_manifest_path_ok("..") < 0, "dot-dot alone refused");
+	ok(bk_manifest_path_ok("a//b") < 0, "empty component refused");
+	ok(bk_manifest_path_ok("./a") < 0, "dot component refused");
+	ok(bk_manifest_path_ok("") < 0, "empty refused");
+	ok(bk_manifest_path_ok("..a/b..") == 0, "dots inside names allowed");
+
+	is_str(s = bk_strip_secrets("postgresql://bk:s3cret@db:5432/erp?"
+	    "sslmode=require&password=x"), "postgresql://bk@db:5432/erp?"
+	    "sslmode=require", "URI password removed");
+	free(s);
+	is_str(s = bk_strip_secrets("host=db password='a b\\'c' dbname=erp"),
+	    "host=db dbname=erp", "conninfo password removed");
+	free(s);
+	is_str(s = bk_strip_secrets("password=x host=db"), "host=db",
+	    "leading conninfo password removed");
+	free(s);
+	is_str(s = bk_strip_secrets("erp"), "erp", "a bare name kept");
+	free(s);
+}
+
+static void
+test_manifest(void)
+{
+	struct bk_manifest m;
+	struct bk_entry *e;
+	char *layers[] = { "csv", "gzip" }, *line;
+	int bad;
+
+	put("m.jsonl", "");
+	bk_manifest_init(&m, "m.jsonl");
+	bk_manifest_lock(&m, BK_LOCK_EX, 0, 0);
+	ok(bk_manifest_load(&m, 0) == 0 && m.n == 0, "empty manifest");
+	e = bk_entry_new("a");
+	bk_entry_set_created(e, 1751034622, 7200);
+	bk_entry_set_str(e, "type", "daily");
+	bk_entry_set_int(e, "size", 42);
+	bk_entry_set_layers(e, layers, 2);
+	bk_entry_set_int(e, "records", 7);
+	is_str(e->created, "2025-06-27T16:30:22+02:00", "created keeps offset");
+	ok(e->created_off == 7200 && e->created_t == 1751034622,
+	    "created parsed");
+	line = bk_entry_line(e);
+	is_str(line, "{\"path\":\"a\",\"created\":\"2025-06-27T16:30:22+02:00\","
+	    "\"type\":\"daily\",\"size\":42,\"layers\":[\"csv\",\"gzip\"],"
+	    "\"records\":7}", "line in insertion order");
+	free(line);
+	bk_manifest_append(&m, e);
+	e = bk_entry_new("b");
+	bk_manifest_append(&m, e);
+	ok(m.n == 2, "appended entries are loaded");
+	bk_manifest_unlock(&m);
+
+	/* A garbled line, a line with unknown fields, a bad path. */
+	{
+		FILE *f = fopen("m.jsonl", "a");
+
+		fputs("{\"path\":\"c\",\"created\":\"2025-01-01T00:00:00Z\","
+		    "\"x-extra\":{\"k\":[1,2]}}\n", f);
+		fputs("this is not json\n", f);
+		fputs("{\"path\":\"../escape\",\"created\":"
+		    "\"2025-01-01T00:00:00Z\"}\n", f);
+		fputs("{\"path\":\"d\",\"created\":\"2025-01-01T00:00:00Z\"}",
+		    f);
+		fclose(f);
+	}
+	bad = bk_manifest_load(&m, BK_MF_QUIET);
+	ok(bad == 2 && m.nbad == 2 && m.n == 6, "two bad lines counted");
+	ok(m.ents[3].bad && m.ents[3].lineno == 4, "garbled line numbered");
+	ok(m.ents[4].bad && strstr(m.ents[4].error, "leaves") != NULL,
+	    "escaping path is a bad line");
+	e = bk_manifest_find(&m, "a");
+	ok(e != NULL && e->size == 42 && e->records == 7 && e->nlayers == 2 &&
+	    strcmp(e->layers[1], "gzip") == 0 && strcmp(e->type, "daily") == 0,
+	    "fields read back");
+	ok(bk_manifest_find(&m, "zzz") == NULL, "missing entry not found");
+	ok(bk_manifest_find(&m, "d") != NULL, "last line without newline read");
+
+	bk_manifest_lock(&m, BK_LOCK_EX, 0, 0);
+	/* Appending after a last line lacking its newline adds one first. */
+	bk_manifest_append(&m, bk_entry_new("e"));
+	ok(bk_manifest_rewrite(&m, drop_b, NULL) == 1, "rewrite drops one");
+	bk_manifest_unlock(&m);
+	line = slurp("m.jsonl");
+	ok(line != NULL && strstr(line, "this is not json\n") != NULL,
+	    "garbled line kept by the rewrite");
+	ok(strstr(line, "\"x-extra\":{\"k\":[1,2]}") != NULL,
+	    "unknown field kept");
+	ok(strstr(line, "../escape") != NULL, "bad path line kept");
+	ok(strstr(line, "\"path\":\"b\"") == NULL, "dropped entry gone");
+	ok(strstr(line, "\"reason\":\"digest mismatch\"") != NULL &&
+	    strstr(line, "\"result\":\"fail\"") != NULL, "verification written");
+	ok(strstr(line, "\"path\":\"d\",\"created\":\"2025-01-01T00:00:00Z\"}\n"
+	    "{\"path\":\"e\"") != NULL, "newline added before an append");
+	bk_manifest_load(&m, BK_MF_QUIET);
+	e = bk_manifest_find(&m, "a");
+	ok(e != NULL && e->verified == BK_VERIFIED_FAIL &&
+	    e->verified_t == 1700000000, "verification read back");
+	{
+		struct stat st;
+
+		ok(stat("m.jsonl", &st) == 0 && (st.st_mode & 0777) == 0600,
+		    "rewritten manifest is 0600");
+	}
+	bk_manifest_free(&m);
+
+	bk_manifest_init(&m, "nosuch.jsonl");
+	ok(bk_manifest_load(&m, BK_MF_MISSING_OK) == -1, "missing is allowed");
+	bk_manifest_free(&m);
+}
+
+static void
+test_relpath(void)
+{
+	struct bk_manifest m;
+	char err[256], *r;
+	int fd;
+
+	mkdir("tree", 0700);
+	mkdir("tree/daily", 0700);
+	put("tree/daily/x.csv", "a\n");
+	symlink("/etc", "tree/out");
+	bk_manifest_init(&m, "tree/manifest.jsonl");
+	r = bk_manifest_relpath(&m, "tree/daily/x.csv", err, sizeof(err));
+	is_str(r, "daily/x.csv", "relative path inside the tree");
+	free(r);
+	r = bk_manifest_relpath(&m, "m.jsonl", err, sizeof(err));
+	ok(r == NULL && strstr(err, "outside") != NULL, "outside refused");
+	free(r);
+	r = bk_manifest_relpath(&m, "tree/daily/../../m.jsonl", err,
+	    sizeof(err));
+	ok(r == NULL, "escape by dot-dot refused");
+	free(r);
+	fd = bk_manifest_open_file(&m, "daily/x.csv", O_RDONLY);
+	ok(fd >= 0, "open a file in the tree");
+	if (fd >= 0)
+		close(fd);
+	ok(bk_manifest_open_file(&m, "out/passwd", O_RDONLY) < 0,
+	    "a symlink out of the tree is not followed");
+	ok(bk_manifest_unlink_file(&m, "daily/x.csv") == 0 &&
+	    access("tree/daily/x.csv", F_OK) != 0, "unlink in the tree");
+	bk_manifest_free(&m);
+}
+
+static int
+inspect(const char *path, struct bk_inspect *ins)
+{
+	int fd = open(path, O_RDONLY), r;
+
+	r = bk_inspect_fd(fd, path, ins);
+	close(fd);
+	return r;
+}
+
+static void
+test_inspect(void)
+{
+	struct bk_inspect ins;
+	gzFile gz;
+	FILE *f;
+	int i;
+
+	put("x.csv", "id,name\n1,\"a\nb\"\n2,c\r\n3,d");
+	ok(inspect("x.csv", &ins) == 0 && ins.records == 3 &&
+	    ins.nlayers == 1 && strcmp(ins.layers[0], "csv") == 0 &&
+	    ins.size == 24, "csv records (quoted newline, no final newline)");
+	is_str(ins.sha256, "b0fbedb2fc6b008be1bacaafc21f43d464bba4e0d53e6a9"
+	    "110904c4b108fa819", "csv sha256");
+	gz = gzopen("x.csv.gz", "wb");
+	gzputs(gz, "id,name\n");
+	for (i = 0; i < 100000; i++)
+		gzprintf(gz, "%d,name %d\n", i, i);
+	gzclose(gz);
+	ok(inspect("x.csv.gz", &ins) == 0 && ins.records == 100000 &&
+	    ins.nlayers == 2 && strcmp(ins.layers[0], "csv") == 0 &&
+	    strcmp(ins.layers[1], "gzip") == 0, "csv.gz records and layers");
+	/* A truncated gzip file is bad data. */
+	f = fopen("x.csv.gz", "r+");
+	ftruncate(fileno(f), 2000);
+	fclose(f);
+	ok(inspect("x.csv.gz", &ins) == -1 && ins.code == BK_EX_DATAERR &&
+	    strstr(ins.err, "truncated gzip input") != NULL, "truncated gzip: %s",
+	    ins.err);
+
+	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n\\restrict k1\n\n"
+	    "CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump "
+	    "complete\n--\n\n\\unrestrict k1\n\n");
+	ok(inspect("d.sql", &ins) == 0 && ins.complete == 1 &&
+	    strcmp(ins.layers[0], "pg_dump") == 0, "pg_dump complete");
+	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n\\restrict k1\n\n"
+	    "CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump "
+	    "complete\n--\n\n");
+	ok(inspect("d.sql", &ins) == 0 && ins.complete == 0,
+	    "pg_dump without its \\unrestrict is incomplete");
+	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n"
+	    "CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump "
+	    "complete\n--\n\n");
+	ok(inspect("d.sql", &ins) == 0 && ins.complete == 1,
+	    "older pg_dump without \\restrict is complete");
+	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE");
+	ok(inspect("d.sql", &ins) == 0 && ins.complete == 0,
+	    "truncated pg_dump is incomplete");
+	put("e", "");
+	ok(inspect("e", &ins) == 0 && ins.size == 0 &&
+	    strcmp(ins.layers[0], "empty") == 0, "empty file");
+	put("x.age", "age-encryption.org/v1\n-> X25519 abc\n--- xyz\n\001\002");
+	ok(inspect("x.age", &ins) == 0 && ins.nlayers == 1 &&
+	    strcmp(ins.layers[0], "age") == 0 && ins.records == -1,
+	    "age is opaque");
+}
+
+int
+main(int argc, char *argv[])
+{
+	char tmpl[] = "/tmp/t-manifest.XXXXXX";
+
+	bk_init(argc, argv);
+	bk_set_verbosity(-1);
+	if (mkdtemp(tmpl) == NULL || chdir(tmpl) < 0)
+		return 1;
+	test_paths();
+	test_manifest();
+	test_relpath();
+	test_inspect();
+	system("rm -rf \"$PWD\"");
+	return tap_done();
+}

@@ -1,0 +1,636 @@
+/*
+ * bk-crypt: encrypt and decrypt in the age v1 format, so that a backup
+ * leaves the machine readable only by the holder of an identity (or a
+ * passphrase), and the age command opens it too.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bk.h"
+
+#define IOBUF		(1024 * 1024)
+#define MAX_PASS	4096
+
+static const char usage_text[] =
+"usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [-o FILE] [FILE]\n"
+"       bk-crypt -p [-afPqv] [--passphrase-file FILE | --passphrase-fd N]\n"
+"                [-o FILE] [FILE]\n"
+"       bk-crypt -d [-fPqv] [-i FILE] ... [--passphrase-file FILE |\n"
+"                --passphrase-fd N] [--max-work-factor N] [-o FILE] [FILE]\n"
+"       bk-crypt -t [-Pqv] [-i FILE] ... [--passphrase-file FILE |\n"
+"                --passphrase-fd N] [--max-work-factor N] [FILE]\n"
+"       bk-crypt --keygen [-q] [-o FILE]\n"
+"       bk-crypt -y [-i FILE] ...\n";
+
+enum mode { MODE_ENCRYPT, MODE_DECRYPT, MODE_TEST, MODE_KEYGEN, MODE_PUBKEY };
+
+enum {
+	OPT_PASSFILE = 256,
+	OPT_PASSFD,
+	OPT_MAXWF,
+	OPT_KEYGEN,
+	OPT_VERSION
+};
+
+struct crypt {
+	enum mode	 mode;
+	int		 armor;
+	int		 force;
+	int		 passphrase;
+	int		 progress;
+	const char	*passfile;
+	int		 passfd;
+	int		 max_logn;
+	const char	*output;
+	const char	*input;
+	unsigned char	(*pubs)[32];
+	size_t		 npubs;
+	const char	**idfiles;
+	size_t		 nidfiles;
+};
+
+/*
+ * What holds keys or plaintext while a mode runs.  An error exits from deep
+ * inside (a passphrase prompt called by the reader, a write): the exit
+ * handler wipes and frees these, so no key outlives the process's last
+ * moments in memory and nothing is left unreachable.
+ */
+static struct {
+	struct bk_reader	*r;
+	struct bk_age_ids	*ids;
+	struct bk_age_writer	*w;
+	char			*buf;
+} live;
+
+static void
+wipe_live(void)
+{
+	if (live.r != NULL)
+		bk_reader_close(live.r);
+	bk_age_ids_free(live.ids);
+	if (live.buf != NULL) {
+		bk_explicit_bzero(live.buf, IOBUF);
+		free(live.buf);
+	}
+	memset(&live, 0, sizeof(live));
+}
+
+/* ---- passphrases: a file, a descriptor or the terminal, never argv ---- */
+
+/*
+ * Reads the first line of fd (without its line end) into a new buffer.
+ * Exits on failure; the message names what, never the contents.
+ */
+static char *
+read_pass_fd(int fd, const char *what, size_t *len)
+{
+	char *buf = bk_malloc(MAX_PASS + 1);
+	size_t n = 0;
+	ssize_t got;
+
+	for (;;) {
+		got = read(fd, buf + n, MAX_PASS + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			bk_err(BK_EX_IOERR, "could not read the passphrase from "
+			    "%s", what);
+		if (got == 0 || memchr(buf + n, '\n', (size_t)got) != NULL) {
+			n += (size_t)got;
+			break;
+		}
+		n += (size_t)got;
+		if (n > MAX_PASS) {
+			bk_explicit_bzero(buf, n);
+			bk_errx(BK_EX_DATAERR, "passphrase in %s is longer than "
+			    "%d bytes", what, MAX_PASS);
+		}
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\n', n) != NULL)
+		n = (size_t)((char *)memchr(buf, '\n', n) - buf);
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	/* Whatever followed the first line goes, so wiping n bytes is enough. */
+	bk_explicit_bzero(buf + n, MAX_PASS + 1 - n);
+	*len = n;
+	return buf;
+}
+
+/* Prompts on the terminal with echo off. */
+static char *
+read_pass_tty(int fd, const char *prompt, size_t *len)
+{
+	struct termios old, quiet;
+	char *p;
+	int restore;
+
+	/* Echo goes off before the prompt, so no typed byte is lost. */
+	restore = tcgetattr(fd, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	(void)!write(fd, prompt, strlen(prompt));
+	p = read_pass_fd(fd, "the terminal", len);
+	if (restore)
+		tcsetattr(fd, TCSANOW, &old);
+	(void)!write(fd, "\n", 1);
+	return p;
+}
+
+/* The passphrase, from the source the options named, or the terminal. */
+static char *
+get_passphrase(struct crypt *c, int confirm, size_t *len)
+{
+	char *p, *q;
+	size_t qlen;
+	int fd;
+
+	if (c->passfile != NULL) {
+		if ((fd = open(c->passfile, O_RDONLY | O_CLOEXEC)) < 0)
+			bk_err(bk_open_errno_code(errno), "could not open "
+			    "passphrase file \"%s\"", c->passfile);
+		p = read_pass_fd(fd, c->passfile, len);
+		close(fd);
+	} else if (c->passfd >= 0) {
+		p = read_pass_fd(c->passfd, "the passphrase descriptor", len);
+	} else {
+		if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
+			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "
+			    "ask for the passphrase (use --passphrase-file or "
+			    "--passphrase-fd)");
+		p = read_pass_tty(fd, "Enter passphrase: ", len);
+		if (confirm) {
+			q = read_pass_tty(fd, "Confirm passphrase: ", &qlen);
+			if (qlen != *len || memcmp(p, q, qlen) != 0) {
+				bk_explicit_bzero(p, *len);
+				bk_explicit_bzero(q, qlen);
+				close(fd);
+				bk_errx(BK_EX_DATAERR,
+				    "the passphrases do not match");
+			}
+			bk_explicit_bzero(q, qlen);
+			free(q);
+		}
+		close(fd);
+	}
+	if (*len == 0) {
+		free(p);
+		bk_errx(BK_EX_DATAERR, "the passphrase is empty");
+	}
+	return p;
+}
+
+static int
+getpass_cb(void *ctx, char **pass, size_t *len)
+{
+	*pass = get_passphrase(ctx, 0, len);
+	return 0;
+}
+
+/* ---- recipients and identities ---- */
+
+static void
+add_recipient(struct crypt *c, const char *s, const char *where)
+{
+	c->pubs = bk_reallocarray(c->pubs, c->npubs + 1, 32);
+	if (bk_age_parse_recipient(s, c->pubs[c->npubs]) < 0) {
+		/* Never repeat a secret key in a message. */
+		if (strncasecmp(s, "AGE-SECRET-KEY-", 15) == 0) {
+			if (where != NULL)
+				bk_errx(BK_EX_DATAERR, "could not parse "
+				    "recipient %s: it is a secret key (give its "
+				    "public key: bk-crypt -y)", where);
+			bk_usage_error("could not parse recipient: it is a "
+			    "secret key (give its public key: bk-crypt -y)");
+		}
+		if (where != NULL)
+			bk_errx(BK_EX_DATAERR, "could not parse recipient %s: "
+			    "not an age1... X25519 public key", where);
+		bk_usage_error("could not parse recipient \"%.80s\": not an "
+		    "age1... X25519 public key", s);
+	}
+	c->npubs++;
+}
+
+/* A recipients file: one age1... per line, comments and blank lines. */
+static void
+load_recipients(struct crypt *c, const char *path)
+{
+	FILE *f;
+	char *line = NULL, *where;
+	size_t cap = 0, lineno = 0, found = 0;
+	ssize_t n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		bk_err(bk_open_errno_code(errno), "could not open recipients "
+		    "file \"%s\"", path);
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		where = bk_asprintf("in \"%s\" line %zu", path, lineno);
+		add_recipient(c, line, where);
+		free(where);
+		found++;
+	}
+	if (ferror(f))
+		bk_err(BK_EX_IOERR, "could not read recipients file \"%s\"",
+		    path);
+	fclose(f);
+	free(line);
+	if (found == 0)
+		bk_errx(BK_EX_DATAERR, "recipients file \"%s\" has no "
+		    "recipient", path);
+}
+
+static struct bk_age_ids *
+load_identities(struct crypt *c)
+{
+	struct bk_age_ids *ids = bk_age_ids_new();
+	char err[512];
+	size_t i;
+	int code;
+
+	live.ids = ids;
+	for (i = 0; i < c->nidfiles; i++)
+		if ((code = bk_age_ids_load(ids, c->idfiles[i], err,
+		    sizeof(err))) != 0)
+			bk_errx(code, "%s", err);
+	return ids;
+}
+
+/* ---- modes ---- */
+
+static void
+sink_out(void *ctx, const void *buf, size_t n)
+{
+	bk_out_write(ctx, buf, n);
+}
+
+static int
+encrypt_file(struct crypt *c)
+{
+	struct bk_age_writer *w;
+	struct bk_progress pg;
+	struct bk_out out;
+	char *pass = NULL, *buf;
+	size_t passlen = 0;
+	ssize_t got;
+	int fd;
+
+	/* Refuse a missing input or output before asking for anything. */
+	fd = bk_open_input(c->input);
+	bk_out_open(&out, c->output, (c->force ? BK_OUT_FORCE : 0) |
+	    (c->armor ? 0 : BK_OUT_BINARY));
+	if (c->passphrase)
+		pass = get_passphrase(c, 1, &passlen);
+	w = bk_age_writer_new((const unsigned char (*)[32])c->pubs, c->npubs,
+	    pass, passlen, BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
+	live.w = w;
+	if (pass != NULL) {
+		bk_explicit_bzero(pass, passlen);
+		free(pass);
+	}
+	bk_progress_init(&pg, c->progress, "encrypting", 0);
+	buf = live.buf = bk_malloc(IOBUF);
+	for (;;) {
+		got = bk_read_full(fd, buf, IOBUF);
+		if (got < 0)
+			bk_err(BK_EX_IOERR, "could not read \"%s\"",
+			    bk_input_name(c->input));
+		if (got == 0)
+			break;
+		bk_age_writer_write(w, buf, (size_t)got);
+		bk_progress_add(&pg, (uint64_t)got);
+	}
+	bk_age_writer_finish(w);
+	live.w = NULL;
+	bk_progress_end(&pg);
+	bk_out_commit(&out);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	bk_info("encrypted \"%s\" to %s", bk_input_name(c->input),
+	    c->passphrase ? "a passphrase" : c->npubs == 1 ? "1 recipient" :
+	    "several recipients");
+	return BK_EX_OK;
+}
+
+/* Decrypts (or, with -t, only checks) the whole input. */
+static int
+decrypt_file(struct crypt *c)
+{
+	struct bk_age_ids *ids;
+	struct bk_reader *r;
+	struct bk_progress pg;
+	struct bk_out out;
+	int test = c->mode == MODE_TEST;
+	char *buf;
+	ssize_t got;
+	int fd;
+
+	ids = load_identities(c);
+	if (c->max_logn > 0)
+		bk_age_ids_set_max_logn(ids, c->max_logn);
+	if (c->passfile != NULL || c->passfd >= 0 || c->nidfiles == 0)
+		bk_age_ids_set_getpass(ids, getpass_cb, c);
+	fd = bk_open_input(c->input);
+	r = live.r = bk_reader_age(bk_reader_fd(fd, bk_input_name(c->input)),
+	    ids);
+	if (!test)
+		bk_out_open(&out, c->output, c->force ? BK_OUT_FORCE : 0);
+	bk_progress_init(&pg, c->progress, test ? "checking" : "decrypting",
+	    0);
+	buf = live.buf = bk_malloc(IOBUF);
+	while ((got = bk_reader_read_full(r, buf, IOBUF)) > 0) {
+		if (!test)
+			bk_out_write(&out, buf, (size_t)got);
+		bk_progress_add(&pg, (uint64_t)got);
+	}
+	if (got < 0)
+		bk_errx(r->code, "could not decrypt \"%s\": %s",
+		    bk_input_name(c->input), r->err);
+	bk_progress_end(&pg);
+	if (!test)
+		bk_out_commit(&out);
+	bk_info("%s \"%s\": %llu bytes", test ? "checked" : "decrypted",
+	    bk_input_name(c->input), (unsigned long long)r->offset);
+	wipe_live();
+	return BK_EX_OK;
+}
+
+/* A new identity in age-keygen's format, never over an existing file. */
+static int
+keygen(struct crypt *c)
+{
+	unsigned char sec[32], pub[32];
+	char id[BK_AGE_IDENTITY_LEN + 1], rcpt[BK_AGE_RECIPIENT_LEN + 1];
+	char when[40], *text;
+	struct bk_out out;
+	time_t now = time(NULL);
+	int tty;
+
+	bk_out_open(&out, c->output, 0);
+	tty = isatty(out.fd);
+	if (bk_age_keygen(sec, pub) < 0)
+		bk_errx(BK_EX_SOFTWARE, "could not generate a key");
+	bk_age_encode_identity(id, sec);
+	bk_age_encode_recipient(rcpt, pub);
+	bk_format_rfc3339(when, sizeof(when), now, bk_local_offset(now));
+	text = bk_asprintf("# created: %s\n# public key: %s\n%s\n", when,
+	    rcpt, id);
+	bk_out_write(&out, text, strlen(text));
+	bk_explicit_bzero(text, strlen(text));
+	bk_explicit_bzero(id, sizeof(id));
+	bk_explicit_bzero(sec, sizeof(sec));
+	free(text);
+	bk_out_commit(&out);
+	/* As age-keygen does: the key went to a file or pipe, say which. */
+	if (!tty && bk_verbosity() >= 0)
+		fprintf(stderr, "Public key: %s\n", rcpt);
+	return BK_EX_OK;
+}
+
+/* The recipients of identity files, one a line. */
+static int
+public_keys(struct crypt *c)
+{
+	FILE *f;
+	char *line = NULL, rcpt[BK_AGE_RECIPIENT_LEN + 1];
+	unsigned char sec[32], pub[32];
+	size_t cap = 0, i, lineno;
+	ssize_t n;
+
+	if (c->nidfiles == 0) {
+		c->idfiles = bk_reallocarray(NULL, 1, sizeof(*c->idfiles));
+		c->idfiles[c->nidfiles++] = "-";
+	}
+	for (i = 0; i < c->nidfiles; i++) {
+		const char *name = bk_input_name(c->idfiles[i]);
+
+		if (strcmp(c->idfiles[i], "-") == 0)
+			f = stdin;
+		else if ((f = fopen(c->idfiles[i], "r")) == NULL)
+			bk_err(bk_open_errno_code(errno), "could not open "
+			    "identity file \"%s\"", name);
+		lineno = 0;
+		while ((n = getline(&line, &cap, f)) >= 0) {
+			lineno++;
+			while (n > 0 && (line[n - 1] == '\n' ||
+			    line[n - 1] == '\r'))
+				line[--n] = '\0';
+			if (n == 0 || line[0] == '#')
+				continue;
+			if (bk_age_parse_identity(line, sec) < 0 ||
+			    bk_age_public_key(sec, pub) < 0)
+				bk_errx(BK_EX_DATAERR, "could not parse identity "
+				    "file \"%s\": line %zu is not an age "
+				    "identity (AGE-SECRET-KEY-1...)", name,
+				    lineno);
+			bk_age_encode_recipient(rcpt, pub);
+			printf("%s\n", rcpt);
+		}
+		if (ferror(f))
+			bk_err(BK_EX_IOERR, "could not read identity file "
+			    "\"%s\"", name);
+		if (f != stdin)
+			fclose(f);
+	}
+	if (line != NULL)
+		bk_explicit_bzero(line, cap);
+	free(line);
+	bk_explicit_bzero(sec, sizeof(sec));
+	return BK_EX_OK;
+}
+
+static int
+parse_int(const char *s, int lo, int hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	return (int)v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "armor",		no_argument,		NULL, 'a' },
+		{ "decrypt",		no_argument,		NULL, 'd' },
+		{ "force",		no_argument,		NULL, 'f' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "identity",		required_argument,	NULL, 'i' },
+		{ "output",		required_argument,	NULL, 'o' },
+		{ "progress",		no_argument,		NULL, 'P' },
+		{ "passphrase",		no_argument,		NULL, 'p' },
+		{ "quiet",		no_argument,		NULL, 'q' },
+		{ "recipients-file",	required_argument,	NULL, 'R' },
+		{ "recipient",		required_argument,	NULL, 'r' },
+		{ "test",		no_argument,		NULL, 't' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "public-key",		no_argument,		NULL, 'y' },
+		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
+		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
+		{ "keygen",		no_argument,		NULL, OPT_KEYGEN },
+		{ "version",		no_argument,		NULL, OPT_VERSION },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct crypt c;
+	int ch, nmodes = 0, verbosity = 0, code;
+	const char **rfiles = NULL;
+	size_t nrfiles = 0, i;
+
+	bk_init(argc, argv);
+	atexit(wipe_live);
+	memset(&c, 0, sizeof(c));
+	c.mode = MODE_ENCRYPT;
+	c.passfd = -1;
+	while ((ch = getopt_long(argc, argv, "adfhi:o:PpqR:r:tvy", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			c.armor = 1;
+			break;
+		case 'd':
+			c.mode = MODE_DECRYPT;
+			nmodes++;
+			break;
+		case 'f':
+			c.force = 1;
+			break;
+		case 'h':
+			bk_print_usage(usage_text);
+		case 'i':
+			c.idfiles = bk_reallocarray(c.idfiles, c.nidfiles + 1,
+			    sizeof(*c.idfiles));
+			c.idfiles[c.nidfiles++] = optarg;
+			break;
+		case 'o':
+			c.output = optarg;
+			break;
+		case 'P':
+			c.progress = 1;
+			break;
+		case 'p':
+			c.passphrase = 1;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'R':
+			rfiles = bk_reallocarray(rfiles, nrfiles + 1,
+			    sizeof(*rfiles));
+			rfiles[nrfiles++] = optarg;
+			break;
+		case 'r':
+			add_recipient(&c, optarg, NULL);
+			break;
+		case 't':
+			c.mode = MODE_TEST;
+			nmodes++;
+			break;
+		case 'v':
+			if (verbosity >= 0)
+				verbosity++;
+			break;
+		case 'y':
+			c.mode = MODE_PUBKEY;
+			nmodes++;
+			break;
+		case OPT_PASSFILE:
+			c.passfile = optarg;
+			break;
+		case OPT_PASSFD:
+			if ((c.passfd = parse_int(optarg, 0, INT_MAX)) < 0)
+				bk_usage_error("bad --passphrase-fd \"%s\"",
+				    optarg);
+			break;
+		case OPT_MAXWF:
+			if ((c.max_logn = parse_int(optarg, 1, 30)) < 0)
+				bk_usage_error("bad --max-work-factor \"%s\" "
+				    "(1 to 30)", optarg);
+			break;
+		case OPT_KEYGEN:
+			c.mode = MODE_KEYGEN;
+			nmodes++;
+			break;
+		case OPT_VERSION:
+			bk_print_version();
+		default:
+			bk_usage_error("bad option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	bk_set_verbosity(verbosity);
+	if (nmodes > 1)
+		bk_usage_error("-d, -t, -y and --keygen exclude each other");
+	if (argc > 1)
+		bk_usage_error("too many arguments");
+	c.input = argc == 1 ? argv[0] : NULL;
+	if (c.passfile != NULL && c.passfd >= 0)
+		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
+		    "each other");
+	switch (c.mode) {
+	case MODE_ENCRYPT:
+		if (c.nidfiles > 0 || c.max_logn > 0)
+			bk_usage_error("-i and --max-work-factor need -d or -t");
+		for (i = 0; i < nrfiles; i++)
+			load_recipients(&c, rfiles[i]);
+		if (c.passphrase && c.npubs > 0)
+			bk_usage_error("-p excludes -r and -R (age allows a "
+			    "passphrase only alone)");
+		if ((c.passfile != NULL || c.passfd >= 0) && !c.passphrase)
+			bk_usage_error("--passphrase-file and --passphrase-fd "
+			    "need -p when encrypting");
+		if (!c.passphrase && c.npubs == 0)
+			bk_usage_error("no recipient: give -r, -R or -p");
+		code = encrypt_file(&c);
+		break;
+	case MODE_DECRYPT:
+	case MODE_TEST:
+		if (c.npubs > 0 || nrfiles > 0 || c.armor || c.passphrase)
+			bk_usage_error("-r, -R, -a and -p are for encrypting");
+		if (c.mode == MODE_TEST && c.output != NULL)
+			bk_usage_error("-t writes no output");
+		code = decrypt_file(&c);
+		break;
+	case MODE_KEYGEN:
+		if (c.input != NULL || c.npubs > 0 || nrfiles > 0 ||
+		    c.nidfiles > 0 || c.armor || c.passphrase)
+			bk_usage_error("--keygen takes only -o and -q");
+		code = keygen(&c);
+		break;
+	default:
+		if (c.input != NULL || c.output != NULL || c.npubs > 0 ||
+		    nrfiles > 0 || c.armor || c.passphrase)
+			bk_usage_error("-y takes only -i");
+		code = public_keys(&c);
+		break;
+	}
+	free(c.pubs);
+	free(c.idfiles);
+	free(rfiles);
+	return bk_finish(code);
+}

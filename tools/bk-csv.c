@@ -1,0 +1,759 @@
+/*
+ * bk-csv: reads strict RFC 4180 CSV and writes CSV (plain or for Excel),
+ * TSV or JSON Lines; selects, drops and redacts columns; checks and
+ * counts records.  The reading is common/csvread.c; this file is the
+ * options and the writers, which run in the reader's worker threads.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bk.h"
+
+static const char usage[] =
+"usage: bk-csv [-cefPqv] [-d CHAR] [-s COLS | -x COLS] [-r COLS]\n"
+"              [-t csv|tsv|jsonl] [-p THREADS] [--decimal-comma COLS]\n"
+"              [--sep-line] [--count] [--count-file FILE]\n"
+"              [--max-record SIZE] [-o FILE] [FILE]\n";
+
+enum { FMT_CSV, FMT_TSV, FMT_JSONL };
+
+enum {
+	OPT_COUNT = 256,
+	OPT_COUNTFILE,
+	OPT_DECIMAL,
+	OPT_MAXREC,
+	OPT_SEPLINE,
+	OPT_VERSION
+};
+
+#define REDACTED	"REDACTED"
+
+struct col {
+	size_t		 in;		/* index of the input field */
+	int		 redact;
+	int		 decimal;	/* write numbers with a decimal comma */
+	char		*key;		/* JSON Lines: "name": */
+	size_t		 keylen;
+};
+
+struct state {
+	/* options */
+	int		 check;
+	int		 excel;
+	int		 count;
+	int		 sepline;
+	int		 format;
+	int		 force;
+	int		 progress;
+	int		 threads;
+	unsigned char	 delim;
+	const char	*select;
+	const char	*drop;
+	const char	*redact;
+	const char	*decimal;
+	const char	*countfile;
+	const char	*output;
+	const char	*input;
+	size_t		 maxrec;
+	/* from the header */
+	struct col	*cols;
+	size_t		 ncols;
+	unsigned char	 special[256];	/* bytes that make a CSV field quoted */
+	unsigned char	 trigger[256];	/* first bytes of a formula (Excel) */
+	struct bk_out	 out;
+};
+
+/* Finds a column by name, else by 1-based number; exits 64 if absent. */
+static size_t
+find_column(const struct bk_csv_field *h, size_t n, const char *name,
+    size_t len)
+{
+	size_t i, num = 0;
+
+	for (i = 0; i < n; i++)
+		if (h[i].len == len && memcmp(h[i].p, name, len) == 0)
+			return i;
+	for (i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9' || num > n)
+			break;
+		num = num * 10 + (size_t)(name[i] - '0');
+	}
+	if (len > 0 && i == len && num >= 1 && num <= n)
+		return num - 1;
+	bk_errx(BK_EX_USAGE, "no column \"%.*s\" in the header", (int)len,
+	    name);
+}
+
+/*
+ * Calls fn for each column named in the comma-separated list.  Returns the
+ * number of names.
+ */
+static size_t
+each_column(const char *list, const struct bk_csv_field *h, size_t n,
+    void (*fn)(void *, size_t), void *arg)
+{
+	const char *p = list, *e;
+	size_t count = 0;
+
+	for (;;) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		fn(arg, find_column(h, n, p, (size_t)(e - p)));
+		count++;
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	return count;
+}
+
+static void
+mark(void *arg, size_t i)
+{
+	((unsigned char *)arg)[i] = 1;
+}
+
+static void
+pick(void *arg, size_t i)
+{
+	struct state *st = arg;
+
+	st->cols[st->ncols++].in = i;
+}
+
+/* Appends s as a JSON string, quotes included. */
+static void
+json_string(struct bk_csv_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = bk_csv_buf_room(b, 6 * len + 2);
+	size_t i;
+	unsigned char c;
+
+	*o++ = '"';
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+/*
+ * A plain number: an optional sign, digits, an optional fraction with a
+ * point and an optional exponent, as PostgreSQL and SQLite print them.
+ * Such a cell cannot be a formula, so it keeps its sign in Excel mode.
+ */
+static int
+is_number(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		i++;
+	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == d)
+		return 0;
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+static const uint64_t ONES = 0x0101010101010101ULL;
+static const uint64_t LOWS = 0x7f7f7f7f7f7f7f7fULL;
+
+/* 0x80 in each byte of w that is zero. */
+static inline uint64_t
+zero_bytes(uint64_t w)
+{
+	return ~(((w & LOWS) + LOWS) | w | LOWS);
+}
+
+/*
+ * Whether a field holds the delimiter, a quote, CR or LF, and so must be
+ * quoted.  Eight bytes at a time: this scan sees every output byte.
+ */
+static int
+needs_quotes(const struct state *st, const char *s, size_t len)
+{
+	uint64_t w, d = ONES * st->delim;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (zero_bytes(w ^ d) | zero_bytes(w ^ (ONES * '"')) |
+		    zero_bytes(w ^ (ONES * '\r')) |
+		    zero_bytes(w ^ (ONES * '\n')))
+			return 1;
+	}
+	for (; i < len; i++)
+		if (st->special[(unsigned char)s[i]])
+			return 1;
+	return 0;
+}
+
+/*
+ * Writes one CSV field at o, quoted only where needed, and returns the end.
+ * The caller has made room for 2 * len + 4 bytes.
+ */
+static char *
+csv_field(const struct state *st, char *o, const char *s, size_t len,
+    int null, int decimal)
+{
+	size_t i;
+	int quote, prefix = 0, num = -1;
+
+	if (len == 0) {
+		/* "" is an empty string; nothing at all is NULL. */
+		if (!null) {
+			*o++ = '"';
+			*o++ = '"';
+		}
+		return o;
+	}
+	if (!decimal && !(st->excel && st->trigger[(unsigned char)s[0]])) {
+		unsigned char any = 0;
+
+		/*
+		 * The common case, copied and checked in one pass: fields are
+		 * short, and a call to memcpy costs more than the loop.
+		 */
+		for (i = 0; i < len; i++) {
+			o[i] = s[i];
+			any |= st->special[(unsigned char)s[i]];
+		}
+		if (!any && !(len == 2 && s[0] == '\\' && s[1] == '.' &&
+		    st->ncols == 1))
+			return o + len;
+		quote = 1;
+	} else
+		quote = needs_quotes(st, s, len);
+	/* Alone on a line, \. would end COPY's data: PostgreSQL quotes it. */
+	if (len == 2 && s[0] == '\\' && s[1] == '.' && st->ncols == 1)
+		quote = 1;
+	if (st->excel) {
+		switch (s[0]) {
+		case '=': case '+': case '-': case '@':
+		case '\t': case '\r': case '\n':
+			/* OWASP: a leading quote keeps it from being a formula. */
+			if (!(num = is_number(s, len)))
+				prefix = quote = 1;
+			break;
+		}
+	}
+	if (decimal && memchr(s, '.', len) != NULL &&
+	    (num == 1 || (num == -1 && is_number(s, len)))) {
+		if (st->delim == ',')
+			*o++ = '"';
+		for (i = 0; i < len; i++)
+			*o++ = s[i] == '.' ? ',' : s[i];
+		if (st->delim == ',')
+			*o++ = '"';
+		return o;
+	}
+	if (!quote) {
+		memcpy(o, s, len);
+		return o + len;
+	}
+	*o++ = '"';
+	if (prefix)
+		*o++ = '\'';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			*o++ = '"';
+		*o++ = s[i];
+	}
+	*o++ = '"';
+	return o;
+}
+
+/* One CSV record: room reserved once, then written without checks. */
+static void
+csv_record(const struct state *st, const struct bk_csv_field *f,
+    struct bk_csv_buf *b, int header)
+{
+	const struct bk_csv_field *v;
+	const struct col *c;
+	size_t j, room = 2;
+	char *o;
+
+	for (j = 0; j < st->ncols; j++)
+		room += 2 * f[st->cols[j].in].len + 5 + sizeof(REDACTED);
+	o = bk_csv_buf_room(b, room);
+	for (j = 0; j < st->ncols; j++) {
+		c = &st->cols[j];
+		v = &f[c->in];
+		if (j > 0)
+			*o++ = (char)st->delim;
+		if (c->redact && !header) {
+			memcpy(o, REDACTED, sizeof(REDACTED) - 1);
+			o += sizeof(REDACTED) - 1;
+		} else
+			o = csv_field(st, o, v->p, v->len, v->null,
+			    c->decimal && !header);
+	}
+	if (st->excel)
+		*o++ = '\r';
+	*o++ = '\n';
+	b->len = (size_t)(o - b->p);
+}
+
+/* Appends one TSV field with PostgreSQL's text escapes; NULL is \N. */
+static void
+tsv_field(struct bk_csv_buf *b, const char *s, size_t len, int null)
+{
+	char *o = bk_csv_buf_room(b, 2 * len + 2);
+	size_t i;
+
+	if (null) {
+		*o++ = '\\';
+		*o++ = 'N';
+	}
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		default: *o++ = s[i];
+		}
+	}
+	b->len = (size_t)(o - b->p);
+}
+
+static void
+put(struct bk_csv_buf *b, const char *s, size_t n)
+{
+	memcpy(bk_csv_buf_room(b, n), s, n);
+	b->len += n;
+}
+
+static void
+end_line(const struct state *st, struct bk_csv_buf *b)
+{
+	if (st->excel)
+		put(b, "\r\n", 2);
+	else
+		put(b, "\n", 1);
+}
+
+/* One record (or the header) in the output format. */
+static void
+write_record(const struct state *st, const struct bk_csv_field *f,
+    struct bk_csv_buf *b, int header)
+{
+	const struct bk_csv_field *v;
+	const struct col *c;
+	size_t j;
+
+	if (st->format == FMT_CSV) {
+		csv_record(st, f, b, header);
+		return;
+	}
+	if (st->format == FMT_JSONL)
+		put(b, "{", 1);
+	for (j = 0; j < st->ncols; j++) {
+		c = &st->cols[j];
+		v = &f[c->in];
+		if (j > 0) {
+			if (st->format == FMT_TSV)
+				put(b, "\t", 1);
+			else
+				put(b, ",", 1);
+		}
+		switch (st->format) {
+		case FMT_TSV:
+			if (c->redact && !header)
+				put(b, REDACTED, sizeof(REDACTED) - 1);
+			else
+				tsv_field(b, v->p, v->len, v->null);
+			break;
+		case FMT_JSONL:
+			put(b, c->key, c->keylen);
+			if (c->redact)
+				put(b, "\"" REDACTED "\"",
+				    sizeof(REDACTED) + 1);
+			else if (v->null)
+				put(b, "null", 4);
+			else
+				json_string(b, v->p, v->len);
+			break;
+		}
+	}
+	if (st->format == FMT_JSONL)
+		put(b, "}\n", 2);
+	else
+		end_line(st, b);
+}
+
+static void
+on_header(void *arg, const struct bk_csv_field *h, size_t n,
+    struct bk_csv_buf *b)
+{
+	struct state *st = arg;
+	unsigned char *flags;
+	size_t i, j, k;
+	char sep[8];
+
+	st->cols = bk_calloc(n * 2 + 1, sizeof(*st->cols));
+	flags = bk_calloc(n + 1, 1);
+	if (st->select != NULL)
+		each_column(st->select, h, n, pick, st);
+	else if (st->drop != NULL) {
+		each_column(st->drop, h, n, mark, flags);
+		for (i = 0; i < n; i++)
+			if (!flags[i])
+				st->cols[st->ncols++].in = i;
+	} else
+		for (i = 0; i < n; i++)
+			st->cols[st->ncols++].in = i;
+	if (st->ncols == 0)
+		bk_errx(BK_EX_USAGE, "no columns left to write");
+	if (st->redact != NULL) {
+		memset(flags, 0, n);
+		each_column(st->redact, h, n, mark, flags);
+		for (j = 0; j < st->ncols; j++)
+			st->cols[j].redact = flags[st->cols[j].in];
+	}
+	if (st->decimal != NULL) {
+		memset(flags, 0, n);
+		each_column(st->decimal, h, n, mark, flags);
+		for (j = 0; j < st->ncols; j++)
+			st->cols[j].decimal = flags[st->cols[j].in];
+	}
+	free(flags);
+	if (st->format == FMT_JSONL) {
+		struct bk_csv_buf kb = { NULL, 0, 0 };
+
+		for (j = 0; j < st->ncols; j++) {
+			for (k = 0; k < j; k++)
+				if (h[st->cols[k].in].len ==
+				    h[st->cols[j].in].len &&
+				    memcmp(h[st->cols[k].in].p,
+				    h[st->cols[j].in].p,
+				    h[st->cols[j].in].len) == 0)
+					break;
+			if (k < j)
+				bk_errx(BK_EX_DATAERR, "duplicate column "
+				    "name \"%.*s\": JSON keys must be unique",
+				    (int)h[st->cols[j].in].len,
+				    h[st->cols[j].in].p);
+			kb.len = 0;
+			json_string(&kb, h[st->cols[j].in].p,
+			    h[st->cols[j].in].len);
+			put(&kb, ":", 1);
+			st->cols[j].key = bk_malloc(kb.len);
+			memcpy(st->cols[j].key, kb.p, kb.len);
+			st->cols[j].keylen = kb.len;
+		}
+		free(kb.p);
+		return;
+	}
+	if (st->check)
+		return;
+	if (st->excel) {
+		/* Excel takes UTF-8 only with a byte order mark. */
+		put(b, "\xef\xbb\xbf", 3);
+		if (st->sepline) {
+			snprintf(sep, sizeof(sep), "sep=%c", st->delim);
+			put(b, sep, strlen(sep));
+			end_line(st, b);
+		}
+	}
+	write_record(st, h, b, 1);
+}
+
+static void
+on_record(void *arg, const struct bk_csv_field *f, size_t n,
+    struct bk_csv_buf *b)
+{
+	const struct state *st = arg;
+
+	(void)n;
+	if (!st->check)
+		write_record(st, f, b, 0);
+}
+
+static void
+on_write(void *arg, const void *p, size_t n)
+{
+	struct state *st = arg;
+
+	if (!st->check)
+		bk_out_write(&st->out, p, n);
+}
+
+static void
+write_count(const struct state *st, uint64_t records)
+{
+	struct bk_out o;
+	char line[32];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)records);
+	if (st->countfile != NULL) {
+		bk_out_open(&o, st->countfile, BK_OUT_FORCE);
+		bk_out_write(&o, line, (size_t)n);
+		bk_out_commit(&o);
+	}
+	if (st->count) {
+		/* With --check, stdout is free for the number. */
+		if (st->check)
+			fputs(line, stdout);
+		else
+			fputs(line, stderr);
+	}
+}
+
+static void
+free_columns(struct state *st)
+{
+	size_t j;
+
+	for (j = 0; j < st->ncols; j++)
+		free(st->cols[j].key);
+	free(st->cols);
+	st->cols = NULL;
+	st->ncols = 0;
+}
+
+static int
+run(struct state *st)
+{
+	static const struct bk_csv_ops ops = { on_header, on_record, on_write };
+	struct bk_csv_opts o;
+	struct bk_csv_result res;
+	struct bk_progress prog;
+	struct bk_reader *r;
+	struct stat sb;
+	int fd, rc;
+
+	fd = bk_open_input(st->input);
+	r = bk_reader_fd(fd, bk_input_name(st->input));
+	if (!st->check)
+		bk_out_open(&st->out, st->output, st->force ? BK_OUT_FORCE : 0);
+	memset(&o, 0, sizeof(o));
+	o.name = bk_input_name(st->input);
+	o.threads = st->threads;
+	o.max_record = st->maxrec;
+	bk_progress_init(&prog, st->progress, "bk-csv",
+	    fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size :
+	    0);
+	o.progress = &prog;
+	rc = bk_csv_read(r, &o, &ops, st, &res);
+	bk_progress_end(&prog);
+	bk_reader_close(r);
+	if (rc != 0) {
+		if (!st->check)
+			bk_out_abort(&st->out);
+		bk_errx(rc, "%s", res.err);
+	}
+	if (!st->check)
+		bk_out_commit(&st->out);
+	bk_info("%llu records, %zu fields, %llu bytes read",
+	    (unsigned long long)res.records, res.fields,
+	    (unsigned long long)res.bytes);
+	write_count(st, res.records);
+	free_columns(st);
+	return BK_EX_OK;
+}
+
+static unsigned char
+parse_delim(const char *s)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+		return '\t';
+	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' ||
+	    (unsigned char)s[0] >= 0x80)
+		bk_usage_error("bad delimiter \"%s\": one ASCII character "
+		    "other than a quote or a line break", s);
+	return (unsigned char)s[0];
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "check",		no_argument,		NULL, 'c' },
+		{ "delimiter",		required_argument,	NULL, 'd' },
+		{ "excel",		no_argument,		NULL, 'e' },
+		{ "force",		no_argument,		NULL, 'f' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "output",		required_argument,	NULL, 'o' },
+		{ "progress",		no_argument,		NULL, 'P' },
+		{ "threads",		required_argument,	NULL, 'p' },
+		{ "quiet",		no_argument,		NULL, 'q' },
+		{ "redact",		required_argument,	NULL, 'r' },
+		{ "select",		required_argument,	NULL, 's' },
+		{ "to",			required_argument,	NULL, 't' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "drop",		required_argument,	NULL, 'x' },
+		{ "count",		no_argument,		NULL, OPT_COUNT },
+		{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
+		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
+		{ "max-record",		required_argument,	NULL, OPT_MAXREC },
+		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
+		{ "version",		no_argument,		NULL, OPT_VERSION },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct state st;
+	uint64_t size;
+	long n;
+	char *end;
+	int ch, verbosity = 0, delim_set = 0;
+
+	bk_init(argc, argv);
+	memset(&st, 0, sizeof(st));
+	st.delim = ',';
+	st.format = FMT_CSV;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	/* Past four threads, memory grows and the pipeline waits elsewhere. */
+	st.threads = n > 0 ? (n > 4 ? 4 : (int)n) : 1;
+	while ((ch = getopt_long(argc, argv, "cd:efho:Pp:qr:s:t:vx:",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			st.check = 1;
+			break;
+		case 'd':
+			st.delim = parse_delim(optarg);
+			delim_set = 1;
+			break;
+		case 'e':
+			st.excel = 1;
+			break;
+		case 'f':
+			st.force = 1;
+			break;
+		case 'h':
+			bk_print_usage(usage);
+		case 'o':
+			st.output = optarg;
+			break;
+		case 'P':
+			st.progress = 1;
+			break;
+		case 'p':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 1 || n > 64)
+				bk_usage_error("bad thread count \"%s\" "
+				    "(1 to 64)", optarg);
+			st.threads = (int)n;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'r':
+			st.redact = optarg;
+			break;
+		case 's':
+			st.select = optarg;
+			break;
+		case 't':
+			if (strcmp(optarg, "csv") == 0)
+				st.format = FMT_CSV;
+			else if (strcmp(optarg, "tsv") == 0)
+				st.format = FMT_TSV;
+			else if (strcmp(optarg, "jsonl") == 0)
+				st.format = FMT_JSONL;
+			else
+				bk_usage_error("unknown format \"%s\" (csv, "
+				    "tsv or jsonl)", optarg);
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'x':
+			st.drop = optarg;
+			break;
+		case OPT_COUNT:
+			st.count = 1;
+			break;
+		case OPT_COUNTFILE:
+			st.countfile = optarg;
+			break;
+		case OPT_DECIMAL:
+			st.decimal = optarg;
+			break;
+		case OPT_MAXREC:
+			if (bk_parse_size(optarg, &size) != 0 || size < 1 ||
+			    size > ((uint64_t)1 << 30))
+				bk_usage_error("bad size \"%s\" (1 to 1G)",
+				    optarg);
+			st.maxrec = (size_t)size;
+			break;
+		case OPT_SEPLINE:
+			st.sepline = 1;
+			break;
+		case OPT_VERSION:
+			bk_print_version();
+		default:
+			bk_usage_error("unknown option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		bk_usage_error("too many arguments");
+	st.input = argc == 1 ? argv[0] : NULL;
+	if (st.select != NULL && st.drop != NULL)
+		bk_usage_error("--select and --drop exclude each other");
+	if (st.format != FMT_CSV && (st.excel || delim_set || st.sepline ||
+	    st.decimal != NULL))
+		bk_usage_error("--excel, --delimiter, --sep-line and "
+		    "--decimal-comma need CSV output");
+	if (st.sepline && !st.excel)
+		bk_usage_error("--sep-line needs --excel");
+	if (st.check && st.output != NULL)
+		bk_usage_error("--check writes no output: -o makes no sense");
+	bk_set_verbosity(verbosity);
+	st.special[st.delim] = 1;
+	st.special['"'] = 1;
+	st.special['\r'] = 1;
+	st.special['\n'] = 1;
+	st.trigger['='] = st.trigger['+'] = st.trigger['-'] = 1;
+	st.trigger['@'] = st.trigger['\t'] = st.trigger['\r'] = 1;
+	st.trigger['\n'] = 1;
+	return bk_finish(run(&st));
+}

@@ -1,0 +1,615 @@
+/*
+ * bk-rotate: applies a retention policy to a backup tree.  The backups
+ * come from the manifest (one group per type) or from the dated entries of
+ * a folder; policy.c decides; a dry run prints the decision, --delete
+ * removes what is not kept, never following a symbolic link and never
+ * leaving the tree, then drops the manifest lines of what it removed.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bk.h"
+
+static const char usage[] =
+"usage: bk-rotate [-qv] [-m manifest | --dir dir] [-t type] [--keep-last n]\n"
+"                 [--keep-hourly n] [--keep-daily n] [--keep-weekly n]\n"
+"                 [--keep-monthly n] [--keep-yearly n] [--keep-within duration]\n"
+"                 [--max-age duration] [--now date] [--delete]\n"
+"                 [-w seconds | --no-wait]\n";
+
+/*
+ * How long to wait for the manifest's lock by default.  Unlike
+ * bk-manifest add, which must record its backup and waits for ever, a
+ * rotation can give up (75) and run again next time.
+ */
+#define LOCK_WAIT	60
+
+struct item {
+	char		*path;		/* relative to the tree's folder */
+	time_t		 t;
+	long		 off;
+	const char	*type;
+	int		 good;
+	int		 missing;	/* listed, but no file there */
+	size_t		 order;		/* position in the input */
+	int		 removed;	/* removed by --delete, or gone */
+};
+
+struct rotate {
+	struct bk_policy policy;
+	const char	*manifest;	/* -m, or NULL for the default */
+	const char	*dir;		/* --dir */
+	const char	*type;		/* -t */
+	int		 delete;
+	int		 wait;		/* -w: seconds for the lock, -1 ever */
+	time_t		 now;
+	struct item	*items;
+	size_t		 n, cap;
+	struct bk_backup *b;
+	int		 rootfd;	/* the tree's folder */
+	struct bk_manifest m;
+	int		 status;	/* worst failure while deleting */
+};
+
+enum {
+	OPT_DIR = 256, OPT_LAST, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY,
+	OPT_MONTHLY, OPT_YEARLY, OPT_WITHIN, OPT_MAX_AGE, OPT_NOW, OPT_DELETE,
+	OPT_NO_WAIT, OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "manifest", required_argument, NULL, 'm' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "type", required_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "keep-last", required_argument, NULL, OPT_LAST },
+	{ "keep-hourly", required_argument, NULL, OPT_HOURLY },
+	{ "keep-daily", required_argument, NULL, OPT_DAILY },
+	{ "keep-weekly", required_argument, NULL, OPT_WEEKLY },
+	{ "keep-monthly", required_argument, NULL, OPT_MONTHLY },
+	{ "keep-yearly", required_argument, NULL, OPT_YEARLY },
+	{ "keep-within", required_argument, NULL, OPT_WITHIN },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* A count: a number of periods, or "unlimited" for all of them. */
+static int
+parse_count(const char *opt, const char *s)
+{
+	char *end;
+	long v;
+
+	if (strcmp(s, "unlimited") == 0)
+		return BK_KEEP_ALL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 ||
+	    v > INT_MAX)
+		bk_errx(BK_EX_USAGE, "invalid count for --%s: \"%s\"", opt,
+		    s);
+	return (int)v;
+}
+
+static int64_t
+parse_age(const char *opt, const char *s)
+{
+	int64_t v;
+
+	if (bk_parse_duration(s, &v) < 0 || v <= 0)
+		bk_errx(BK_EX_USAGE, "invalid duration for --%s: \"%s\"",
+		    opt, s);
+	return v;
+}
+
+static void
+add_item(struct rotate *r, const char *path, time_t t, long off,
+    const char *type, int good, int missing)
+{
+	struct item *it;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap == 0 ? 256 : r->cap * 2;
+		r->items = bk_reallocarray(r->items, r->cap, sizeof(*r->items));
+	}
+	it = &r->items[r->n];
+	memset(it, 0, sizeof(*it));
+	it->path = bk_strdup(path);
+	it->t = t;
+	it->off = off;
+	it->type = type;
+	it->good = good;
+	it->missing = missing;
+	it->order = r->n++;
+}
+
+/* The time a file name carries, else its modification time. */
+static void
+entry_time(const char *name, const struct stat *st, time_t *t, long *off)
+{
+	if (bk_parse_name_date(name, t) < 0)
+		*t = st->st_mtime;
+	*off = bk_local_offset(*t);
+}
+
+/*
+ * --dir: every entry of the folder (files, dated folders, symbolic links;
+ * not the hidden ones) is a backup of one group.  None has a manifest
+ * line, so none counts as good.
+ */
+static void
+load_dir(struct rotate *r)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	time_t t;
+	long off;
+	int fd;
+
+	if ((r->rootfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
+		    r->dir);
+	if (fstatat(r->rootfd, BK_MANIFEST_NAME, &st, AT_SYMLINK_NOFOLLOW) ==
+	    0)
+		bk_errx(BK_EX_USAGE, "\"%s\" holds a manifest: rotate it with "
+		    "-m \"%s/%s\"", r->dir, r->dir, BK_MANIFEST_NAME);
+	if ((fd = dup(r->rootfd)) < 0 || (d = fdopendir(fd)) == NULL)
+		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->dir);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(r->rootfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+		    0) {
+			if (errno == ENOENT)
+				continue;
+			bk_err(BK_EX_IOERR, "could not stat \"%s/%s\"", r->dir,
+			    de->d_name);
+		}
+		/*
+		 * A folder is a backup only when its name carries a date
+		 * (backups/2024_09/): a folder such as daily/ organises the
+		 * tree, and its age says nothing about what it holds.
+		 */
+		if (S_ISDIR(st.st_mode) && bk_parse_name_date(de->d_name, &t) <
+		    0) {
+			bk_warnx("skipping folder \"%s/%s\": no date in "
+			    "its name", r->dir, de->d_name);
+			errno = 0;
+			continue;
+		}
+		entry_time(de->d_name, &st, &t, &off);
+		add_item(r, de->d_name, t, off, NULL, BK_GOOD_NONE, 0);
+		errno = 0;
+	}
+	if (errno != 0)
+		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->dir);
+	closedir(d);
+}
+
+/*
+ * The manifest: each good line of the chosen type is a backup.  A line
+ * whose last verification failed, or whose file is missing, is not good.
+ */
+static void
+load_manifest(struct rotate *r)
+{
+	struct bk_entry *e;
+	struct stat st;
+	size_t i;
+	time_t t;
+	long off;
+	int good, missing;
+
+	if (r->delete) {
+		/* A missing manifest must not be created by the lock. */
+		if (access(r->m.path, F_OK) < 0)
+			bk_err(BK_EX_NOINPUT, "could not open manifest \"%s\"",
+			    r->m.path);
+		bk_manifest_lock(&r->m, BK_LOCK_EX, r->wait, 0);
+	}
+	bk_manifest_load(&r->m, bk_verbosity() < 0 ? BK_MF_QUIET : 0);
+	r->rootfd = r->m.dirfd;
+	if (r->rootfd < 0 && (r->rootfd = open(r->m.dir,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
+		    r->m.dir);
+	for (i = 0; i < r->m.n; i++) {
+		e = &r->m.ents[i];
+		if (e->bad || e->path == NULL)
+			continue;
+		if (r->type != NULL && (e->type == NULL ||
+		    strcmp(e->type, r->type) != 0))
+			continue;
+		missing = fstatat(r->rootfd, e->path, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+		/* The library refuses a line without "created". */
+		t = e->created_t;
+		off = e->created_off;
+		if (missing || e->verified == BK_VERIFIED_FAIL)
+			good = BK_GOOD_NONE;
+		else if (e->verified == BK_VERIFIED_OK)
+			good = BK_GOOD_VERIFIED;
+		else
+			good = BK_GOOD_LISTED;
+		add_item(r, e->path, t, off, e->type, good, missing);
+	}
+}
+
+/* Newest first; equal times keep the input order. */
+static int
+cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t > y->t ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+decide(struct rotate *r)
+{
+	size_t i;
+
+	if (r->n > 0)
+		qsort(r->items, r->n, sizeof(*r->items), cmp_items);
+	r->b = bk_calloc(r->n == 0 ? 1 : r->n, sizeof(*r->b));
+	for (i = 0; i < r->n; i++) {
+		r->b[i].t = r->items[i].t;
+		r->b[i].utc_offset = r->items[i].off;
+		r->b[i].type = r->items[i].type;
+		r->b[i].good = r->items[i].good;
+	}
+	bk_policy_apply(&r->policy, r->b, r->n, r->now);
+}
+
+static void
+print_decisions(struct rotate *r)
+{
+	char why[512];
+	size_t i, kept = 0;
+
+	for (i = 0; i < r->n; i++) {
+		kept += r->b[i].keep;
+		if (bk_verbosity() < 0)
+			continue;
+		bk_policy_reasons(why, sizeof(why), &r->policy, &r->b[i]);
+		printf("%s %s (%s%s)\n", r->b[i].keep ? "keep" : "remove",
+		    r->items[i].path, why,
+		    r->items[i].missing ? ", missing" : "");
+	}
+	bk_info("%zu kept, %zu to remove", kept, r->n - kept);
+}
+
+/*
+ * Removes name in the folder dfd: a file or a symbolic link is unlinked
+ * (the link, never what it points to), a folder is emptied depth first
+ * without following links, then removed.  Returns 0 or -1 with errno set.
+ */
+static int
+remove_entry(int dfd, const char *name)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, saved = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (remove_entry(dirfd(d), de->d_name) < 0) {
+			saved = errno;
+			break;
+		}
+	}
+	closedir(d);
+	if (saved != 0) {
+		errno = saved;
+		return -1;
+	}
+	return unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/*
+ * Removes a path relative to the tree's folder, opening each folder on
+ * the way with O_NOFOLLOW, so that a symbolic link never leads outside.
+ * Refuses absolute paths and "." or ".." components (EINVAL).
+ */
+static int
+remove_path(int rootfd, const char *path)
+{
+	char *copy, *p, *slash;
+	int dfd, fd, rc, saved;
+
+	if (path[0] == '/' || path[0] == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	copy = bk_strdup(path);
+	for (p = copy; *p != '\0'; p = slash + 1) {
+		if ((slash = strchr(p, '/')) == NULL)
+			break;
+		*slash = '\0';
+		if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0 || *p == '\0')
+			goto bad;
+		*slash = '/';
+	}
+	if (*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
+		goto bad;
+	if ((dfd = dup(rootfd)) < 0) {
+		free(copy);
+		return -1;
+	}
+	for (p = copy; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+		*slash = '\0';
+		fd = openat(dfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		saved = errno;
+		close(dfd);
+		if (fd < 0) {
+			free(copy);
+			/* A symbolic link on the way: refused, not followed. */
+			errno = saved == ENOTDIR ? ELOOP : saved;
+			return -1;
+		}
+		dfd = fd;
+	}
+	rc = remove_entry(dfd, p);
+	saved = errno;
+	close(dfd);
+	free(copy);
+	errno = saved;
+	return rc;
+bad:
+	free(copy);
+	errno = EINVAL;
+	return -1;
+}
+
+static void
+delete_removed(struct rotate *r)
+{
+	const char *root = r->dir != NULL ? r->dir : r->m.dir;
+	size_t i;
+	int code;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->b[i].keep)
+			continue;
+		if (remove_path(r->rootfd, r->items[i].path) == 0 ||
+		    errno == ENOENT) {
+			r->items[i].removed = 1;
+			continue;
+		}
+		switch (errno) {
+		case EINVAL:
+		case ELOOP:
+			code = BK_EX_DATAERR;
+			bk_warnx("refusing to remove \"%s\" in \"%s\": %s",
+			    r->items[i].path, root, errno == EINVAL ?
+			    "not a path inside the tree" :
+			    "it goes through a symbolic link");
+			break;
+		default:
+			code = errno == EACCES || errno == EPERM ?
+			    BK_EX_NOPERM : BK_EX_IOERR;
+			bk_warn("could not remove \"%s\" in \"%s\"",
+			    r->items[i].path, root);
+		}
+		if (r->status == 0)
+			r->status = code;
+	}
+}
+
+static int
+cmp_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct gone {
+	char	**paths;	/* sorted */
+	size_t	 n;
+};
+
+static int
+keep_line(struct bk_entry *e, void *arg)
+{
+	struct gone *g = arg;
+
+	return e->path == NULL || bsearch(&e->path, g->paths, g->n,
+	    sizeof(*g->paths), cmp_paths) == NULL;
+}
+
+/* Drops the manifest lines of the backups removed, in one rewrite. */
+static void
+drop_lines(struct rotate *r)
+{
+	struct gone g;
+	size_t i;
+
+	g.paths = bk_calloc(r->n == 0 ? 1 : r->n, sizeof(*g.paths));
+	g.n = 0;
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].removed)
+			g.paths[g.n++] = r->items[i].path;
+	if (g.n > 0) {
+		qsort(g.paths, g.n, sizeof(*g.paths), cmp_paths);
+		bk_manifest_rewrite(&r->m, keep_line, &g);
+	}
+	free(g.paths);
+}
+
+static void
+free_all(struct rotate *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->items[i].path);
+	free(r->items);
+	free(r->b);
+	if (r->dir != NULL) {
+		if (r->rootfd >= 0)
+			close(r->rootfd);
+	} else {
+		if (r->rootfd >= 0 && r->rootfd != r->m.dirfd)
+			close(r->rootfd);
+		bk_manifest_free(&r->m);
+	}
+}
+
+static int
+rotate(struct rotate *r)
+{
+	if (r->dir != NULL)
+		load_dir(r);
+	else {
+		bk_manifest_init(&r->m, r->manifest);
+		r->m.wait = r->wait;
+		load_manifest(r);
+	}
+	decide(r);
+	print_decisions(r);
+	/* The decisions reach stdout before anything is removed. */
+	if (fflush(stdout) != 0)
+		bk_err(BK_EX_IOERR, "could not write standard output");
+	if (r->delete) {
+		delete_removed(r);
+		if (r->dir == NULL)
+			drop_lines(r);
+	}
+	free_all(r);
+	return r->status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rotate r;
+	long off;
+	int c;
+
+	bk_init(argc, argv);
+	memset(&r, 0, sizeof(r));
+	r.rootfd = -1;
+	r.now = time(NULL);
+	r.wait = LOCK_WAIT;
+	while ((c = getopt_long(argc, argv, "hm:qt:vw:", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'h':
+			bk_print_usage(usage);
+		case 'm':
+			r.manifest = optarg;
+			break;
+		case 'q':
+			bk_set_verbosity(-1);
+			break;
+		case 't':
+			r.type = optarg;
+			break;
+		case 'v':
+			bk_set_verbosity(1);
+			break;
+		case 'w':
+			r.wait = parse_count("wait", optarg);
+			break;
+		case OPT_DIR:
+			r.dir = optarg;
+			break;
+		case OPT_LAST:
+			r.policy.keep_last = parse_count("keep-last", optarg);
+			break;
+		case OPT_HOURLY:
+			r.policy.keep_hourly = parse_count("keep-hourly",
+			    optarg);
+			break;
+		case OPT_DAILY:
+			r.policy.keep_daily = parse_count("keep-daily", optarg);
+			break;
+		case OPT_WEEKLY:
+			r.policy.keep_weekly = parse_count("keep-weekly",
+			    optarg);
+			break;
+		case OPT_MONTHLY:
+			r.policy.keep_monthly = parse_count("keep-monthly",
+			    optarg);
+			break;
+		case OPT_YEARLY:
+			r.policy.keep_yearly = parse_count("keep-yearly",
+			    optarg);
+			break;
+		case OPT_WITHIN:
+			r.policy.keep_within = parse_age("keep-within", optarg);
+			break;
+		case OPT_MAX_AGE:
+			r.policy.max_age = parse_age("max-age", optarg);
+			break;
+		case OPT_NOW:
+			if (bk_parse_date(optarg, &r.now, &off) < 0)
+				bk_errx(BK_EX_USAGE, "invalid date for "
+				    "--now: \"%s\"", optarg);
+			break;
+		case OPT_DELETE:
+			r.delete = 1;
+			break;
+		case OPT_NO_WAIT:
+			r.wait = 0;
+			break;
+		case OPT_VERSION:
+			bk_print_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more "
+			    "information.\n", bk_progname);
+			return bk_finish(BK_EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		bk_errx(BK_EX_USAGE, "unexpected argument \"%s\"",
+		    argv[optind]);
+	if (r.dir != NULL && r.manifest != NULL)
+		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
+	if (r.dir != NULL && r.type != NULL)
+		bk_errx(BK_EX_USAGE, "--type needs a manifest; with --dir, "
+		    "name the type's folder");
+	/* Like restic, an empty policy is refused rather than keep nothing. */
+	if (bk_policy_empty(&r.policy))
+		bk_errx(BK_EX_USAGE, "no retention policy: give at least one "
+		    "of --keep-* or --max-age");
+	return bk_finish(rotate(&r));
+}

@@ -1,0 +1,1920 @@
+/*
+ * bk-verify: prove that backups are whole.
+ *
+ * For each backup of a manifest (or of a sha256sum list) it checks, cheap
+ * things first, that the file exists, has the recorded size and digest,
+ * and that every layer decodes: age (decrypted and authenticated when an
+ * identity or passphrase is given, else its header only), gzip (CRC and
+ * length of every member), and the content: strict rectangular CSV with
+ * the recorded record count, JSON Lines with its count, a complete pg_dump
+ * script, or an SQLite database that passes PRAGMA integrity_check.  It
+ * prints one OK or FAIL line per backup and goes on after a failure.
+ *
+ * Each file is read once, in three threads joined by small queues of
+ * 1 MiB blocks: the first reads and hashes the raw bytes, the second
+ * peels the layers (age, gzip), the third checks the content.  So the
+ * digest, the inflate and the CSV check overlap on two cores, and a
+ * verification costs little more than the slowest of them.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "bk.h"
+
+static const char usage[] =
+    "usage: bk-verify [-Pqv] [-m manifest] [-s sums] [-t type]\n"
+    "                 [-i identity] [-p passphrase-file] [-a duration]\n"
+    "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
+
+#define BLK	(1024 * 1024)	/* one block in a queue */
+#define NSLOT	4		/* blocks in each queue */
+#define HEAD	4096		/* bytes read to recognise a layer */
+#define TAIL	8192		/* bytes kept from the end of a script */
+#define REASON	1024
+
+struct opts {
+	int		 progress;
+	int		 quiet;
+	const char	*manifest;
+	const char	*sums;
+	const char	*type;
+	const char	*identity;
+	const char	*passfile;
+	int64_t		 max_age;	/* seconds, -1 without --max-age */
+	const char	*metrics;
+	int		 noscan;
+	int		 record;
+	int		 wait;
+};
+
+/* What one backup turned out to be. */
+struct result {
+	const char	*name;		/* as shown */
+	const char	*path;		/* relative to the manifest, or NULL */
+	const char	*type;
+	time_t		 created;
+	int		 ok;
+	int		 owned;		/* name is ours to free */
+	int64_t		 size;
+	int64_t		 records;	/* counted, -1 when not */
+	char		 note[128];	/* "(...)" after OK */
+	char		 reason[REASON];
+};
+
+/* The run: options, the manifest, the results. */
+struct verify {
+	struct opts		*o;
+	struct bk_manifest	 m;
+	int			 have_manifest;
+	struct bk_age_ids	*ids;
+	struct result		*res;
+	size_t			 nres, capres;
+	size_t			 nfail;		/* FAIL lines of any kind */
+	size_t			 unlisted;
+	size_t			 badlines;
+	time_t			 now;
+	struct timespec		 start;
+	char			*metrics_rel;	/* inside the tree, or NULL */
+	char			**paths;	/* sorted manifest paths, scan */
+	size_t			 npaths;
+	struct result		**byname;	/* results sorted by path */
+	size_t			 nbyname;
+	int			 progress;	/* -P */
+	unsigned char		*pool[2][NSLOT];	/* the queues' blocks */
+};
+
+/* ---- queues of blocks between the threads ---- */
+
+struct queue {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	unsigned char	*buf[NSLOT];
+	size_t		 len[NSLOT];
+	unsigned	 head;		/* the next block to take */
+	unsigned	 count;		/* blocks filled, not yet taken */
+	int		 eof;		/* the producer is done */
+	int		 stop;		/* the consumer wants no more */
+};
+
+/*
+ * The blocks come from a pool that lives as long as the run: a tree of
+ * many small backups should not pay for mapping 8 MiB per file.
+ */
+static void
+q_init(struct queue *q, unsigned char **pool)
+{
+	int i;
+
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	for (i = 0; i < NSLOT; i++) {
+		if (pool[i] == NULL)
+			pool[i] = bk_malloc(BLK);
+		q->buf[i] = pool[i];
+	}
+}
+
+static void
+q_free(struct queue *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+}
+
+/* The producer's next empty block, waiting for room. */
+static unsigned char *
+q_reserve(struct queue *q)
+{
+	unsigned char *p;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->count == NSLOT)
+		pthread_cond_wait(&q->cv, &q->mu);
+	p = q->buf[(q->head + q->count) % NSLOT];
+	pthread_mutex_unlock(&q->mu);
+	return p;
+}
+
+/* Hands the reserved block over; returns the consumer's stop flag. */
+static int
+q_push(struct queue *q, size_t n)
+{
+	int stop;
+
+	pthread_mutex_lock(&q->mu);
+	q->len[(q->head + q->count) % NSLOT] = n;
+	q->count++;
+	stop = q->stop;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return stop;
+}
+
+static void
+q_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->eof = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The consumer's next full block, or NULL at the end. */
+static unsigned char *
+q_peek(struct queue *q, size_t *n)
+{
+	unsigned char *p = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->count == 0 && !q->eof)
+		pthread_cond_wait(&q->cv, &q->mu);
+	if (q->count > 0) {
+		p = q->buf[q->head];
+		*n = q->len[q->head];
+	}
+	pthread_mutex_unlock(&q->mu);
+	return p;
+}
+
+static void
+q_pop(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->head = (q->head + 1) % NSLOT;
+	q->count--;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void
+q_stop(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->stop = 1;
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- stage 1: read and hash the raw bytes ---- */
+
+struct raw {
+	int		 fd;
+	struct queue	 q;
+	struct bk_digest dg;
+	uint64_t	 size;
+	int		 err;		/* errno of a failed read, or 0 */
+};
+
+static void *
+raw_main(void *arg)
+{
+	struct raw *r = arg;
+	unsigned char *p;
+	ssize_t got;
+
+	for (;;) {
+		p = q_reserve(&r->q);
+		got = bk_read_full(r->fd, p, BLK);
+		if (got < 0) {
+			r->err = errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		bk_digest_update(&r->dg, p, (size_t)got);
+		r->size += (uint64_t)got;
+		q_push(&r->q, (size_t)got);
+		if ((size_t)got < BLK)
+			break;
+	}
+	q_close(&r->q);
+	return NULL;
+}
+
+/* The reader layer over the raw queue, at the bottom of the stack. */
+struct qreader {
+	struct bk_reader	 r;
+	struct raw		*raw;
+	size_t			 pos;
+	const char		*name;
+	struct bk_progress	*meter;
+};
+
+static ssize_t
+qr_read(struct bk_reader *br, void *buf, size_t n)
+{
+	struct qreader *qr = (struct qreader *)br;
+	unsigned char *p;
+	size_t len;
+
+	if ((p = q_peek(&qr->raw->q, &len)) == NULL) {
+		if (qr->raw->err != 0)
+			return bk_reader_fail(br, BK_EX_IOERR, "could not "
+			    "read: %s", strerror(qr->raw->err));
+		return 0;
+	}
+	if (n > len - qr->pos)
+		n = len - qr->pos;
+	memcpy(buf, p + qr->pos, n);
+	qr->pos += n;
+	if (qr->pos == len) {
+		qr->pos = 0;
+		q_pop(&qr->raw->q);
+	}
+	br->offset += n;
+	bk_progress_add(qr->meter, n);
+	return (ssize_t)n;
+}
+
+static void
+qr_close(struct bk_reader *br)
+{
+	free(br);
+}
+
+/* Gives back the bytes read to recognise a layer, then reads on below. */
+struct replay {
+	struct bk_reader	 r;
+	unsigned char		 head[HEAD];
+	size_t			 pos, len;
+};
+
+static ssize_t
+replay_read(struct bk_reader *br, void *buf, size_t n)
+{
+	struct replay *p = (struct replay *)br;
+	ssize_t got;
+
+	if (p->pos < p->len) {
+		if (n > p->len - p->pos)
+			n = p->len - p->pos;
+		memcpy(buf, p->head + p->pos, n);
+		p->pos += n;
+		br->offset += n;
+		return (ssize_t)n;
+	}
+	if ((got = br->below->read(br->below, buf, n)) < 0)
+		return bk_reader_fail(br, br->below->code, "%s",
+		    br->below->err);
+	br->offset += (uint64_t)got;
+	return got;
+}
+
+static void
+replay_close(struct bk_reader *br)
+{
+	free(br);
+}
+
+static struct bk_reader *
+replay_new(struct bk_reader *below, const void *head, size_t len)
+{
+	struct replay *p = bk_calloc(1, sizeof(*p));
+
+	p->r.read = replay_read;
+	p->r.close = replay_close;
+	p->r.below = below;
+	memcpy(p->head, head, len);
+	p->len = len;
+	return &p->r;
+}
+
+/* ---- stage 3: the content checkers ---- */
+
+enum cstate { C_START, C_UNQUOTED, C_QUOTED, C_QUOTE, C_CR };
+
+/* Byte classes for the CSV scanner's fast paths. */
+#define CL_SEP		1
+#define CL_QUOTE	2
+#define CL_LF		4
+#define CL_CR		8
+#define CL_ODD		16	/* NUL or not ASCII: the slow path */
+
+struct check {
+	enum bk_layer	 kind;
+	struct queue	 q;
+	int		 failed;
+	char		 err[REASON];
+	int		 aborted;	/* the layers failed: no end checks */
+	uint64_t	 bytes;
+
+	/* CSV */
+	unsigned char	 cls[256];
+	unsigned char	 sep;
+	int		 sep_known;
+	enum cstate	 st;
+	uint64_t	 line;		/* the current physical line */
+	uint64_t	 recline;	/* where the current record began */
+	uint64_t	 fields;	/* fields so far in this record */
+	uint64_t	 ncols;		/* fields in the header, 0 before */
+	uint64_t	 records;	/* after the header */
+	int		 u8need;	/* continuation bytes still due */
+	unsigned char	 u8lo, u8hi;	/* the range of the next one */
+
+	/* JSON Lines */
+	int		 nonempty;
+
+	/* pg_dump */
+	char		 rkey[128];	/* the \restrict key, "" if none */
+	unsigned char	 tail[TAIL * 2];
+	size_t		 tlen;
+
+	/* SQLite */
+	int		 tfd;
+	char		*tmp;
+	int		 slot;
+};
+
+static void
+check_fail(struct check *c, const char *fmt, ...) BK_PRINTF(2, 3);
+
+static void
+check_fail(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	c->failed = 1;
+}
+
+/*
+ * The separator: the most frequent of comma, semicolon and tab outside
+ * quotes in the first line (comma on a tie), so that the semicolon CSV of
+ * spreadsheets in comma-decimal locales checks as well.
+ */
+static void
+csv_pick_sep(struct check *c, const unsigned char *p, size_t n)
+{
+	size_t i, comma = 0, semi = 0, tab = 0;
+	int inq = 0;
+
+	for (i = 0; i < n && (inq || p[i] != '\n'); i++) {
+		if (p[i] == '"')
+			inq = !inq;
+		else if (!inq && p[i] == ',')
+			comma++;
+		else if (!inq && p[i] == ';')
+			semi++;
+		else if (!inq && p[i] == '\t')
+			tab++;
+	}
+	c->sep = ',';
+	if (semi > comma && semi >= tab)
+		c->sep = ';';
+	else if (tab > comma && tab > semi)
+		c->sep = '\t';
+	memset(c->cls, 0, sizeof(c->cls));
+	for (i = 0x80; i < 256; i++)
+		c->cls[i] = CL_ODD;
+	c->cls[0] = CL_ODD;
+	c->cls[c->sep] = CL_SEP;
+	c->cls['"'] = CL_QUOTE;
+	c->cls['\n'] = CL_LF;
+	c->cls['\r'] = CL_CR;
+	c->sep_known = 1;
+}
+
+/* One byte that is NUL or not ASCII: UTF-8 is checked here. */
+static int
+csv_odd(struct check *c, unsigned char b)
+{
+	if (b == 0) {
+		check_fail(c, "CSV line %" PRIu64 ": NUL byte", c->line);
+		return -1;
+	}
+	if (c->u8need > 0) {
+		if (b < c->u8lo || b > c->u8hi)
+			goto bad;
+		c->u8need--;
+		c->u8lo = 0x80;
+		c->u8hi = 0xbf;
+		return 0;
+	}
+	c->u8lo = 0x80;
+	c->u8hi = 0xbf;
+	if (b >= 0xc2 && b <= 0xdf)
+		c->u8need = 1;
+	else if (b >= 0xe0 && b <= 0xef) {
+		c->u8need = 2;
+		if (b == 0xe0)
+			c->u8lo = 0xa0;
+		else if (b == 0xed)
+			c->u8hi = 0x9f;
+	} else if (b >= 0xf0 && b <= 0xf4) {
+		c->u8need = 3;
+		if (b == 0xf0)
+			c->u8lo = 0x90;
+		else if (b == 0xf4)
+			c->u8hi = 0x8f;
+	} else
+		goto bad;
+	return 0;
+bad:
+	check_fail(c, "CSV line %" PRIu64 ": invalid UTF-8", c->line);
+	return -1;
+}
+
+/* A record ended (at a line feed or the end of the data). */
+static int
+csv_end_record(struct check *c)
+{
+	c->fields++;
+	if (c->ncols == 0)
+		c->ncols = c->fields;
+	else if (c->fields != c->ncols) {
+		check_fail(c, "CSV line %" PRIu64 ": record has %" PRIu64
+		    " field%s, the header has %" PRIu64, c->recline, c->fields,
+		    c->fields == 1 ? "" : "s", c->ncols);
+		return -1;
+	}
+	else
+		c->records++;
+	c->fields = 0;
+	c->recline = c->line;
+	c->st = C_START;
+	return 0;
+}
+
+/*
+ * The strict CSV scanner: RFC 4180 quoting (a quote opens a field, is
+ * doubled inside one, or closes it before a separator or line end), CRLF
+ * or LF line ends, valid UTF-8 without NUL, every record as wide as the
+ * header.  Runs of ordinary bytes are skipped through the class table.
+ */
+static void
+csv_feed(struct check *c, const unsigned char *p, size_t n)
+{
+	const unsigned char *cls = c->cls;
+	size_t i = 0, j;
+	unsigned char b;
+
+	if (!c->sep_known) {
+		csv_pick_sep(c, p, n);
+		c->line = c->recline = 1;
+	}
+	while (i < n) {
+		/* A multibyte character continues across blocks. */
+		if (c->u8need > 0) {
+			if (csv_odd(c, p[i++]) < 0)
+				return;
+			continue;
+		}
+		switch (c->st) {
+		case C_START:
+		case C_UNQUOTED:
+			j = i;
+			while (i < n && cls[p[i]] == 0)
+				i++;
+			if (i > j)
+				c->st = C_UNQUOTED;
+			if (i == n)
+				return;
+			b = p[i++];
+			switch (cls[b]) {
+			case CL_SEP:
+				c->fields++;
+				c->st = C_START;
+				break;
+			case CL_QUOTE:
+				if (c->st != C_START) {
+					check_fail(c, "CSV line %" PRIu64
+					    ": quote inside an unquoted field",
+					    c->line);
+					return;
+				}
+				c->st = C_QUOTED;
+				break;
+			case CL_LF:
+				if (csv_end_record(c) < 0)
+					return;
+				c->line++;
+				c->recline = c->line;
+				break;
+			case CL_CR:
+				c->st = C_CR;
+				break;
+			default:
+				if (csv_odd(c, b) < 0)
+					return;
+				c->st = C_UNQUOTED;
+			}
+			break;
+		case C_QUOTED:
+			while (i < n && p[i] != '"' && p[i] != '\n' &&
+			    p[i] > 0 && p[i] < 0x80)
+				i++;
+			if (i == n)
+				return;
+			b = p[i++];
+			if (b == '"')
+				c->st = C_QUOTE;
+			else if (b == '\n')
+				c->line++;
+			else if (csv_odd(c, b) < 0)
+				return;
+			break;
+		case C_QUOTE:
+			b = p[i++];
+			if (b == '"')
+				c->st = C_QUOTED;
+			else if (b == c->sep) {
+				c->fields++;
+				c->st = C_START;
+			} else if (b == '\n') {
+				if (csv_end_record(c) < 0)
+					return;
+				c->line++;
+				c->recline = c->line;
+			} else if (b == '\r')
+				c->st = C_CR;
+			else {
+				check_fail(c, "CSV line %" PRIu64 ": text "
+				    "after a closing quote", c->line);
+				return;
+			}
+			break;
+		case C_CR:
+			if (p[i++] != '\n') {
+				check_fail(c, "CSV line %" PRIu64 ": carriage "
+				    "return without line feed", c->line);
+				return;
+			}
+			if (csv_end_record(c) < 0)
+				return;
+			c->line++;
+			c->recline = c->line;
+			break;
+		}
+	}
+}
+
+static void
+csv_end(struct check *c)
+{
+	if (c->failed)
+		return;
+	if (c->u8need > 0) {
+		check_fail(c, "CSV line %" PRIu64 ": invalid UTF-8 at the end",
+		    c->line);
+		return;
+	}
+	switch (c->st) {
+	case C_QUOTED:
+		check_fail(c, "CSV line %" PRIu64 ": quoted field not closed "
+		    "at the end of the data", c->line);
+		return;
+	case C_CR:
+		check_fail(c, "CSV line %" PRIu64 ": carriage return without "
+		    "line feed", c->line);
+		return;
+	case C_START:
+		/* A final line break, or a last empty field after a comma. */
+		if (c->fields == 0)
+			return;
+		/* FALLTHROUGH */
+	default:
+		csv_end_record(c);
+	}
+}
+
+static void
+jsonl_feed(struct check *c, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			if (c->nonempty)
+				c->records++;
+			c->nonempty = 0;
+		} else if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			c->nonempty = 1;
+	}
+}
+
+/* Finds the last line starting with word in buf; its offset or -1. */
+static long
+last_line(const unsigned char *buf, size_t n, const char *word)
+{
+	size_t wl = strlen(word), i;
+	long at = -1;
+
+	for (i = 0; i + wl <= n; i++)
+		if ((i == 0 || buf[i - 1] == '\n') &&
+		    memcmp(buf + i, word, wl) == 0)
+			at = (long)i;
+	return at;
+}
+
+/* The rest of the line at p (without CR/LF) into out. */
+static void
+line_rest(const unsigned char *p, size_t n, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size && p[i] != '\n' && p[i] != '\r';
+	    i++)
+		out[i] = (char)p[i];
+	out[i] = '\0';
+}
+
+static void
+pgdump_feed(struct check *c, const unsigned char *p, size_t n)
+{
+	long at;
+
+	/* pg_dump writes \restrict KEY among its first lines. */
+	if (c->bytes < HEAD && c->rkey[0] == '\0' &&
+	    (at = last_line(p, n < HEAD ? n : HEAD, "\\restrict ")) >= 0)
+		line_rest(p + at + 10, n - (size_t)at - 10, c->rkey,
+		    sizeof(c->rkey));
+	if (n >= TAIL) {
+		memcpy(c->tail, p + n - TAIL, TAIL);
+		c->tlen = TAIL;
+		return;
+	}
+	if (c->tlen + n > sizeof(c->tail)) {
+		memmove(c->tail, c->tail + c->tlen - TAIL, TAIL);
+		c->tlen = TAIL;
+	}
+	memcpy(c->tail + c->tlen, p, n);
+	c->tlen += n;
+}
+
+/*
+ * A complete pg_dump script ends with the comment "-- PostgreSQL database
+ * dump complete"; since the 2025 minor releases a script that opens with
+ * \restrict KEY also closes with \unrestrict KEY after that comment.
+ * Only blank lines and comments may follow the last of them.
+ */
+static void
+pgdump_end(struct check *c)
+{
+	const unsigned char *t = c->tail;
+	size_t n = c->tlen, i;
+	long done, un;
+	char key[128];
+
+	done = last_line(t, n, "-- PostgreSQL database dump complete");
+	un = last_line(t, n, "\\unrestrict ");
+	if (done < 0) {
+		check_fail(c, "pg_dump script is incomplete (no \"-- "
+		    "PostgreSQL database dump complete\" at the end)");
+		return;
+	}
+	if (c->rkey[0] != '\0' && (un < 0 || un < done)) {
+		check_fail(c, "pg_dump script is incomplete (no \\unrestrict "
+		    "line after \\restrict)");
+		return;
+	}
+	if (un > done) {
+		line_rest(t + un + 12, n - (size_t)un - 12, key, sizeof(key));
+		if (c->rkey[0] != '\0' && strcmp(key, c->rkey) != 0) {
+			check_fail(c, "pg_dump script ends with a \\unrestrict "
+			    "key that differs from its \\restrict key");
+			return;
+		}
+		done = un;
+	}
+	for (i = (size_t)done; i < n && t[i] != '\n'; i++)
+		;
+	while (i < n) {
+		if (t[i] == '\n' || t[i] == '\r' || t[i] == ' ') {
+			i++;
+			continue;
+		}
+		if (t[i] == '-' && i + 1 < n && t[i + 1] == '-') {
+			while (i < n && t[i] != '\n')
+				i++;
+			continue;
+		}
+		check_fail(c, "pg_dump script has data after its last line");
+		return;
+	}
+}
+
+static void
+sqlite_feed(struct check *c, const unsigned char *p, size_t n)
+{
+	if (bk_write_full(c->tfd, p, n) < 0)
+		check_fail(c, "could not write a temporary copy: %s",
+		    strerror(errno));
+}
+
+static void *
+check_main(void *arg)
+{
+	struct check *c = arg;
+	unsigned char *p;
+	size_t n;
+
+	while ((p = q_peek(&c->q, &n)) != NULL) {
+		if (!c->failed) {
+			switch (c->kind) {
+			case BK_LAYER_CSV:
+				csv_feed(c, p, n);
+				break;
+			case BK_LAYER_JSONL:
+				jsonl_feed(c, p, n);
+				break;
+			case BK_LAYER_PGDUMP:
+				pgdump_feed(c, p, n);
+				break;
+			case BK_LAYER_SQLITE:
+				sqlite_feed(c, p, n);
+				break;
+			default:
+				break;
+			}
+			c->bytes += n;
+			if (c->failed)
+				q_stop(&c->q);
+		}
+		q_pop(&c->q);
+	}
+	if (c->failed || c->aborted)
+		return NULL;
+	switch (c->kind) {
+	case BK_LAYER_CSV:
+		csv_end(c);
+		break;
+	case BK_LAYER_JSONL:
+		if (c->nonempty)
+			c->records++;
+		break;
+	case BK_LAYER_PGDUMP:
+		pgdump_end(c);
+		break;
+	default:
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * PRAGMA integrity_check on the private copy: "ok", or the first problem
+ * it lists (and how many there are).  quick_check would skip the index
+ * contents, which is where a torn copy often shows.
+ */
+static void
+sqlite_check(struct check *c)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *row;
+	char first[300] = "";
+	int rc, rows = 0, okrow = 0;
+
+	rc = sqlite3_open_v2(c->tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st,
+		    NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row = (const char *)sqlite3_column_text(st, 0);
+		if (rows++ == 0) {
+			snprintf(first, sizeof(first), "%s", row ? row : "");
+			okrow = row != NULL && strcmp(row, "ok") == 0;
+		}
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		check_fail(c, "SQLite database is damaged (%s)",
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	else if (!okrow || rows != 1)
+		check_fail(c, "SQLite integrity_check failed: %s%s", first,
+		    rows > 1 ? " (and more)" : "");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+sqlite_tmp_open(struct check *c)
+{
+	const char *dir = getenv("TMPDIR");
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	c->tmp = bk_asprintf("%s/bk-verify.XXXXXX", dir);
+	if ((c->tfd = mkstemp(c->tmp)) < 0)
+		bk_err(BK_EX_CANTCREAT, "could not create a temporary file "
+		    "in \"%s\"", dir);
+	c->slot = bk_tmp_register(c->tmp);
+	fchmod(c->tfd, 0600);
+}
+
+static void
+sqlite_tmp_remove(struct check *c)
+{
+	static const char *const sfx[] = { "-journal", "-wal", "-shm" };
+	char *s;
+	size_t i;
+
+	close(c->tfd);
+	unlink(c->tmp);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		s = bk_asprintf("%s%s", c->tmp, sfx[i]);
+		unlink(s);
+		free(s);
+	}
+	bk_tmp_forget(c->slot);
+	free(c->tmp);
+	c->tmp = NULL;
+}
+
+/* ---- stage 2: one file through the layers ---- */
+
+/* Copies a layer's message, without the "NAME": that it may start with. */
+static void
+take_error(char *out, size_t size, const struct bk_reader *r,
+    const char *name)
+{
+	size_t nl = strlen(name);
+	const char *s = r->err;
+
+	if (s[0] == '"' && strncmp(s + 1, name, nl) == 0 &&
+	    strncmp(s + 1 + nl, "\": ", 3) == 0)
+		s += nl + 4;
+	snprintf(out, size, "%s", *s != '\0' ? s : "could not read");
+}
+
+static int
+is_age(const char *s)
+{
+	return strcmp(s, "age") == 0 || strcmp(s, "age-armor") == 0;
+}
+
+/*
+ * Compares the layers found (outermost first) with the manifest's
+ * (innermost first).  The manifest may stop at an age layer it could not
+ * open, and so may this run without an identity.
+ */
+static void
+layers_differ(char *out, size_t size, const char **found, size_t nfound,
+    char *const *want, size_t nwant, const char *shown)
+{
+	size_t i, n = nfound < nwant ? nfound : nwant;
+
+	if (nwant == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (strcmp(found[i], want[nwant - 1 - i]) != 0)
+			break;
+	if (i == n && (nfound == nwant || (n > 0 && is_age(found[n - 1]))))
+		return;
+	snprintf(out, size, "layers are \"%s\", the manifest says \"",
+	    shown);
+	for (i = 0; i < nwant; i++)
+		snprintf(out + strlen(out), size - strlen(out), "%s%s",
+		    i > 0 ? " " : "", want[i]);
+	snprintf(out + strlen(out), size - strlen(out), "\"");
+}
+
+/*
+ * Reads fd once: size and sha256 of the raw bytes, every layer decoded,
+ * the content checked.  want_sha is "" when there is no digest to compare;
+ * want_records -1 when there is no count.  Fills res (ok, reason, note,
+ * records) and returns res->ok.
+ */
+static int
+verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
+    int64_t want_records, char *const *want_layers, size_t nwant,
+    struct result *res)
+{
+	struct raw raw;
+	struct check *c;
+	struct qreader *qr;
+	struct bk_reader *top;
+	struct bk_age_info info;
+	struct bk_progress meter;
+	struct stat st;
+	pthread_t rt, ct;
+	unsigned char head[HEAD], dg[BK_DIGEST_MAX], *p;
+	char hex[65], lerr[REASON] = "", layers[128] = "";
+	const char *found[BK_LAYERS_MAX], *why;
+	size_t nfound = 0;
+	enum bk_layer l = BK_LAYER_UNKNOWN;
+	ssize_t got;
+	size_t len;
+	int depth = 0, opaque = 0, started = 0;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.fd = fd;
+	q_init(&raw.q, v->pool[0]);
+	bk_digest_init(&raw.dg, bk_digest_lookup("sha256"));
+	if (pthread_create(&rt, NULL, raw_main, &raw) != 0)
+		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+	qr = bk_calloc(1, sizeof(*qr));
+	qr->r.read = qr_read;
+	qr->r.close = qr_close;
+	qr->raw = &raw;
+	qr->name = name;
+	qr->meter = &meter;
+	bk_progress_init(&meter, v->progress, name,
+	    fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+	top = &qr->r;
+	c = bk_calloc(1, sizeof(*c));
+	c->tfd = -1;
+	c->slot = -1;
+
+	/* Peel the layers by their magic bytes. */
+	for (;;) {
+		if ((got = bk_reader_read_full(top, head, HEAD)) < 0) {
+			take_error(lerr, sizeof(lerr), top, name);
+			goto drain;
+		}
+		l = bk_detect(head, (size_t)got);
+		top = replay_new(top, head, (size_t)got);
+		if (l != BK_LAYER_UNKNOWN && l != BK_LAYER_EMPTY &&
+		    nfound < BK_LAYERS_MAX)
+			found[nfound++] = bk_layer_name(l);
+		if (l == BK_LAYER_GZIP && depth++ < 4) {
+			top = bk_reader_gunzip(top, name);
+			continue;
+		}
+		if ((l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR) &&
+		    depth++ < 4) {
+			top = bk_reader_age(top, v->ids);
+			if (v->ids == NULL) {
+				if (bk_age_info(top, &info) < 0)
+					take_error(lerr, sizeof(lerr), top,
+					    name);
+				opaque = 1;
+				snprintf(res->note, sizeof(res->note),
+				    "age not decrypted: no identity");
+				goto drain;
+			}
+			continue;
+		}
+		break;
+	}
+	if (l == BK_LAYER_EMPTY) {
+		if (nfound > 0)
+			snprintf(lerr, sizeof(lerr), "no data inside the %s "
+			    "layer", found[nfound - 1]);
+		else
+			snprintf(lerr, sizeof(lerr), "file is empty");
+		goto drain;
+	}
+	if (l == BK_LAYER_UNKNOWN) {
+		/* Binary data of no known kind: decoding it is the check. */
+		opaque = 1;
+	}
+
+	/* Decode the rest and hand it to the content checker. */
+	c->kind = l;
+	q_init(&c->q, v->pool[1]);
+	if (l == BK_LAYER_SQLITE)
+		sqlite_tmp_open(c);
+	if (pthread_create(&ct, NULL, check_main, c) != 0)
+		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+	started = 1;
+	for (;;) {
+		p = q_reserve(&c->q);
+		if ((got = bk_reader_read_full(top, p, BLK)) < 0) {
+			take_error(lerr, sizeof(lerr), top, name);
+			c->aborted = 1;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (q_push(&c->q, (size_t)got))
+			break;	/* the content failed: no need to decode on */
+	}
+	q_close(&c->q);
+
+drain:
+	/* The digest needs every raw byte, whatever happened above. */
+	while (q_peek(&raw.q, &len) != NULL)
+		q_pop(&raw.q);
+	pthread_join(rt, NULL);
+	bk_progress_end(&meter);
+	if (started) {
+		pthread_join(ct, NULL);
+		if (!c->failed && !c->aborted && lerr[0] == '\0' &&
+		    l == BK_LAYER_SQLITE)
+			sqlite_check(c);
+		q_free(&c->q);
+	}
+	if (c->tmp != NULL)
+		sqlite_tmp_remove(c);
+	bk_reader_close(top);
+	bk_digest_final(&raw.dg, dg);
+	bk_hex(hex, dg, 32);
+	q_free(&raw.q);
+
+	for (len = nfound; len > 0; len--) {
+		if (layers[0] != '\0')
+			strcat(layers, " ");
+		strcat(layers, found[len - 1]);
+	}
+	if (lerr[0] == '\0' && want_layers != NULL)
+		layers_differ(lerr, sizeof(lerr), found, nfound, want_layers,
+		    nwant, layers);
+	res->size = (int64_t)raw.size;
+	res->records = -1;
+	/* The first thing that went wrong in the layers or the content. */
+	why = lerr[0] != '\0' ? lerr : c->failed ? c->err : "";
+	if (raw.err != 0)
+		snprintf(res->reason, sizeof(res->reason), "could not read: %s",
+		    strerror(raw.err));
+	else if (want_sha[0] != '\0' && strcmp(hex, want_sha) != 0)
+		/* Changed bytes: where a layer noticed says where. */
+		snprintf(res->reason, sizeof(res->reason), "sha256 does not "
+		    "match%s%.900s%s", *why != '\0' ? " (" : "", why,
+		    *why != '\0' ? ")" : "");
+	else if (*why != '\0')
+		snprintf(res->reason, sizeof(res->reason), "%s", why);
+	if (res->reason[0] == '\0' && !opaque &&
+	    (l == BK_LAYER_CSV || l == BK_LAYER_JSONL)) {
+		res->records = (int64_t)c->records;
+		if (want_records >= 0 && res->records != want_records)
+			snprintf(res->reason, sizeof(res->reason), "%" PRId64
+			    " records, the manifest says %" PRId64,
+			    res->records, want_records);
+	}
+	if (res->reason[0] == '\0' && bk_verbosity() > 0 &&
+	    res->note[0] == '\0') {
+		if (res->records >= 0)
+			snprintf(res->note, sizeof(res->note), "%s, %" PRId64
+			    " record%s", layers, res->records,
+			    res->records == 1 ? "" : "s");
+		else
+			snprintf(res->note, sizeof(res->note), "%s", layers);
+	}
+	free(c);
+	res->ok = res->reason[0] == '\0';
+	return res->ok;
+}
+
+/* ---- the run ---- */
+
+static struct result *
+add_result(struct verify *v, const char *name)
+{
+	struct result *r;
+
+	if (v->nres == v->capres) {
+		v->capres = v->capres ? v->capres * 2 : 64;
+		v->res = bk_reallocarray(v->res, v->capres, sizeof(*v->res));
+	}
+	r = &v->res[v->nres++];
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	r->records = -1;
+	r->size = -1;
+	return r;
+}
+
+static void
+print_result(struct verify *v, const struct result *r)
+{
+	if (!r->ok) {
+		v->nfail++;
+		printf("FAIL %s: %s\n", r->name, r->reason);
+	} else if (!v->o->quiet) {
+		if (r->note[0] != '\0')
+			printf("OK %s (%s)\n", r->name, r->note);
+		else
+			printf("OK %s\n", r->name);
+	}
+}
+
+/* A line of its own for problems that are not one backup's. */
+static void
+print_fail(struct verify *v, const char *fmt, ...) BK_PRINTF(2, 3);
+
+static void
+print_fail(struct verify *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->nfail++;
+	fputs("FAIL ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Opens a backup and checks what needs no reading; 0 or -1 (res says). */
+static int
+open_checked(int fd, int64_t want_size, struct result *res)
+{
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			snprintf(res->reason, sizeof(res->reason),
+			    "file is missing");
+		else if (errno == ELOOP)
+			snprintf(res->reason, sizeof(res->reason),
+			    "is a symbolic link");
+		else
+			snprintf(res->reason, sizeof(res->reason),
+			    "could not open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(res->reason, sizeof(res->reason), "could not stat: "
+		    "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(res->reason, sizeof(res->reason),
+		    "not a regular file");
+		return -1;
+	}
+	if (want_size >= 0 && st.st_size != want_size) {
+		snprintf(res->reason, sizeof(res->reason), "size is %jd bytes, "
+		    "the manifest says %" PRId64, (intmax_t)st.st_size,
+		    want_size);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+verify_entry(struct verify *v, struct bk_entry *e, const char *name)
+{
+	struct result *r = add_result(v, name);
+	int fd;
+
+	r->path = e->path;
+	r->type = e->type;
+	r->created = e->created_t;
+	e->user = r;
+	fd = bk_manifest_open_file(&v->m, e->path, O_RDONLY);
+	if (open_checked(fd, e->size, r) == 0)
+		verify_stream(v, fd, e->path, e->sha256, e->records,
+		    e->layers, e->nlayers, r);
+	else
+		r->ok = 0;
+	if (fd >= 0)
+		close(fd);
+	if (r->ok)
+		r->size = e->size >= 0 ? e->size : r->size;
+	print_result(v, r);
+}
+
+/* ---- files in the tree without a manifest line ---- */
+
+struct names {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static void
+names_add(struct names *s, char *p)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = bk_reallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = p;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Walks a folder of the tree without following symlinks, collecting the
+ * regular files that no manifest line names.  Hidden files and folders
+ * (the manifest's temporary files among them) are not backups.
+ */
+static void
+scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char *rel;
+	int fd;
+
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		rel = *prefix != '\0' ? bk_asprintf("%s/%s", prefix,
+		    de->d_name) : bk_strdup(de->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			fd = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				scan_dir(v, fd, rel, out);
+			free(rel);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) ||
+		    (*prefix == '\0' && strcmp(rel, v->m.path +
+		    (strrchr(v->m.path, '/') ? strrchr(v->m.path, '/') -
+		    v->m.path + 1 : 0)) == 0) ||
+		    (v->metrics_rel != NULL &&
+		    strcmp(rel, v->metrics_rel) == 0) ||
+		    bsearch(&rel, v->paths, v->npaths, sizeof(*v->paths),
+		    cmp_str) != NULL) {
+			free(rel);
+			continue;
+		}
+		names_add(out, rel);
+	}
+	closedir(d);
+}
+
+static void
+scan_tree(struct verify *v)
+{
+	struct names s = { NULL, 0, 0 };
+	size_t i;
+	int fd;
+
+	if ((fd = open(v->m.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		bk_warn("could not read the folder \"%s\"", v->m.dir);
+		return;
+	}
+	/* A sorted index of the manifest's paths, for trees of many files. */
+	v->paths = bk_calloc(v->m.n + 1, sizeof(*v->paths));
+	for (i = 0; i < v->m.n; i++)
+		if (!v->m.ents[i].bad)
+			v->paths[v->npaths++] = v->m.ents[i].path;
+	if (v->npaths > 0)
+		qsort(v->paths, v->npaths, sizeof(*v->paths), cmp_str);
+	scan_dir(v, fd, "", &s);
+	if (s.n > 0)
+		qsort(s.v, s.n, sizeof(*s.v), cmp_str);
+	for (i = 0; i < s.n; i++) {
+		print_fail(v, "%s: not in the manifest (incomplete backup)",
+		    s.v[i]);
+		v->unlisted++;
+		free(s.v[i]);
+	}
+	free(s.v);
+	free(v->paths);
+	v->paths = NULL;
+}
+
+/* ---- the modes ---- */
+
+static int
+type_matches(const struct opts *o, const struct bk_entry *e)
+{
+	return o->type == NULL || (e->type != NULL &&
+	    strcmp(e->type, o->type) == 0);
+}
+
+static void
+verify_manifest(struct verify *v, int argc, char **argv)
+{
+	struct bk_entry *e;
+	struct result *r;
+	char err[256], *rel;
+	size_t i;
+	int k;
+
+	bk_manifest_init(&v->m, v->o->manifest);
+	v->m.wait = v->o->wait;
+	bk_manifest_load(&v->m, BK_MF_QUIET);
+	v->have_manifest = 1;
+	if (v->o->metrics != NULL)
+		v->metrics_rel = bk_manifest_relpath(&v->m, v->o->metrics, err,
+		    sizeof(err));
+	for (i = 0; i < v->m.n; i++) {
+		e = &v->m.ents[i];
+		if (e->bad) {
+			v->badlines++;
+			print_fail(v, "%s:%zu: %s", v->m.path, e->lineno,
+			    e->error);
+		}
+	}
+	if (argc == 0) {
+		for (i = 0; i < v->m.n; i++) {
+			e = &v->m.ents[i];
+			if (!e->bad && type_matches(v->o, e))
+				verify_entry(v, e, e->path);
+		}
+		if (!v->o->noscan)
+			scan_tree(v);
+		return;
+	}
+	for (k = 0; k < argc; k++) {
+		rel = bk_manifest_relpath(&v->m, argv[k], err, sizeof(err));
+		e = rel != NULL ? bk_manifest_find(&v->m, rel) : NULL;
+		if (e == NULL) {
+			r = add_result(v, argv[k]);
+			snprintf(r->reason, sizeof(r->reason), "%s",
+			    rel == NULL ? err :
+			    "not in the manifest (incomplete backup)");
+			print_result(v, r);
+			free(rel);
+			continue;
+		}
+		free(rel);
+		if (type_matches(v->o, e))
+			verify_entry(v, e, argv[k]);
+	}
+}
+
+/* Parses one line of a sha256sum list: "HEX  NAME" or "HEX *NAME". */
+static int
+parse_sum_line(char *line, char **hex, char **name)
+{
+	size_t i;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strspn(line, "0123456789abcdefABCDEF") != 64 || line[64] != ' ' ||
+	    (line[65] != ' ' && line[65] != '*') || line[66] == '\0')
+		return -1;
+	line[64] = '\0';
+	for (i = 0; i < 64; i++)
+		if (line[i] >= 'A' && line[i] <= 'F')
+			line[i] = (char)(line[i] - 'A' + 'a');
+	*hex = line;
+	*name = line + 66;
+	return 0;
+}
+
+static int
+named(int argc, char **argv, const char *name)
+{
+	int k;
+
+	if (argc == 0)
+		return 1;
+	for (k = 0; k < argc; k++)
+		if (strcmp(argv[k], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+verify_sums(struct verify *v, int argc, char **argv)
+{
+	FILE *f;
+	struct result *r;
+	char *line = NULL, *hex, *name;
+	size_t cap = 0, lineno = 0;
+	int fd;
+
+	if (strcmp(v->o->sums, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(v->o->sums, "r")) == NULL)
+		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
+		    v->o->sums);
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		if (parse_sum_line(line, &hex, &name) < 0) {
+			v->badlines++;
+			print_fail(v, "%s:%zu: not a sha256sum line",
+			    bk_input_name(v->o->sums), lineno);
+			continue;
+		}
+		if (!named(argc, argv, name))
+			continue;
+		r = add_result(v, bk_strdup(name));
+		r->owned = 1;
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (open_checked(fd, -1, r) == 0)
+			verify_stream(v, fd, name, hex, -1, NULL, 0, r);
+		if (fd >= 0)
+			close(fd);
+		print_result(v, r);
+	}
+	if (ferror(f))
+		bk_err(BK_EX_IOERR, "could not read \"%s\"", v->o->sums);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+/* ---- freshness ---- */
+
+static void
+format_age(char *buf, size_t size, int64_t s)
+{
+	int64_t d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
+
+	if (d > 0 && h > 0)
+		snprintf(buf, size, "%" PRId64 "d %" PRId64 "h", d, h);
+	else if (d > 0)
+		snprintf(buf, size, "%" PRId64 "d", d);
+	else if (h > 0 && m > 0)
+		snprintf(buf, size, "%" PRId64 "h %" PRId64 "m", h, m);
+	else if (h > 0)
+		snprintf(buf, size, "%" PRId64 "h", h);
+	else if (m > 0)
+		snprintf(buf, size, "%" PRId64 "m", m);
+	else
+		snprintf(buf, size, "%" PRId64 "s", s < 0 ? 0 : s);
+}
+
+/* The types seen in this run, in order of first appearance. */
+static size_t
+collect_types(struct verify *v, const char ***out)
+{
+	const char **t = NULL, *ty;
+	size_t n = 0, i, j;
+
+	if (v->o->type != NULL) {
+		t = bk_malloc(sizeof(*t));
+		t[0] = v->o->type;
+		*out = t;
+		return 1;
+	}
+	for (i = 0; i < v->nres; i++) {
+		if (v->res[i].path == NULL)
+			continue;
+		ty = v->res[i].type != NULL ? v->res[i].type : "none";
+		for (j = 0; j < n && strcmp(t[j], ty) != 0; j++)
+			;
+		if (j == n) {
+			t = bk_reallocarray(t, n + 1, sizeof(*t));
+			t[n++] = ty;
+		}
+	}
+	*out = t;
+	return n;
+}
+
+static int
+result_is_type(const struct result *r, const char *type)
+{
+	return r->path != NULL && strcmp(r->type != NULL ? r->type : "none",
+	    type) == 0;
+}
+
+/* The newest backup of the type that verified OK in this run, or NULL. */
+static const struct result *
+newest_good(struct verify *v, const char *type)
+{
+	const struct result *best = NULL;
+	size_t i;
+
+	for (i = 0; i < v->nres; i++)
+		if (v->res[i].ok && result_is_type(&v->res[i], type) &&
+		    (best == NULL || v->res[i].created > best->created))
+			best = &v->res[i];
+	return best;
+}
+
+static void
+check_freshness(struct verify *v)
+{
+	const struct result *r;
+	const char **types;
+	char age[64], lim[64];
+	size_t n, i;
+
+	n = collect_types(v, &types);
+	format_age(lim, sizeof(lim), v->o->max_age);
+	for (i = 0; i < n; i++) {
+		r = newest_good(v, types[i]);
+		if (r == NULL) {
+			print_fail(v, "type %s: no good backup", types[i]);
+			continue;
+		}
+		if (v->now - r->created > v->o->max_age) {
+			format_age(age, sizeof(age), v->now - r->created);
+			print_fail(v, "type %s: newest good backup is %s old "
+			    "(limit %s)", types[i], age, lim);
+		}
+	}
+	free(types);
+}
+
+/* ---- metrics for node_exporter's textfile collector ---- */
+
+/* A label value with \, " and newline escaped as the format wants. */
+static void
+put_label(struct bk_out *out, const char *s)
+{
+	char c[2];
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			bk_out_write(out, "\\", 1);
+		if (*s == '\n') {
+			bk_out_write(out, "\\n", 2);
+			continue;
+		}
+		c[0] = *s;
+		bk_out_write(out, c, 1);
+	}
+}
+
+static void
+put(struct bk_out *out, const char *fmt, ...) BK_PRINTF(2, 3);
+
+static void
+put(struct bk_out *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = bk_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	bk_out_write(out, s, (size_t)n);
+	free(s);
+}
+
+static void
+put_head(struct bk_out *out, const char *name, const char *help)
+{
+	put(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void
+put_typed(struct bk_out *out, const char *name, const char *type,
+    const char *value)
+{
+	put(out, "%s{type=\"", name);
+	put_label(out, type);
+	put(out, "\"} %s\n", value);
+}
+
+/*
+ * Writes the metrics atomically (node_exporter may read the file at any
+ * moment) and readable by all: node_exporter runs as another user, and
+ * the figures hold no secrets.
+ */
+static void
+write_metrics(struct verify *v)
+{
+	struct bk_out out;
+	struct timespec end;
+	const struct result *r;
+	const char **types;
+	char val[64];
+	size_t n, i, j, nok, nbad;
+	double dur;
+	int okall;
+
+	n = collect_types(v, &types);
+	bk_out_open(&out, v->o->metrics, BK_OUT_FORCE);
+	put_head(&out, "bk_backup_last_success_timestamp_seconds",
+	    "Creation time of the newest backup of the type that verified OK "
+	    "(0 if none).");
+	for (i = 0; i < n; i++) {
+		r = newest_good(v, types[i]);
+		snprintf(val, sizeof(val), "%jd",
+		    (intmax_t)(r != NULL ? r->created : 0));
+		put_typed(&out, "bk_backup_last_success_timestamp_seconds",
+		    types[i], val);
+	}
+	put_head(&out, "bk_backup_size_bytes",
+	    "Size of the newest backup of the type that verified OK.");
+	for (i = 0; i < n; i++)
+		if ((r = newest_good(v, types[i])) != NULL && r->size >= 0) {
+			snprintf(val, sizeof(val), "%" PRId64, r->size);
+			put_typed(&out, "bk_backup_size_bytes", types[i], val);
+		}
+	put_head(&out, "bk_backup_records",
+	    "Records in the newest backup of the type that verified OK.");
+	for (i = 0; i < n; i++)
+		if ((r = newest_good(v, types[i])) != NULL && r->records >= 0) {
+			snprintf(val, sizeof(val), "%" PRId64, r->records);
+			put_typed(&out, "bk_backup_records", types[i], val);
+		}
+	put_head(&out, "bk_verify_backups",
+	    "Backups of the type verified in this run.");
+	for (i = 0; i < n; i++) {
+		for (j = nok = 0; j < v->nres; j++)
+			nok += result_is_type(&v->res[j], types[i]);
+		snprintf(val, sizeof(val), "%zu", nok);
+		put_typed(&out, "bk_verify_backups", types[i], val);
+	}
+	put_head(&out, "bk_verify_ok",
+	    "1 if every backup of the type verified OK in this run, else 0.");
+	for (i = 0; i < n; i++) {
+		for (j = nbad = nok = 0; j < v->nres; j++)
+			if (result_is_type(&v->res[j], types[i])) {
+				nok += v->res[j].ok;
+				nbad += !v->res[j].ok;
+			}
+		put_typed(&out, "bk_verify_ok", types[i],
+		    nbad == 0 && nok > 0 ? "1" : "0");
+	}
+	put_head(&out, "bk_verify_unlisted_files",
+	    "Files in the tree without a manifest line (incomplete backups).");
+	put(&out, "bk_verify_unlisted_files %zu\n", v->unlisted);
+	put_head(&out, "bk_verify_bad_lines",
+	    "Manifest or sums lines that could not be read.");
+	put(&out, "bk_verify_bad_lines %zu\n", v->badlines);
+	okall = v->nfail == 0;
+	put_head(&out, "bk_verify_success",
+	    "1 if the whole run passed (exit status 0), else 0.");
+	put(&out, "bk_verify_success %d\n", okall);
+	put_head(&out, "bk_verify_last_run_timestamp_seconds",
+	    "When this verification ran.");
+	put(&out, "bk_verify_last_run_timestamp_seconds %jd\n",
+	    (intmax_t)v->now);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	dur = (double)(end.tv_sec - v->start.tv_sec) +
+	    (double)(end.tv_nsec - v->start.tv_nsec) / 1e9;
+	put_head(&out, "bk_verify_duration_seconds",
+	    "How long this verification took.");
+	put(&out, "bk_verify_duration_seconds %.3f\n", dur);
+	/* Only our own temporary file: never a device or FIFO named. */
+	if (out.tmp != NULL && fchmod(out.fd, 0644) < 0)
+		bk_err(BK_EX_CANTCREAT, "could not set the mode of \"%s\"",
+		    v->o->metrics);
+	bk_out_commit(&out);
+	free(types);
+}
+
+/* ---- --record ---- */
+
+static int
+cmp_result(const void *a, const void *b)
+{
+	return strcmp((*(struct result *const *)a)->path,
+	    (*(struct result *const *)b)->path);
+}
+
+static int
+record_keep(struct bk_entry *e, void *arg)
+{
+	struct verify *v = arg;
+	struct result key, *kp = &key, **r;
+
+	key.path = e->path;
+	r = bsearch(&kp, v->byname, v->nbyname, sizeof(*v->byname),
+	    cmp_result);
+	if (r != NULL)
+		bk_entry_set_verified(e, v->now, (*r)->ok ? BK_VERIFIED_OK :
+		    BK_VERIFIED_FAIL, (*r)->ok ? NULL : (*r)->reason);
+	return 1;
+}
+
+/*
+ * Writes each result into its manifest line, under the exclusive lock,
+ * through an atomic rewrite.  The paths of the results point into the
+ * loaded entries, which the rewrite frees: copy them first.
+ */
+static void
+record_results(struct verify *v)
+{
+	size_t i;
+
+	v->byname = bk_calloc(v->nres + 1, sizeof(*v->byname));
+	for (i = 0; i < v->nres; i++) {
+		if (v->res[i].path != NULL) {
+			v->res[i].path = bk_strdup(v->res[i].path);
+			v->byname[v->nbyname++] = &v->res[i];
+		}
+		v->res[i].type = NULL;
+	}
+	if (v->nbyname > 0)
+		qsort(v->byname, v->nbyname, sizeof(*v->byname), cmp_result);
+	bk_manifest_lock(&v->m, BK_LOCK_EX, v->o->wait, 0);
+	bk_manifest_rewrite(&v->m, record_keep, v);
+	bk_manifest_unlock(&v->m);
+	for (i = 0; i < v->nres; i++)
+		free((char *)v->res[i].path);
+	free(v->byname);
+}
+
+/* ---- options ---- */
+
+static void
+load_identities(struct verify *v)
+{
+	char err[512], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int code;
+
+	if (v->o->identity == NULL && v->o->passfile == NULL)
+		return;
+	v->ids = bk_age_ids_new();
+	if (v->o->identity != NULL &&
+	    (code = bk_age_ids_load(v->ids, v->o->identity, err,
+	    sizeof(err))) != 0)
+		bk_errx(code, "%s", err);
+	if (v->o->passfile != NULL) {
+		if ((f = fopen(v->o->passfile, "r")) == NULL)
+			bk_err(bk_open_errno_code(errno), "could not open "
+			    "\"%s\"", v->o->passfile);
+		n = getline(&line, &cap, f);
+		fclose(f);
+		if (n <= 0)
+			bk_errx(BK_EX_DATAERR, "no passphrase in \"%s\"",
+			    v->o->passfile);
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		bk_age_ids_set_passphrase(v->ids, line, (size_t)n);
+		bk_explicit_bzero(line, cap);
+		free(line);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "progress",		no_argument,		NULL, 'P' },
+		{ "quiet",		no_argument,		NULL, 'q' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "manifest",		required_argument,	NULL, 'm' },
+		{ "sums",		required_argument,	NULL, 's' },
+		{ "type",		required_argument,	NULL, 't' },
+		{ "identity",		required_argument,	NULL, 'i' },
+		{ "passphrase-file",	required_argument,	NULL, 'p' },
+		{ "max-age",		required_argument,	NULL, 'a' },
+		{ "metrics",		required_argument,	NULL, 'M' },
+		{ "no-scan",		no_argument,		NULL, 'n' },
+		{ "record",		no_argument,		NULL, 'r' },
+		{ "wait",		required_argument,	NULL, 'w' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "version",		no_argument,		NULL, 'V' },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct opts o;
+	struct verify v;
+	char *end;
+	long w;
+	int ch, verbosity = 0;
+
+	bk_init(argc, argv);
+	memset(&o, 0, sizeof(o));
+	o.max_age = -1;
+	o.wait = -1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":Pqvm:s:t:i:p:a:M:nrw:h",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'P':
+			o.progress = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			verbosity = -1;
+			break;
+		case 'v':
+			verbosity = 1;
+			break;
+		case 'm':
+			o.manifest = optarg;
+			break;
+		case 's':
+			o.sums = optarg;
+			break;
+		case 't':
+			o.type = optarg;
+			break;
+		case 'i':
+			o.identity = optarg;
+			break;
+		case 'p':
+			o.passfile = optarg;
+			break;
+		case 'a':
+			if (bk_parse_duration(optarg, &o.max_age) < 0 ||
+			    o.max_age <= 0)
+				bk_usage_error("bad duration \"%s\"", optarg);
+			break;
+		case 'M':
+			o.metrics = optarg;
+			break;
+		case 'n':
+			o.noscan = 1;
+			break;
+		case 'r':
+			o.record = 1;
+			break;
+		case 'w':
+			errno = 0;
+			w = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    w < 0 || w > INT_MAX)
+				bk_usage_error("bad number of seconds \"%s\"",
+				    optarg);
+			o.wait = (int)w;
+			break;
+		case 'h':
+			bk_print_usage(usage);
+			/* NOTREACHED */
+		case 'V':
+			bk_print_version();
+			/* NOTREACHED */
+		case ':':
+			bk_usage_error("option \"%s\" needs an argument",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				bk_usage_error("unknown option \"-%c\"", optopt);
+			bk_usage_error("unknown option \"%s\"",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	bk_set_verbosity(verbosity);
+	if (o.sums != NULL && (o.manifest != NULL || o.type != NULL ||
+	    o.max_age >= 0 || o.record))
+		bk_usage_error("--sums does not go with --manifest, --type, "
+		    "--max-age or --record");
+
+	memset(&v, 0, sizeof(v));
+	v.o = &o;
+	v.progress = o.progress;
+	v.now = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &v.start);
+	load_identities(&v);
+	if (o.sums != NULL)
+		verify_sums(&v, argc, argv);
+	else
+		verify_manifest(&v, argc, argv);
+	if (o.max_age >= 0)
+		check_freshness(&v);
+	fflush(stdout);
+	if (o.metrics != NULL)
+		write_metrics(&v);
+	if (o.record && v.have_manifest && v.nres > 0)
+		record_results(&v);
+	if (v.have_manifest)
+		bk_manifest_free(&v.m);
+	for (size_t i = 0; i < v.nres; i++)
+		if (v.res[i].owned)
+			free((char *)v.res[i].name);
+	free(v.res);
+	free(v.metrics_rel);
+	for (size_t i = 0; i < 2 * NSLOT; i++)
+		free(v.pool[i / NSLOT][i % NSLOT]);
+	if (v.ids != NULL)
+		bk_age_ids_free(v.ids);
+	return bk_finish(v.nfail > 0 ? BK_EX_FAIL : BK_EX_OK);
+}
