@@ -728,9 +728,11 @@ char	*bk_strip_secrets(const char *);
 /*
  * Reads a file once: its size and sha256 over the raw bytes, the layers by
  * their magic bytes (gzip is decoded; age and SQLite are opaque), the
- * record count of CSV (header excluded) and JSON Lines, and whether a
- * pg_dump script is complete (the closing comment, and \unrestrict when
- * the script began with \restrict).
+ * record count of CSV (header excluded; read by bk_csv_read with the
+ * header line's separator) and JSON Lines, whether a pg_dump script is
+ * complete (the closing comment, and \unrestrict when the script began
+ * with \restrict), and whether CSV is strict (valid; records is -1 when
+ * it is not).
  */
 struct bk_inspect {
 	uint64_t	 size;
@@ -740,6 +742,8 @@ struct bk_inspect {
 	enum bk_layer	 content;	/* the innermost layer seen */
 	int64_t		 records;	/* -1 when not counted */
 	int		 complete;	/* pg_dump: 1 or 0; -1 not a pg_dump */
+	int		 valid;		/* CSV: 1 strict, 0 not (see why); -1 */
+	char		 why[640];	/* valid 0: "CSV line L, column C: ..." */
 	int		 code;		/* after failure: exit code */
 	char		 err[512];	/* after failure: the message */
 };

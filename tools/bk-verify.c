@@ -45,7 +45,7 @@ static const char usage[] =
  * Workers of the CSV reader.  libcsv parses about 250 MB/s on one core,
  * slower than inflate: with two workers the parse keeps up.
  */
-#define CSV_THREADS	0
+#define CSV_THREADS	2
 #define HEAD	4096		/* bytes read to recognise a layer */
 #define TAIL	8192		/* bytes kept from the end of a script */
 #define REASON	1024
