@@ -213,6 +213,29 @@ q_stop(struct queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
+/*
+ * The consumer's read: copies up to n bytes of the next block from *pos,
+ * giving the block back once it is used up.  Returns 0 at the end.
+ */
+static size_t
+q_take(struct queue *q, size_t *pos, void *buf, size_t n)
+{
+	unsigned char *p;
+	size_t len;
+
+	if ((p = q_peek(q, &len)) == NULL)
+		return 0;
+	if (n > len - *pos)
+		n = len - *pos;
+	memcpy(buf, p + *pos, n);
+	*pos += n;
+	if (*pos == len) {
+		*pos = 0;
+		q_pop(q);
+	}
+	return n;
+}
+
 /* ---- stage 1: read and hash the raw bytes ---- */
 
 struct raw {
@@ -262,23 +285,11 @@ static ssize_t
 qr_read(struct bk_reader *br, void *buf, size_t n)
 {
 	struct qreader *qr = (struct qreader *)br;
-	unsigned char *p;
-	size_t len;
 
-	if ((p = q_peek(&qr->raw->q, &len)) == NULL) {
-		if (qr->raw->err != 0)
-			return bk_reader_fail(br, BK_EX_IOERR, "could not "
-			    "read: %s", strerror(qr->raw->err));
-		return 0;
-	}
-	if (n > len - qr->pos)
-		n = len - qr->pos;
-	memcpy(buf, p + qr->pos, n);
-	qr->pos += n;
-	if (qr->pos == len) {
-		qr->pos = 0;
-		q_pop(&qr->raw->q);
-	}
+	if (n > 0 && (n = q_take(&qr->raw->q, &qr->pos, buf, n)) == 0 &&
+	    qr->raw->err != 0)
+		return bk_reader_fail(br, BK_EX_IOERR, "could not read: %s",
+		    strerror(qr->raw->err));
 	br->offset += n;
 	bk_progress_add(qr->meter, n);
 	return (ssize_t)n;
@@ -394,19 +405,8 @@ static ssize_t
 cq_read(struct bk_reader *br, void *buf, size_t n)
 {
 	struct check *c = ((struct cqreader *)br)->c;
-	unsigned char *p;
-	size_t len;
 
-	if ((p = q_peek(&c->q, &len)) == NULL)
-		return 0;
-	if (n > len - c->pos)
-		n = len - c->pos;
-	memcpy(buf, p + c->pos, n);
-	c->pos += n;
-	if (c->pos == len) {
-		c->pos = 0;
-		q_pop(&c->q);
-	}
+	n = q_take(&c->q, &c->pos, buf, n);
 	br->offset += n;
 	c->bytes += n;
 	return (ssize_t)n;
