@@ -88,7 +88,7 @@ deps:
 	elif [ "$$(id -u)" = 0 ]; then \
 	    echo "deps: installing" $$missing; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $$missing \
+	    apt-get install -y -qq $$missing \
 	    >/dev/null || exit 1; \
 	else echo "deps: run as root: apt-get install" $$missing; exit 1; fi
 

@@ -1226,6 +1226,9 @@ unlock(struct age_reader *a)
 	}
 	if (r < 0)
 		return -1;
+	if (r == 0 && a->info.scrypt && !a->ids->haspass)
+		return (int)age_fail(a, BK_EX_FAIL, "the file is encrypted "
+		    "with a passphrase, and none was given");
 	if (r == 0)
 		return (int)age_fail(a, BK_EX_FAIL, "no identity matches "
 		    "(wrong key or passphrase)");
@@ -1518,14 +1521,15 @@ flush_out(struct bk_age_writer *w)
 	w->olen = 0;
 }
 
+/* Seals n bytes at p as the next chunk into the output buffer. */
 static void
-seal_chunk(struct bk_age_writer *w, int last)
+seal(struct bk_age_writer *w, const unsigned char *p, size_t n, int last)
 {
 	unsigned char nonce[12];
 	uint64_t c = w->counter;
 	int i;
 
-	if (w->olen + w->plen + TAG > WOUT)
+	if (w->olen + n + TAG > WOUT)
 		flush_out(w);
 	memset(nonce, 0, sizeof(nonce));
 	for (i = 10; i >= 3; i--) {
@@ -1533,10 +1537,16 @@ seal_chunk(struct bk_age_writer *w, int last)
 		c >>= 8;
 	}
 	nonce[11] = last ? 1 : 0;
-	aead(w->cctx, 1, NULL, nonce, w->out + w->olen, w->pt, w->plen);
-	w->olen += w->plen + TAG;
-	w->plen = 0;
+	aead(w->cctx, 1, NULL, nonce, w->out + w->olen, p, n);
+	w->olen += n + TAG;
 	w->counter++;
+}
+
+static void
+seal_chunk(struct bk_age_writer *w, int last)
+{
+	seal(w, w->pt, w->plen, last);
+	w->plen = 0;
 }
 
 /* Appends a stanza body: base64 wrapped at 64 columns, a short last line. */
@@ -1646,6 +1656,13 @@ bk_age_writer_write(struct bk_age_writer *w, const void *buf, size_t n)
 		/* A full chunk goes out only once more data shows it is not last. */
 		if (w->plen == BK_AGE_CHUNK)
 			seal_chunk(w, 0);
+		/* Whole chunks with more behind them need no copy. */
+		if (w->plen == 0 && n > BK_AGE_CHUNK) {
+			seal(w, p, BK_AGE_CHUNK, 0);
+			p += BK_AGE_CHUNK;
+			n -= BK_AGE_CHUNK;
+			continue;
+		}
 		k = BK_AGE_CHUNK - w->plen;
 		if (k > n)
 			k = n;

@@ -112,6 +112,8 @@ unlike "the passphrase is never in a message" err 'horse'
 : >emptypw
 errline "an empty passphrase is refused" 65 'the passphrase is empty' \
     bk-crypt -p --passphrase-file emptypw hello
+errline "an identity for a passphrase file" 1 'encrypted with a passphrase, and none was given' \
+    bk-crypt -d -i fixed.key p.age
 errline "a missing passphrase file" 66 'could not open passphrase file "nope"' \
     bk-crypt -d --passphrase-file nope p.age
 errline "no terminal for a passphrase" 66 'could not open the terminal' \
@@ -158,15 +160,6 @@ flip_at() {	# flip_at OFFSET: one byte changed at OFFSET
 	python3 -c 'import sys; d = bytearray(open("r3m.age", "rb").read())
 d[int(sys.argv[1])] ^= 0x01; open("flip.age", "wb").write(d)' "$1"
 }
-# flip_b64 OFFSET: a base64 character changed into another valid one with
-# the same low bits, so that the header still parses whatever the random
-# key material was, and only the key or MAC is wrong.
-flip_b64() {
-	python3 -c 'import sys; d = bytearray(open("r3m.age", "rb").read())
-a = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-i = int(sys.argv[1]); d[i] = a[a.index(d[i]) ^ 0x10]
-open("flip.age", "wb").write(d)' "$1"
-}
 bad() {	# bad NAME CODE REGEX FILE
 	errline "$1" "$2" "$3" bk-crypt -d -i fixed.key -o plain "$4"
 	if [ -e plain ]; then fail "$1: no output"; rm -f plain
@@ -181,8 +174,14 @@ cut_at $((mac_end + 16 + 65552)); bad "truncated at a chunk boundary" 65 'final 
 cut_at $((mac_end + 16 + 65552 + 1000)); bad "truncated inside a chunk" 65 'chunk 2 .* failed authentication' cut.age
 cut_at $((size - 1)); bad "the last byte missing" 65 'failed authentication' cut.age
 flip_at 5; bad "a byte flipped in the version line" 65 'not an age file' flip.age
-flip_b64 40; bad "a byte flipped in the stanza looks like a wrong key (1)" 1 'no identity matches' flip.age
-flip_b64 $((mac_end - 5)); bad "a byte flipped in the MAC" 65 'header MAC does not match' flip.age
+letter_at() {	# letter_at OFFSET: another base64 letter at OFFSET
+	python3 -c 'import sys; d = bytearray(open("r3m.age", "rb").read()); i = int(sys.argv[1])
+d[i] = ord("B") if d[i] == ord("A") else ord("A"); open("flip.age", "wb").write(d)' "$1"
+}
+letter_at 40; bad "a letter changed in the stanza looks like a wrong key (1)" 1 'no identity matches' flip.age
+# In the MAC, another base64 letter (a flipped bit might make an invalid one).
+letter_at $((mac_end - 5))
+bad "a letter changed in the MAC" 65 'header MAC does not match' flip.age
 flip_at $((mac_end + 3)); bad "a byte flipped in the nonce" 65 'chunk 1 .* failed authentication' flip.age
 flip_at $((mac_end + 16 + 70000)); bad "a byte flipped in the payload" 65 'chunk 2 \(offset [0-9]+\) failed authentication' flip.age
 python3 -c 'import sys
@@ -222,11 +221,14 @@ else
 	errline "an unreadable identity file" 77 'could not open identity file "locked.key": Permission denied' \
 	    bk-crypt -d -i locked.key hello.age
 fi
-# A work factor beyond what memory allows: 70, and a clear message.
+# A work factor beyond what memory allows: 70, and a clear message (under
+# AddressSanitizer, an allocation that large must fail rather than abort).
 python3 -c 'd = open("p.age", "rb").read(); open("wf30.age", "wb").write(d.replace(b" 18\n", b" 30\n", 1))'
 errline "work factor above the limit" 65 'scrypt work factor 30 is above the limit of 22' \
     bk-crypt -d --passphrase-file pw wf30.age
-errline "work factor beyond the memory" 70 'could not derive the scrypt key \(work factor 30 needs 1048576 MiB' \
-    bk-crypt -d --max-work-factor 30 --passphrase-file pw wf30.age
+exits "work factor beyond the memory" 70 \
+    env ASAN_OPTIONS=allocator_may_return_null=1 bk-crypt -d --max-work-factor 30 --passphrase-file pw wf30.age
+like "with a message naming the memory" err '^bk-crypt: error: could not decrypt "wf30.age": could not derive the scrypt key \(work factor 30 needs 1048576 MiB'
+
 errline "-t: bad data is 65 too" 65 'chunk 2' bk-crypt -t -i fixed.key flip.age
 done_testing

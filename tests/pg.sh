@@ -1,5 +1,5 @@
 # pg.sh: start and stop a throwaway PostgreSQL server on a Unix socket, for
-# scripts that run outside tests/run.sh (the benchmarks).  Source it, then:
+# tests/run.sh and the benchmarks.  Source it, then:
 #   pg_start || exit 1     exports PGHOST PGPORT PGUSER PGDATABASE BK_TEST_PG
 #   ...                    (pg_stop runs at exit)
 

@@ -18,19 +18,19 @@
 
 #include "bk.h"
 
-#define IOBUF		(256 * 1024)
+#define IOBUF		(1024 * 1024)
 #define MAX_PASS	4096
 
 static const char usage_text[] =
-"usage: bk-crypt [-afPqv] [-r RECIPIENT]... [-R FILE]... [-o FILE] [FILE]\n"
+"usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [-o FILE] [FILE]\n"
 "       bk-crypt -p [-afPqv] [--passphrase-file FILE | --passphrase-fd N]\n"
 "                [-o FILE] [FILE]\n"
-"       bk-crypt -d [-fPqv] [-i FILE]... [--passphrase-file FILE |\n"
+"       bk-crypt -d [-fPqv] [-i FILE] ... [--passphrase-file FILE |\n"
 "                --passphrase-fd N] [--max-work-factor N] [-o FILE] [FILE]\n"
-"       bk-crypt -t [-Pqv] [-i FILE]... [--passphrase-file FILE |\n"
+"       bk-crypt -t [-Pqv] [-i FILE] ... [--passphrase-file FILE |\n"
 "                --passphrase-fd N] [--max-work-factor N] [FILE]\n"
 "       bk-crypt --keygen [-q] [-o FILE]\n"
-"       bk-crypt -y [-i FILE]...\n";
+"       bk-crypt -y [-i FILE] ...\n";
 
 enum mode { MODE_ENCRYPT, MODE_DECRYPT, MODE_TEST, MODE_KEYGEN, MODE_PUBKEY };
 
@@ -58,6 +58,32 @@ struct crypt {
 	const char	**idfiles;
 	size_t		 nidfiles;
 };
+
+/*
+ * What holds keys or plaintext while a mode runs.  An error exits from deep
+ * inside (a passphrase prompt called by the reader, a write): the exit
+ * handler wipes and frees these, so no key outlives the process's last
+ * moments in memory and nothing is left unreachable.
+ */
+static struct {
+	struct bk_reader	*r;
+	struct bk_age_ids	*ids;
+	struct bk_age_writer	*w;
+	char			*buf;
+} live;
+
+static void
+wipe_live(void)
+{
+	if (live.r != NULL)
+		bk_reader_close(live.r);
+	bk_age_ids_free(live.ids);
+	if (live.buf != NULL) {
+		bk_explicit_bzero(live.buf, IOBUF);
+		free(live.buf);
+	}
+	memset(&live, 0, sizeof(live));
+}
 
 /* ---- passphrases: a file, a descriptor or the terminal, never argv ---- */
 
@@ -95,7 +121,8 @@ read_pass_fd(int fd, const char *what, size_t *len)
 		n = (size_t)((char *)memchr(buf, '\n', n) - buf);
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
-	buf[n] = '\0';
+	/* Whatever followed the first line goes, so wiping n bytes is enough. */
+	bk_explicit_bzero(buf + n, MAX_PASS + 1 - n);
 	*len = n;
 	return buf;
 }
@@ -108,7 +135,7 @@ read_pass_tty(int fd, const char *prompt, size_t *len)
 	char *p;
 	int restore;
 
-	(void)!write(fd, prompt, strlen(prompt));
+	/* Echo goes off before the prompt, so no typed byte is lost. */
 	restore = tcgetattr(fd, &old) == 0;
 	if (restore) {
 		quiet = old;
@@ -116,9 +143,10 @@ read_pass_tty(int fd, const char *prompt, size_t *len)
 		quiet.c_lflag |= ICANON;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
+	(void)!write(fd, prompt, strlen(prompt));
 	p = read_pass_fd(fd, "the terminal", len);
 	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	(void)!write(fd, "\n", 1);
 	return p;
 }
@@ -239,6 +267,7 @@ load_identities(struct crypt *c)
 	size_t i;
 	int code;
 
+	live.ids = ids;
 	for (i = 0; i < c->nidfiles; i++)
 		if ((code = bk_age_ids_load(ids, c->idfiles[i], err,
 		    sizeof(err))) != 0)
@@ -273,12 +302,13 @@ encrypt_file(struct crypt *c)
 		pass = get_passphrase(c, 1, &passlen);
 	w = bk_age_writer_new((const unsigned char (*)[32])c->pubs, c->npubs,
 	    pass, passlen, BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
+	live.w = w;
 	if (pass != NULL) {
 		bk_explicit_bzero(pass, passlen);
 		free(pass);
 	}
 	bk_progress_init(&pg, c->progress, "encrypting", 0);
-	buf = bk_malloc(IOBUF);
+	buf = live.buf = bk_malloc(IOBUF);
 	for (;;) {
 		got = bk_read_full(fd, buf, IOBUF);
 		if (got < 0)
@@ -290,8 +320,8 @@ encrypt_file(struct crypt *c)
 		bk_progress_add(&pg, (uint64_t)got);
 	}
 	bk_age_writer_finish(w);
+	live.w = NULL;
 	bk_progress_end(&pg);
-	free(buf);
 	bk_out_commit(&out);
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -320,12 +350,13 @@ decrypt_file(struct crypt *c)
 	if (c->passfile != NULL || c->passfd >= 0 || c->nidfiles == 0)
 		bk_age_ids_set_getpass(ids, getpass_cb, c);
 	fd = bk_open_input(c->input);
-	r = bk_reader_age(bk_reader_fd(fd, bk_input_name(c->input)), ids);
+	r = live.r = bk_reader_age(bk_reader_fd(fd, bk_input_name(c->input)),
+	    ids);
 	if (!test)
 		bk_out_open(&out, c->output, c->force ? BK_OUT_FORCE : 0);
 	bk_progress_init(&pg, c->progress, test ? "checking" : "decrypting",
 	    0);
-	buf = bk_malloc(IOBUF);
+	buf = live.buf = bk_malloc(IOBUF);
 	while ((got = bk_reader_read_full(r, buf, IOBUF)) > 0) {
 		if (!test)
 			bk_out_write(&out, buf, (size_t)got);
@@ -337,12 +368,9 @@ decrypt_file(struct crypt *c)
 	bk_progress_end(&pg);
 	if (!test)
 		bk_out_commit(&out);
-	bk_explicit_bzero(buf, IOBUF);
-	free(buf);
 	bk_info("%s \"%s\": %llu bytes", test ? "checked" : "decrypted",
 	    bk_input_name(c->input), (unsigned long long)r->offset);
-	bk_reader_close(r);
-	bk_age_ids_free(ids);
+	wipe_live();
 	return BK_EX_OK;
 }
 
@@ -474,6 +502,7 @@ main(int argc, char *argv[])
 	size_t nrfiles = 0, i;
 
 	bk_init(argc, argv);
+	atexit(wipe_live);
 	memset(&c, 0, sizeof(c));
 	c.mode = MODE_ENCRYPT;
 	c.passfd = -1;

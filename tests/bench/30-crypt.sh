@@ -1,0 +1,21 @@
+#!/bin/sh
+# bk-crypt against age: encrypt and decrypt 1 GiB to an X25519 recipient.
+# Targets: at least 1.5x faster each way, peak memory at most 16 MiB.
+. "$(dirname "$0")/lib.sh"
+
+command -v age >/dev/null || { echo "bench: age not installed, skipped"; exit 0; }
+in=$(csv_input 1024)
+key=$DATA/crypt.key
+[ -s "$key" ] || age-keygen -o "$key" 2>/dev/null
+pub=$(age-keygen -y "$key")
+enc=$DATA/crypt-1G.age
+[ -s "$enc" ] || age -r "$pub" -o "$enc" "$in"
+
+compare "crypt: encrypt 1 GiB (X25519)" \
+    "bk-crypt -r $pub $in >/dev/null" \
+    "age -r $pub $in >/dev/null" 1.5
+compare "crypt: decrypt 1 GiB (X25519)" \
+    "bk-crypt -d -i $key $enc >/dev/null" \
+    "age -d -i $key $enc >/dev/null" 1.5
+peak "crypt: encrypt 1 GiB, peak memory" "bk-crypt -r $pub $in >/dev/null" 16
+peak "crypt: decrypt 1 GiB, peak memory" "bk-crypt -d -i $key $enc >/dev/null" 16

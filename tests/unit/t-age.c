@@ -1,0 +1,186 @@
+/* t-age.c: the age layer of common/: keys, the writer, the reader, info. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bk.h"
+#include "tap.h"
+
+#define ID	"AGE-SECRET-KEY-1XST4ZKLH2VC7GHKRNCPC643ERA7T8AAASSAZE8DQUGZ2EC60M50S7MSDE9"
+#define PUB	"age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnk"
+
+struct mem {
+	unsigned char	*p;
+	size_t		 n;
+};
+
+static void
+mem_sink(void *ctx, const void *buf, size_t n)
+{
+	struct mem *m = ctx;
+
+	m->p = bk_realloc(m->p, m->n + n);
+	memcpy(m->p + m->n, buf, n);
+	m->n += n;
+}
+
+/* A reader over a temporary file holding m. */
+static struct bk_reader *
+mem_reader(const struct mem *m)
+{
+	char path[] = "/tmp/t-age.XXXXXX";
+	int fd = mkstemp(path);
+
+	unlink(path);
+	if (fd < 0 || bk_write_full(fd, m->p, m->n) < 0 ||
+	    lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	return bk_reader_fd(fd, "mem");
+}
+
+static struct mem
+encrypt(const unsigned char *pt, size_t n, const char *pass, int armor)
+{
+	unsigned char pub[32];
+	struct mem m = { NULL, 0 };
+	struct bk_age_writer *w;
+
+	bk_age_parse_recipient(PUB, pub);
+	if (pass != NULL)
+		w = bk_age_writer_new(NULL, 0, pass, strlen(pass), 10, armor,
+		    mem_sink, &m);
+	else
+		w = bk_age_writer_new((const unsigned char (*)[32])pub, 1,
+		    NULL, 0, 0, armor, mem_sink, &m);
+	/* Odd pieces, so chunk boundaries fall inside writes. */
+	while (n > 0) {
+		size_t k = n < 1000 ? n : 1000;
+
+		bk_age_writer_write(w, pt, k);
+		pt += k;
+		n -= k;
+	}
+	bk_age_writer_finish(w);
+	return m;
+}
+
+/* Decrypts m reading step bytes at a time; returns 0 if it gives want. */
+static int
+decrypt(const struct mem *m, struct bk_age_ids *ids, size_t step,
+    const unsigned char *want, size_t n, int *code)
+{
+	struct bk_reader *r = bk_reader_age(mem_reader(m), ids);
+	unsigned char *got = bk_malloc(n + 1);
+	size_t have = 0;
+	ssize_t k;
+	int bad = 0;
+
+	*code = 0;
+	for (;;) {
+		k = r->read(r, got + have, have + step > n + 1 ? n + 1 - have :
+		    step);
+		if (k < 0) {
+			*code = r->code;
+			bad = 1;
+			break;
+		}
+		if (k == 0)
+			break;
+		have += (size_t)k;
+		if (have > n) {
+			bad = 1;
+			break;
+		}
+	}
+	if (!bad && (have != n || memcmp(got, want, n) != 0))
+		bad = 1;
+	free(got);
+	bk_reader_close(r);
+	return bad ? -1 : 0;
+}
+
+int
+main(void)
+{
+	static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 200000 };
+	unsigned char sec[32], pub[32], pt[200000];
+	char s[BK_AGE_IDENTITY_LEN + 1];
+	struct bk_age_ids *ids, *pw, *bad;
+	struct bk_age_info info;
+	struct bk_reader *r;
+	struct mem m;
+	size_t i;
+	int code;
+
+	ok(bk_age_parse_identity(ID, sec) == 0, "parses an identity");
+	ok(bk_age_public_key(sec, pub) == 0, "derives its public key");
+	bk_age_encode_recipient(s, pub);
+	is_str(s, PUB, "encodes the recipient as age-keygen -y does");
+	bk_age_encode_identity(s, sec);
+	is_str(s, ID, "encodes the identity back");
+	ok(bk_age_parse_recipient(PUB, pub) == 0, "parses a recipient");
+	ok(bk_age_parse_recipient("age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnl", pub) < 0,
+	    "refuses a bad checksum");
+	ok(bk_age_parse_recipient("age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnK", pub) < 0,
+	    "refuses mixed case");
+	ok(bk_age_parse_identity("age-secret-key-1xst4zklh2vc7ghkrncpc643era7t8aaassaze8dqugz2ec60m50s7msde9", sec) < 0,
+	    "refuses a lower-case identity, as age writes none");
+	ok(bk_age_parse_recipient(ID, pub) < 0, "an identity is no recipient");
+
+	for (i = 0; i < sizeof(pt); i++)
+		pt[i] = (unsigned char)(i * 7 + i / 251);
+	ids = bk_age_ids_new();
+	ok(bk_age_ids_add_key(ids, ID) == 0, "adds a key");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		m = encrypt(pt, sizes[i], NULL, 0);
+		ok(decrypt(&m, ids, 1 + 4095 * (i % 2), pt, sizes[i], &code) ==
+		    0, "%zu bytes round trip", sizes[i]);
+		free(m.p);
+		m = encrypt(pt, sizes[i], NULL, 1);
+		ok(decrypt(&m, ids, 65536, pt, sizes[i], &code) == 0,
+		    "%zu bytes round trip, armored", sizes[i]);
+		free(m.p);
+	}
+
+	m = encrypt(pt, 1000, NULL, 1);
+	r = bk_reader_age(mem_reader(&m), NULL);
+	ok(bk_age_info(r, &info) == 0, "header-only check without a key");
+	ok(info.armored && info.stanzas == 1 && info.x25519 == 1 &&
+	    !info.scrypt && !info.unlocked, "describes the header");
+	ok(r->read(r, pt, 10) < 0 && r->code == BK_EX_FAIL,
+	    "reading without identities fails with 1");
+	bk_reader_close(r);
+	r = bk_reader_age(mem_reader(&m), ids);
+	ok(bk_age_info(r, &info) == 0 && info.unlocked,
+	    "with the key, the header unlocks");
+	bk_reader_close(r);
+	free(m.p);
+
+	m = encrypt(pt, 70000, "hunter2", 0);
+	pw = bk_age_ids_new();
+	bk_age_ids_set_passphrase(pw, "hunter2", 7);
+	ok(decrypt(&m, pw, 4096, pt, 70000, &code) == 0,
+	    "a passphrase round trip");
+	r = bk_reader_age(mem_reader(&m), NULL);
+	ok(bk_age_info(r, &info) == 0 && info.scrypt &&
+	    info.scrypt_logn == 10, "info reports the scrypt work factor");
+	bk_reader_close(r);
+	bad = bk_age_ids_new();
+	bk_age_ids_set_passphrase(bad, "hunter3", 7);
+	ok(decrypt(&m, bad, 4096, pt, 70000, &code) < 0 && code == BK_EX_FAIL,
+	    "a wrong passphrase fails with 1");
+	bk_age_ids_set_max_logn(pw, 9);
+	ok(decrypt(&m, pw, 4096, pt, 70000, &code) < 0 &&
+	    code == BK_EX_DATAERR, "a work factor above the limit fails with 65");
+	ok(decrypt(&m, ids, 4096, pt, 70000, &code) < 0 && code == BK_EX_FAIL,
+	    "an X25519 key does not open a passphrase file");
+	/* The tag of the last chunk altered: nothing of that chunk comes out. */
+	m.p[m.n - 1] ^= 1;
+	ok(decrypt(&m, pw, 4096, pt, 70000, &code) < 0 &&
+	    code == BK_EX_DATAERR, "an altered last chunk fails with 65");
+	free(m.p);
+	bk_age_ids_free(ids);
+	bk_age_ids_free(pw);
+	bk_age_ids_free(bad);
+	return tap_done();
+}
