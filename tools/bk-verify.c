@@ -43,7 +43,9 @@ static const char usage[] =
 #define NSLOT	4		/* blocks in each queue */
 /*
  * Workers of the CSV reader.  libcsv parses about 250 MB/s on one core,
- * slower than inflate: with two workers the parse keeps up.
+ * slower than inflate: parsing in the checker's own thread made a 256 MiB
+ * csv.gz verify at 0.77x the speed of gzip -t; with two workers the parse
+ * keeps up (1.25x to 1.4x on the same noisy machine).
  */
 #define CSV_THREADS	2
 #define HEAD	4096		/* bytes read to recognise a layer */
