@@ -435,9 +435,12 @@ csv_check(struct check *c)
 	o.sep = BK_CSV_SEP_DETECT;
 	o.threads = c->csv_threads;
 	memset(&ops, 0, sizeof(ops));
+	/*
+	 * When the layers failed, the data ends early and the reader will
+	 * complain too; the layers' message is the one shown.
+	 */
 	if (bk_csv_read(&qr.r, &o, &ops, NULL, &res) != 0) {
-		if (!c->aborted)
-			check_fail(c, "CSV %s", res.err);
+		check_fail(c, "CSV %s", res.err);
 		q_stop(&c->q);
 	}
 	c->records = res.records;
