@@ -354,8 +354,13 @@ struct bk_csv_ops {
 	void	(*write)(void *, const void *, size_t);
 };
 
+/* bk_csv_opts.sep: the separator of the header line (see bk_csv_read). */
+#define BK_CSV_SEP_DETECT	(-1)
+
 struct bk_csv_opts {
 	const char		*name;		/* input name for messages */
+	int			 sep;		/* ',' (also 0), ';', '\t', or
+						   BK_CSV_SEP_DETECT */
 	int			 threads;	/* workers; 0 or 1: none */
 	size_t			 max_record;	/* 0: BK_CSV_MAX_RECORD */
 	struct bk_progress	*progress;	/* bytes read, or NULL */
@@ -365,13 +370,18 @@ struct bk_csv_result {
 	uint64_t	 records;	/* records after the header */
 	size_t		 fields;	/* fields in the header */
 	uint64_t	 bytes;		/* bytes read */
+	int		 sep;		/* the separator used */
 	int		 code;		/* 0, or the exit code of the error */
 	char		 err[600];	/* one line: "NAME" line L, column C: ... */
 };
 
 /*
  * Reads CSV (RFC 4180: comma, double quotes, CRLF or LF, the last line
- * break optional) from r in constant memory.  A leading UTF-8 byte order
+ * break optional) from r in constant memory.  The separator may be a
+ * semicolon or a tab instead; with BK_CSV_SEP_DETECT it is the most
+ * frequent of the three outside quotes in the header line (comma on a
+ * tie).  An empty name ("") leaves the name out of messages, which then
+ * begin "line L, column C: ".  A leading UTF-8 byte order
  * mark is skipped.  Spaces are data.  Every record must have as many
  * fields as the header, be valid UTF-8 without NUL bytes, and be at most
  * max_record bytes; a blank line is a record of one empty unquoted field.
@@ -718,9 +728,11 @@ char	*bk_strip_secrets(const char *);
 /*
  * Reads a file once: its size and sha256 over the raw bytes, the layers by
  * their magic bytes (gzip is decoded; age and SQLite are opaque), the
- * record count of CSV (header excluded) and JSON Lines, and whether a
- * pg_dump script is complete (the closing comment, and \unrestrict when
- * the script began with \restrict).
+ * record count of CSV (header excluded; read by bk_csv_read with the
+ * header line's separator) and JSON Lines, whether a pg_dump script is
+ * complete (the closing comment, and \unrestrict when the script began
+ * with \restrict), and whether CSV is strict (valid; records is -1 when
+ * it is not).
  */
 struct bk_inspect {
 	uint64_t	 size;
@@ -730,6 +742,8 @@ struct bk_inspect {
 	enum bk_layer	 content;	/* the innermost layer seen */
 	int64_t		 records;	/* -1 when not counted */
 	int		 complete;	/* pg_dump: 1 or 0; -1 not a pg_dump */
+	int		 valid;		/* CSV: 1 strict, 0 not (see why); -1 */
+	char		 why[640];	/* valid 0: "CSV line L, column C: ..." */
 	int		 code;		/* after failure: exit code */
 	char		 err[512];	/* after failure: the message */
 };

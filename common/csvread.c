@@ -88,6 +88,7 @@ struct ctx {
 	pthread_cond_t		 work;	/* a chunk is ready, or quit */
 	pthread_cond_t		 done;	/* a chunk is done */
 	uint64_t		 lines;	/* line feeds before the next retire */
+	int			 sep;	/* the field separator in use */
 	struct bk_csv_result	*res;
 };
 
@@ -114,13 +115,47 @@ no_space(unsigned char c)
 }
 
 static void
-parser_init(struct csv_parser *p)
+parser_init(struct csv_parser *p, int sep)
 {
 	if (csv_init(p, PARSE_OPTS) != 0)
 		bk_errx(BK_EX_SOFTWARE, "could not set up the CSV parser");
 	csv_set_space_func(p, no_space);
+	csv_set_delim(p, (unsigned char)sep);
 	/* libcsv grows its field buffer linearly, by this much at a time. */
 	csv_set_blk_size(p, 64 * 1024);
+}
+
+/*
+ * The separator of a header line: the most frequent of comma, semicolon
+ * and tab outside quotes (comma on a tie, and when there is none), so that
+ * the semicolon CSV that spreadsheets write in comma-decimal locales and
+ * tab-separated exports read as well as plain CSV.
+ */
+static int
+detect_sep(const char *s, size_t n)
+{
+	size_t i, comma = 0, semi = 0, tab = 0;
+	int inq = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			inq = !inq;
+		else if (inq)
+			continue;
+		else if (s[i] == '\n' || s[i] == '\r')
+			break;
+		else if (s[i] == ',')
+			comma++;
+		else if (s[i] == ';')
+			semi++;
+		else if (s[i] == '\t')
+			tab++;
+	}
+	if (semi > comma && semi >= tab)
+		return ';';
+	if (tab > comma && tab > semi)
+		return '\t';
+	return ',';
 }
 
 static const uint64_t ONES = 0x0101010101010101ULL;
@@ -327,7 +362,7 @@ locate(struct worker *w, struct chunk *ch, size_t limit, size_t *open)
 	size_t i;
 	int quoted = 0;
 
-	parser_init(&p);
+	parser_init(&p, w->c->sep);
 	worker_reset(w, ch);
 	w->locating = 1;
 	*open = 0;
@@ -408,7 +443,7 @@ process_chunk(struct worker *w, struct chunk *ch)
 		    "quoted field not closed before the end of the input");
 		/* The failed fini left the parser mid-field. */
 		csv_free(&w->p);
-		parser_init(&w->p);
+		parser_init(&w->p, w->c->sep);
 		return;
 	}
 	if (w->failed)
@@ -500,10 +535,15 @@ fail_at(struct ctx *x, int code, uint64_t line, uint64_t col, const char *msg)
 	int q = name[0] != '(';
 
 	x->res->code = code;
-	snprintf(x->res->err, sizeof(x->res->err),
-	    "%s%s%s line %llu, column %llu: %s", q ? "\"" : "", name,
-	    q ? "\"" : "", (unsigned long long)line, (unsigned long long)col,
-	    msg);
+	if (name[0] == '\0')
+		snprintf(x->res->err, sizeof(x->res->err),
+		    "line %llu, column %llu: %s", (unsigned long long)line,
+		    (unsigned long long)col, msg);
+	else
+		snprintf(x->res->err, sizeof(x->res->err),
+		    "%s%s%s line %llu, column %llu: %s", q ? "\"" : "", name,
+		    q ? "\"" : "", (unsigned long long)line,
+		    (unsigned long long)col, msg);
 	return code;
 }
 
@@ -554,6 +594,18 @@ dispatch(struct ctx *x, struct chunk *ch)
 	x->seq_fill++;
 	pthread_cond_signal(&x->work);
 	pthread_mutex_unlock(&x->mu);
+}
+
+/* Before any chunk is parsed: every parser splits at sep. */
+static void
+set_sep(struct ctx *x, int sep)
+{
+	int i;
+
+	x->sep = sep;
+	x->res->sep = sep;
+	for (i = 0; i <= x->nthreads; i++)
+		csv_set_delim(&x->w[i].p, (unsigned char)sep);
 }
 
 static void
@@ -656,6 +708,9 @@ read_chunks(struct ctx *x, struct bk_reader *r)
 		}
 		ch->len = b;
 		ch->final = eof && clen == 0;
+		/* The header is parsed first, in this thread: set it now. */
+		if (first && x->o->sep == BK_CSV_SEP_DETECT)
+			set_sep(x, detect_sep(ch->in, ch->len));
 		dispatch(x, ch);
 		if (first) {
 			first = 0;
@@ -686,6 +741,8 @@ bk_csv_read(struct bk_reader *r, const struct bk_csv_opts *o,
 	x.arg = arg;
 	x.res = res;
 	x.max = o->max_record > 0 ? o->max_record : BK_CSV_MAX_RECORD;
+	x.sep = o->sep == ';' || o->sep == '\t' ? o->sep : ',';
+	res->sep = x.sep;
 	x.nthreads = o->threads > 1 ? o->threads : 0;
 	if (x.nthreads > 64)
 		x.nthreads = 64;
@@ -694,7 +751,7 @@ bk_csv_read(struct bk_reader *r, const struct bk_csv_opts *o,
 	x.w = bk_calloc((size_t)x.nthreads + 1, sizeof(*x.w));
 	for (i = 0; i <= x.nthreads; i++) {
 		x.w[i].c = &x;
-		parser_init(&x.w[i].p);
+		parser_init(&x.w[i].p, x.sep);
 	}
 	if (x.nthreads > 0) {
 		pthread_mutex_init(&x.mu, NULL);

@@ -27,7 +27,9 @@ is "sha256 as sha256sum" "$(field a.csv sha256)" \
     "\"$(sha256sum a.csv | cut -c1-64)\""
 
 # The same counted inside gzip, and the count agrees with gzip -dc | wc.
-gen_text 300000 | awk 'BEGIN { print "n,data,valor,cliente,forma" } { print }' |
+# (gen_text cuts its last line short: that is not CSV, so it goes.)
+gen_text 300000 | sed '$d' |
+    awk 'BEGIN { print "n,data,valor,cliente,forma" } { print }' |
     gzip -9 >b.csv.gz
 ok "add a csv.gz" bk-manifest add b.csv.gz
 is "records inside gzip = gzip -dc | wc -l minus the header" \
@@ -39,7 +41,7 @@ is "csv.gz sha256 of the compressed bytes" "$(field b.csv.gz sha256)" \
 
 # pigz in parallel blocks, and several gzip members one after another.
 if command -v pigz >/dev/null; then
-	{ echo n,data,valor,cliente,forma; gen_text 500000; echo; } |
+	{ echo n,data,valor,cliente,forma; gen_text 500000 | sed '$d'; } |
 	    pigz -p 2 -b 32 >c.csv.gz
 	ok "add pigz output" bk-manifest add c.csv.gz
 	is "records through pigz" "$(field c.csv.gz records)" \

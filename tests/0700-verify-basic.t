@@ -102,7 +102,7 @@ is "--sums: three OK lines" "$(grep -c '^OK ' "$T/out")" 3
 printf 'x' >>a.csv
 echo "garbage line" >>sums
 exits "--sums: a changed file fails" 1 bk-verify --sums sums
-like "...digest mismatch, and where the content broke" "$T/out" '^FAIL a.csv: sha256 does not match \(CSV line 4: record has 1 field, the header has 3\)$'
+like "...digest mismatch, and where the content broke" "$T/out" '^FAIL a.csv: sha256 does not match \(CSV line 4, column 2: record has 1 field, the header has 3\)$'
 like "...a bad sums line is reported with its number" "$T/out" '^FAIL sums:4: not a sha256sum line$'
 grep -v garbage sums >sums2
 exits "--sums names restrict the list" 0 bk-verify --sums sums2 a.csv.gz
@@ -129,7 +129,7 @@ same "...with their counts" "$T/out" want
 printf '3;1,00\r\n' >>t2/excel.csv
 sed -i 's/"size":[0-9]*,"sha256":"[0-9a-f]*",//' t2/manifest.jsonl
 exits "a short record in semicolon CSV" 1 bk-verify -q -m t2/manifest.jsonl
-is "...is found with its line" "$(cat "$T/out")" "FAIL excel.csv: CSV line 4: record has 2 fields, the header has 3"
+is "...is found with its line" "$(cat "$T/out")" "FAIL excel.csv: CSV line 4, column 7: record has 2 fields, the header has 3"
 
 # gzip members joined (cat a.gz b.gz), and pigz's output.
 mkdir t3

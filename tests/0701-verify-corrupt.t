@@ -89,9 +89,9 @@ tree tr; head -n 1500 good.csv >tr/x.csv; line tr/x.csv >tr/manifest.jsonl
 sed -i 's/}$/,"records":2000}/' tr/manifest.jsonl
 scenario "CSV cut at a line end: the record count" tr 'x.csv: 1499 records, the manifest says 2000'
 tree tr; head -c 1025 good.csv >tr/x.csv; line tr/x.csv >tr/manifest.jsonl
-scenario "CSV cut inside a quoted field" tr 'x.csv: CSV line 28: quoted field not closed at the end of the data'
+scenario "CSV cut inside a quoted field" tr 'x.csv: CSV line 28, column 21: quoted field not closed before the end of the input'
 tree tr; head -c 1012 good.csv >tr/x.csv; line tr/x.csv >tr/manifest.jsonl
-scenario "CSV cut inside a record" tr 'x.csv: CSV line 28: record has 2 fields, the header has 4'
+scenario "CSV cut inside a record" tr 'x.csv: CSV line 28, column 12: record has 2 fields, the header has 4'
 
 # ---- a flipped byte in each layer ----
 tree fl; cp good.csv.gz.age fl/x.csv.gz.age; flip fl/x.csv.gz.age -100; line fl/x.csv.gz.age >fl/manifest.jsonl
@@ -113,21 +113,23 @@ tree fl; cp good.csv.gz fl/x.csv.gz; printf 'junk' >>fl/x.csv.gz; line fl/x.csv.
 scenario "gzip: trailing garbage" fl 'x.csv.gz: trailing garbage after gzip data at byte [0-9]+'
 # CSV content: a line feed turned into a comma joins two records.
 tree fl; sed '100{N;s/\n/,/}' good.csv | gzip >fl/x.csv.gz; line fl/x.csv.gz 2000 >fl/manifest.jsonl
-scenario "CSV: two records joined" fl 'x.csv.gz: CSV line 100: record has 8 fields, the header has 4'
+scenario "CSV: two records joined" fl 'x.csv.gz: CSV line 100, column 81: record has 8 fields, the header has 4'
 tree fl; sed '100d' good.csv | gzip >fl/x.csv.gz; line fl/x.csv.gz 1999 >fl/manifest.jsonl
 sed -i 's/"records":1999/"records":1999/' fl/manifest.jsonl
 exits "CSV with a line removed, recorded as such, is fine" 0 bk-verify -m fl/manifest.jsonl
 sed -i 's/"records":1999/"records":2000/' fl/manifest.jsonl
 scenario "CSV: a line removed changes the record count" fl 'x.csv.gz: 1999 records, the manifest says 2000'
-for row in 'quote inside an unquoted field|1,a"b,3,4' \
-    'text after a closing quote|1,"a"b,3,4' \
-    'record has 3 fields, the header has 4|1,2,3' \
-    'invalid UTF-8|1,\377,3,4' \
-    'carriage return without line feed|1,2\r3,3,4'; do
-	msg=${row%%|*} bad=${row#*|}
+# The column is where the reader stopped; a lone carriage return ends a
+# record (as in bk-csv), so the record before it is short.
+for row in 'quote in an unquoted field|4|1,a"b,3,4' \
+    'text after the closing quote of a field|6|1,"a"b,3,4' \
+    'record has 3 fields, the header has 4|6|1,2,3' \
+    'invalid UTF-8 \(byte 0xFF\)|3|1,\377,3,4' \
+    'record has 2 fields, the header has 4|4|1,2\r3,3,4'; do
+	msg=${row%%|*} bad=${row#*|} col=${bad%%|*} bad=${bad#*|}
 	tree fl; { head -n 50 good.csv; printf "$bad\n"; tail -n 10 good.csv; } >fl/x.csv
 	line fl/x.csv >fl/manifest.jsonl
-	scenario "CSV: $msg" fl "x.csv: CSV line 51: $msg"
+	scenario "CSV: $msg" fl "x.csv: CSV line 51, column $col: $msg"
 done
 tree fl; cp good.sqlite fl/x.sqlite; flip fl/x.sqlite 20000; line fl/x.sqlite >fl/manifest.jsonl
 scenario "sqlite: a flipped byte in a table page" fl 'x.sqlite: SQLite integrity_check failed: .*'

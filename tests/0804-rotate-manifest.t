@@ -7,12 +7,12 @@ command -v bk-manifest >/dev/null 2>&1 || skip_all "bk-manifest not built"
 
 mkdir daily weekly
 for d in 01 02 03 04 05 06 07 08 09 10 11 12 13 14; do
-	gen_text 300 >daily/db_202501$d.csv
+	gen_text 300 | sed '$d' >daily/db_202501$d.csv
 	bk-manifest -q add -t daily -c 2025-01-${d}T02:00:00-03:00 daily/db_202501$d.csv ||
 		fail "bk-manifest add daily/db_202501$d.csv"
 done
 for d in 20241201 20241208 20241215 20241222 20241229 20250105 20250112; do
-	gen_text 200 >weekly/db_${d}_030000.csv
+	gen_text 200 | sed '$d' >weekly/db_${d}_030000.csv
 	bk-manifest -q add -t weekly -c "$(echo $d | sed 's/\(....\)\(..\)/\1-\2-/')T03:00:00Z" \
 	    weekly/db_${d}_030000.csv || fail "bk-manifest add weekly/db_$d"
 done
@@ -31,7 +31,7 @@ is "bk-manifest reads the rewritten manifest" "$rc" 0
 # Four writers add 25 backups each while rotations rewrite the manifest.
 mkdir new
 i=0
-while [ $i -lt 100 ]; do gen_text 50 >new/n_$i.csv; i=$((i + 1)); done
+while [ $i -lt 100 ]; do gen_text 50 | sed '$d' >new/n_$i.csv; i=$((i + 1)); done
 for w in 0 1 2 3; do
 	( i=$w; while [ $i -lt 100 ]; do
 		bk-manifest -q add -t new -c 2030-01-01T00:00:00Z new/n_$i.csv || echo "add $i failed"

@@ -155,6 +155,9 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": the pg_dump "
 		    "script is incomplete (no closing lines; -f records it "
 		    "anyway)", c->arg);
+	if (c->ins.valid == 0 && !o->force)
+		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %s (-f records "
+		    "it anyway)", c->arg, c->ins.why);
 	if (o->records >= 0 && c->ins.records >= 0 &&
 	    o->records != c->ins.records && !o->force)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %" PRId64

@@ -41,6 +41,13 @@ static const char usage[] =
 
 #define BLK	(1024 * 1024)	/* one block in a queue */
 #define NSLOT	4		/* blocks in each queue */
+/*
+ * Workers of the CSV reader.  libcsv parses about 250 MB/s on one core,
+ * slower than inflate: parsing in the checker's own thread made a 256 MiB
+ * csv.gz verify at 0.77x the speed of gzip -t; with two workers the parse
+ * keeps up (1.25x to 1.4x on the same noisy machine).
+ */
+#define CSV_THREADS	2
 #define HEAD	4096		/* bytes read to recognise a layer */
 #define TAIL	8192		/* bytes kept from the end of a script */
 #define REASON	1024
@@ -208,6 +215,29 @@ q_stop(struct queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
+/*
+ * The consumer's read: copies up to n bytes of the next block from *pos,
+ * giving the block back once it is used up.  Returns 0 at the end.
+ */
+static size_t
+q_take(struct queue *q, size_t *pos, void *buf, size_t n)
+{
+	unsigned char *p;
+	size_t len;
+
+	if ((p = q_peek(q, &len)) == NULL)
+		return 0;
+	if (n > len - *pos)
+		n = len - *pos;
+	memcpy(buf, p + *pos, n);
+	*pos += n;
+	if (*pos == len) {
+		*pos = 0;
+		q_pop(q);
+	}
+	return n;
+}
+
 /* ---- stage 1: read and hash the raw bytes ---- */
 
 struct raw {
@@ -257,23 +287,11 @@ static ssize_t
 qr_read(struct bk_reader *br, void *buf, size_t n)
 {
 	struct qreader *qr = (struct qreader *)br;
-	unsigned char *p;
-	size_t len;
 
-	if ((p = q_peek(&qr->raw->q, &len)) == NULL) {
-		if (qr->raw->err != 0)
-			return bk_reader_fail(br, BK_EX_IOERR, "could not "
-			    "read: %s", strerror(qr->raw->err));
-		return 0;
-	}
-	if (n > len - qr->pos)
-		n = len - qr->pos;
-	memcpy(buf, p + qr->pos, n);
-	qr->pos += n;
-	if (qr->pos == len) {
-		qr->pos = 0;
-		q_pop(&qr->raw->q);
-	}
+	if (n > 0 && (n = q_take(&qr->raw->q, &qr->pos, buf, n)) == 0 &&
+	    qr->raw->err != 0)
+		return bk_reader_fail(br, BK_EX_IOERR, "could not read: %s",
+		    strerror(qr->raw->err));
 	br->offset += n;
 	bk_progress_add(qr->meter, n);
 	return (ssize_t)n;
@@ -334,15 +352,6 @@ replay_new(struct bk_reader *below, const void *head, size_t len)
 
 /* ---- stage 3: the content checkers ---- */
 
-enum cstate { C_START, C_UNQUOTED, C_QUOTED, C_QUOTE, C_CR };
-
-/* Byte classes for the CSV scanner's fast paths. */
-#define CL_SEP		1
-#define CL_QUOTE	2
-#define CL_LF		4
-#define CL_CR		8
-#define CL_ODD		16	/* NUL or not ASCII: the slow path */
-
 struct check {
 	enum bk_layer	 kind;
 	struct queue	 q;
@@ -351,18 +360,9 @@ struct check {
 	int		 aborted;	/* the layers failed: no end checks */
 	uint64_t	 bytes;
 
-	/* CSV */
-	unsigned char	 cls[256];
-	unsigned char	 sep;
-	int		 sep_known;
-	enum cstate	 st;
-	uint64_t	 line;		/* the current physical line */
-	uint64_t	 recline;	/* where the current record began */
-	uint64_t	 fields;	/* fields so far in this record */
-	uint64_t	 ncols;		/* fields in the header, 0 before */
-	uint64_t	 records;	/* after the header */
-	int		 u8need;	/* continuation bytes still due */
-	unsigned char	 u8lo, u8hi;	/* the range of the next one */
+	uint64_t	 records;	/* CSV, JSON Lines: records counted */
+	int		 csv_threads;	/* bk_csv_read's workers */
+	size_t		 pos;		/* bytes taken from the queue's head */
 
 	/* JSON Lines */
 	int		 nonempty;
@@ -395,243 +395,55 @@ check_fail(struct check *c, const char *fmt, ...)
 }
 
 /*
- * The separator: the most frequent of comma, semicolon and tab outside
- * quotes in the first line (comma on a tie), so that the semicolon CSV of
- * spreadsheets in comma-decimal locales checks as well.
+ * The CSV check reads the queue through a reader, so that the one strict
+ * reader of common/csvread.c (bk-csv's) pulls its input from it.
  */
-static void
-csv_pick_sep(struct check *c, const unsigned char *p, size_t n)
-{
-	size_t i, comma = 0, semi = 0, tab = 0;
-	int inq = 0;
+struct cqreader {
+	struct bk_reader	 r;
+	struct check		*c;
+};
 
-	for (i = 0; i < n && (inq || p[i] != '\n'); i++) {
-		if (p[i] == '"')
-			inq = !inq;
-		else if (!inq && p[i] == ',')
-			comma++;
-		else if (!inq && p[i] == ';')
-			semi++;
-		else if (!inq && p[i] == '\t')
-			tab++;
-	}
-	c->sep = ',';
-	if (semi > comma && semi >= tab)
-		c->sep = ';';
-	else if (tab > comma && tab > semi)
-		c->sep = '\t';
-	memset(c->cls, 0, sizeof(c->cls));
-	for (i = 0x80; i < 256; i++)
-		c->cls[i] = CL_ODD;
-	c->cls[0] = CL_ODD;
-	c->cls[c->sep] = CL_SEP;
-	c->cls['"'] = CL_QUOTE;
-	c->cls['\n'] = CL_LF;
-	c->cls['\r'] = CL_CR;
-	c->sep_known = 1;
-}
-
-/* One byte that is NUL or not ASCII: UTF-8 is checked here. */
-static int
-csv_odd(struct check *c, unsigned char b)
+static ssize_t
+cq_read(struct bk_reader *br, void *buf, size_t n)
 {
-	if (b == 0) {
-		check_fail(c, "CSV line %" PRIu64 ": NUL byte", c->line);
-		return -1;
-	}
-	if (c->u8need > 0) {
-		if (b < c->u8lo || b > c->u8hi)
-			goto bad;
-		c->u8need--;
-		c->u8lo = 0x80;
-		c->u8hi = 0xbf;
-		return 0;
-	}
-	c->u8lo = 0x80;
-	c->u8hi = 0xbf;
-	if (b >= 0xc2 && b <= 0xdf)
-		c->u8need = 1;
-	else if (b >= 0xe0 && b <= 0xef) {
-		c->u8need = 2;
-		if (b == 0xe0)
-			c->u8lo = 0xa0;
-		else if (b == 0xed)
-			c->u8hi = 0x9f;
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		c->u8need = 3;
-		if (b == 0xf0)
-			c->u8lo = 0x90;
-		else if (b == 0xf4)
-			c->u8hi = 0x8f;
-	} else
-		goto bad;
-	return 0;
-bad:
-	check_fail(c, "CSV line %" PRIu64 ": invalid UTF-8", c->line);
-	return -1;
-}
+	struct check *c = ((struct cqreader *)br)->c;
 
-/* A record ended (at a line feed or the end of the data). */
-static int
-csv_end_record(struct check *c)
-{
-	c->fields++;
-	if (c->ncols == 0)
-		c->ncols = c->fields;
-	else if (c->fields != c->ncols) {
-		check_fail(c, "CSV line %" PRIu64 ": record has %" PRIu64
-		    " field%s, the header has %" PRIu64, c->recline, c->fields,
-		    c->fields == 1 ? "" : "s", c->ncols);
-		return -1;
-	}
-	else
-		c->records++;
-	c->fields = 0;
-	c->recline = c->line;
-	c->st = C_START;
-	return 0;
+	n = q_take(&c->q, &c->pos, buf, n);
+	br->offset += n;
+	c->bytes += n;
+	return (ssize_t)n;
 }
 
 /*
- * The strict CSV scanner: RFC 4180 quoting (a quote opens a field, is
- * doubled inside one, or closes it before a separator or line end), CRLF
- * or LF line ends, valid UTF-8 without NUL, every record as wide as the
- * header.  Runs of ordinary bytes are skipped through the class table.
+ * Strict RFC 4180 with the separator of the header line, valid UTF-8
+ * without NUL, every record as wide as the header; counts the records.
+ * The callbacks are left out: the reader counts by itself.
  */
 static void
-csv_feed(struct check *c, const unsigned char *p, size_t n)
+csv_check(struct check *c)
 {
-	const unsigned char *cls = c->cls;
-	size_t i = 0, j;
-	unsigned char b;
+	struct cqreader qr;
+	struct bk_csv_opts o;
+	struct bk_csv_ops ops;
+	struct bk_csv_result res;
 
-	if (!c->sep_known) {
-		csv_pick_sep(c, p, n);
-		c->line = c->recline = 1;
+	memset(&qr, 0, sizeof(qr));
+	qr.r.read = cq_read;
+	qr.c = c;
+	memset(&o, 0, sizeof(o));
+	o.name = "";
+	o.sep = BK_CSV_SEP_DETECT;
+	o.threads = c->csv_threads;
+	memset(&ops, 0, sizeof(ops));
+	/*
+	 * When the layers failed, the data ends early and the reader will
+	 * complain too; the layers' message is the one shown.
+	 */
+	if (bk_csv_read(&qr.r, &o, &ops, NULL, &res) != 0) {
+		check_fail(c, "CSV %s", res.err);
+		q_stop(&c->q);
 	}
-	while (i < n) {
-		/* A multibyte character continues across blocks. */
-		if (c->u8need > 0) {
-			if (csv_odd(c, p[i++]) < 0)
-				return;
-			continue;
-		}
-		switch (c->st) {
-		case C_START:
-		case C_UNQUOTED:
-			j = i;
-			while (i < n && cls[p[i]] == 0)
-				i++;
-			if (i > j)
-				c->st = C_UNQUOTED;
-			if (i == n)
-				return;
-			b = p[i++];
-			switch (cls[b]) {
-			case CL_SEP:
-				c->fields++;
-				c->st = C_START;
-				break;
-			case CL_QUOTE:
-				if (c->st != C_START) {
-					check_fail(c, "CSV line %" PRIu64
-					    ": quote inside an unquoted field",
-					    c->line);
-					return;
-				}
-				c->st = C_QUOTED;
-				break;
-			case CL_LF:
-				if (csv_end_record(c) < 0)
-					return;
-				c->line++;
-				c->recline = c->line;
-				break;
-			case CL_CR:
-				c->st = C_CR;
-				break;
-			default:
-				if (csv_odd(c, b) < 0)
-					return;
-				c->st = C_UNQUOTED;
-			}
-			break;
-		case C_QUOTED:
-			while (i < n && p[i] != '"' && p[i] != '\n' &&
-			    p[i] > 0 && p[i] < 0x80)
-				i++;
-			if (i == n)
-				return;
-			b = p[i++];
-			if (b == '"')
-				c->st = C_QUOTE;
-			else if (b == '\n')
-				c->line++;
-			else if (csv_odd(c, b) < 0)
-				return;
-			break;
-		case C_QUOTE:
-			b = p[i++];
-			if (b == '"')
-				c->st = C_QUOTED;
-			else if (b == c->sep) {
-				c->fields++;
-				c->st = C_START;
-			} else if (b == '\n') {
-				if (csv_end_record(c) < 0)
-					return;
-				c->line++;
-				c->recline = c->line;
-			} else if (b == '\r')
-				c->st = C_CR;
-			else {
-				check_fail(c, "CSV line %" PRIu64 ": text "
-				    "after a closing quote", c->line);
-				return;
-			}
-			break;
-		case C_CR:
-			if (p[i++] != '\n') {
-				check_fail(c, "CSV line %" PRIu64 ": carriage "
-				    "return without line feed", c->line);
-				return;
-			}
-			if (csv_end_record(c) < 0)
-				return;
-			c->line++;
-			c->recline = c->line;
-			break;
-		}
-	}
-}
-
-static void
-csv_end(struct check *c)
-{
-	if (c->failed)
-		return;
-	if (c->u8need > 0) {
-		check_fail(c, "CSV line %" PRIu64 ": invalid UTF-8 at the end",
-		    c->line);
-		return;
-	}
-	switch (c->st) {
-	case C_QUOTED:
-		check_fail(c, "CSV line %" PRIu64 ": quoted field not closed "
-		    "at the end of the data", c->line);
-		return;
-	case C_CR:
-		check_fail(c, "CSV line %" PRIu64 ": carriage return without "
-		    "line feed", c->line);
-		return;
-	case C_START:
-		/* A final line break, or a last empty field after a comma. */
-		if (c->fields == 0)
-			return;
-		/* FALLTHROUGH */
-	default:
-		csv_end_record(c);
-	}
+	c->records = res.records;
 }
 
 static void
@@ -765,12 +577,12 @@ check_main(void *arg)
 	unsigned char *p;
 	size_t n;
 
+	if (c->kind == BK_LAYER_CSV)
+		csv_check(c);
+	/* A CSV check that failed leaves blocks behind: they go unread. */
 	while ((p = q_peek(&c->q, &n)) != NULL) {
-		if (!c->failed) {
+		if (!c->failed && c->kind != BK_LAYER_CSV) {
 			switch (c->kind) {
-			case BK_LAYER_CSV:
-				csv_feed(c, p, n);
-				break;
 			case BK_LAYER_JSONL:
 				jsonl_feed(c, p, n);
 				break;
@@ -792,9 +604,6 @@ check_main(void *arg)
 	if (c->failed || c->aborted)
 		return NULL;
 	switch (c->kind) {
-	case BK_LAYER_CSV:
-		csv_end(c);
-		break;
 	case BK_LAYER_JSONL:
 		if (c->nonempty)
 			c->records++;
@@ -972,6 +781,7 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	c = bk_calloc(1, sizeof(*c));
 	c->tfd = -1;
 	c->slot = -1;
+	c->csv_threads = CSV_THREADS;
 
 	/* Peel the layers by their magic bytes. */
 	for (;;) {

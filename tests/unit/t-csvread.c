@@ -100,8 +100,8 @@ on_write(void *arg, const void *p, size_t n)
 }
 
 static int
-read_str(const char *text, size_t step, int threads, int each,
-    struct seen *seen, struct bk_csv_result *res)
+read_sep(const char *text, size_t step, int threads, int each, int sep,
+    const char *name, struct seen *seen, struct bk_csv_result *res)
 {
 	struct str_reader sr;
 	struct bk_csv_opts o;
@@ -115,10 +115,18 @@ read_str(const char *text, size_t step, int threads, int each,
 	sr.len = strlen(text);
 	sr.step = step;
 	memset(&o, 0, sizeof(o));
-	o.name = "t.csv";
+	o.name = name;
+	o.sep = sep;
 	o.threads = threads;
 	memset(seen, 0, sizeof(*seen));
 	return bk_csv_read(&sr.r, &o, &ops, seen, res);
+}
+
+static int
+read_str(const char *text, size_t step, int threads, int each,
+    struct seen *seen, struct bk_csv_result *res)
+{
+	return read_sep(text, step, threads, each, 0, "t.csv", seen, res);
 }
 
 int
@@ -162,5 +170,36 @@ main(void)
 	rc = read_str("a\n\"x", 10, 1, 0, &s, &res);
 	ok(rc == BK_EX_DATAERR && strstr(res.err, "line 2, column 1: quoted "
 	    "field not closed") != NULL, "unterminated quote: where it opened");
+
+	/* Separators other than the comma, given or found in the header. */
+	rc = read_sep("a;b\n1,5;\"x;y\"\n", 4096, 1, 1, ';', "t.csv", &s,
+	    &res);
+	ok(rc == 0 && strcmp(s.buf, "[a],[b]|[1,5],[x;y]|") == 0 &&
+	    res.sep == ';', "semicolon given: commas are data");
+	rc = read_sep("a;b\n1,5;2\n", 4096, 1, 1, 0, "t.csv", &s, &res);
+	ok(rc == BK_EX_DATAERR && res.sep == ',',
+	    "separator 0 is the comma, as bk-csv wants");
+	allok = 1;
+	for (step = 1; step < 9; step++) {
+		rc = read_sep("\xef\xbb\xbf\"a;b\";c;d,e\r\n1;2;3,5\r\n", step,
+		    1, 1, BK_CSV_SEP_DETECT, "t.csv", &s, &res);
+		allok &= rc == 0 && res.sep == ';' && res.records == 1 &&
+		    strcmp(s.buf, "[a;b],[c],[d,e]|[1],[2],[3,5]|") == 0;
+	}
+	ok(allok, "detect: BOM, the most frequent outside quotes, any reads");
+	rc = read_sep("a\tb\tc\n1\t2\t3\n4\t5\t6\n", 4096, 4, 0,
+	    BK_CSV_SEP_DETECT, "t.csv", &s, &res);
+	ok(rc == 0 && res.sep == '\t' && res.records == 2, "detect: tab");
+	rc = read_sep("a;b,c\n1;2,3\n", 4096, 1, 0, BK_CSV_SEP_DETECT,
+	    "t.csv", &s, &res);
+	ok(rc == 0 && res.sep == ',', "detect: comma on a tie");
+	rc = read_sep("id\n1\n", 4096, 1, 0, BK_CSV_SEP_DETECT, "t.csv", &s,
+	    &res);
+	ok(rc == 0 && res.sep == ',' && res.records == 1,
+	    "detect: one column is comma CSV");
+	rc = read_sep("a;b;c\n1;2\n", 4096, 1, 0, BK_CSV_SEP_DETECT, "", &s,
+	    &res);
+	is_str(res.err, "line 2, column 4: record has 2 fields, the header "
+	    "has 3", "an empty name leaves the name out");
 	return tap_done();
 }
