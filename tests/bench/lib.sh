@@ -9,7 +9,7 @@ RUNS=${BK_BENCH_RUNS:-3}
 mkdir -p "$DATA"
 export PATH LC_ALL=C
 
-# csv_input MiB: a CSV-like file of that many MiB, made once.
+# csv_input MiB: a CSV-like file of about that many MiB (whole lines), made once.
 csv_input() {
 	_f=$DATA/input-$1M.csv
 	if [ ! -s "$_f" ]; then
@@ -18,7 +18,7 @@ csv_input() {
 			l = sprintf("%d,2024-%02d-%02d,%.2f,pix,\"Cliente %d, Ltda\",Artista %d,note %x\n",
 			    s, s % 12 + 1, s % 28 + 1, rand() * 2000 - 500,
 			    int(rand() * 5000), int(rand() * 40), int(rand() * 1e9))
-			printf "%s", l; s += length(l) } }' | head -c "$(($1 * 1048576))" >"$_f.tmp" &&
+			printf "%s", l; s += length(l) } }' >"$_f.tmp" &&
 		    mv "$_f.tmp" "$_f"
 	fi
 	echo "$_f"
