@@ -261,6 +261,11 @@ ssize_t	bk_reader_fail(struct bk_reader *, int, const char *, ...)
 	    BK_PRINTF(3, 4);
 /* A reader over a file descriptor; name is used in messages. */
 struct bk_reader *bk_reader_fd(int, const char *);
+/*
+ * A layer that first gives back len bytes already read from below (to
+ * recognise what comes next), then reads on from below.
+ */
+struct bk_reader *bk_reader_replay(struct bk_reader *, const void *, size_t);
 /* Reads from r until n bytes or end of stream; like read's result. */
 ssize_t	bk_reader_read_full(struct bk_reader *, void *, size_t);
 void	bk_reader_close(struct bk_reader *);

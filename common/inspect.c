@@ -56,52 +56,6 @@ tee_close(struct bk_reader *r)
 	free(r);
 }
 
-/* Gives back the bytes read to recognise a layer, then reads on below. */
-struct replay_reader {
-	struct bk_reader	 r;
-	unsigned char		 head[HEAD];
-	size_t			 pos, len;
-};
-
-static ssize_t
-replay_read(struct bk_reader *r, void *buf, size_t n)
-{
-	struct replay_reader *p = (struct replay_reader *)r;
-	ssize_t got;
-
-	if (p->pos < p->len) {
-		if (n > p->len - p->pos)
-			n = p->len - p->pos;
-		memcpy(buf, p->head + p->pos, n);
-		p->pos += n;
-		r->offset += n;
-		return (ssize_t)n;
-	}
-	if ((got = r->below->read(r->below, buf, n)) < 0)
-		return bk_reader_fail(r, r->below->code, "%s", r->below->err);
-	r->offset += (uint64_t)got;
-	return got;
-}
-
-static void
-replay_close(struct bk_reader *r)
-{
-	free(r);
-}
-
-static struct bk_reader *
-replay_new(struct bk_reader *below, const void *head, size_t len)
-{
-	struct replay_reader *p = bk_calloc(1, sizeof(*p));
-
-	p->r.read = replay_read;
-	p->r.close = replay_close;
-	p->r.below = below;
-	memcpy(p->head, head, len);
-	p->len = len;
-	return &p->r;
-}
-
 /* The innermost content, looked at as it streams past. */
 struct look {
 	enum bk_layer	 kind;
@@ -317,7 +271,7 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 			goto out;
 		}
 		l = bk_detect(buf, (size_t)got);
-		top = replay_new(top, buf, (size_t)got);
+		top = bk_reader_replay(top, buf, (size_t)got);
 		push_layer(ins, l);
 		if (l == BK_LAYER_GZIP && depth++ < 4) {
 			top = bk_reader_gunzip(top, name);

@@ -96,3 +96,53 @@ bk_reader_close(struct bk_reader *r)
 		r = below;
 	}
 }
+
+/* The replay layer: bytes already read (to recognise a layer) come first. */
+struct replay_reader {
+	struct bk_reader	 r;
+	unsigned char		*head;
+	size_t			 pos, len;
+};
+
+static ssize_t
+replay_read(struct bk_reader *r, void *buf, size_t n)
+{
+	struct replay_reader *p = (struct replay_reader *)r;
+	ssize_t got;
+
+	if (p->pos < p->len) {
+		if (n > p->len - p->pos)
+			n = p->len - p->pos;
+		memcpy(buf, p->head + p->pos, n);
+		p->pos += n;
+		r->offset += n;
+		return (ssize_t)n;
+	}
+	if ((got = r->below->read(r->below, buf, n)) < 0)
+		return bk_reader_fail(r, r->below->code, "%s", r->below->err);
+	r->offset += (uint64_t)got;
+	return got;
+}
+
+static void
+replay_close(struct bk_reader *r)
+{
+	struct replay_reader *p = (struct replay_reader *)r;
+
+	free(p->head);
+	free(p);
+}
+
+struct bk_reader *
+bk_reader_replay(struct bk_reader *below, const void *head, size_t len)
+{
+	struct replay_reader *p = bk_calloc(1, sizeof(*p));
+
+	p->r.read = replay_read;
+	p->r.close = replay_close;
+	p->r.below = below;
+	p->head = bk_malloc(len);
+	memcpy(p->head, head, len);
+	p->len = len;
+	return &p->r;
+}

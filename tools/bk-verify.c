@@ -303,53 +303,6 @@ qr_close(struct bk_reader *br)
 	free(br);
 }
 
-/* Gives back the bytes read to recognise a layer, then reads on below. */
-struct replay {
-	struct bk_reader	 r;
-	unsigned char		 head[HEAD];
-	size_t			 pos, len;
-};
-
-static ssize_t
-replay_read(struct bk_reader *br, void *buf, size_t n)
-{
-	struct replay *p = (struct replay *)br;
-	ssize_t got;
-
-	if (p->pos < p->len) {
-		if (n > p->len - p->pos)
-			n = p->len - p->pos;
-		memcpy(buf, p->head + p->pos, n);
-		p->pos += n;
-		br->offset += n;
-		return (ssize_t)n;
-	}
-	if ((got = br->below->read(br->below, buf, n)) < 0)
-		return bk_reader_fail(br, br->below->code, "%s",
-		    br->below->err);
-	br->offset += (uint64_t)got;
-	return got;
-}
-
-static void
-replay_close(struct bk_reader *br)
-{
-	free(br);
-}
-
-static struct bk_reader *
-replay_new(struct bk_reader *below, const void *head, size_t len)
-{
-	struct replay *p = bk_calloc(1, sizeof(*p));
-
-	p->r.read = replay_read;
-	p->r.close = replay_close;
-	p->r.below = below;
-	memcpy(p->head, head, len);
-	p->len = len;
-	return &p->r;
-}
-
 /* ---- stage 3: the content checkers ---- */
 
 struct check {
@@ -790,7 +743,7 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 			goto drain;
 		}
 		l = bk_detect(head, (size_t)got);
-		top = replay_new(top, head, (size_t)got);
+		top = bk_reader_replay(top, head, (size_t)got);
 		if (l != BK_LAYER_UNKNOWN && l != BK_LAYER_EMPTY &&
 		    nfound < BK_LAYERS_MAX)
 			found[nfound++] = bk_layer_name(l);

@@ -169,6 +169,20 @@ test_reader(void)
 	    "fd reader reads and counts");
 	ok(r->read(r, buf, sizeof(buf)) == 0, "fd reader EOF");
 	bk_reader_close(r);
+	/* The replay layer gives back what was read, then reads on. */
+	if (pipe(fds) < 0 || write(fds[1], "cdef", 4) != 4)
+		return;
+	close(fds[1]);
+	r = bk_reader_replay(bk_reader_fd(fds[0], "pipe"), "ab", 2);
+	n = bk_reader_read_full(r, buf, sizeof(buf));
+	ok(n == 6 && memcmp(buf, "abcdef", 6) == 0 && r->offset == 6,
+	    "replay gives back the head, then the rest");
+	bk_reader_close(r);
+	r = bk_reader_replay(bk_reader_fd(-1, "nothing"), "x", 1);
+	ok(r->read(r, buf, sizeof(buf)) == 1 && r->read(r, buf, 1) == -1 &&
+	    strstr(r->err, "\"nothing\"") != NULL,
+	    "replay passes on the error below");
+	bk_reader_close(r);
 	r = bk_reader_fd(-1, "nothing");
 	ok(r->read(r, buf, 1) == -1 && r->code == BK_EX_IOERR &&
 	    strstr(r->err, "\"nothing\"") != NULL, "fd reader error names it");
