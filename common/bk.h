@@ -64,6 +64,11 @@ int	bk_verbosity(void);
 
 /* A usage error: message, a hint to run --help, exit 64. */
 void	bk_usage_error(const char *, ...) BK_PRINTF(1, 2) BK_NORETURN;
+/*
+ * After getopt_long returned '?' or ':': says which option was unknown or
+ * lacked its argument (optstring as given to getopt_long), exits 64.
+ */
+void	bk_bad_option(char *[], const char *) BK_NORETURN;
 /* Prints "PROG (bk) VERSION" on stdout and exits through bk_finish. */
 void	bk_print_version(void) BK_NORETURN;
 /* Prints the text on stdout and exits through bk_finish (for --help). */

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ bk_init(int argc, char *argv[])
 	}
 	/* Backups hold personal data: everything bk creates is private. */
 	umask(077);
+	/* bk_bad_option says what was wrong, in bk's one-line form. */
+	opterr = 0;
 }
 
 void
@@ -122,6 +125,25 @@ bk_usage_error(const char *fmt, ...)
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 	    bk_progname);
 	exit(BK_EX_USAGE);
+}
+
+void
+bk_bad_option(char *argv[], const char *optstring)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) == 0) {
+		if (optopt == 0)
+			bk_usage_error("unknown option \"%.*s\"", len, arg);
+		if (arg[len] == '=')
+			bk_usage_error("option \"%.*s\" takes no argument",
+			    len, arg);
+		bk_usage_error("option \"%s\" needs an argument", arg);
+	}
+	if (optopt != 0 && optopt != ':' && strchr(optstring, optopt) != NULL)
+		bk_usage_error("option \"-%c\" needs an argument", optopt);
+	bk_usage_error("unknown option \"-%c\"", optopt);
 }
 
 void

@@ -474,6 +474,7 @@ parse_int(const char *s, int lo, int hi)
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = "adfhi:o:PpqR:r:tvy";
 	static const struct option longopts[] = {
 		{ "armor",		no_argument,		NULL, 'a' },
 		{ "decrypt",		no_argument,		NULL, 'd' },
@@ -506,7 +507,7 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof(c));
 	c.mode = MODE_ENCRYPT;
 	c.passfd = -1;
-	while ((ch = getopt_long(argc, argv, "adfhi:o:PpqR:r:tvy", longopts,
+	while ((ch = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -578,7 +579,7 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			bk_print_version();
 		default:
-			bk_usage_error("bad option");
+			bk_bad_option(argv, optstring);
 		}
 	}
 	argc -= optind;

@@ -612,6 +612,7 @@ parse_delim(const char *s)
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = "cd:efho:Pp:qr:s:t:vx:";
 	static const struct option longopts[] = {
 		{ "check",		no_argument,		NULL, 'c' },
 		{ "delimiter",		required_argument,	NULL, 'd' },
@@ -648,7 +649,7 @@ main(int argc, char *argv[])
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	/* Past four threads, memory grows and the pipeline waits elsewhere. */
 	st.threads = n > 0 ? (n > 4 ? 4 : (int)n) : 1;
-	while ((ch = getopt_long(argc, argv, "cd:efho:Pp:qr:s:t:vx:",
+	while ((ch = getopt_long(argc, argv, optstring,
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -729,7 +730,7 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			bk_print_version();
 		default:
-			bk_usage_error("unknown option");
+			bk_bad_option(argv, optstring);
 		}
 	}
 	argc -= optind;

@@ -1440,6 +1440,7 @@ enum {
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = "d:F:fho:Pqt:v";
 	static const struct option longopts[] = {
 		{ "database",	required_argument, NULL, 'd' },
 		{ "format",	required_argument, NULL, 'F' },
@@ -1467,7 +1468,7 @@ main(int argc, char *argv[])
 
 	bk_init(argc, argv);
 	memset(&d, 0, sizeof(d));
-	while ((c = getopt_long(argc, argv, "d:F:fho:Pqt:v", longopts,
+	while ((c = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -1524,7 +1525,7 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			bk_print_version();
 		default:
-			bk_usage_error("unknown option");
+			bk_bad_option(argv, optstring);
 		}
 	}
 	if (optind < argc)

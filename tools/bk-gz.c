@@ -542,6 +542,7 @@ online_cpus(void)
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = ":123456789cdfho:Pp:qtv";
 	enum { OPT_VERSION = CHAR_MAX + 1, OPT_FAST, OPT_BEST, OPT_LEVEL };
 	static const struct option longopts[] = {
 		{ "stdout",	no_argument,		NULL, 'c' },
@@ -570,7 +571,7 @@ main(int argc, char *argv[])
 	gz.threads = online_cpus();
 	/* getopt's own messages would not look like bk's. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":123456789cdfho:Pp:qtv",
+	while ((c = getopt_long(argc, argv, optstring,
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case '1': case '2': case '3': case '4': case '5':
@@ -621,14 +622,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_VERSION:
 			bk_print_version();
-		case ':':
-			bk_usage_error("option \"%s\" needs an argument",
-			    argv[optind - 1]);
 		default:
-			if (optopt != 0)
-				bk_usage_error("unknown option \"-%c\"", optopt);
-			bk_usage_error("unknown option \"%s\"",
-			    argv[optind - 1]);
+			bk_bad_option(argv, optstring);
 		}
 	}
 	argc -= optind;

@@ -1033,6 +1033,7 @@ parse_command_options(struct opts *o, const char *cmd, int *argcp,
 		{ "add", "afdrcstu" }, { "list", "tSlJTB" }, { "info", "J" },
 		{ "adopt", "Mntdu" }, { "remove", "D" }, { "report", "J" },
 	};
+	static const char optstring[] = "a:c:Dd:fhl:Mnr:S:s:t:u:";
 	const char *ok = NULL;
 	char *end, letter;
 	size_t i;
@@ -1044,14 +1045,14 @@ parse_command_options(struct opts *o, const char *cmd, int *argcp,
 	if (ok == NULL)
 		bk_usage_error("unknown command \"%s\"", cmd);
 	optind = 1;
-	while ((c = getopt_long(*argcp, *argvp, "a:c:Dd:fhl:Mnr:S:s:t:u:",
+	while ((c = getopt_long(*argcp, *argvp, optstring,
 	    longopts, NULL)) != -1) {
 		letter = c == OPT_JSON ? 'J' : c == OPT_TSV ? 'T' :
 		    c == OPT_TABLE ? 'B' : (char)c;
 		if (c == 'h')
 			bk_print_usage(usage);
 		if (c == '?')
-			bk_usage_error("bad option for %s", cmd);
+			bk_bad_option(*argvp, optstring);
 		if (strchr(ok, letter) == NULL) {
 			for (i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == c)
@@ -1174,7 +1175,7 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			bk_print_version();
 		default:
-			bk_usage_error("bad option");
+			bk_bad_option(argv, "+hm:qvw:");
 		}
 	}
 	argc -= optind;

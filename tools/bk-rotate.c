@@ -520,6 +520,7 @@ rotate(struct rotate *r)
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = "hm:qt:vw:";
 	struct rotate r;
 	long off;
 	int c;
@@ -529,7 +530,7 @@ main(int argc, char *argv[])
 	r.rootfd = -1;
 	r.now = time(NULL);
 	r.wait = LOCK_WAIT;
-	while ((c = getopt_long(argc, argv, "hm:qt:vw:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'h':
@@ -594,9 +595,7 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			bk_print_version();
 		default:
-			fprintf(stderr, "Try '%s --help' for more "
-			    "information.\n", bk_progname);
-			return bk_finish(BK_EX_USAGE);
+			bk_bad_option(argv, optstring);
 		}
 	}
 	if (optind != argc)

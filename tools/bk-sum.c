@@ -834,6 +834,7 @@ add_alg(struct sum *s, const char *name)
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = "a:cfho:Pq";
 	static const struct option longopts[] = {
 		{ "algorithm",	required_argument,	NULL, 'a' },
 		{ "check",	no_argument,		NULL, 'c' },
@@ -857,7 +858,7 @@ main(int argc, char *argv[])
 	bk_init(argc, argv);
 	opterr = 0;
 	memset(&s, 0, sizeof(s));
-	while ((ch = getopt_long(argc, argv, "a:cfho:Pq", longopts,
+	while ((ch = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -904,8 +905,7 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			bk_print_version();
 		default:
-			bk_usage_error("bad option or missing argument: "
-			    "\"%s\"", argv[optind - 1]);
+			bk_bad_option(argv, optstring);
 		}
 	}
 	argc -= optind;

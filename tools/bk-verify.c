@@ -1547,6 +1547,7 @@ load_identities(struct verify *v)
 int
 main(int argc, char *argv[])
 {
+	static const char optstring[] = ":Pqvm:s:t:i:p:a:M:nrw:h";
 	static const struct option longopts[] = {
 		{ "progress",		no_argument,		NULL, 'P' },
 		{ "quiet",		no_argument,		NULL, 'q' },
@@ -1576,7 +1577,7 @@ main(int argc, char *argv[])
 	o.max_age = -1;
 	o.wait = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":Pqvm:s:t:i:p:a:M:nrw:h",
+	while ((ch = getopt_long(argc, argv, optstring,
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'P':
@@ -1633,14 +1634,8 @@ main(int argc, char *argv[])
 		case 'V':
 			bk_print_version();
 			/* NOTREACHED */
-		case ':':
-			bk_usage_error("option \"%s\" needs an argument",
-			    argv[optind - 1]);
 		default:
-			if (optopt != 0)
-				bk_usage_error("unknown option \"-%c\"", optopt);
-			bk_usage_error("unknown option \"%s\"",
-			    argv[optind - 1]);
+			bk_bad_option(argv, optstring);
 		}
 	}
 	argc -= optind;
