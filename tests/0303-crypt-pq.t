@@ -109,6 +109,14 @@ errline "an altered payload: bad data (65)" 65 'could not decrypt' \
     bk-crypt -d -i pq1.key -o plain payload.age
 ok "and nothing is committed" test ! -e plain
 
+# bk-verify opens every layer with a post-quantum identity
+printf 'id,name\n1,a\n2,b\n' | bk-gz | bk-crypt -r "$PQ1" -o t.csv.gz.age
+bk-manifest add t.csv.gz.age >/dev/null
+run bk-verify -v -i pq1.key t.csv.gz.age
+like "bk-verify reads through the post-quantum layer" out '^OK t\.csv\.gz\.age \(csv gzip age, 2 records\)'
+run bk-verify -i x.key t.csv.gz.age
+is "bk-verify with the wrong kind of key: a failed check" "$rc" 1
+
 # bad inputs: exit code and one-line message (a usage error adds the
 # --help hint on a second line)
 HEX=$(python3 -c 'print("ff" * 1216)')
