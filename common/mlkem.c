@@ -518,12 +518,13 @@ bk_mlkem_decaps(const unsigned char dk[BK_MLKEM_DK],
 	bk_explicit_bzero(m, sizeof(m));
 	bk_explicit_bzero(kr, sizeof(kr));
 	bk_explicit_bzero(rej, sizeof(rej));
+	bk_explicit_bzero(c2, CT_BYTES);
 	free(c2);
 }
 
 /* ---- X-Wing (MLKEM768-X25519) ---- */
 
-/* The label that closes the combiner's input: "\\.//^\\". */
+/* The label that closes the combiner's input: the six characters \.//^\ */
 static const unsigned char xwing_label[6] = { 0x5c, 0x2e, 0x2f, 0x2f, 0x5e,
     0x5c };
 
