@@ -459,6 +459,18 @@ hmac_sha256(unsigned char out[32], const unsigned char *key, size_t klen,
 		bk_errx(BK_EX_SOFTWARE, "could not compute an HMAC");
 }
 
+/* Writes "HPKE-v1" || suite_id || label; returns its length. */
+static size_t
+hpke_label(unsigned char *out, const char *label)
+{
+	size_t ll = strlen(label);
+
+	memcpy(out, HPKE_V1, 7);
+	memcpy(out + 7, hpke_suite, sizeof(hpke_suite));
+	memcpy(out + 7 + sizeof(hpke_suite), label, ll);
+	return 7 + sizeof(hpke_suite) + ll;
+}
+
 /* LabeledExtract(salt, label, ikm); an empty salt is HashLen zeros. */
 static void
 labeled_extract(unsigned char prk[32], const unsigned char *salt,
@@ -467,14 +479,8 @@ labeled_extract(unsigned char prk[32], const unsigned char *salt,
 {
 	static const unsigned char zero[32];
 	unsigned char msg[128];
-	size_t n = 0, ll = strlen(label);
+	size_t n = hpke_label(msg, label);
 
-	memcpy(msg + n, HPKE_V1, 7);
-	n += 7;
-	memcpy(msg + n, hpke_suite, sizeof(hpke_suite));
-	n += sizeof(hpke_suite);
-	memcpy(msg + n, label, ll);
-	n += ll;
 	if (ikmlen > 0)
 		memcpy(msg + n, ikm, ikmlen);
 	n += ikmlen;
@@ -491,16 +497,11 @@ labeled_expand(unsigned char *out, size_t l, const unsigned char prk[32],
     const char *label, const unsigned char *info, size_t infolen)
 {
 	unsigned char msg[128], t[32];
-	size_t n = 0, ll = strlen(label);
+	size_t n = 2;
 
-	msg[n++] = (unsigned char)(l >> 8);
-	msg[n++] = (unsigned char)l;
-	memcpy(msg + n, HPKE_V1, 7);
-	n += 7;
-	memcpy(msg + n, hpke_suite, sizeof(hpke_suite));
-	n += sizeof(hpke_suite);
-	memcpy(msg + n, label, ll);
-	n += ll;
+	msg[0] = (unsigned char)(l >> 8);
+	msg[1] = (unsigned char)l;
+	n += hpke_label(msg + n, label);
 	memcpy(msg + n, info, infolen);
 	n += infolen;
 	msg[n++] = 1;
