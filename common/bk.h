@@ -199,6 +199,13 @@ int	bk_parse_size(const char *, uint64_t *);
  */
 int	bk_parse_duration(const char *, int64_t *);
 /*
+ * Parses the argument of -w/--wait, how long to wait for the manifest's
+ * lock: a whole number of seconds (0: do not wait), or "unlimited" for
+ * -1 (for ever).  Anything else exits 64 through bk_usage_error with
+ * 'bad number of seconds "ARG"', the same in every tool.
+ */
+int	bk_parse_wait(const char *);
+/*
  * Parses a date: RFC 3339 (2024-09-01T12:00:00Z, with an offset, with
  * fractional seconds), "YYYY-MM-DD HH:MM[:SS]", or "YYYY-MM-DD".  A date
  * without an offset is local time.  Stores the time and the UTC offset in

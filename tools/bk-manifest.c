@@ -1135,8 +1135,6 @@ main(int argc, char *argv[])
 	};
 	struct opts o;
 	const char *cmd;
-	char *end;
-	long w;
 	int c, code;
 
 	bk_init(argc, argv);
@@ -1158,13 +1156,7 @@ main(int argc, char *argv[])
 			bk_set_verbosity(bk_verbosity() + 1);
 			break;
 		case 'w':
-			errno = 0;
-			w = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    w < 0 || w > INT_MAX)
-				bk_usage_error("bad number of seconds \"%s\"",
-				    optarg);
-			o.wait = (int)w;
+			o.wait = bk_parse_wait(optarg);
 			break;
 		case OPT_NO_WAIT:
 			o.wait = 0;

@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1568,8 +1567,6 @@ main(int argc, char *argv[])
 	};
 	struct opts o;
 	struct verify v;
-	char *end;
-	long w;
 	int ch, verbosity = 0;
 
 	bk_init(argc, argv);
@@ -1620,13 +1617,7 @@ main(int argc, char *argv[])
 			o.record = 1;
 			break;
 		case 'w':
-			errno = 0;
-			w = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    w < 0 || w > INT_MAX)
-				bk_usage_error("bad number of seconds \"%s\"",
-				    optarg);
-			o.wait = (int)w;
+			o.wait = bk_parse_wait(optarg);
 			break;
 		case 'h':
 			bk_print_usage(usage);
