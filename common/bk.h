@@ -768,4 +768,20 @@ struct bk_inspect {
 /* Returns 0, or -1 with ins->err and ins->code set (bad gzip: 65, I/O: 74). */
 int	bk_inspect_fd(int, const char *, struct bk_inspect *);
 
+/* ---- backupfile.c: which files of a tree look like backups ---- */
+
+/*
+ * Whether path (relative to the folder dirfd, or AT_FDCWD) looks like a
+ * backup: a regular file, not a symbolic link, whose last component does
+ * not begin with a dot, and either whose name ends in .sql, .dump, .csv,
+ * .tsv, .jsonl, .db, .sqlite, .sqlite3 or .bak followed by any number of
+ * .gz, .age and .gpg (in any letter case), or whose first bytes are those
+ * of gzip, age (binary or armored), an SQLite 3 database or a pg_dump
+ * custom archive ("PGDMP").  Text without such a name (a README, a
+ * .sha256 list, an age identity) is not a backup, nor is a file that
+ * cannot be examined.  Returns 1 or 0; reports nothing.  Callers leave
+ * out the manifest itself, whose name ends in .jsonl.
+ */
+int	bk_backup_file(int, const char *);
+
 #endif /* BK_H */

@@ -1000,8 +1000,10 @@ cmp_str(const void *a, const void *b)
 
 /*
  * Walks a folder of the tree without following symlinks, collecting the
- * regular files that no manifest line names.  Hidden files and folders
- * (the manifest's temporary files among them) are not backups.
+ * files that look like backups (bk_backup_file, the rule bk-manifest
+ * adopt follows) but that no manifest line names.  Hidden folders (and
+ * the manifest's temporary files) are skipped; so are the sums, keys and
+ * notes that live beside backups, which are not backups themselves.
  */
 static void
 scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
@@ -1039,7 +1041,8 @@ scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
 		    (v->metrics_rel != NULL &&
 		    strcmp(rel, v->metrics_rel) == 0) ||
 		    bsearch(&rel, v->paths, v->npaths, sizeof(*v->paths),
-		    cmp_str) != NULL) {
+		    cmp_str) != NULL ||
+		    !bk_backup_file(dirfd(d), de->d_name)) {
 			free(rel);
 			continue;
 		}
@@ -1429,7 +1432,8 @@ write_metrics(struct verify *v)
 		    nbad == 0 && nok > 0 ? "1" : "0");
 	}
 	put_head(&out, "bk_verify_unlisted_files",
-	    "Files in the tree without a manifest line (incomplete backups).");
+	    "Files in the tree that look like backups but have no manifest "
+	    "line (incomplete backups).");
 	put(&out, "bk_verify_unlisted_files %zu\n", v->unlisted);
 	put_head(&out, "bk_verify_bad_lines",
 	    "Manifest or sums lines that could not be read.");
