@@ -199,6 +199,13 @@ int	bk_parse_size(const char *, uint64_t *);
  */
 int	bk_parse_duration(const char *, int64_t *);
 /*
+ * Parses the argument of -w/--wait, how long to wait for the manifest's
+ * lock: a whole number of seconds (0: do not wait), or "unlimited" for
+ * -1 (for ever).  Anything else exits 64 through bk_usage_error with
+ * 'bad number of seconds "ARG"', the same in every tool.
+ */
+int	bk_parse_wait(const char *);
+/*
  * Parses a date: RFC 3339 (2024-09-01T12:00:00Z, with an offset, with
  * fractional seconds), "YYYY-MM-DD HH:MM[:SS]", or "YYYY-MM-DD".  A date
  * without an offset is local time.  Stores the time and the UTC offset in
@@ -813,5 +820,21 @@ struct bk_inspect {
 
 /* Returns 0, or -1 with ins->err and ins->code set (bad gzip: 65, I/O: 74). */
 int	bk_inspect_fd(int, const char *, struct bk_inspect *);
+
+/* ---- backupfile.c: which files of a tree look like backups ---- */
+
+/*
+ * Whether path (relative to the folder dirfd, or AT_FDCWD) looks like a
+ * backup: a regular file, not a symbolic link, whose last component does
+ * not begin with a dot, and either whose name ends in .sql, .dump, .csv,
+ * .tsv, .jsonl, .db, .sqlite, .sqlite3 or .bak followed by any number of
+ * .gz, .age and .gpg (in any letter case), or whose first bytes are those
+ * of gzip, age (binary or armored), an SQLite 3 database or a pg_dump
+ * custom archive ("PGDMP").  Text without such a name (a README, a
+ * .sha256 list, an age identity) is not a backup, nor is a file that
+ * cannot be examined.  Returns 1 or 0; reports nothing.  Callers leave
+ * out the manifest itself, whose name ends in .jsonl.
+ */
+int	bk_backup_file(int, const char *);
 
 #endif /* BK_H */
