@@ -282,6 +282,19 @@ struct bk_reader *bk_reader_replay(struct bk_reader *, const void *, size_t);
 ssize_t	bk_reader_read_full(struct bk_reader *, void *, size_t);
 void	bk_reader_close(struct bk_reader *);
 
+/* ---- hashreader.c: the bottom reader, hashing the raw bytes ---- */
+
+/*
+ * A reader over a descriptor that passes every byte it reads through
+ * sha256 and counts it (and adds it to meter, when not NULL); name is
+ * used in messages.  The descriptor stays open when the reader is closed.
+ * bk_reader_hash_finish reads what the layers above left unread, so that
+ * the size and digest cover the whole file, and writes the digest as 64
+ * hex digits.  Returns 0, or -1 with the reader's err and code (74).
+ */
+struct bk_reader *bk_reader_hash(int, const char *, struct bk_progress *);
+int	bk_reader_hash_finish(struct bk_reader *, char[65], uint64_t *);
+
 /* ---- detect.c: layers by their magic bytes ---- */
 
 enum bk_layer {
@@ -793,6 +806,30 @@ char	*bk_entry_line(struct bk_entry *);
 /* Removes user:password@ and password=... from a conninfo or URI. */
 char	*bk_strip_secrets(const char *);
 
+/* ---- pgscript.c: is a plain pg_dump script complete? ---- */
+
+#define BK_PGSCRIPT_TAIL	4096	/* bytes kept from the end */
+
+/*
+ * Fed the decoded script as it streams past, it keeps the \restrict key
+ * of the first lines and the last BK_PGSCRIPT_TAIL bytes.  Complete means
+ * the closing comment "-- PostgreSQL database dump complete", then, when
+ * the script began with \restrict KEY, the line \unrestrict KEY, and
+ * nothing after them but blank lines.
+ */
+struct bk_pgscript {
+	uint64_t	 seen;		/* bytes fed */
+	int		 restrict_seen;	/* began with \restrict KEY */
+	char		 key[160];	/* "\unrestrict KEY\n" expected */
+	unsigned char	 tail[BK_PGSCRIPT_TAIL * 2];
+	size_t		 tlen;
+};
+
+void	bk_pgscript_init(struct bk_pgscript *);
+void	bk_pgscript_feed(struct bk_pgscript *, const void *, size_t);
+/* Returns 1 if complete, else 0 with why (a phrase) written to buf. */
+int	bk_pgscript_complete(const struct bk_pgscript *, char *, size_t);
+
 /* ---- inspect.c: what a backup file holds, in one streaming pass ---- */
 
 /*
@@ -813,7 +850,8 @@ struct bk_inspect {
 	int64_t		 records;	/* -1 when not counted */
 	int		 complete;	/* pg_dump: 1 or 0; -1 not a pg_dump */
 	int		 valid;		/* CSV: 1 strict, 0 not (see why); -1 */
-	char		 why[640];	/* valid 0: "CSV line L, column C: ..." */
+	char		 why[640];	/* valid 0: "CSV line L, column C: ...";
+					   complete 0: what is missing */
 	int		 code;		/* after failure: exit code */
 	char		 err[512];	/* after failure: the message */
 };
