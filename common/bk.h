@@ -801,6 +801,16 @@ void	bk_entry_set_layers(struct bk_entry *, char *const *, size_t);
 /* Records a verification: result BK_VERIFIED_OK or _FAIL, reason or NULL. */
 void	bk_entry_set_verified(struct bk_entry *, time_t, enum bk_verified,
 	    const char *);
+/*
+ * A new entry for a file that bk_inspect_fd read: path, created (t, off),
+ * type, size, sha256, layers, records (this count, or -1 for the one
+ * counted) and complete, in the order of bk-manifest(5).
+ */
+struct bk_inspect;
+struct bk_entry *bk_entry_inspected(const char *, time_t, long, const char *,
+	    const struct bk_inspect *, int64_t);
+/* The user running the program, for created_by (a uid without a name). */
+const char *bk_user_name(void);
 /* The entry as one JSON line without newline (malloc'd). */
 char	*bk_entry_line(struct bk_entry *);
 /* Removes user:password@ and password=... from a conninfo or URI. */

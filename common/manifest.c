@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -456,6 +457,44 @@ bk_entry_set_verified(struct bk_entry *e, time_t t, enum bk_verified r,
 		json_object_set_new(v, "reason", why);
 	json_object_set_new(entry_json(e), "verified", v);
 	entry_changed(e);
+}
+
+struct bk_entry *
+bk_entry_inspected(const char *rel, time_t t, long off, const char *type,
+    const struct bk_inspect *ins, int64_t records)
+{
+	struct bk_entry *e = bk_entry_new(rel);
+	char *layers[BK_LAYERS_MAX];
+	size_t i;
+
+	/* In the field order of bk-manifest(5). */
+	bk_entry_set_created(e, t, off);
+	bk_entry_set_str(e, "type", type);
+	bk_entry_set_int(e, "size", (int64_t)ins->size);
+	bk_entry_set_str(e, "sha256", ins->sha256);
+	for (i = 0; i < ins->nlayers; i++)
+		layers[i] = (char *)ins->layers[i];
+	bk_entry_set_layers(e, layers, ins->nlayers);
+	if (records >= 0)
+		bk_entry_set_int(e, "records", records);
+	else if (ins->records >= 0)
+		bk_entry_set_int(e, "records", ins->records);
+	if (ins->complete >= 0)
+		json_object_set_new(e->json, "complete",
+		    json_boolean(ins->complete));
+	return e;
+}
+
+const char *
+bk_user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	static char buf[32];
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return pw->pw_name;
+	snprintf(buf, sizeof(buf), "%ju", (uintmax_t)getuid());
+	return buf;
 }
 
 char *

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,18 +78,6 @@ static int
 load_flags(const struct opts *o)
 {
 	return o->strict ? BK_MF_STRICT : 0;
-}
-
-static const char *
-default_user(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	static char buf[32];
-
-	if (pw != NULL && pw->pw_name != NULL)
-		return pw->pw_name;
-	snprintf(buf, sizeof(buf), "%ju", (uintmax_t)getuid());
-	return buf;
 }
 
 static int
@@ -171,29 +158,16 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 static struct bk_entry *
 make_entry(struct opts *o, struct cand *c)
 {
-	struct bk_entry *e = bk_entry_new(c->rel);
-	char *layers[BK_LAYERS_MAX], *src, *eq;
+	struct bk_entry *e = bk_entry_inspected(c->rel, c->created, c->off,
+	    c->type, &c->ins, o->records);
+	char *src, *eq;
 	size_t i;
 
-	bk_entry_set_created(e, c->created, c->off);
-	bk_entry_set_str(e, "type", c->type);
-	bk_entry_set_int(e, "size", (int64_t)c->ins.size);
-	bk_entry_set_str(e, "sha256", c->ins.sha256);
-	for (i = 0; i < c->ins.nlayers; i++)
-		layers[i] = (char *)c->ins.layers[i];
-	bk_entry_set_layers(e, layers, c->ins.nlayers);
-	if (o->records >= 0)
-		bk_entry_set_int(e, "records", o->records);
-	else if (c->ins.records >= 0)
-		bk_entry_set_int(e, "records", c->ins.records);
-	if (c->ins.complete >= 0)
-		json_object_set_new(e->json, "complete",
-		    json_boolean(c->ins.complete));
 	if (o->description != NULL &&
 	    bk_entry_set_str(e, "description", o->description) < 0)
 		bk_errx(BK_EX_USAGE, "the description is not valid UTF-8");
 	bk_entry_set_str(e, "created_by", o->created_by != NULL ?
-	    o->created_by : default_user());
+	    o->created_by : bk_user_name());
 	if (o->source != NULL) {
 		src = bk_strip_secrets(o->source);
 		if (bk_entry_set_str(e, "source", src) < 0)
