@@ -249,6 +249,25 @@ void	bk_progress_add(struct bk_progress *, uint64_t);
 /* Draws the final figures and ends the line. */
 void	bk_progress_end(struct bk_progress *);
 
+/* ---- tty.c: the terminal, and secrets from files or descriptors ---- */
+
+#define BK_SECRET_MAX	4096	/* longest passphrase read */
+
+/*
+ * Reads the first line of fd (without its line end) into a new buffer of
+ * BK_SECRET_MAX + 1 bytes, storing its length; what names the source in
+ * messages ("passphrase file \"x\""), never the contents.  Exits 74 on
+ * a read error, 65 when the line is too long.  Wipe and free the result.
+ */
+char	*bk_secret_read(int, const char *, size_t *);
+/* Opens the controlling terminal, /dev/tty; -1 with errno when none. */
+int	bk_tty_open(void);
+/*
+ * Writes prompt to the terminal fd and reads one line as bk_secret_read
+ * does, with the echo off unless echo is set.
+ */
+char	*bk_tty_ask(int, const char *, int, size_t *);
+
 /* ---- reader.c: stacked stream readers (file, gzip, age, ...) ---- */
 
 /*
