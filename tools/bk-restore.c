@@ -1,0 +1,1899 @@
+/*
+ * bk-restore: put a backup back into PostgreSQL or SQLite without making
+ * things worse.
+ *
+ * The order of the work is the point of the tool.  The backup must have
+ * its manifest line, and one streaming pass over it (through age and gzip)
+ * must give the recorded size and sha256 and a whole content: a complete
+ * pg_dump script, or an SQLite database that passes integrity_check.
+ * Only then is the person asked on the terminal (or --yes taken), a
+ * safety backup of the target made and recorded in the manifest, and the
+ * restore run as one transaction.  For PostgreSQL, psql reads the script
+ * decoded a second time (and hashed again on the way) between a BEGIN and
+ * a COMMIT that bk-restore sends itself, the COMMIT only once the last
+ * byte checked out: input cut short, by a fault or by bk-restore dying,
+ * never commits.  For SQLite the verified copy goes into the live
+ * database through the backup API in one write transaction.  Each attempt
+ * ends as a line of restore.log beside the manifest.
+ */
+/* realpath(3) is an XSI function. */
+#define _XOPEN_SOURCE 700
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include "bk.h"
+
+static const char usage[] =
+"usage: bk-restore [-cfnPqvy] [--no-safety-backup] [-m manifest] [-w seconds]\n"
+"                  [-i identity] ... [--passphrase-file file | --passphrase-fd n]\n"
+"                  -d target file\n";
+
+#define HEAD		4096		/* bytes read to recognise a layer */
+#define CHUNK		(256 * 1024)
+#define BUSY_MS		10000		/* how long SQLite waits for a lock */
+#define SAFETY_DIR	"pre-restore"
+#define HISTORY_NAME	"restore.log"
+/* The advisory lock that keeps two restores out of one database. */
+#define PG_LOCK_KEY	"7451038360"
+
+enum kind { TARGET_PG, TARGET_SQLITE };
+
+struct opts {
+	const char	*target;	/* -d as given */
+	const char	*manifest;
+	const char	**idfiles;
+	size_t		 nidfiles;
+	const char	*passfile;
+	int		 passfd;
+	int		 wait;		/* manifest and log lock, seconds */
+	int		 clean;
+	int		 force;
+	int		 dry_run;
+	int		 progress;
+	int		 yes;
+	int		 safety;	/* 0 with --no-safety-backup */
+	const char	*file;
+};
+
+struct restore {
+	const struct opts *o;
+	struct bk_manifest m;
+	/* the backup */
+	char		*rel;		/* relative to the manifest's folder */
+	int		 fd;
+	int		 listed;	/* has a manifest line */
+	char		 want[65];	/* its sha256 there, "" if none */
+	char		*made;		/* its created field, or NULL */
+	struct bk_age_ids *ids;
+	/* what the verification found */
+	enum bk_layer	 content;
+	char		 layers[128];	/* innermost first, as in the manifest */
+	char		 sha[65];
+	uint64_t	 size;
+	/* the target */
+	enum kind	 kind;
+	char		*name;		/* typed to confirm; the safety file's stem */
+	char		*shown;		/* in messages */
+	char		*record;	/* in the manifest and the log: no secrets */
+	PGconn		*pg;
+	char		**env;		/* NAME=VALUE for psql and pg_dump */
+	size_t		 nenv;
+	char		*path;		/* SQLite: the database file */
+	int		 lockfd;
+	int		 created;	/* SQLite: we made the file */
+	int		 created_slot;
+	int		 empty;		/* SQLite: nothing to save */
+	char		*tmp;		/* SQLite: the verified copy */
+	int		 tmpslot;
+	/* the run */
+	char		*safety;	/* relative path of the safety backup */
+	int		 asked;		/* confirmed on the terminal */
+	struct timespec	 start;
+};
+
+/* ---- small helpers ---- */
+
+static int
+is_age(enum bk_layer l)
+{
+	return l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR;
+}
+
+/* Makes a message one line: runs of blanks and line ends become a space. */
+static void
+one_line(char *s)
+{
+	char *p, *q;
+	int space = 0;
+
+	for (p = q = s; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
+			space = 1;
+			continue;
+		}
+		if (space && q != s)
+			*q++ = ' ';
+		space = 0;
+		*q++ = *p;
+	}
+	*q = '\0';
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) +
+	    (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- passphrases and identities ---- */
+
+static int
+getpass_cb(void *ctx, char **pass, size_t *len)
+{
+	const struct opts *o = ctx;
+	char *what;
+	int fd;
+
+	if (o->passfile != NULL) {
+		if ((fd = open(o->passfile, O_RDONLY | O_CLOEXEC)) < 0)
+			bk_err(bk_open_errno_code(errno), "could not open "
+			    "passphrase file \"%s\"", o->passfile);
+		what = bk_asprintf("passphrase file \"%s\"", o->passfile);
+		*pass = bk_secret_read(fd, what, len);
+		free(what);
+	} else if (o->passfd >= 0) {
+		fd = o->passfd;
+		*pass = bk_secret_read(fd, "the passphrase descriptor", len);
+	} else {
+		if ((fd = bk_tty_open()) < 0)
+			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "
+			    "ask for the passphrase (use --passphrase-file or "
+			    "--passphrase-fd)");
+		*pass = bk_tty_ask(fd, "Enter passphrase: ", 0, len);
+	}
+	if (fd != o->passfd)
+		close(fd);
+	if (*len == 0) {
+		free(*pass);
+		bk_errx(BK_EX_DATAERR, "the passphrase is empty");
+	}
+	return 0;
+}
+
+static void
+load_identities(struct restore *r)
+{
+	const struct opts *o = r->o;
+	char err[512];
+	size_t i;
+	int code;
+
+	r->ids = bk_age_ids_new();
+	for (i = 0; i < o->nidfiles; i++)
+		if ((code = bk_age_ids_load(r->ids, o->idfiles[i], err,
+		    sizeof(err))) != 0)
+			bk_errx(code, "%s", err);
+	/* As bk-crypt -d: a passphrase is asked for only when no key is. */
+	if (o->passfile != NULL || o->passfd >= 0 || o->nidfiles == 0)
+		bk_age_ids_set_getpass(r->ids, getpass_cb, (void *)o);
+}
+
+/* ---- the backup: its manifest line, its file ---- */
+
+/*
+ * The manifest to use when -m and $BK_MANIFEST name none: the nearest
+ * manifest.jsonl in the backup's folder or above it, as git finds its
+ * repository; NULL (the current folder's) when there is none.
+ */
+static char *
+find_manifest(const char *file)
+{
+	struct stat st;
+	char *copy, *dir, *cand, *up;
+
+	copy = bk_strdup(file);
+	dir = realpath(dirname(copy), NULL);
+	free(copy);
+	while (dir != NULL) {
+		cand = bk_asprintf("%s%s" BK_MANIFEST_NAME, dir,
+		    strcmp(dir, "/") == 0 ? "" : "/");
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			free(dir);
+			return cand;
+		}
+		free(cand);
+		if (strcmp(dir, "/") == 0)
+			break;
+		up = bk_strdup(dirname(dir));
+		free(dir);
+		dir = up;
+	}
+	free(dir);
+	return NULL;
+}
+
+static void
+open_backup(struct restore *r)
+{
+	const struct opts *o = r->o;
+	struct bk_entry *e;
+	struct stat st;
+	char err[512], *mpath = NULL;
+
+	if (lstat(o->file, &st) < 0)
+		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
+		    o->file);
+	if (o->manifest == NULL && (getenv(BK_MANIFEST_ENV) == NULL ||
+	    *getenv(BK_MANIFEST_ENV) == '\0'))
+		mpath = find_manifest(o->file);
+	bk_manifest_init(&r->m, o->manifest != NULL ? o->manifest : mpath);
+	free(mpath);
+	r->m.wait = o->wait;
+	bk_manifest_load(&r->m, o->force ? BK_MF_MISSING_OK : 0);
+	if ((r->rel = bk_manifest_relpath(&r->m, o->file, err,
+	    sizeof(err))) == NULL)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": %s", o->file,
+		    err);
+	if ((r->fd = bk_manifest_open_file(&r->m, r->rel, O_RDONLY)) < 0) {
+		if (errno == ELOOP)
+			bk_errx(BK_EX_DATAERR, "could not restore \"%s\": a "
+			    "symbolic link, not a backup file", o->file);
+		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
+		    o->file);
+	}
+	if (fstat(r->fd, &st) < 0)
+		bk_err(BK_EX_IOERR, "could not open \"%s\"", o->file);
+	if (!S_ISREG(st.st_mode))
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": not a regular "
+		    "file", o->file);
+	if ((e = bk_manifest_find(&r->m, r->rel)) == NULL) {
+		if (!o->force)
+			bk_errx(BK_EX_FAIL, "could not restore \"%s\": not in the "
+			    "manifest \"%s\" (an incomplete backup; --force "
+			    "restores it anyway)", r->rel, r->m.path);
+		bk_warnx("\"%s\" is not in the manifest: restoring it because "
+		    "of --force", r->rel);
+		return;
+	}
+	r->listed = 1;
+	if (e->created != NULL)
+		r->made = bk_strdup(e->created);
+	if (e->size >= 0 && st.st_size != e->size)
+		bk_errx(BK_EX_FAIL, "could not restore \"%s\": size is %jd "
+		    "bytes, the manifest says %" PRId64, r->rel,
+		    (intmax_t)st.st_size, e->size);
+	if (e->sha256[0] == '\0') {
+		if (!o->force)
+			bk_errx(BK_EX_FAIL, "could not restore \"%s\": its "
+			    "manifest line has no sha256 to check it against "
+			    "(--force restores it anyway)", r->rel);
+		bk_warnx("\"%s\" has no sha256 in the manifest: restoring it "
+		    "unchecked because of --force", r->rel);
+	}
+	memcpy(r->want, e->sha256, sizeof(r->want));
+}
+
+/*
+ * Stacks the layers of the backup on raw, as their magic bytes say: age
+ * and gzip, at most four deep.  Returns the top reader; *l is what lies
+ * inside, or BK_LAYER_UNKNOWN with *failed set when a layer could not
+ * start (its reader holds the message).  Names the layers in r->layers.
+ */
+static struct bk_reader *
+open_layers(struct restore *r, struct bk_reader *raw, enum bk_layer *l,
+    int *failed, int *custom)
+{
+	struct bk_reader *top = raw;
+	unsigned char head[HEAD];
+	const char *names[BK_LAYERS_MAX];
+	size_t n = 0, i;
+	ssize_t got;
+	int depth = 0;
+
+	*failed = *custom = 0;
+	for (;;) {
+		if ((got = bk_reader_read_full(top, head, HEAD)) < 0) {
+			*failed = 1;
+			*l = BK_LAYER_UNKNOWN;
+			break;
+		}
+		*l = bk_detect(head, (size_t)got);
+		top = bk_reader_replay(top, head, (size_t)got);
+		if (*l != BK_LAYER_UNKNOWN && *l != BK_LAYER_EMPTY &&
+		    n < BK_LAYERS_MAX)
+			names[n++] = bk_layer_name(*l);
+		if (*l == BK_LAYER_GZIP && depth++ < 4) {
+			top = bk_reader_gunzip(top, r->rel);
+			continue;
+		}
+		if (is_age(*l) && depth++ < 4) {
+			top = bk_reader_age(top, r->ids);
+			continue;
+		}
+		/* pg_dump's custom format, for a message that helps. */
+		*custom = *l == BK_LAYER_UNKNOWN && got >= 5 &&
+		    memcmp(head, "PGDMP", 5) == 0;
+		break;
+	}
+	r->layers[0] = '\0';
+	for (i = n; i > 0; i--)
+		snprintf(r->layers + strlen(r->layers), sizeof(r->layers) -
+		    strlen(r->layers), "%s%s", i < n ? " " : "",
+		    names[i - 1]);
+	return top;
+}
+
+/* Refuses content that the target cannot take. */
+static void
+check_content(struct restore *r, enum bk_layer l, int custom)
+{
+	const char *what = r->kind == TARGET_PG ? "PostgreSQL" : "SQLite";
+
+	if (custom)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": a pg_dump "
+		    "custom-format archive (restore it with pg_restore; "
+		    "bk-restore takes plain pg_dump scripts, -Fp)", r->rel);
+	if (r->kind == TARGET_PG && l == BK_LAYER_SQLITE)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds an "
+		    "SQLite database, and the target is %s (use -d sqlite:PATH)",
+		    r->rel, what);
+	if (r->kind == TARGET_SQLITE && l == BK_LAYER_PGDUMP)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
+		    "pg_dump script, and the target is %s", r->rel, what);
+	if (l == BK_LAYER_EMPTY && r->layers[0] == '\0')
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the file is "
+		    "empty", r->rel);
+	if (l == BK_LAYER_EMPTY)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": no data "
+		    "inside the %s layer", r->rel, r->layers);
+	if (l != BK_LAYER_PGDUMP && l != BK_LAYER_SQLITE)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds %s, "
+		    "not a plain pg_dump script or an SQLite database", r->rel,
+		    l == BK_LAYER_UNKNOWN ? "data of no known kind" :
+		    bk_layer_name(l));
+}
+
+/* ---- the verified SQLite copy ---- */
+
+static void
+tmp_open(struct restore *r, int *fd)
+{
+	const char *dir = getenv("TMPDIR");
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	r->tmp = bk_asprintf("%s/bk-restore.XXXXXX", dir);
+	if ((*fd = mkstemp(r->tmp)) < 0)
+		bk_err(BK_EX_CANTCREAT, "could not create a temporary file in "
+		    "\"%s\"", dir);
+	r->tmpslot = bk_tmp_register(r->tmp);
+	fchmod(*fd, 0600);
+}
+
+static void
+tmp_remove(struct restore *r)
+{
+	static const char *const sfx[] = { "-journal", "-wal", "-shm" };
+	char *s;
+	size_t i;
+
+	if (r->tmp == NULL)
+		return;
+	unlink(r->tmp);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		s = bk_asprintf("%s%s", r->tmp, sfx[i]);
+		unlink(s);
+		free(s);
+	}
+	bk_tmp_forget(r->tmpslot);
+	free(r->tmp);
+	r->tmp = NULL;
+}
+
+static int
+first_row(void *arg, int n, char **vals, char **names)
+{
+	char *out = arg;
+
+	(void)names;
+	if (out[0] == '\0')
+		snprintf(out, 300, "%s", n > 0 && vals[0] != NULL ? vals[0] :
+		    "");
+	else
+		strcat(out, "...");
+	return 0;
+}
+
+/*
+ * PRAGMA integrity_check on a database file: 0, or -1 with its first
+ * complaint in why.
+ */
+static int
+sqlite_integrity(const char *path, char *why, size_t size)
+{
+	sqlite3 *db = NULL;
+	char first[310] = "";
+	int rc;
+
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA integrity_check", first_row,
+		    first, NULL);
+	if (rc != SQLITE_OK)
+		snprintf(why, size, "the SQLite database is damaged (%s)",
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	else if (strcmp(first, "ok") != 0)
+		snprintf(why, size, "the SQLite database fails "
+		    "integrity_check: %s", first);
+	sqlite3_close(db);
+	return rc == SQLITE_OK && strcmp(first, "ok") == 0 ? 0 : -1;
+}
+
+/* ---- pass 1: verify the whole backup before anything is touched ---- */
+
+/*
+ * Reads the backup once from the first byte to the last: the sha256 of
+ * its raw bytes must be the manifest's, every layer must decode (age
+ * authenticates each chunk, gzip checks its CRC and length), and the
+ * content must be whole.  An SQLite database is kept in a private
+ * temporary copy, which is what the restore then copies in.  Exits with
+ * the reason on any failure: 1 when the digest differs (the file is not
+ * the one recorded), else the layer's code (65 bad data, 1 wrong key).
+ */
+static void
+verify_backup(struct restore *r)
+{
+	struct bk_progress meter;
+	struct bk_reader *raw, *top;
+	struct bk_pgscript pg;
+	struct stat st;
+	unsigned char *buf;
+	char why[700] = "";
+	ssize_t got;
+	int failed, custom, tfd = -1, code = 0;
+
+	bk_progress_init(&meter, r->o->progress, "verifying",
+	    fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
+	top = open_layers(r, raw, &r->content, &failed, &custom);
+	if (!failed)
+		check_content(r, r->content, custom);
+	bk_pgscript_init(&pg);
+	if (!failed && r->content == BK_LAYER_SQLITE)
+		tmp_open(r, &tfd);
+	buf = bk_malloc(CHUNK);
+	while (!failed && (got = top->read(top, buf, CHUNK)) != 0) {
+		if (got < 0) {
+			failed = 1;
+			break;
+		}
+		if (r->content == BK_LAYER_PGDUMP)
+			bk_pgscript_feed(&pg, buf, (size_t)got);
+		else if (bk_write_full(tfd, buf, (size_t)got) < 0)
+			bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
+	}
+	free(buf);
+	if (failed) {
+		snprintf(why, sizeof(why), "%s", top->err);
+		code = top->code != 0 ? top->code : BK_EX_IOERR;
+	}
+	if (bk_reader_hash_finish(raw, r->sha, &r->size) < 0)
+		bk_errx(BK_EX_IOERR, "%s", raw->err);
+	bk_progress_end(&meter);
+	bk_reader_close(top);
+	if (tfd >= 0 && close(tfd) < 0)
+		bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
+	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0)
+		bk_errx(BK_EX_FAIL, "could not restore \"%s\": sha256 does not "
+		    "match the manifest%s%s%s", r->rel, why[0] ? " (" : "", why,
+		    why[0] ? ")" : "");
+	if (failed)
+		bk_errx(code, "could not restore \"%s\": %s", r->rel, why);
+	if (r->content == BK_LAYER_PGDUMP &&
+	    !bk_pgscript_complete(&pg, why, sizeof(why)))
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the pg_dump "
+		    "script is incomplete (%s)", r->rel, why);
+	if (r->content == BK_LAYER_SQLITE &&
+	    sqlite_integrity(r->tmp, why, sizeof(why)) < 0)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": %s", r->rel,
+		    why);
+	bk_info("verified \"%s\": %" PRIu64 " bytes, sha256 %s, %s", r->rel,
+	    r->size, r->want[0] ? "as recorded" : "not recorded", r->layers);
+}
+
+/* ---- child processes: psql and pg_dump ---- */
+
+struct child {
+	const char	*name;
+	pid_t		 pid;
+	int		 in;		/* our end of its stdin, or -1 */
+	int		 out;		/* our end of its stdout, or -1 */
+	int		 err;		/* our end of its stderr */
+	pthread_t	 thread;
+	char		 first[600];	/* its first error line */
+	char		 last[600];	/* its last line */
+};
+
+static int
+is_error_line(const char *s)
+{
+	return strstr(s, "ERROR:") != NULL || strstr(s, "FATAL:") != NULL ||
+	    strstr(s, "error:") != NULL || strncmp(s, "could not", 9) == 0;
+}
+
+/*
+ * Reads the child's stderr to its end, in a thread of its own so that a
+ * child with much to say never blocks while we write to it.  Keeps the
+ * first error line (and the last line) for the one-line report; shows
+ * everything with -v.
+ */
+static void *
+child_errors(void *arg)
+{
+	struct child *c = arg;
+	FILE *f;
+	char line[600];
+	size_t n;
+	int whole = 1;
+
+	if ((f = fdopen(c->err, "r")) == NULL) {
+		close(c->err);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (bk_verbosity() > 0)
+			fputs(line, stderr);
+		n = strlen(line);
+		/* The rest of a long line is not a line of its own. */
+		if (!whole) {
+			whole = n > 0 && line[n - 1] == '\n';
+			continue;
+		}
+		whole = n > 0 && line[n - 1] == '\n';
+		one_line(line);
+		if (line[0] == '\0')
+			continue;
+		snprintf(c->last, sizeof(c->last), "%s", line);
+		if (c->first[0] == '\0' && is_error_line(line))
+			snprintf(c->first, sizeof(c->first), "%s", line);
+	}
+	fclose(f);
+	return NULL;
+}
+
+static void
+pipe_cloexec(int p[2])
+{
+	if (pipe(p) < 0)
+		bk_err(BK_EX_SOFTWARE, "could not make a pipe");
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+}
+
+/*
+ * Starts argv[0] (found in PATH) with the connection in its environment,
+ * never on its command line: stdin and stdout are pipes when asked for,
+ * else /dev/null.
+ */
+static void
+child_start(struct child *c, struct restore *r, char *const argv[],
+    int want_in, int want_out)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2], nul;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->name = argv[0];
+	c->in = c->out = -1;
+	if (want_in)
+		pipe_cloexec(in);
+	if (want_out)
+		pipe_cloexec(out);
+	pipe_cloexec(err);
+	fflush(stdout);
+	fflush(stderr);
+	if ((c->pid = fork()) < 0)
+		bk_err(BK_EX_SOFTWARE, "could not start %s", c->name);
+	if (c->pid == 0) {
+		nul = open("/dev/null", O_RDWR);
+		dup2(want_in ? in[0] : nul, STDIN_FILENO);
+		dup2(want_out ? out[1] : nul, STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		if (nul > STDERR_FILENO)
+			close(nul);
+		for (i = 0; i < r->nenv; i++)
+			putenv(r->env[i]);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(STDERR_FILENO, "could not run %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	if (want_in) {
+		close(in[0]);
+		c->in = in[1];
+	}
+	if (want_out) {
+		close(out[1]);
+		c->out = out[0];
+	}
+	close(err[1]);
+	c->err = err[0];
+	if (pthread_create(&c->thread, NULL, child_errors, c) != 0)
+		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+}
+
+/* Waits for the child; returns its wait status. */
+static int
+child_wait(struct child *c)
+{
+	int status;
+
+	if (c->in >= 0)
+		close(c->in);
+	if (c->out >= 0)
+		close(c->out);
+	c->in = c->out = -1;
+	while (waitpid(c->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			bk_err(BK_EX_SOFTWARE, "could not wait for %s", c->name);
+	pthread_join(c->thread, NULL);
+	return status;
+}
+
+/* The child's failure as a phrase: its first error, or how it ended. */
+static void
+child_why(const struct child *c, int status, char *buf, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, size, "%s was killed by signal %d", c->name,
+		    WTERMSIG(status));
+	else if (c->first[0] != '\0')
+		snprintf(buf, size, "%s", c->first);
+	else if (c->last[0] != '\0')
+		snprintf(buf, size, "%s", c->last);
+	else
+		snprintf(buf, size, "%s exited with status %d", c->name,
+		    WEXITSTATUS(status));
+}
+
+/* ---- the target ---- */
+
+/* Appends key=value to a connection string, quoted as libpq reads it. */
+static void
+add_param(char **s, const char *key, const char *val)
+{
+	char *q, *p, *old = *s;
+	size_t i;
+
+	if (val == NULL || *val == '\0')
+		return;
+	q = p = bk_malloc(strlen(val) * 2 + 3);
+	*p++ = '\'';
+	for (i = 0; val[i] != '\0'; i++) {
+		if (val[i] == '\'' || val[i] == '\\')
+			*p++ = '\\';
+		*p++ = val[i];
+	}
+	*p++ = '\'';
+	*p = '\0';
+	*s = bk_asprintf("%s%s%s=%s", old != NULL ? old : "",
+	    old != NULL ? " " : "", key, strpbrk(val, " '\\") ? q : val);
+	free(old);
+	free(q);
+}
+
+static int
+is_conninfo(const char *s)
+{
+	return strchr(s, '=') != NULL || strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0;
+}
+
+/*
+ * The connection goes to psql and pg_dump through libpq's environment
+ * variables, so that a password in -d (a bad habit, but libpq allows it)
+ * never shows on their command lines.  A parameter without a variable
+ * cannot be passed on: it is refused rather than silently dropped.
+ */
+static void
+pg_env(struct restore *r)
+{
+	PQconninfoOption *opts, *p;
+	char *msg = NULL;
+
+	if (!is_conninfo(r->o->target)) {
+		r->env = bk_calloc(1, sizeof(*r->env));
+		r->env[r->nenv++] = bk_asprintf("PGDATABASE=%s", r->o->target);
+		return;
+	}
+	if ((opts = PQconninfoParse(r->o->target, &msg)) == NULL) {
+		if (msg != NULL)
+			one_line(msg);
+		bk_usage_error("bad -d: %s", msg != NULL ? msg :
+		    "out of memory");
+	}
+	for (p = opts; p->keyword != NULL; p++) {
+		if (p->val == NULL)
+			continue;
+		if (p->envvar == NULL)
+			bk_usage_error("bad -d: connection parameter \"%s\" "
+			    "cannot be passed on to psql and pg_dump (put it "
+			    "in a service file and use service=NAME)",
+			    p->keyword);
+		r->env = bk_reallocarray(r->env, r->nenv + 1, sizeof(*r->env));
+		r->env[r->nenv++] = bk_asprintf("%s=%s", p->envvar, p->val);
+	}
+	PQconninfoFree(opts);
+}
+
+/* Connects (to check the target and hold the restore lock). */
+static void
+pg_setup(struct restore *r)
+{
+	const char *kw[] = { "dbname", "fallback_application_name", NULL };
+	const char *val[] = { r->o->target, "bk-restore", NULL };
+	const char *host;
+	PGresult *res;
+	char *msg;
+
+	pg_env(r);
+	r->pg = PQconnectdbParams(kw, val, 1);
+	if (r->pg == NULL)
+		bk_errx(BK_EX_SOFTWARE, "out of memory");
+	if (PQstatus(r->pg) != CONNECTION_OK) {
+		msg = bk_strdup(PQerrorMessage(r->pg));
+		one_line(msg);
+		bk_errx(BK_EX_UNAVAILABLE, "could not connect to the database: "
+		    "%s", msg);
+	}
+	host = PQhost(r->pg);
+	r->name = bk_strdup(PQdb(r->pg));
+	r->shown = bk_asprintf("PostgreSQL database \"%s\" (host %s, port "
+	    "%s, user %s)", PQdb(r->pg), host != NULL && *host ? host :
+	    "default", PQport(r->pg), PQuser(r->pg));
+	add_param(&r->record, "dbname", PQdb(r->pg));
+	add_param(&r->record, "host", host);
+	add_param(&r->record, "port", PQport(r->pg));
+	add_param(&r->record, "user", PQuser(r->pg));
+	/* Held by this session until we exit: one restore at a time. */
+	res = PQexec(r->pg, "SELECT pg_catalog.pg_try_advisory_lock("
+	    PG_LOCK_KEY ")");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		msg = bk_strdup(PQerrorMessage(r->pg));
+		one_line(msg);
+		bk_errx(BK_EX_UNAVAILABLE, "%s: %s", r->shown, msg);
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		bk_errx(BK_EX_TEMPFAIL, "another bk-restore is restoring into "
+		    "%s", r->shown);
+	PQclear(res);
+}
+
+/*
+ * An SQLite target is a database file, an empty file or none at all (it
+ * is created).  Anything else is refused: a restore must not overwrite a
+ * file that is not a database.  An flock on the file keeps a second
+ * bk-restore out; the application's own locks are SQLite's, which the
+ * backup API waits for.
+ */
+static void
+sqlite_setup(struct restore *r)
+{
+	struct stat st;
+	unsigned char head[16];
+	char *copy, *dir;
+	ssize_t n;
+
+	r->path = bk_strdup(r->o->target + 7);
+	if (*r->path == '\0')
+		bk_usage_error("empty path in -d sqlite:");
+	if ((r->lockfd = open(r->path, O_RDWR | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT)
+			bk_err(bk_open_errno_code(errno), "could not open "
+			    "\"%s\"", r->path);
+		copy = bk_strdup(r->path);
+		if ((dir = realpath(dirname(copy), NULL)) == NULL)
+			bk_err(bk_open_errno_code(errno), "could not open the "
+			    "folder of \"%s\"", r->path);
+		free(copy);
+		r->record = bk_asprintf("sqlite:%s/%s", strcmp(dir, "/") ? dir :
+		    "", strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 :
+		    r->path);
+		free(dir);
+		r->empty = r->created = 1;
+		if (!r->o->dry_run) {
+			r->lockfd = open(r->path, O_RDWR | O_CREAT | O_EXCL |
+			    O_CLOEXEC, 0600);
+			if (r->lockfd < 0)
+				bk_err(bk_open_errno_code(errno) ==
+				    BK_EX_NOPERM ? BK_EX_NOPERM :
+				    BK_EX_CANTCREAT, "could not create \"%s\"",
+				    r->path);
+			/* Removed again unless the restore fills it. */
+			r->created_slot = bk_tmp_register(r->path);
+		}
+	} else {
+		if (fstat(r->lockfd, &st) < 0)
+			bk_err(BK_EX_IOERR, "could not open \"%s\"", r->path);
+		if (!S_ISREG(st.st_mode))
+			bk_errx(BK_EX_DATAERR, "could not restore into \"%s\": "
+			    "not a regular file", r->path);
+		if ((n = bk_read_full(r->lockfd, head, sizeof(head))) < 0)
+			bk_err(BK_EX_IOERR, "could not read \"%s\"", r->path);
+		if (n > 0 && (n < 16 ||
+		    memcmp(head, "SQLite format 3", 16) != 0))
+			bk_errx(BK_EX_DATAERR, "could not restore into \"%s\": "
+			    "it is not an SQLite database, and bk-restore "
+			    "replaces only databases", r->path);
+		r->empty = n == 0;
+		dir = realpath(r->path, NULL);
+		r->record = bk_asprintf("sqlite:%s", dir != NULL ? dir :
+		    r->path);
+		free(dir);
+	}
+	if (r->lockfd >= 0 && flock(r->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			bk_errx(BK_EX_TEMPFAIL, "another bk-restore is "
+			    "restoring into \"%s\"", r->path);
+		bk_err(BK_EX_IOERR, "could not lock \"%s\"", r->path);
+	}
+	copy = bk_strdup(r->path);
+	r->name = bk_strdup(basename(copy));
+	free(copy);
+	r->shown = bk_asprintf("SQLite database \"%s\"", r->path);
+}
+
+/* ---- asking first ---- */
+
+static void
+confirm(struct restore *r)
+{
+	char *prompt, *ans;
+	size_t len;
+	int fd;
+
+	if (r->o->yes)
+		return;
+	if ((fd = bk_tty_open()) < 0)
+		bk_errx(BK_EX_USAGE, "refusing to restore into %s without "
+		    "confirmation: there is no terminal to ask on (use --yes)",
+		    r->shown);
+	prompt = bk_asprintf("bk-restore: restore \"%s\"%s%s%s\n"
+	    "  (verified: %s, sha256 %.16s...)\n"
+	    "  into %s?\n"
+	    "  %s%s%s%s\n"
+	    "Type the name of the %s (%s) to go on: ",
+	    r->rel, r->made ? " (made " : "", r->made ? r->made : "",
+	    r->made ? ")" : "", r->layers, r->sha, r->shown,
+	    r->empty ? "The target is new or empty." :
+	    r->kind == TARGET_PG && r->o->clean ? "Everything in it is "
+	    "dropped first and replaced." : r->kind == TARGET_PG ?
+	    "The script runs on top of what is in it." :
+	    "Its data is replaced.", r->empty || !r->o->safety ? "" :
+	    " A safety backup of it goes to \"", r->empty || !r->o->safety ?
+	    "" : r->safety, r->empty || !r->o->safety ? "" : "\" first.",
+	    r->kind == TARGET_PG ? "database" : "database file", r->name);
+	ans = bk_tty_ask(fd, prompt, 1, &len);
+	free(prompt);
+	close(fd);
+	if (len != strlen(r->name) || memcmp(ans, r->name, len) != 0) {
+		free(ans);
+		bk_errx(BK_EX_FAIL, "not confirmed: nothing was changed");
+	}
+	free(ans);
+	r->asked = 1;
+}
+
+/* ---- the safety backup ---- */
+
+/*
+ * Chooses the safety backup's name: pre-restore/NAME_YYYYmmdd_HHMMSS.EXT
+ * in the tree, with -2, -3... when a restore of the same second made one.
+ * The folder must lie in the tree (a symlink out of it is refused).
+ */
+static void
+safety_name(struct restore *r)
+{
+	struct stat st;
+	char stamp[32], *stem, *ext, *dot, *p, *rel;
+	time_t now = time(NULL);
+	int i;
+
+	strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", localtime(&now));
+	stem = bk_strdup(r->name);
+	for (p = stem; *p != '\0'; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '-' && *p != '_' &&
+		    *p != '.')
+			*p = '_';
+	if (r->kind == TARGET_PG)
+		ext = bk_strdup(".sql.gz");
+	else if ((dot = strrchr(stem, '.')) != NULL && dot != stem) {
+		ext = bk_strdup(dot);
+		*dot = '\0';
+	} else
+		ext = bk_strdup(".db");
+	for (i = 1; ; i++) {
+		if (i == 1)
+			rel = bk_asprintf(SAFETY_DIR "/%s_%s%s", stem, stamp, ext);
+		else
+			rel = bk_asprintf(SAFETY_DIR "/%s_%s-%d%s", stem, stamp,
+			    i, ext);
+		p = bk_asprintf("%s/%s", r->m.dir, rel);
+		if (lstat(p, &st) < 0 && errno == ENOENT &&
+		    bk_manifest_find(&r->m, rel) == NULL) {
+			free(p);
+			break;
+		}
+		free(p);
+		free(rel);
+	}
+	free(stem);
+	free(ext);
+	r->safety = rel;
+}
+
+/* Creates pre-restore/ in the tree, refusing one that leads out of it. */
+static void
+safety_folder(struct restore *r)
+{
+	char *p, *rel, err[512];
+
+	p = bk_asprintf("%s/" SAFETY_DIR, r->m.dir);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		bk_err(errno == EACCES || errno == EPERM ? BK_EX_NOPERM :
+		    BK_EX_CANTCREAT, "could not create folder \"%s\"", p);
+	free(p);
+	p = bk_asprintf("%s/%s", r->m.dir, r->safety);
+	rel = bk_manifest_relpath(&r->m, p, err, sizeof(err));
+	if (rel == NULL || strcmp(rel, r->safety) != 0)
+		bk_errx(BK_EX_CANTCREAT, "could not create \"%s\": the folder "
+		    SAFETY_DIR " leads out of the tree", p);
+	free(rel);
+	free(p);
+}
+
+/* pg_dump -Fp --clean --if-exists, gzipped on the way into the tree. */
+static void
+safety_pg(struct restore *r, const char *path)
+{
+	char *const argv[] = { "pg_dump", "-Fp", "--clean", "--if-exists",
+	    NULL };
+	struct bk_progress meter;
+	struct child c;
+	struct bk_out out;
+	z_stream z;
+	unsigned char *in, *zb;
+	char why[700];
+	ssize_t got;
+	int status, zr = Z_OK;
+
+	bk_out_open(&out, path, 0);
+	memset(&z, 0, sizeof(z));
+	/* windowBits 16 + 15: a gzip member, as gzip -6 writes it. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		bk_errx(BK_EX_SOFTWARE, "could not start zlib");
+	in = bk_malloc(CHUNK);
+	zb = bk_malloc(CHUNK);
+	bk_progress_init(&meter, r->o->progress, "safety backup", 0);
+	child_start(&c, r, argv, 0, 1);
+	do {
+		got = bk_read_full(c.out, in, CHUNK);
+		if (got < 0)
+			bk_err(BK_EX_IOERR, "could not read from pg_dump");
+		bk_progress_add(&meter, (uint64_t)got);
+		z.next_in = in;
+		z.avail_in = (uInt)got;
+		do {
+			z.next_out = zb;
+			z.avail_out = CHUNK;
+			zr = deflate(&z, got == 0 ? Z_FINISH : Z_NO_FLUSH);
+			bk_out_write(&out, zb, CHUNK - z.avail_out);
+		} while (z.avail_out == 0);
+	} while (got > 0);
+	deflateEnd(&z);
+	free(in);
+	free(zb);
+	bk_progress_end(&meter);
+	status = child_wait(&c);
+	if (zr != Z_STREAM_END || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		bk_out_abort(&out);
+		child_why(&c, status, why, sizeof(why));
+		bk_errx(WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+		    BK_EX_UNAVAILABLE : strstr(why, "permission denied") ?
+		    BK_EX_NOPERM : BK_EX_UNAVAILABLE, "could not make the "
+		    "safety backup of %s: %s; nothing was changed", r->shown,
+		    why);
+	}
+	bk_out_commit(&out);
+}
+
+/*
+ * Copies database src into dst with the backup API, all pages in one
+ * step: dst changes in one write transaction, wholly or not at all, and
+ * src is read in one read transaction.  Another connection's lock is
+ * waited for BUSY_MS.  Returns SQLITE_DONE or the error.
+ */
+static int
+sqlite_copy(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *b;
+	long waited = 0;
+	int rc, fin;
+
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
+		return sqlite3_errcode(dst);
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+	    rc == SQLITE_LOCKED) {
+		if (waited >= BUSY_MS)
+			break;
+		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
+		waited += 20;
+	}
+	fin = sqlite3_backup_finish(b);
+	return rc == SQLITE_DONE && fin != SQLITE_OK ? fin : rc;
+}
+
+static int
+sqlite_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return BK_EX_TEMPFAIL;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return BK_EX_IOERR;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return BK_EX_NOPERM;
+	case SQLITE_CANTOPEN:
+		return BK_EX_CANTCREAT;
+	default:
+		return BK_EX_DATAERR;
+	}
+}
+
+static const char *
+sqlite_why(int rc)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return "the database stayed locked for 10 seconds (stop the "
+		    "application first)";
+	return sqlite3_errstr(rc);
+}
+
+static sqlite3 *
+sqlite_open(const char *path, int flags, const char *what)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK)
+		bk_errx(sqlite_code(rc), "could not open %s \"%s\": %s", what,
+		    path, db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_busy_timeout(db, BUSY_MS);
+	return db;
+}
+
+/* A checked copy of the live database, in one read transaction. */
+static void
+safety_sqlite(struct restore *r, const char *path)
+{
+	struct bk_out out;
+	sqlite3 *src, *dst;
+	char why[700];
+	int rc;
+
+	bk_out_open(&out, path, 0);
+	src = sqlite_open(r->path, SQLITE_OPEN_READONLY, "database");
+	dst = sqlite_open(out.tmp, SQLITE_OPEN_READWRITE, "safety backup");
+	rc = sqlite_copy(dst, src);
+	sqlite3_close(src);
+	/* One self-contained file, even when the target runs in WAL mode. */
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
+		    NULL) == SQLITE_OK ? SQLITE_DONE : sqlite3_errcode(dst);
+	if (rc != SQLITE_DONE)
+		bk_errx(sqlite_code(rc), "could not make the safety backup of "
+		    "%s: %s; nothing was changed", r->shown, sqlite_why(rc));
+	if (sqlite3_close(dst) != SQLITE_OK)
+		bk_errx(BK_EX_IOERR, "could not write \"%s\"", path);
+	if (sqlite_integrity(out.tmp, why, sizeof(why)) < 0)
+		bk_errx(BK_EX_DATAERR, "could not make the safety backup of "
+		    "%s: %s; nothing was changed", r->shown, why);
+	bk_out_commit(&out);
+}
+
+/*
+ * Makes the safety backup, reads it back as bk-manifest add would, and
+ * records it in the manifest (type pre-restore): from then on it is a
+ * backup like any other, verified and rotated with the rest.
+ */
+static void
+make_safety(struct restore *r)
+{
+	struct bk_inspect ins;
+	struct bk_entry *e;
+	char *path, *desc;
+	time_t now;
+	int fd;
+
+	safety_folder(r);
+	path = bk_asprintf("%s/%s", r->m.dir, r->safety);
+	if (r->kind == TARGET_PG)
+		safety_pg(r, path);
+	else
+		safety_sqlite(r, path);
+	now = time(NULL);
+	if ((fd = bk_manifest_open_file(&r->m, r->safety, O_RDONLY)) < 0)
+		bk_err(BK_EX_IOERR, "could not read \"%s\"", path);
+	if (bk_inspect_fd(fd, path, &ins) < 0)
+		bk_errx(ins.code, "could not read \"%s\": %s", path, ins.err);
+	close(fd);
+	if (ins.complete == 0)
+		bk_errx(BK_EX_UNAVAILABLE, "could not make the safety backup "
+		    "of %s: the pg_dump script is incomplete (%s); nothing was "
+		    "changed", r->shown, ins.why);
+	e = bk_entry_inspected(r->safety, now, bk_local_offset(now),
+	    "pre-restore", &ins, -1);
+	desc = bk_asprintf("before restoring %s", r->rel);
+	bk_entry_set_str(e, "description", desc);
+	bk_entry_set_str(e, "created_by", bk_user_name());
+	bk_entry_set_str(e, "source", r->record);
+	free(desc);
+	bk_manifest_lock(&r->m, BK_LOCK_EX, r->o->wait, 0);
+	bk_manifest_load(&r->m, BK_MF_QUIET);
+	bk_manifest_append(&r->m, e);
+	bk_manifest_unlock(&r->m);
+	free(path);
+	bk_info("safety backup \"%s\": %" PRIu64 " bytes", r->safety,
+	    ins.size);
+}
+
+/* ---- the restore log ---- */
+
+/* One line per attempt in restore.log beside the manifest (see FILES). */
+static void
+log_attempt(struct restore *r, int ok, const char *why)
+{
+	struct bk_manifest h;
+	struct bk_entry *e;
+	char *path;
+
+	path = bk_asprintf("%s/" HISTORY_NAME, r->m.dir);
+	bk_manifest_init(&h, path);
+	free(path);
+	e = bk_entry_new(r->rel);
+	bk_entry_set_str(e, "result", ok ? "ok" : "fail");
+	bk_entry_set_str(e, "target", r->record);
+	bk_entry_set_str(e, "sha256", r->sha);
+	if (r->safety != NULL)
+		bk_entry_set_str(e, "safety_backup", r->safety);
+	if (!ok)
+		bk_entry_set_str(e, "reason", why);
+	if (r->o->clean)
+		json_object_set_new(e->json, "clean", json_true());
+	if (!r->listed)
+		json_object_set_new(e->json, "forced", json_true());
+	bk_entry_set_int(e, "seconds", (int64_t)(elapsed(&r->start) + 0.5));
+	bk_entry_set_str(e, "created_by", bk_user_name());
+	bk_manifest_lock(&h, BK_LOCK_EX, r->o->wait, 0);
+	bk_manifest_append(&h, e);
+	bk_manifest_unlock(&h);
+	bk_manifest_free(&h);
+}
+
+/*
+ * Reports a failed restore: the log line first, then one line on stderr
+ * that says nothing changed and where the safety backup is.
+ */
+static void BK_NORETURN
+restore_failed(struct restore *r, int code, const char *why)
+{
+	char *msg;
+
+	log_attempt(r, 0, why);
+	if (r->safety != NULL)
+		msg = bk_asprintf("; nothing was changed (rolled back); the "
+		    "safety backup is \"%s\"", r->safety);
+	else
+		msg = bk_strdup("; nothing was changed (rolled back)");
+	bk_errx(code, "could not restore \"%s\" into %s: %s%s", r->rel,
+	    r->shown, why, msg);
+}
+
+/* ---- pass 2 for PostgreSQL: psql in one transaction ---- */
+
+/*
+ * pg_dump writes "BEGIN;" and "COMMIT;" lines around the data of large
+ * objects.  Inside the one transaction of a restore, that COMMIT would
+ * commit the first half of the script whatever happens to the rest, so
+ * the filter turns exactly those two lines into comments (as pg_restore
+ * --single-transaction leaves them out), and nothing else: it follows
+ * quotes, dollar quotes, comments, psql's backslash lines and COPY data,
+ * so the same words in a function body or a row stay as they are.  Lines
+ * keep their numbers, so psql's messages point into the script.
+ */
+enum lex {
+	LX_CODE, LX_SQ, LX_SQEND, LX_ESQ, LX_ESQBS, LX_ESQEND, LX_DQ,
+	LX_DQEND, LX_DOLTAG, LX_DOLLAR, LX_LINEC, LX_BLOCKC, LX_META, LX_COPY
+};
+
+struct txf {
+	enum lex	 st;
+	size_t		 col;		/* bytes of the line before this one */
+	int		 open;		/* a statement has begun */
+	int		 copy;		/* the statement begins with COPY */
+	int		 copy_next;	/* COPY data starts on the next line */
+	int		 depth;		/* of nested block comments */
+	unsigned char	 prev, prev2;	/* code bytes before this one */
+	char		 close[66];	/* "$tag$" that ends a dollar quote */
+	size_t		 clen, cpos;
+	char		 word[8];	/* the statement's first bytes */
+	size_t		 wlen;
+	char		 tailw[12];	/* its last bytes before ";" */
+	char		 hold[10];	/* a line that may be BEGIN; COMMIT; */
+	size_t		 nhold;
+	int		 holding;
+	int		 dot;		/* COPY data: bytes of "\." matched */
+	unsigned char	*out;
+	size_t		 olen, ocap;
+};
+
+static void
+txf_put(struct txf *t, const void *p, size_t n)
+{
+	if (t->olen + n > t->ocap) {
+		while (t->olen + n > t->ocap)
+			t->ocap = t->ocap ? t->ocap * 2 : CHUNK * 2;
+		t->out = bk_realloc(t->out, t->ocap);
+	}
+	memcpy(t->out + t->olen, p, n);
+	t->olen += n;
+}
+
+static int
+ident_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Notes a code byte of the statement: its first word, its last bytes. */
+static void
+txf_code(struct txf *t, unsigned char c)
+{
+	if (c == ';') {
+		t->tailw[sizeof(t->tailw) - 1] = '\0';
+		t->copy_next = t->copy &&
+		    strcasecmp(t->tailw, " FROM stdin") == 0;
+		t->open = t->copy = 0;
+		t->wlen = 0;
+		memset(t->tailw, 0, sizeof(t->tailw));
+		return;
+	}
+	if (!t->open) {
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			return;
+		t->open = 1;
+	}
+	if (t->wlen < sizeof(t->word) - 1) {
+		t->word[t->wlen++] = (char)c;
+		t->word[t->wlen] = '\0';
+		if (t->wlen == 5)
+			t->copy = strncasecmp(t->word, "COPY", 4) == 0 &&
+			    (c == ' ' || c == '\n' || c == '\t');
+	}
+	memmove(t->tailw, t->tailw + 1, sizeof(t->tailw) - 2);
+	t->tailw[sizeof(t->tailw) - 2] = (char)c;
+}
+
+/* One byte through the lexer, and into the output. */
+static void
+txf_byte(struct txf *t, unsigned char c)
+{
+	int first = t->col == 0;
+
+	t->col = c == '\n' ? 0 : t->col + 1;
+	txf_put(t, &c, 1);
+again:
+	switch (t->st) {
+	case LX_CODE:
+		if (first && c == '\\' && !t->open) {
+			t->st = LX_META;
+			break;
+		}
+		if (c == '\'') {
+			t->st = (t->prev == 'E' || t->prev == 'e') &&
+			    !ident_byte(t->prev2) ? LX_ESQ : LX_SQ;
+			t->open = 1;
+		} else if (c == '"') {
+			t->st = LX_DQ;
+			t->open = 1;
+		} else if (c == '-' && t->prev == '-') {
+			t->st = LX_LINEC;
+		} else if (c == '*' && t->prev == '/') {
+			/* Forget the slash: a slash and star then close nothing. */
+			t->st = LX_BLOCKC;
+			t->depth = 1;
+			t->prev = t->prev2 = ' ';
+			return;
+		} else if (c == '$' && !ident_byte(t->prev)) {
+			t->st = LX_DOLTAG;
+			t->close[0] = '$';
+			t->clen = 1;
+			t->open = 1;
+		} else if (c != '-' && c != '/')
+			txf_code(t, c);
+		break;
+	case LX_SQ:
+		if (c == '\'')
+			t->st = LX_SQEND;
+		break;
+	case LX_ESQ:
+		if (c == '\\')
+			t->st = LX_ESQBS;
+		else if (c == '\'')
+			t->st = LX_ESQEND;
+		break;
+	case LX_ESQBS:
+		t->st = LX_ESQ;
+		break;
+	case LX_DQ:
+		if (c == '"')
+			t->st = LX_DQEND;
+		break;
+	case LX_SQEND:
+	case LX_ESQEND:
+	case LX_DQEND:
+		/* A doubled quote is one quote inside; else the end. */
+		if ((c == '\'' && t->st != LX_DQEND) ||
+		    (c == '"' && t->st == LX_DQEND)) {
+			t->st = t->st == LX_SQEND ? LX_SQ : t->st == LX_ESQEND ?
+			    LX_ESQ : LX_DQ;
+			break;
+		}
+		t->st = LX_CODE;
+		t->prev = t->prev2 = ' ';
+		goto again;
+	case LX_DOLTAG:
+		if (c == '$') {
+			t->close[t->clen++] = '$';
+			t->cpos = 0;
+			t->st = LX_DOLLAR;
+		} else if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_' || c >= 0x80 || (c >= '0' && c <= '9' &&
+		    t->clen > 1)) && t->clen < sizeof(t->close) - 1) {
+			t->close[t->clen++] = (char)c;
+		} else {
+			/* $1, or a stray dollar: not a quote after all. */
+			t->st = LX_CODE;
+			t->prev = '$';
+			goto again;
+		}
+		break;
+	case LX_DOLLAR:
+		if (c == (unsigned char)t->close[t->cpos]) {
+			if (++t->cpos == t->clen) {
+				t->st = LX_CODE;
+				t->prev = t->prev2 = ' ';
+				return;
+			}
+		} else
+			t->cpos = c == '$' ? 1 : 0;
+		break;
+	case LX_LINEC:
+		if (c == '\n')
+			t->st = LX_CODE;
+		break;
+	case LX_BLOCKC:
+		if (c == '*' && t->prev == '/')
+			t->depth++;
+		else if (c == '/' && t->prev == '*' && --t->depth == 0) {
+			t->st = LX_CODE;
+			t->prev = t->prev2 = ' ';
+			return;
+		}
+		t->prev2 = t->prev;
+		t->prev = c == '*' && t->prev == '/' ? ' ' : c;
+		return;
+	case LX_META:
+		if (c == '\n')
+			t->st = LX_CODE;
+		break;
+	case LX_COPY:
+		break;
+	}
+	if (t->st == LX_CODE || t->st == LX_LINEC) {
+		t->prev2 = t->prev;
+		t->prev = c;
+	}
+}
+
+static int
+is_txn_line(const char *s, size_t n)
+{
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	return (n == 6 && memcmp(s, "BEGIN;", 6) == 0) ||
+	    (n == 7 && memcmp(s, "COMMIT;", 7) == 0);
+}
+
+static int
+txn_prefix(const char *s, size_t n)
+{
+	return (n <= 7 && memcmp(s, "BEGIN;\r", n) == 0) ||
+	    (n <= 8 && memcmp(s, "COMMIT;\r", n) == 0);
+}
+
+static void
+txf_feed(struct txf *t, const unsigned char *p, size_t n)
+{
+	size_t i, k;
+	unsigned char c;
+
+	for (i = 0; i < n; i++) {
+		c = p[i];
+		if (t->st == LX_COPY) {
+			/* Data lines go as they are, up to the line "\.". */
+			txf_put(t, &c, 1);
+			if (c == '\n') {
+				if (t->dot == 2)
+					t->st = LX_CODE;
+				t->dot = 0;
+			} else if (t->dot >= 0 && t->dot < 2 &&
+			    c == "\\."[t->dot])
+				t->dot++;
+			else if (!(t->dot == 2 && c == '\r'))
+				t->dot = -1;
+			continue;
+		}
+		if (t->col == 0 && t->st == LX_CODE && !t->open)
+			t->holding = 1;
+		if (t->holding) {
+			if (c == '\n' && is_txn_line(t->hold, t->nhold)) {
+				txf_put(t, "-- ", 3);
+				txf_put(t, t->hold, t->nhold);
+				txf_put(t, "\n", 1);
+				t->nhold = 0;
+				t->holding = 0;
+				continue;
+			}
+			if (c != '\n' && t->nhold < sizeof(t->hold)) {
+				t->hold[t->nhold] = (char)c;
+				if (txn_prefix(t->hold, t->nhold + 1)) {
+					t->nhold++;
+					continue;
+				}
+			}
+			/* Not one of them: the held bytes go through. */
+			t->holding = 0;
+			for (k = 0; k < t->nhold; k++)
+				txf_byte(t, (unsigned char)t->hold[k]);
+			t->nhold = 0;
+		}
+		txf_byte(t, c);
+		if (c == '\n') {
+			if (t->copy_next && t->st == LX_CODE) {
+				t->copy_next = 0;
+				t->st = LX_COPY;
+				t->dot = 0;
+			}
+		}
+	}
+}
+
+static void
+txf_end(struct txf *t)
+{
+	size_t k;
+
+	for (k = 0; k < t->nhold; k++)
+		txf_byte(t, (unsigned char)t->hold[k]);
+	t->nhold = 0;
+	t->holding = 0;
+}
+
+/*
+ * Empties the database in the restore's transaction: every schema but
+ * the system ones, with all in them (extensions too), and every large
+ * object; then a new public schema with the owner, privileges and comment
+ * the old one had.  Objects outside schemas (event triggers,
+ * publications) stay, and a dump that creates them then fails and rolls
+ * back.
+ */
+static const char clean_sql[] =
+"DO $bk_clean$\n"
+"DECLARE\n"
+"	s record;\n"
+"	g record;\n"
+"	own oid;\n"
+"	acl aclitem[];\n"
+"	note text;\n"
+"BEGIN\n"
+"	SELECT n.nspowner, n.nspacl,\n"
+"	    pg_catalog.obj_description(n.oid, 'pg_namespace')\n"
+"	    INTO own, acl, note\n"
+"	    FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public';\n"
+"	FOR s IN SELECT n.nspname FROM pg_catalog.pg_namespace n\n"
+"	    WHERE n.nspname <> 'information_schema'\n"
+"	    AND n.nspname !~ '^pg_' LOOP\n"
+"		EXECUTE pg_catalog.format('DROP SCHEMA %I CASCADE', s.nspname);\n"
+"	END LOOP;\n"
+"	PERFORM pg_catalog.lo_unlink(l.oid)\n"
+"	    FROM pg_catalog.pg_largeobject_metadata l;\n"
+"	CREATE SCHEMA public;\n"
+"	IF own IS NOT NULL THEN\n"
+"		EXECUTE pg_catalog.format('ALTER SCHEMA public OWNER TO %I',\n"
+"		    pg_catalog.pg_get_userbyid(own));\n"
+"		FOR g IN SELECT * FROM pg_catalog.aclexplode(acl) a\n"
+"		    WHERE a.grantee <> own LOOP\n"
+"			EXECUTE pg_catalog.format('GRANT %s ON SCHEMA public "
+"TO %s%s',\n"
+"			    g.privilege_type, CASE WHEN g.grantee = 0 THEN "
+"'PUBLIC'\n"
+"			    ELSE pg_catalog.quote_ident(\n"
+"			    pg_catalog.pg_get_userbyid(g.grantee)) END,\n"
+"			    CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION'\n"
+"			    ELSE '' END);\n"
+"		END LOOP;\n"
+"		IF note IS NOT NULL THEN\n"
+"			EXECUTE pg_catalog.format('COMMENT ON SCHEMA public "
+"IS %L', note);\n"
+"		END IF;\n"
+"	END IF;\n"
+"END\n"
+"$bk_clean$";
+
+/* Writes all bytes to psql; -1 when psql has gone (EPIPE). */
+static int
+feed(struct child *c, const void *p, size_t n)
+{
+	if (bk_write_full(c->in, p, n) < 0) {
+		if (errno == EPIPE)
+			return -1;
+		bk_err(BK_EX_IOERR, "could not write to psql");
+	}
+	return 0;
+}
+
+/* Stops psql before it could commit: the server rolls back. */
+static void
+stop_psql(struct child *c)
+{
+	kill(c->pid, SIGKILL);
+	child_wait(c);
+}
+
+static void
+restore_pg(struct restore *r)
+{
+	char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+	    "-c", "BEGIN", "-c", (char *)clean_sql, "-f", "-", NULL };
+	struct bk_progress meter;
+	struct bk_reader *raw, *top;
+	struct child c;
+	struct txf t;
+	enum bk_layer l;
+	unsigned char *buf;
+	char sha[65], why[900];
+	uint64_t size;
+	ssize_t got = 0;
+	int failed, custom, gone = 0, status, code;
+
+	if (!r->o->clean)
+		memmove(&argv[7], &argv[9], 3 * sizeof(argv[0]));
+	if (lseek(r->fd, 0, SEEK_SET) < 0)
+		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->rel);
+	memset(&t, 0, sizeof(t));
+	child_start(&c, r, argv, 1, 0);
+	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
+	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
+	top = open_layers(r, raw, &l, &failed, &custom);
+	if (!failed && l != BK_LAYER_PGDUMP) {
+		failed = 1;
+		snprintf(top->err, sizeof(top->err), "it no longer holds a "
+		    "pg_dump script");
+	}
+	buf = bk_malloc(CHUNK);
+	while (!failed && !gone && (got = top->read(top, buf, CHUNK)) > 0) {
+		t.olen = 0;
+		txf_feed(&t, buf, (size_t)got);
+		gone = feed(&c, t.out, t.olen) < 0;
+	}
+	free(buf);
+	failed = failed || got < 0;
+	if (failed)
+		snprintf(why, sizeof(why), "reading it again: %s", top->err);
+	else if (bk_reader_hash_finish(raw, sha, &size) < 0) {
+		failed = 1;
+		snprintf(why, sizeof(why), "%s", raw->err);
+	} else if (strcmp(sha, r->sha) != 0) {
+		failed = 1;
+		snprintf(why, sizeof(why), "the file changed after it was "
+		    "verified (sha256 differs)");
+	}
+	bk_progress_end(&meter);
+	bk_reader_close(top);
+	if (failed) {
+		stop_psql(&c);
+		restore_failed(r, strstr(why, "sha256") != NULL ? BK_EX_FAIL :
+		    BK_EX_DATAERR, why);
+	}
+	/* Every byte checked out: now, and only now, the COMMIT. */
+	t.olen = 0;
+	txf_end(&t);
+	txf_put(&t, "\nCOMMIT;\n", 9);
+	if (!gone)
+		feed(&c, t.out, t.olen);
+	free(t.out);
+	status = child_wait(&c);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	child_why(&c, status, why, sizeof(why));
+	code = !WIFEXITED(status) ? BK_EX_SOFTWARE :
+	    WEXITSTATUS(status) == 3 ? BK_EX_DATAERR :
+	    WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 127 ?
+	    BK_EX_UNAVAILABLE : BK_EX_SOFTWARE;
+	if (code == BK_EX_DATAERR && strstr(why, "already exists") != NULL &&
+	    !r->o->clean)
+		strncat(why, " (the database is not empty: --clean empties it "
+		    "first, in the same transaction)", sizeof(why) -
+		    strlen(why) - 1);
+	restore_failed(r, code, why);
+}
+
+/* ---- pass 2 for SQLite: the verified copy in one write transaction ---- */
+
+static void
+restore_sqlite(struct restore *r)
+{
+	sqlite3 *src, *dst;
+	char why[300];
+	int rc;
+
+	src = sqlite_open(r->tmp, SQLITE_OPEN_READWRITE, "the copy of");
+	dst = sqlite_open(r->path, SQLITE_OPEN_READWRITE, "database");
+	rc = sqlite_copy(dst, src);
+	sqlite3_close(src);
+	if (rc != SQLITE_DONE) {
+		snprintf(why, sizeof(why), "%s", sqlite_why(rc));
+		sqlite3_close(dst);
+		restore_failed(r, sqlite_code(rc), why);
+	}
+	if (sqlite3_close(dst) != SQLITE_OK)
+		bk_errx(BK_EX_IOERR, "could not close \"%s\"", r->path);
+}
+
+/* ---- the run ---- */
+
+static void
+dry_run(struct restore *r)
+{
+	printf("verified \"%s\": %" PRIu64 " bytes, %s, sha256 %s\n", r->rel,
+	    r->size, r->layers, r->want[0] ? "as recorded" :
+	    "not recorded (--force)");
+	if (r->safety != NULL)
+		printf("would make the safety backup \"%s\" of %s\n",
+		    r->safety, r->shown);
+	else if (r->o->safety && r->empty)
+		printf("would make no safety backup: %s is %s\n", r->shown,
+		    r->created ? "new" : "empty");
+	else
+		printf("would make no safety backup (--no-safety-backup)\n");
+	printf("would restore \"%s\" into %s%s%s\n", r->rel, r->created ?
+	    "a new " : "", r->shown, r->o->clean ? ", emptied first" : "");
+}
+
+static int
+restore(const struct opts *o)
+{
+	struct restore r;
+	char *done;
+	int tty;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.lockfd = r.created_slot = r.tmpslot = -1;
+	r.kind = strncmp(o->target, "sqlite:", 7) == 0 ? TARGET_SQLITE :
+	    TARGET_PG;
+	if (r.kind == TARGET_SQLITE && o->clean)
+		bk_usage_error("--clean is for PostgreSQL: an SQLite restore "
+		    "replaces the whole file");
+	load_identities(&r);
+	open_backup(&r);
+	if (r.kind == TARGET_PG)
+		pg_setup(&r);
+	else
+		sqlite_setup(&r);
+	verify_backup(&r);
+	if (o->safety && !r.empty)
+		safety_name(&r);
+	if (o->dry_run) {
+		dry_run(&r);
+		tmp_remove(&r);
+		return BK_EX_OK;
+	}
+	confirm(&r);
+	clock_gettime(CLOCK_MONOTONIC, &r.start);
+	if (r.safety != NULL)
+		make_safety(&r);
+	else if (!o->safety)
+		bk_warnx("no safety backup of %s (--no-safety-backup)",
+		    r.shown);
+	if (r.kind == TARGET_PG)
+		restore_pg(&r);
+	else
+		restore_sqlite(&r);
+	/* The data is in: the file we created is the database now. */
+	if (r.created)
+		bk_tmp_forget(r.created_slot);
+	tmp_remove(&r);
+	log_attempt(&r, 1, NULL);
+	done = bk_asprintf("restored \"%s\" into %s in %.1f s%s%s%s", r.rel,
+	    r.shown, elapsed(&r.start), r.safety ? "; the safety backup is \""
+	    : "", r.safety ? r.safety : "", r.safety ? "\"" : "");
+	/* Whoever answered the question on the terminal sees the outcome. */
+	if (r.asked && bk_verbosity() == 0 && (tty = bk_tty_open()) >= 0) {
+		dprintf(tty, "bk-restore: %s\n", done);
+		close(tty);
+	} else
+		bk_info("%s", done);
+	free(done);
+	if (r.pg != NULL)
+		PQfinish(r.pg);
+	if (r.lockfd >= 0)
+		close(r.lockfd);
+	bk_age_ids_free(r.ids);
+	bk_manifest_free(&r.m);
+	return BK_EX_OK;
+}
+
+enum {
+	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_VERSION
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const char optstring[] = "cd:fhi:m:nPqvw:y";
+	static const struct option longopts[] = {
+		{ "clean",		no_argument,		NULL, 'c' },
+		{ "dbname",		required_argument,	NULL, 'd' },
+		{ "database",		required_argument,	NULL, 'd' },
+		{ "force",		no_argument,		NULL, 'f' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "identity",		required_argument,	NULL, 'i' },
+		{ "manifest",		required_argument,	NULL, 'm' },
+		{ "dry-run",		no_argument,		NULL, 'n' },
+		{ "progress",		no_argument,		NULL, 'P' },
+		{ "quiet",		no_argument,		NULL, 'q' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "wait",		required_argument,	NULL, 'w' },
+		{ "yes",		no_argument,		NULL, 'y' },
+		{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
+		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
+		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+		{ "version",		no_argument,		NULL, OPT_VERSION },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct opts o;
+	char *end;
+	long n;
+	int c, verbosity = 0;
+
+	bk_init(argc, argv);
+	memset(&o, 0, sizeof(o));
+	o.passfd = -1;
+	o.wait = -1;
+	o.safety = 1;
+	while ((c = getopt_long(argc, argv, optstring, longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.clean = 1;
+			break;
+		case 'd':
+			if (*optarg == '\0')
+				bk_usage_error("empty target (-d)");
+			o.target = optarg;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'h':
+			bk_print_usage(usage);
+		case 'i':
+			o.idfiles = bk_reallocarray(o.idfiles, o.nidfiles + 1,
+			    sizeof(*o.idfiles));
+			o.idfiles[o.nidfiles++] = optarg;
+			break;
+		case 'm':
+			o.manifest = optarg;
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'P':
+			o.progress = 1;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'v':
+			if (verbosity >= 0)
+				verbosity++;
+			break;
+		case 'w':
+			o.wait = bk_parse_wait(optarg);
+			break;
+		case 'y':
+			o.yes = 1;
+			break;
+		case OPT_NO_SAFETY:
+			o.safety = 0;
+			break;
+		case OPT_PASSFILE:
+			o.passfile = optarg;
+			break;
+		case OPT_PASSFD:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 0 || n > INT_MAX)
+				bk_usage_error("bad --passphrase-fd \"%s\"",
+				    optarg);
+			o.passfd = (int)n;
+			break;
+		case OPT_VERSION:
+			bk_print_version();
+		default:
+			bk_bad_option(argv, optstring);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	bk_set_verbosity(verbosity);
+	if (o.target == NULL)
+		bk_usage_error("no target: give -d DBNAME or -d sqlite:PATH");
+	if (argc != 1)
+		bk_usage_error(argc == 0 ? "no backup file to restore" :
+		    "one backup file at a time");
+	o.file = argv[0];
+	if (o.passfile != NULL && o.passfd >= 0)
+		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
+		    "each other");
+	/* psql going away must be an error we see, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	return bk_finish(restore(&o));
+}
