@@ -46,7 +46,7 @@
 
 static const char usage[] =
 "usage: bk-restore [-cfnPqvy] [--no-safety-backup] [-m manifest] [-w seconds]\n"
-"                  [-i identity] ... [--passphrase-file file | --passphrase-fd n]\n"
+"                  [-i identity ...] [--passphrase-file file | --passphrase-fd n]\n"
 "                  -d target file\n";
 
 #define HEAD		4096		/* bytes read to recognise a layer */
@@ -348,6 +348,19 @@ open_layers(struct restore *r, struct bk_reader *raw, enum bk_layer *l,
 	return top;
 }
 
+/* A layer's message, without the "NAME": it may start with. */
+static const char *
+layer_error(const struct restore *r, const struct bk_reader *rd)
+{
+	size_t nl = strlen(r->rel);
+	const char *s = rd->err;
+
+	if (s[0] == '"' && strncmp(s + 1, r->rel, nl) == 0 &&
+	    strncmp(s + 1 + nl, "\": ", 3) == 0)
+		s += nl + 4;
+	return *s != '\0' ? s : "could not read";
+}
+
 /* Refuses content that the target cannot take. */
 static void
 check_content(struct restore *r, enum bk_layer l, int custom)
@@ -499,7 +512,7 @@ verify_backup(struct restore *r)
 	}
 	free(buf);
 	if (failed) {
-		snprintf(why, sizeof(why), "%s", top->err);
+		snprintf(why, sizeof(why), "%s", layer_error(r, top));
 		code = top->code != 0 ? top->code : BK_EX_IOERR;
 	}
 	if (bk_reader_hash_finish(raw, r->sha, &r->size) < 0)
@@ -963,18 +976,22 @@ safety_name(struct restore *r)
 static void
 safety_folder(struct restore *r)
 {
+	struct stat st;
 	char *p, *rel, err[512];
 
 	p = bk_asprintf("%s/" SAFETY_DIR, r->m.dir);
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
 		bk_err(errno == EACCES || errno == EPERM ? BK_EX_NOPERM :
 		    BK_EX_CANTCREAT, "could not create folder \"%s\"", p);
+	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		bk_errx(BK_EX_CANTCREAT, "could not create the safety backup: "
+		    "\"%s\" is not a folder", p);
 	free(p);
 	p = bk_asprintf("%s/%s", r->m.dir, r->safety);
 	rel = bk_manifest_relpath(&r->m, p, err, sizeof(err));
 	if (rel == NULL || strcmp(rel, r->safety) != 0)
-		bk_errx(BK_EX_CANTCREAT, "could not create \"%s\": the folder "
-		    SAFETY_DIR " leads out of the tree", p);
+		bk_errx(BK_EX_CANTCREAT, "could not create the safety backup: "
+		    "the folder \"" SAFETY_DIR "\" leads out of the tree");
 	free(rel);
 	free(p);
 }
@@ -1634,7 +1651,8 @@ restore_pg(struct restore *r)
 	free(buf);
 	failed = failed || got < 0;
 	if (failed)
-		snprintf(why, sizeof(why), "reading it again: %s", top->err);
+		snprintf(why, sizeof(why), "reading it again: %s",
+		    layer_error(r, top));
 	else if (bk_reader_hash_finish(raw, sha, &size) < 0) {
 		failed = 1;
 		snprintf(why, sizeof(why), "%s", raw->err);
