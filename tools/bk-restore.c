@@ -428,17 +428,23 @@ tmp_remove(struct restore *r)
 	r->tmp = NULL;
 }
 
+/* Keeps the first row of PRAGMA integrity_check, and notes more. */
+struct rows {
+	char	 first[300];
+	int	 n;
+};
+
 static int
 first_row(void *arg, int n, char **vals, char **names)
 {
-	char *out = arg;
+	struct rows *rw = arg;
 
 	(void)names;
-	if (out[0] == '\0')
-		snprintf(out, 300, "%s", n > 0 && vals[0] != NULL ? vals[0] :
-		    "");
-	else
-		strcat(out, "...");
+	if (rw->n++ == 0) {
+		snprintf(rw->first, sizeof(rw->first), "%s",
+		    n > 0 && vals[0] != NULL ? vals[0] : "");
+		one_line(rw->first);
+	}
 	return 0;
 }
 
@@ -450,21 +456,24 @@ static int
 sqlite_integrity(const char *path, char *why, size_t size)
 {
 	sqlite3 *db = NULL;
-	char first[310] = "";
-	int rc;
+	struct rows rw;
+	int rc, ok;
 
+	memset(&rw, 0, sizeof(rw));
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "PRAGMA integrity_check", first_row,
-		    first, NULL);
+		    &rw, NULL);
+	ok = rc == SQLITE_OK && rw.n == 1 && strcmp(rw.first, "ok") == 0;
 	if (rc != SQLITE_OK)
 		snprintf(why, size, "the SQLite database is damaged (%s)",
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	else if (strcmp(first, "ok") != 0)
+	else if (!ok)
 		snprintf(why, size, "the SQLite database fails "
-		    "integrity_check: %s", first);
+		    "integrity_check: %s%s", rw.first, rw.n > 1 ?
+		    " (and more)" : "");
 	sqlite3_close(db);
-	return rc == SQLITE_OK && strcmp(first, "ok") == 0 ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 /* ---- pass 1: verify the whole backup before anything is touched ---- */
@@ -827,6 +836,9 @@ sqlite_setup(struct restore *r)
 	if (*r->path == '\0')
 		bk_usage_error("empty path in -d sqlite:");
 	if ((r->lockfd = open(r->path, O_RDWR | O_CLOEXEC)) < 0) {
+		if (errno == EISDIR)
+			bk_errx(BK_EX_DATAERR, "could not restore into \"%s\": "
+			    "not a regular file", r->path);
 		if (errno != ENOENT)
 			bk_err(bk_open_errno_code(errno), "could not open "
 			    "\"%s\"", r->path);
@@ -959,8 +971,8 @@ safety_name(struct restore *r)
 			rel = bk_asprintf(SAFETY_DIR "/%s_%s-%d%s", stem, stamp,
 			    i, ext);
 		p = bk_asprintf("%s/%s", r->m.dir, rel);
-		if (lstat(p, &st) < 0 && errno == ENOENT &&
-		    bk_manifest_find(&r->m, rel) == NULL) {
+		/* Taken when it exists; any other trouble shows later. */
+		if (lstat(p, &st) < 0 && bk_manifest_find(&r->m, rel) == NULL) {
 			free(p);
 			break;
 		}
