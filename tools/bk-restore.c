@@ -935,6 +935,73 @@ confirm(struct restore *r)
 	r->asked = 1;
 }
 
+/* ---- the restore log ---- */
+
+/* One line per attempt in restore.log beside the manifest (see FILES). */
+static void
+log_attempt(struct restore *r, int ok, const char *why)
+{
+	struct bk_manifest h;
+	struct bk_entry *e;
+	char *path;
+
+	path = bk_asprintf("%s/" HISTORY_NAME, r->m.dir);
+	bk_manifest_init(&h, path);
+	free(path);
+	e = bk_entry_new(r->rel);
+	bk_entry_set_str(e, "result", ok ? "ok" : "fail");
+	bk_entry_set_str(e, "target", r->record);
+	bk_entry_set_str(e, "sha256", r->sha);
+	if (r->safety != NULL)
+		bk_entry_set_str(e, "safety_backup", r->safety);
+	if (!ok)
+		bk_entry_set_str(e, "reason", why);
+	if (r->o->clean)
+		json_object_set_new(e->json, "clean", json_true());
+	if (!r->listed)
+		json_object_set_new(e->json, "forced", json_true());
+	bk_entry_set_int(e, "seconds", (int64_t)(elapsed(&r->start) + 0.5));
+	bk_entry_set_str(e, "created_by", bk_user_name());
+	bk_manifest_lock(&h, BK_LOCK_EX, r->o->wait, 0);
+	bk_manifest_append(&h, e);
+	bk_manifest_unlock(&h);
+	bk_manifest_free(&h);
+}
+
+/*
+ * Reports a failed restore: the log line first, then one line on stderr
+ * that says nothing changed and where the safety backup is.
+ */
+static void BK_NORETURN
+restore_failed(struct restore *r, int code, const char *why)
+{
+	char *msg;
+
+	log_attempt(r, 0, why);
+	if (r->safety != NULL)
+		msg = bk_asprintf("; nothing was changed (rolled back); the "
+		    "safety backup is \"%s\"", r->safety);
+	else
+		msg = bk_strdup("; nothing was changed (rolled back)");
+	bk_errx(code, "could not restore \"%s\" into %s: %s%s", r->rel,
+	    r->shown, why, msg);
+}
+
+/*
+ * Reports a failed safety backup the same way: nothing was restored.
+ */
+static void BK_NORETURN
+safety_failed(struct restore *r, int code, const char *why)
+{
+	char *reason;
+
+	reason = bk_asprintf("could not make the safety backup: %s", why);
+	r->safety = NULL;
+	log_attempt(r, 0, reason);
+	bk_errx(code, "could not make the safety backup of %s: %s; nothing "
+	    "was changed", r->shown, why);
+}
+
 /* ---- the safety backup ---- */
 
 /*
@@ -1056,11 +1123,8 @@ safety_pg(struct restore *r, const char *path)
 	    WEXITSTATUS(status) != 0) {
 		bk_out_abort(&out);
 		child_why(&c, status, why, sizeof(why));
-		bk_errx(WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
-		    BK_EX_UNAVAILABLE : strstr(why, "permission denied") ?
-		    BK_EX_NOPERM : BK_EX_UNAVAILABLE, "could not make the "
-		    "safety backup of %s: %s; nothing was changed", r->shown,
-		    why);
+		safety_failed(r, strstr(why, "permission denied") != NULL ?
+		    BK_EX_NOPERM : BK_EX_UNAVAILABLE, why);
 	}
 	bk_out_commit(&out);
 }
@@ -1153,13 +1217,11 @@ safety_sqlite(struct restore *r, const char *path)
 		rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
 		    NULL) == SQLITE_OK ? SQLITE_DONE : sqlite3_errcode(dst);
 	if (rc != SQLITE_DONE)
-		bk_errx(sqlite_code(rc), "could not make the safety backup of "
-		    "%s: %s; nothing was changed", r->shown, sqlite_why(rc));
+		safety_failed(r, sqlite_code(rc), sqlite_why(rc));
 	if (sqlite3_close(dst) != SQLITE_OK)
 		bk_errx(BK_EX_IOERR, "could not write \"%s\"", path);
 	if (sqlite_integrity(out.tmp, why, sizeof(why)) < 0)
-		bk_errx(BK_EX_DATAERR, "could not make the safety backup of "
-		    "%s: %s; nothing was changed", r->shown, why);
+		safety_failed(r, BK_EX_DATAERR, why);
 	bk_out_commit(&out);
 }
 
@@ -1173,7 +1235,7 @@ make_safety(struct restore *r)
 {
 	struct bk_inspect ins;
 	struct bk_entry *e;
-	char *path, *desc;
+	char *path, *desc, why[800];
 	time_t now;
 	int fd;
 
@@ -1189,10 +1251,11 @@ make_safety(struct restore *r)
 	if (bk_inspect_fd(fd, path, &ins) < 0)
 		bk_errx(ins.code, "could not read \"%s\": %s", path, ins.err);
 	close(fd);
-	if (ins.complete == 0)
-		bk_errx(BK_EX_UNAVAILABLE, "could not make the safety backup "
-		    "of %s: the pg_dump script is incomplete (%s); nothing was "
-		    "changed", r->shown, ins.why);
+	if (ins.complete == 0) {
+		snprintf(why, sizeof(why), "the pg_dump script is incomplete "
+		    "(%s)", ins.why);
+		safety_failed(r, BK_EX_UNAVAILABLE, why);
+	}
 	e = bk_entry_inspected(r->safety, now, bk_local_offset(now),
 	    "pre-restore", &ins, -1);
 	desc = bk_asprintf("before restoring %s", r->rel);
@@ -1207,58 +1270,6 @@ make_safety(struct restore *r)
 	free(path);
 	bk_info("safety backup \"%s\": %" PRIu64 " bytes", r->safety,
 	    ins.size);
-}
-
-/* ---- the restore log ---- */
-
-/* One line per attempt in restore.log beside the manifest (see FILES). */
-static void
-log_attempt(struct restore *r, int ok, const char *why)
-{
-	struct bk_manifest h;
-	struct bk_entry *e;
-	char *path;
-
-	path = bk_asprintf("%s/" HISTORY_NAME, r->m.dir);
-	bk_manifest_init(&h, path);
-	free(path);
-	e = bk_entry_new(r->rel);
-	bk_entry_set_str(e, "result", ok ? "ok" : "fail");
-	bk_entry_set_str(e, "target", r->record);
-	bk_entry_set_str(e, "sha256", r->sha);
-	if (r->safety != NULL)
-		bk_entry_set_str(e, "safety_backup", r->safety);
-	if (!ok)
-		bk_entry_set_str(e, "reason", why);
-	if (r->o->clean)
-		json_object_set_new(e->json, "clean", json_true());
-	if (!r->listed)
-		json_object_set_new(e->json, "forced", json_true());
-	bk_entry_set_int(e, "seconds", (int64_t)(elapsed(&r->start) + 0.5));
-	bk_entry_set_str(e, "created_by", bk_user_name());
-	bk_manifest_lock(&h, BK_LOCK_EX, r->o->wait, 0);
-	bk_manifest_append(&h, e);
-	bk_manifest_unlock(&h);
-	bk_manifest_free(&h);
-}
-
-/*
- * Reports a failed restore: the log line first, then one line on stderr
- * that says nothing changed and where the safety backup is.
- */
-static void BK_NORETURN
-restore_failed(struct restore *r, int code, const char *why)
-{
-	char *msg;
-
-	log_attempt(r, 0, why);
-	if (r->safety != NULL)
-		msg = bk_asprintf("; nothing was changed (rolled back); the "
-		    "safety backup is \"%s\"", r->safety);
-	else
-		msg = bk_strdup("; nothing was changed (rolled back)");
-	bk_errx(code, "could not restore \"%s\" into %s: %s%s", r->rel,
-	    r->shown, why, msg);
 }
 
 /* ---- pass 2 for PostgreSQL: psql in one transaction ---- */
