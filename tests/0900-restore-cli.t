@@ -3,7 +3,7 @@
 # refused with its exit code and one line before the target is touched.
 # The target here is SQLite, so no PostgreSQL server is needed.
 . "$(dirname "$0")/lib.sh"
-need sqlite3 gzip sha256sum python3
+need sqlite3 gzip sha256sum python3 setsid flock
 
 # line FILE: a manifest line for FILE as it is now (size and sha256).
 line() {
@@ -124,9 +124,12 @@ bad "age without a key" 1 '"good.db.age": no identity matches' good.db.age
 echo "correct horse" >pass.txt
 bk-crypt -p --passphrase-file pass.txt -o pass.db.age good.db
 bk-manifest add pass.db.age
-bad "a passphrase, and no terminal to ask for it" 66 \
+# setsid: a new session has no controlling terminal, even when the tests
+# run from one.
+errline "a passphrase, and no terminal to ask for it" 66 \
     'could not open the terminal to ask for the passphrase \(use --passphrase-file' \
-    pass.db.age </dev/null
+    setsid -w bk-restore -y -d sqlite:target.db pass.db.age
+untouched "no terminal for the passphrase"
 echo "wrong horse" >wrong.txt
 bad "a wrong passphrase" 1 '"pass.db.age": .*(wrong key or passphrase|passphrase)' \
     pass.db.age --passphrase-file wrong.txt

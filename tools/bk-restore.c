@@ -909,20 +909,20 @@ confirm(struct restore *r)
 		bk_errx(BK_EX_USAGE, "refusing to restore into %s without "
 		    "confirmation: there is no terminal to ask on (use --yes)",
 		    r->shown);
-	prompt = bk_asprintf("bk-restore: restore \"%s\"%s%s%s\n"
-	    "  (verified: %s, sha256 %.16s...)\n"
+	prompt = bk_asprintf("bk-restore: restore \"%s\" (%s%s)\n"
+	    "  verified just now: %s, sha256 %.16s...\n"
 	    "  into %s?\n"
-	    "  %s%s%s%s\n"
+	    "  %s\n%s%s%s"
 	    "Type the name of the %s (%s) to go on: ",
-	    r->rel, r->made ? " (made " : "", r->made ? r->made : "",
-	    r->made ? ")" : "", r->layers, r->sha, r->shown,
+	    r->rel, r->made ? "made " : "not in the manifest",
+	    r->made ? r->made : "", r->layers, r->sha, r->shown,
 	    r->empty ? "The target is new or empty." :
 	    r->kind == TARGET_PG && r->o->clean ? "Everything in it is "
 	    "dropped first and replaced." : r->kind == TARGET_PG ?
 	    "The script runs on top of what is in it." :
-	    "Its data is replaced.", r->empty || !r->o->safety ? "" :
-	    " A safety backup of it goes to \"", r->empty || !r->o->safety ?
-	    "" : r->safety, r->empty || !r->o->safety ? "" : "\" first.",
+	    "Its data is replaced.", r->safety == NULL ? "" :
+	    "  A safety backup of it goes to \"", r->safety == NULL ? "" :
+	    r->safety, r->safety == NULL ? "" : "\" first.\n",
 	    r->kind == TARGET_PG ? "database" : "database file", r->name);
 	ans = bk_tty_ask(fd, prompt, 1, &len);
 	free(prompt);
