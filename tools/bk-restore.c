@@ -108,6 +108,7 @@ struct restore {
 	int		 tmpslot;
 	/* the run */
 	char		*safety;	/* relative path of the safety backup */
+	struct bk_reader *top;		/* the layers being read */
 	int		 asked;		/* confirmed on the terminal */
 	struct timespec	 start;
 };
@@ -502,7 +503,7 @@ verify_backup(struct restore *r)
 	bk_progress_init(&meter, r->o->progress, "verifying",
 	    fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
-	top = open_layers(r, raw, &r->content, &failed, &custom);
+	top = r->top = open_layers(r, raw, &r->content, &failed, &custom);
 	if (!failed)
 		check_content(r, r->content, custom);
 	bk_pgscript_init(&pg);
@@ -528,6 +529,7 @@ verify_backup(struct restore *r)
 		bk_errx(BK_EX_IOERR, "%s", raw->err);
 	bk_progress_end(&meter);
 	bk_reader_close(top);
+	r->top = NULL;
 	if (tfd >= 0 && close(tfd) < 0)
 		bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
 	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0)
@@ -975,16 +977,11 @@ log_attempt(struct restore *r, int ok, const char *why)
 static void BK_NORETURN
 restore_failed(struct restore *r, int code, const char *why)
 {
-	char *msg;
-
 	log_attempt(r, 0, why);
-	if (r->safety != NULL)
-		msg = bk_asprintf("; nothing was changed (rolled back); the "
-		    "safety backup is \"%s\"", r->safety);
-	else
-		msg = bk_strdup("; nothing was changed (rolled back)");
-	bk_errx(code, "could not restore \"%s\" into %s: %s%s", r->rel,
-	    r->shown, why, msg);
+	bk_errx(code, "could not restore \"%s\" into %s: %s; nothing was "
+	    "changed (rolled back)%s%s%s", r->rel, r->shown, why,
+	    r->safety != NULL ? "; the safety backup is \"" : "",
+	    r->safety != NULL ? r->safety : "", r->safety != NULL ? "\"" : "");
 }
 
 /*
@@ -993,9 +990,11 @@ restore_failed(struct restore *r, int code, const char *why)
 static void BK_NORETURN
 safety_failed(struct restore *r, int code, const char *why)
 {
-	char *reason;
+	char reason[1024];
 
-	reason = bk_asprintf("could not make the safety backup: %s", why);
+	snprintf(reason, sizeof(reason), "could not make the safety backup: "
+	    "%s", why);
+	free(r->safety);
 	r->safety = NULL;
 	log_attempt(r, 0, reason);
 	bk_errx(code, "could not make the safety backup of %s: %s; nothing "
@@ -1659,7 +1658,7 @@ restore_pg(struct restore *r)
 	child_start(&c, r, argv, 1, 0);
 	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
-	top = open_layers(r, raw, &l, &failed, &custom);
+	top = r->top = open_layers(r, raw, &l, &failed, &custom);
 	if (!failed && l != BK_LAYER_PGDUMP) {
 		failed = 1;
 		snprintf(top->err, sizeof(top->err), "it no longer holds a "
@@ -1686,6 +1685,7 @@ restore_pg(struct restore *r)
 	}
 	bk_progress_end(&meter);
 	bk_reader_close(top);
+	r->top = NULL;
 	if (failed) {
 		stop_psql(&c);
 		restore_failed(r, strstr(why, "sha256") != NULL ? BK_EX_FAIL :
@@ -1756,16 +1756,43 @@ dry_run(struct restore *r)
 	    "a new " : "", r->shown, r->o->clean ? ", emptied first" : "");
 }
 
+static void
+restore_free(struct restore *r)
+{
+	size_t i;
+
+	if (r->pg != NULL)
+		PQfinish(r->pg);
+	if (r->lockfd >= 0)
+		close(r->lockfd);
+	if (r->fd >= 0)
+		close(r->fd);
+	for (i = 0; i < r->nenv; i++)
+		free(r->env[i]);
+	free(r->env);
+	free(r->rel);
+	free(r->made);
+	free(r->name);
+	free(r->shown);
+	free(r->record);
+	free(r->path);
+	free(r->safety);
+	bk_age_ids_free(r->ids);
+	bk_manifest_free(&r->m);
+	memset(r, 0, sizeof(*r));
+}
+
 static int
 restore(const struct opts *o)
 {
-	struct restore r;
+	/* Static: what it holds stays reachable when an error exits. */
+	static struct restore r;
 	char *done;
 	int tty;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
-	r.lockfd = r.created_slot = r.tmpslot = -1;
+	r.fd = r.lockfd = r.created_slot = r.tmpslot = -1;
 	r.kind = strncmp(o->target, "sqlite:", 7) == 0 ? TARGET_SQLITE :
 	    TARGET_PG;
 	if (r.kind == TARGET_SQLITE && o->clean)
@@ -1783,6 +1810,7 @@ restore(const struct opts *o)
 	if (o->dry_run) {
 		dry_run(&r);
 		tmp_remove(&r);
+		restore_free(&r);
 		return BK_EX_OK;
 	}
 	confirm(&r);
@@ -1811,12 +1839,7 @@ restore(const struct opts *o)
 	} else
 		bk_info("%s", done);
 	free(done);
-	if (r.pg != NULL)
-		PQfinish(r.pg);
-	if (r.lockfd >= 0)
-		close(r.lockfd);
-	bk_age_ids_free(r.ids);
-	bk_manifest_free(&r.m);
+	restore_free(&r);
 	return BK_EX_OK;
 }
 
@@ -1848,10 +1871,10 @@ main(int argc, char *argv[])
 		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
 	};
-	struct opts o;
+	static struct opts o;
 	char *end;
 	long n;
-	int c, verbosity = 0;
+	int c, code, verbosity = 0;
 
 	bk_init(argc, argv);
 	memset(&o, 0, sizeof(o));
@@ -1936,5 +1959,7 @@ main(int argc, char *argv[])
 		    "each other");
 	/* psql going away must be an error we see, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	return bk_finish(restore(&o));
+	code = restore(&o);
+	free(o.idfiles);
+	return bk_finish(code);
 }
