@@ -268,6 +268,38 @@ int	bk_tty_open(void);
  */
 char	*bk_tty_ask(int, const char *, int, size_t *);
 
+/* ---- oneline.c: another program's message as one line ---- */
+
+/* Folds line breaks, tabs and blank runs of s into single spaces, in place. */
+char	*bk_one_line(char *);
+
+/* ---- sqlitefile.c: SQLite files: temporary copies, checks, copying ---- */
+
+struct sqlite3;
+
+/*
+ * Creates a private temporary file (mode 0600) in $TMPDIR (else /tmp)
+ * named PREFIX.XXXXXX, registered for removal when the program exits or
+ * is killed; stores its new path and slot.  Returns an open descriptor,
+ * or exits 73.  bk_sqlite_tmp_remove removes it and the -journal, -wal
+ * and -shm files SQLite may have made beside it, and frees the path.
+ */
+int	bk_sqlite_tmp(const char *, char **, int *);
+void	bk_sqlite_tmp_remove(char **, int);
+/*
+ * PRAGMA integrity_check on a database file (opened read-write, as a
+ * database in WAL mode needs): 0 when it says "ok", else -1 with its
+ * first complaint, as one line, in buf.
+ */
+int	bk_sqlite_integrity(const char *, char *, size_t);
+/*
+ * Copies database src into dst with the backup API, every page in one
+ * step: dst changes in one write transaction, wholly or not at all, and
+ * src is read in one read transaction.  A lock held by another connection
+ * is waited for busy_ms milliseconds.  Returns SQLITE_DONE or the error.
+ */
+int	bk_sqlite_copy(struct sqlite3 *, struct sqlite3 *, long);
+
 /* ---- reader.c: stacked stream readers (file, gzip, age, ...) ---- */
 
 /*

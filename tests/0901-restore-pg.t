@@ -30,6 +30,13 @@ tables() {
 	    WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
 }
 los() { psql -XAt -d "$1" -c 'SELECT count(*) FROM pg_largeobject_metadata'; }
+# marked DB: a copy of the source with a table of its own, its state
+# saved in DB.state.
+marked() {
+	createdb -T ${P}_src "$1"
+	psql -Xq -d "$1" -c "CREATE TABLE marca (x text); INSERT INTO marca VALUES ('$1')"
+	state "$1" >"$1.state"
+}
 nlines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
 createdb ${P}_src
@@ -89,15 +96,13 @@ is "bk-verify passes on the tree afterwards" "$rc" 0
 empty "... no FAIL line" out
 
 # ---- not empty, no --clean: refused by the server, rolled back ----
-createdb -T ${P}_src ${P}_b
-psql -Xq -d ${P}_b -c "CREATE TABLE marca (x text); INSERT INTO marca VALUES ('b antes')"
-state ${P}_b >b.state
+marked ${P}_b
 n0=$(nlines manifest.jsonl)
 errline "a database that is not empty" 65 \
     "could not restore \"$f\" into PostgreSQL database \"${P}_b\" .*: psql:<stdin>:[0-9]+: ERROR: .* already exists \(the database is not empty: --clean empties it first, in the same transaction\); nothing was changed \(rolled back\); the safety backup is \"pre-restore/${P}_b_[0-9_-]+\.sql\.gz\"$" \
     bk-restore -y -i key.txt -d ${P}_b $f
 state ${P}_b >b.after
-same "... left exactly as it was" b.after b.state
+same "... left exactly as it was" b.after ${P}_b.state
 named=$(sed -n 's/.*the safety backup is "\(.*\)"$/\1/p' err)
 ok "... the safety backup it names exists" test -s "$named"
 is "... and is in the manifest" "$(nlines manifest.jsonl)" $((n0 + 1))
@@ -117,7 +122,7 @@ ok "... after a safety backup" test -s "$undo"
 run bk-restore -y -c -d ${P}_b "$undo"
 is "the safety backup restores" "$rc" 0
 state ${P}_b >b.undone
-same "... and the database is as before the restore" b.undone b.state
+same "... and the database is as before the restore" b.undone ${P}_b.state
 
 # ---- a script that fails half way, after the large objects ----
 # pg_dump writes BEGIN;/COMMIT; around large objects: the COMMIT must not
@@ -129,15 +134,13 @@ grep -q '^BEGIN;$' "$(pg_dump -Fp ${P}_src >plain.sql && echo plain.sql)" &&
     pass "the dump has pg_dump's BEGIN; for its large object" ||
     fail "the dump has pg_dump's BEGIN; for its large object"
 bk-manifest add daily/broken.sql.gz
-createdb -T ${P}_src ${P}_c
-psql -Xq -d ${P}_c -c "CREATE TABLE marca (x text); INSERT INTO marca VALUES ('c antes')"
-state ${P}_c >c.state
+marked ${P}_c
 n0=$(nlines restore.log)
 errline "an error in the middle, with --clean" 65 \
     "could not restore \"daily/broken.sql.gz\" into .*: psql:<stdin>:[0-9]+: ERROR: division by zero; nothing was changed \(rolled back\); the safety backup is \"pre-restore/${P}_c_[0-9_-]+\.sql\.gz\"$" \
     bk-restore -y -c -d ${P}_c daily/broken.sql.gz
 state ${P}_c >c.after
-same "... the target is exactly as before (the clean rolled back too)" c.after c.state
+same "... the target is exactly as before (the clean rolled back too)" c.after ${P}_c.state
 is "... its large object is still there" "$(los ${P}_c)" 1
 named=$(sed -n 's/.*the safety backup is "\(.*\)"$/\1/p' err)
 ok "... the safety backup stays" test -s "$named"

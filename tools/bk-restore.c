@@ -121,26 +121,6 @@ is_age(enum bk_layer l)
 	return l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR;
 }
 
-/* Makes a message one line: runs of blanks and line ends become a space. */
-static void
-one_line(char *s)
-{
-	char *p, *q;
-	int space = 0;
-
-	for (p = q = s; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
-			space = 1;
-			continue;
-		}
-		if (space && q != s)
-			*q++ = ' ';
-		space = 0;
-		*q++ = *p;
-	}
-	*q = '\0';
-}
-
 static double
 elapsed(const struct timespec *t0)
 {
@@ -392,91 +372,6 @@ check_content(struct restore *r, enum bk_layer l, int custom)
 		    bk_layer_name(l));
 }
 
-/* ---- the verified SQLite copy ---- */
-
-static void
-tmp_open(struct restore *r, int *fd)
-{
-	const char *dir = getenv("TMPDIR");
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	r->tmp = bk_asprintf("%s/bk-restore.XXXXXX", dir);
-	if ((*fd = mkstemp(r->tmp)) < 0)
-		bk_err(BK_EX_CANTCREAT, "could not create a temporary file in "
-		    "\"%s\"", dir);
-	r->tmpslot = bk_tmp_register(r->tmp);
-	fchmod(*fd, 0600);
-}
-
-static void
-tmp_remove(struct restore *r)
-{
-	static const char *const sfx[] = { "-journal", "-wal", "-shm" };
-	char *s;
-	size_t i;
-
-	if (r->tmp == NULL)
-		return;
-	unlink(r->tmp);
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		s = bk_asprintf("%s%s", r->tmp, sfx[i]);
-		unlink(s);
-		free(s);
-	}
-	bk_tmp_forget(r->tmpslot);
-	free(r->tmp);
-	r->tmp = NULL;
-}
-
-/* Keeps the first row of PRAGMA integrity_check, and notes more. */
-struct rows {
-	char	 first[300];
-	int	 n;
-};
-
-static int
-first_row(void *arg, int n, char **vals, char **names)
-{
-	struct rows *rw = arg;
-
-	(void)names;
-	if (rw->n++ == 0) {
-		snprintf(rw->first, sizeof(rw->first), "%s",
-		    n > 0 && vals[0] != NULL ? vals[0] : "");
-		one_line(rw->first);
-	}
-	return 0;
-}
-
-/*
- * PRAGMA integrity_check on a database file: 0, or -1 with its first
- * complaint in why.
- */
-static int
-sqlite_integrity(const char *path, char *why, size_t size)
-{
-	sqlite3 *db = NULL;
-	struct rows rw;
-	int rc, ok;
-
-	memset(&rw, 0, sizeof(rw));
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA integrity_check", first_row,
-		    &rw, NULL);
-	ok = rc == SQLITE_OK && rw.n == 1 && strcmp(rw.first, "ok") == 0;
-	if (rc != SQLITE_OK)
-		snprintf(why, size, "the SQLite database is damaged (%s)",
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	else if (!ok)
-		snprintf(why, size, "the SQLite database fails "
-		    "integrity_check: %s%s", rw.first, rw.n > 1 ?
-		    " (and more)" : "");
-	sqlite3_close(db);
-	return ok ? 0 : -1;
-}
-
 /* ---- pass 1: verify the whole backup before anything is touched ---- */
 
 /*
@@ -508,7 +403,7 @@ verify_backup(struct restore *r)
 		check_content(r, r->content, custom);
 	bk_pgscript_init(&pg);
 	if (!failed && r->content == BK_LAYER_SQLITE)
-		tmp_open(r, &tfd);
+		tfd = bk_sqlite_tmp("bk-restore", &r->tmp, &r->tmpslot);
 	buf = bk_malloc(CHUNK);
 	while (!failed && (got = top->read(top, buf, CHUNK)) != 0) {
 		if (got < 0) {
@@ -543,7 +438,7 @@ verify_backup(struct restore *r)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the pg_dump "
 		    "script is incomplete (%s)", r->rel, why);
 	if (r->content == BK_LAYER_SQLITE &&
-	    sqlite_integrity(r->tmp, why, sizeof(why)) < 0)
+	    bk_sqlite_integrity(r->tmp, why, sizeof(why)) < 0)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": %s", r->rel,
 		    why);
 	bk_info("verified \"%s\": %" PRIu64 " bytes, sha256 %s, %s", r->rel,
@@ -599,7 +494,7 @@ child_errors(void *arg)
 			continue;
 		}
 		whole = n > 0 && line[n - 1] == '\n';
-		one_line(line);
+		bk_one_line(line);
 		if (line[0] == '\0')
 			continue;
 		snprintf(c->last, sizeof(c->last), "%s", line);
@@ -758,7 +653,7 @@ pg_env(struct restore *r)
 	}
 	if ((opts = PQconninfoParse(r->o->target, &msg)) == NULL) {
 		if (msg != NULL)
-			one_line(msg);
+			bk_one_line(msg);
 		bk_usage_error("bad -d: %s", msg != NULL ? msg :
 		    "out of memory");
 	}
@@ -792,7 +687,7 @@ pg_setup(struct restore *r)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");
 	if (PQstatus(r->pg) != CONNECTION_OK) {
 		msg = bk_strdup(PQerrorMessage(r->pg));
-		one_line(msg);
+		bk_one_line(msg);
 		bk_errx(BK_EX_UNAVAILABLE, "could not connect to the database: "
 		    "%s", msg);
 	}
@@ -810,7 +705,7 @@ pg_setup(struct restore *r)
 	    PG_LOCK_KEY ")");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		msg = bk_strdup(PQerrorMessage(r->pg));
-		one_line(msg);
+		bk_one_line(msg);
 		bk_errx(BK_EX_UNAVAILABLE, "%s: %s", r->shown, msg);
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
@@ -1128,32 +1023,6 @@ safety_pg(struct restore *r, const char *path)
 	bk_out_commit(&out);
 }
 
-/*
- * Copies database src into dst with the backup API, all pages in one
- * step: dst changes in one write transaction, wholly or not at all, and
- * src is read in one read transaction.  Another connection's lock is
- * waited for BUSY_MS.  Returns SQLITE_DONE or the error.
- */
-static int
-sqlite_copy(sqlite3 *dst, sqlite3 *src)
-{
-	sqlite3_backup *b;
-	long waited = 0;
-	int rc, fin;
-
-	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
-		return sqlite3_errcode(dst);
-	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
-	    rc == SQLITE_LOCKED) {
-		if (waited >= BUSY_MS)
-			break;
-		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
-		waited += 20;
-	}
-	fin = sqlite3_backup_finish(b);
-	return rc == SQLITE_DONE && fin != SQLITE_OK ? fin : rc;
-}
-
 static int
 sqlite_code(int rc)
 {
@@ -1209,7 +1078,7 @@ safety_sqlite(struct restore *r, const char *path)
 	bk_out_open(&out, path, 0);
 	src = sqlite_open(r->path, SQLITE_OPEN_READONLY, "database");
 	dst = sqlite_open(out.tmp, SQLITE_OPEN_READWRITE, "safety backup");
-	rc = sqlite_copy(dst, src);
+	rc = bk_sqlite_copy(dst, src, BUSY_MS);
 	sqlite3_close(src);
 	/* One self-contained file, even when the target runs in WAL mode. */
 	if (rc == SQLITE_DONE)
@@ -1219,7 +1088,7 @@ safety_sqlite(struct restore *r, const char *path)
 		safety_failed(r, sqlite_code(rc), sqlite_why(rc));
 	if (sqlite3_close(dst) != SQLITE_OK)
 		bk_errx(BK_EX_IOERR, "could not write \"%s\"", path);
-	if (sqlite_integrity(out.tmp, why, sizeof(why)) < 0)
+	if (bk_sqlite_integrity(out.tmp, why, sizeof(why)) < 0)
 		safety_failed(r, BK_EX_DATAERR, why);
 	bk_out_commit(&out);
 }
@@ -1725,7 +1594,7 @@ restore_sqlite(struct restore *r)
 
 	src = sqlite_open(r->tmp, SQLITE_OPEN_READWRITE, "the copy of");
 	dst = sqlite_open(r->path, SQLITE_OPEN_READWRITE, "database");
-	rc = sqlite_copy(dst, src);
+	rc = bk_sqlite_copy(dst, src, BUSY_MS);
 	sqlite3_close(src);
 	if (rc != SQLITE_DONE) {
 		snprintf(why, sizeof(why), "%s", sqlite_why(rc));
@@ -1809,7 +1678,7 @@ restore(const struct opts *o)
 		safety_name(&r);
 	if (o->dry_run) {
 		dry_run(&r);
-		tmp_remove(&r);
+		bk_sqlite_tmp_remove(&r.tmp, r.tmpslot);
 		restore_free(&r);
 		return BK_EX_OK;
 	}
@@ -1827,7 +1696,7 @@ restore(const struct opts *o)
 	/* The data is in: the file we created is the database now. */
 	if (r.created)
 		bk_tmp_forget(r.created_slot);
-	tmp_remove(&r);
+	bk_sqlite_tmp_remove(&r.tmp, r.tmpslot);
 	log_attempt(&r, 1, NULL);
 	done = bk_asprintf("restored \"%s\" into %s in %.1f s%s%s%s", r.rel,
 	    r.shown, elapsed(&r.start), r.safety ? "; the safety backup is \""
