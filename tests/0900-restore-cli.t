@@ -63,8 +63,8 @@ cp target.db target.saved
 # usage errors that need the tree
 usage "bad connection string" "bad -d: missing \"=\" after \"oops\"" \
     -d "host=x oops" good.db
-usage "a parameter psql cannot take" 'parameter "keepalives" cannot be passed' \
-    -d "dbname=x keepalives=1" good.db
+usage "an sslpassword cannot be passed on" 'an sslpassword cannot be passed on to psql' \
+    -d "dbname=x sslpassword=secret" good.db
 
 # ---- bad inputs: code, one line, target untouched ----
 # bad NAME CODE REGEX FILE [OPTIONS...]

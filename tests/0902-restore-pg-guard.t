@@ -157,6 +157,25 @@ same "... the database is as before" t.now t.saved
 is "... its rows are all there" "$(psql -XAt -d ${P}_t -c 'SELECT x FROM marca')" antes
 rm -f fake/psql
 
+# ---- a password in -d reaches psql and pg_dump, not their command line ----
+fake psql "printf '%s\\n' \"\$*\" >'$T/psql.argv'; printf '%s\\n' \"\${PGPASSWORD-}\" >'$T/psql.pw'
+exec '$PSQL' \"\$@\""
+fake pg_dump "printf '%s\\n' \"\$*\" >'$T/pg_dump.argv'; printf '%s\\n' \"\${PGPASSWORD-}\" >'$T/pg_dump.pw'
+exec '$PGDUMP' \"\$@\""
+run env PATH="$T/fake:$PATH" bk-restore -y -c -d "dbname=${P}_t password=hunter2" big.sql
+is "a restore with a password in -d" "$rc" 0
+like "psql gets -d without it" psql.argv "--dbname=dbname=${P}_t( |$)"
+unlike "... nowhere on its command line" psql.argv hunter2
+is "... but in PGPASSWORD" "$(cat psql.pw)" hunter2
+like "pg_dump gets -d without it" pg_dump.argv "--dbname=dbname=${P}_t( |$)"
+unlike "... nowhere on its command line" pg_dump.argv hunter2
+is "... but in PGPASSWORD" "$(cat pg_dump.pw)" hunter2
+run env PATH="$T/fake:$PATH" bk-restore -y -c -d ${P}_t big.sql
+is "a database name alone" "$rc" 0
+like "... is psql's --dbname" psql.argv "--dbname=${P}_t( |$)"
+is "... no PGPASSWORD made up" "$(cat psql.pw)" ""
+rm -f fake/psql fake/pg_dump
+
 # And the same backup, unharmed, restores.
 run bk-restore -y -c -d ${P}_t big.sql
 is "the backup itself restores" "$rc" 0

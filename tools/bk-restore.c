@@ -97,7 +97,8 @@ struct restore {
 	char		*shown;		/* in messages */
 	char		*record;	/* in the manifest and the log: no secrets */
 	PGconn		*pg;
-	char		**env;		/* NAME=VALUE for psql and pg_dump */
+	char		*dbarg;		/* --dbname= for psql and pg_dump */
+	char		**env;		/* PGPASSWORD=, if -d held one */
 	size_t		 nenv;
 	char		*path;		/* SQLite: the database file */
 	int		 lockfd;
@@ -515,9 +516,8 @@ pipe_cloexec(int p[2])
 }
 
 /*
- * Starts argv[0] (found in PATH) with the connection in its environment,
- * never on its command line: stdin and stdout are pipes when asked for,
- * else /dev/null.
+ * Starts argv[0] (found in PATH) with r->env added to its environment:
+ * stdin and stdout are pipes when asked for, else /dev/null.
  */
 static void
 child_start(struct child *c, struct restore *r, char *const argv[],
@@ -627,48 +627,45 @@ add_param(char **s, const char *key, const char *val)
 	free(q);
 }
 
-static int
-is_conninfo(const char *s)
-{
-	return strchr(s, '=') != NULL || strncmp(s, "postgresql://", 13) == 0 ||
-	    strncmp(s, "postgres://", 11) == 0;
-}
-
 /*
- * The connection goes to psql and pg_dump through libpq's environment
- * variables, so that a password in -d (a bad habit, but libpq allows it)
- * never shows on their command lines.  A parameter without a variable
- * cannot be passed on: it is refused rather than silently dropped.
+ * psql and pg_dump get the connection string as it was given, without
+ * its password (--dbname=, so that libpq weighs it against service files
+ * and the environment exactly as it did for us), and a password from it,
+ * if any (a bad habit, but libpq allows it), in PGPASSWORD: never on
+ * their command lines.  An sslpassword has no variable to go in.
  */
 static void
-pg_env(struct restore *r)
+pg_args(struct restore *r)
 {
 	PQconninfoOption *opts, *p;
-	char *msg = NULL;
+	char *msg = NULL, *plain;
 
-	if (!is_conninfo(r->o->target)) {
-		r->env = bk_calloc(1, sizeof(*r->env));
-		r->env[r->nenv++] = bk_asprintf("PGDATABASE=%s", r->o->target);
-		return;
-	}
 	if ((opts = PQconninfoParse(r->o->target, &msg)) == NULL) {
-		if (msg != NULL)
-			bk_one_line(msg);
-		bk_usage_error("bad -d: %s", msg != NULL ? msg :
+		/* A bare name is a database name, as for psql. */
+		if (strchr(r->o->target, '=') == NULL &&
+		    strstr(r->o->target, "://") == NULL) {
+			r->dbarg = bk_asprintf("--dbname=%s", r->o->target);
+			return;
+		}
+		bk_usage_error("bad -d: %s", msg != NULL ? bk_one_line(msg) :
 		    "out of memory");
 	}
 	for (p = opts; p->keyword != NULL; p++) {
 		if (p->val == NULL)
 			continue;
-		if (p->envvar == NULL)
-			bk_usage_error("bad -d: connection parameter \"%s\" "
-			    "cannot be passed on to psql and pg_dump (put it "
-			    "in a service file and use service=NAME)",
-			    p->keyword);
-		r->env = bk_reallocarray(r->env, r->nenv + 1, sizeof(*r->env));
-		r->env[r->nenv++] = bk_asprintf("%s=%s", p->envvar, p->val);
+		if (strcmp(p->keyword, "password") == 0) {
+			r->env = bk_calloc(1, sizeof(*r->env));
+			r->env[r->nenv++] = bk_asprintf("PGPASSWORD=%s",
+			    p->val);
+		} else if (strcmp(p->keyword, "sslpassword") == 0)
+			bk_usage_error("bad -d: an sslpassword cannot be passed "
+			    "on to psql and pg_dump (leave it out: libpq asks "
+			    "for it)");
 	}
 	PQconninfoFree(opts);
+	plain = bk_strip_secrets(r->o->target);
+	r->dbarg = bk_asprintf("--dbname=%s", plain);
+	free(plain);
 }
 
 /* Connects (to check the target and hold the restore lock). */
@@ -681,7 +678,7 @@ pg_setup(struct restore *r)
 	PGresult *res;
 	char *msg;
 
-	pg_env(r);
+	pg_args(r);
 	r->pg = PQconnectdbParams(kw, val, 1);
 	if (r->pg == NULL)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");
@@ -974,7 +971,7 @@ static void
 safety_pg(struct restore *r, const char *path)
 {
 	char *const argv[] = { "pg_dump", "-Fp", "--clean", "--if-exists",
-	    NULL };
+	    r->dbarg, NULL };
 	struct bk_progress meter;
 	struct child c;
 	struct bk_out out;
@@ -1507,7 +1504,8 @@ static void
 restore_pg(struct restore *r)
 {
 	char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-	    "-c", "BEGIN", "-c", (char *)clean_sql, "-f", "-", NULL };
+	    r->dbarg, "-c", "BEGIN", "-c", (char *)clean_sql, "-f", "-",
+	    NULL };
 	struct bk_progress meter;
 	struct bk_reader *raw, *top;
 	struct child c;
@@ -1520,7 +1518,7 @@ restore_pg(struct restore *r)
 	int failed, custom, gone = 0, status, code;
 
 	if (!r->o->clean)
-		memmove(&argv[7], &argv[9], 3 * sizeof(argv[0]));
+		memmove(&argv[8], &argv[10], 3 * sizeof(argv[0]));
 	if (lseek(r->fd, 0, SEEK_SET) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->rel);
 	memset(&t, 0, sizeof(t));
@@ -1639,6 +1637,7 @@ restore_free(struct restore *r)
 	for (i = 0; i < r->nenv; i++)
 		free(r->env[i]);
 	free(r->env);
+	free(r->dbarg);
 	free(r->rel);
 	free(r->made);
 	free(r->name);
