@@ -224,16 +224,26 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 600 good.db
 	errline "an unreadable backup" 77 'could not open "good.db": Permission denied' \
 	    runuser -u nobody -- bk-restore -y -d sqlite:target.db good.db
-	chown root target.db; chmod 644 good.db target.db
+	chmod 644 good.db
+	errline "a manifest that cannot take the safety backup's line" 77 \
+	    'could not write ".*/manifest.jsonl": Permission denied' \
+	    runuser -u nobody -- bk-restore -y -d sqlite:target.db good.db
+	chown root target.db; chmod 644 target.db
+	chown nobody "$T" manifest.jsonl
 	errline "a target that cannot be written" 77 'could not open "target.db": Permission denied' \
 	    runuser -u nobody -- bk-restore -y -d sqlite:target.db good.db
+	chown root "$T" manifest.jsonl
 	chmod 600 target.db manifest.jsonl
 	chmod 700 "$T"
 else
 	chmod 000 good.db
 	errline "an unreadable backup" 77 'could not open "good.db": Permission denied' \
 	    bk-restore -y -d sqlite:target.db good.db
-	chmod 644 good.db; chmod 444 target.db
+	chmod 644 good.db; chmod 444 manifest.jsonl
+	errline "a manifest that cannot take the safety backup's line" 77 \
+	    'could not write ".*/manifest.jsonl": Permission denied' \
+	    bk-restore -y -d sqlite:target.db good.db
+	chmod 600 manifest.jsonl; chmod 444 target.db
 	errline "a target that cannot be written" 77 'could not open "target.db": Permission denied' \
 	    bk-restore -y -d sqlite:target.db good.db
 	chmod 600 target.db

@@ -157,6 +157,15 @@ same "... the database is as before" t.now t.saved
 is "... its rows are all there" "$(psql -XAt -d ${P}_t -c 'SELECT x FROM marca')" antes
 rm -f fake/psql
 
+# ---- psql that stops early with status 0 never counts as a restore ----
+printf -- '--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE q1 (a int);\n\\q\nCREATE TABLE q2 (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n' >quit.sql
+bk-manifest add quit.sql
+errline "a script that quits half way" 65 \
+    'could not restore "quit.sql" into .*: psql stopped before the end of the script, without running the COMMIT; nothing was changed' \
+    bk-restore -q -y --no-safety-backup -d ${P}_t quit.sql
+is "... its first table was rolled back" \
+    "$(psql -XAt -d ${P}_t -c "SELECT count(*) FROM pg_tables WHERE tablename IN ('q1', 'q2')")" 0
+
 # ---- a password in -d reaches psql and pg_dump, not their command line ----
 fake psql "printf '%s\\n' \"\$*\" >'$T/psql.argv'; printf '%s\\n' \"\${PGPASSWORD-}\" >'$T/psql.pw'
 exec '$PSQL' \"\$@\""

@@ -110,6 +110,8 @@ struct restore {
 	/* the run */
 	char		*safety;	/* relative path of the safety backup */
 	struct bk_reader *top;		/* the layers being read */
+	unsigned char	*buf, *zbuf;	/* CHUNK bytes each */
+	char		*safety_path;	/* the safety backup, as a path */
 	int		 asked;		/* confirmed on the terminal */
 	struct timespec	 start;
 };
@@ -138,16 +140,16 @@ static int
 getpass_cb(void *ctx, char **pass, size_t *len)
 {
 	const struct opts *o = ctx;
-	char *what;
+	char what[PATH_MAX + 32];
 	int fd;
 
 	if (o->passfile != NULL) {
 		if ((fd = open(o->passfile, O_RDONLY | O_CLOEXEC)) < 0)
 			bk_err(bk_open_errno_code(errno), "could not open "
 			    "passphrase file \"%s\"", o->passfile);
-		what = bk_asprintf("passphrase file \"%s\"", o->passfile);
+		snprintf(what, sizeof(what), "passphrase file \"%s\"",
+		    o->passfile);
 		*pass = bk_secret_read(fd, what, len);
-		free(what);
 	} else if (o->passfd >= 0) {
 		fd = o->passfd;
 		*pass = bk_secret_read(fd, "the passphrase descriptor", len);
@@ -391,7 +393,7 @@ verify_backup(struct restore *r)
 	struct bk_reader *raw, *top;
 	struct bk_pgscript pg;
 	struct stat st;
-	unsigned char *buf;
+	unsigned char *buf = r->buf;
 	char why[700] = "";
 	ssize_t got;
 	int failed, custom, tfd = -1, code = 0;
@@ -405,7 +407,6 @@ verify_backup(struct restore *r)
 	bk_pgscript_init(&pg);
 	if (!failed && r->content == BK_LAYER_SQLITE)
 		tfd = bk_sqlite_tmp("bk-restore", &r->tmp, &r->tmpslot);
-	buf = bk_malloc(CHUNK);
 	while (!failed && (got = top->read(top, buf, CHUNK)) != 0) {
 		if (got < 0) {
 			failed = 1;
@@ -416,7 +417,6 @@ verify_backup(struct restore *r)
 		else if (bk_write_full(tfd, buf, (size_t)got) < 0)
 			bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
 	}
-	free(buf);
 	if (failed) {
 		snprintf(why, sizeof(why), "%s", layer_error(r, top));
 		code = top->code != 0 ? top->code : BK_EX_IOERR;
@@ -457,7 +457,14 @@ struct child {
 	pthread_t	 thread;
 	char		 first[600];	/* its first error line */
 	char		 last[600];	/* its last line */
+	int		 watch;		/* stdout read by a thread of ours */
+	int		 ofd;		/* which it reads from (and closes) */
+	pthread_t	 othread;
+	int		 marked;	/* it printed COMMITTED */
 };
+
+/* What psql prints once it has run our COMMIT. */
+#define COMMITTED	"bk-restore: committed"
 
 static int
 is_error_line(const char *s)
@@ -506,6 +513,28 @@ child_errors(void *arg)
 	return NULL;
 }
 
+/*
+ * Reads psql's standard output (query results, which nobody needs) to its
+ * end, looking for the line that says our COMMIT ran.
+ */
+static void *
+child_output(void *arg)
+{
+	struct child *c = arg;
+	FILE *f;
+	char line[256];
+
+	if ((f = fdopen(c->ofd, "r")) == NULL) {
+		close(c->ofd);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strcmp(line, COMMITTED "\n") == 0)
+			c->marked = 1;
+	fclose(f);
+	return NULL;
+}
+
 static void
 pipe_cloexec(int p[2])
 {
@@ -517,7 +546,8 @@ pipe_cloexec(int p[2])
 
 /*
  * Starts argv[0] (found in PATH) with r->env added to its environment:
- * stdin and stdout are pipes when asked for, else /dev/null.
+ * stdin and stdout are pipes when asked for, else /dev/null; want_out 2
+ * has a thread watch stdout for COMMITTED.
  */
 static void
 child_start(struct child *c, struct restore *r, char *const argv[],
@@ -565,6 +595,14 @@ child_start(struct child *c, struct restore *r, char *const argv[],
 	c->err = err[0];
 	if (pthread_create(&c->thread, NULL, child_errors, c) != 0)
 		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+	if (want_out == 2) {
+		/* The thread's alone: child_wait must not close or reset it. */
+		c->watch = 1;
+		c->ofd = c->out;
+		c->out = -1;
+		if (pthread_create(&c->othread, NULL, child_output, c) != 0)
+			bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+	}
 }
 
 /* Waits for the child; returns its wait status. */
@@ -582,6 +620,8 @@ child_wait(struct child *c)
 		if (errno != EINTR)
 			bk_err(BK_EX_SOFTWARE, "could not wait for %s", c->name);
 	pthread_join(c->thread, NULL);
+	if (c->watch)
+		pthread_join(c->othread, NULL);
 	return status;
 }
 
@@ -644,6 +684,7 @@ pg_args(struct restore *r)
 		/* A bare name is a database name, as for psql. */
 		if (strchr(r->o->target, '=') == NULL &&
 		    strstr(r->o->target, "://") == NULL) {
+			PQfreemem(msg);
 			r->dbarg = bk_asprintf("--dbname=%s", r->o->target);
 			return;
 		}
@@ -676,18 +717,15 @@ pg_setup(struct restore *r)
 	const char *val[] = { r->o->target, "bk-restore", NULL };
 	const char *host;
 	PGresult *res;
-	char *msg;
+	int ok, got;
 
 	pg_args(r);
 	r->pg = PQconnectdbParams(kw, val, 1);
 	if (r->pg == NULL)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");
-	if (PQstatus(r->pg) != CONNECTION_OK) {
-		msg = bk_strdup(PQerrorMessage(r->pg));
-		bk_one_line(msg);
+	if (PQstatus(r->pg) != CONNECTION_OK)
 		bk_errx(BK_EX_UNAVAILABLE, "could not connect to the database: "
-		    "%s", msg);
-	}
+		    "%s", bk_one_line(PQerrorMessage(r->pg)));
 	host = PQhost(r->pg);
 	r->name = bk_strdup(PQdb(r->pg));
 	r->shown = bk_asprintf("PostgreSQL database \"%s\" (host %s, port "
@@ -700,15 +738,15 @@ pg_setup(struct restore *r)
 	/* Held by this session until we exit: one restore at a time. */
 	res = PQexec(r->pg, "SELECT pg_catalog.pg_try_advisory_lock("
 	    PG_LOCK_KEY ")");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		msg = bk_strdup(PQerrorMessage(r->pg));
-		bk_one_line(msg);
-		bk_errx(BK_EX_UNAVAILABLE, "%s: %s", r->shown, msg);
-	}
-	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	got = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!ok)
+		bk_errx(BK_EX_UNAVAILABLE, "%s: %s", r->shown,
+		    bk_one_line(PQerrorMessage(r->pg)));
+	if (!got)
 		bk_errx(BK_EX_TEMPFAIL, "another bk-restore is restoring into "
 		    "%s", r->shown);
-	PQclear(res);
 }
 
 /*
@@ -737,10 +775,11 @@ sqlite_setup(struct restore *r)
 			bk_err(bk_open_errno_code(errno), "could not open "
 			    "\"%s\"", r->path);
 		copy = bk_strdup(r->path);
-		if ((dir = realpath(dirname(copy), NULL)) == NULL)
+		dir = realpath(dirname(copy), NULL);
+		free(copy);
+		if (dir == NULL)
 			bk_err(bk_open_errno_code(errno), "could not open the "
 			    "folder of \"%s\"", r->path);
-		free(copy);
 		r->record = bk_asprintf("sqlite:%s/%s", strcmp(dir, "/") ? dir :
 		    "", strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 :
 		    r->path);
@@ -831,11 +870,41 @@ confirm(struct restore *r)
 
 /* ---- the restore log ---- */
 
+/*
+ * The safety backup is recorded in the manifest and the attempt in
+ * restore.log after the target has changed: a tree that cannot take them
+ * is refused now, before anything is done (a failure to log would also
+ * hide why a restore failed).
+ */
+static void
+check_tree(struct restore *r)
+{
+	const char *files[2], *what;
+	char path[PATH_MAX];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/" HISTORY_NAME, r->m.dir);
+	files[0] = r->m.path;
+	files[1] = path;
+	for (i = 0; i < 2; i++) {
+		what = files[i];
+		if (access(what, W_OK) == 0)
+			continue;
+		/* A file still to be created needs its folder. */
+		if (errno == ENOENT && access(what = r->m.dir, W_OK) == 0)
+			continue;
+		bk_err(errno == EACCES || errno == EPERM || errno == EROFS ?
+		    BK_EX_NOPERM : BK_EX_CANTCREAT, "could not write \"%s\"",
+		    what);
+	}
+}
+
 /* One line per attempt in restore.log beside the manifest (see FILES). */
 static void
 log_attempt(struct restore *r, int ok, const char *why)
 {
-	struct bk_manifest h;
+	/* Static: reachable if its lock or write exits. */
+	static struct bk_manifest h;
 	struct bk_entry *e;
 	char *path;
 
@@ -947,23 +1016,23 @@ static void
 safety_folder(struct restore *r)
 {
 	struct stat st;
-	char *p, *rel, err[512];
+	char p[PATH_MAX], *rel, err[512];
+	int same;
 
-	p = bk_asprintf("%s/" SAFETY_DIR, r->m.dir);
+	snprintf(p, sizeof(p), "%s/" SAFETY_DIR, r->m.dir);
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
 		bk_err(errno == EACCES || errno == EPERM ? BK_EX_NOPERM :
 		    BK_EX_CANTCREAT, "could not create folder \"%s\"", p);
 	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 		bk_errx(BK_EX_CANTCREAT, "could not create the safety backup: "
 		    "\"%s\" is not a folder", p);
-	free(p);
-	p = bk_asprintf("%s/%s", r->m.dir, r->safety);
+	snprintf(p, sizeof(p), "%s/%s", r->m.dir, r->safety);
 	rel = bk_manifest_relpath(&r->m, p, err, sizeof(err));
-	if (rel == NULL || strcmp(rel, r->safety) != 0)
+	same = rel != NULL && strcmp(rel, r->safety) == 0;
+	free(rel);
+	if (!same)
 		bk_errx(BK_EX_CANTCREAT, "could not create the safety backup: "
 		    "the folder \"" SAFETY_DIR "\" leads out of the tree");
-	free(rel);
-	free(p);
 }
 
 /* pg_dump -Fp --clean --if-exists, gzipped on the way into the tree. */
@@ -976,7 +1045,7 @@ safety_pg(struct restore *r, const char *path)
 	struct child c;
 	struct bk_out out;
 	z_stream z;
-	unsigned char *in, *zb;
+	unsigned char *in = r->buf, *zb = r->zbuf;
 	char why[700];
 	ssize_t got;
 	int status, zr = Z_OK;
@@ -987,8 +1056,6 @@ safety_pg(struct restore *r, const char *path)
 	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		bk_errx(BK_EX_SOFTWARE, "could not start zlib");
-	in = bk_malloc(CHUNK);
-	zb = bk_malloc(CHUNK);
 	bk_progress_init(&meter, r->o->progress, "safety backup", 0);
 	child_start(&c, r, argv, 0, 1);
 	do {
@@ -1006,8 +1073,6 @@ safety_pg(struct restore *r, const char *path)
 		} while (z.avail_out == 0);
 	} while (got > 0);
 	deflateEnd(&z);
-	free(in);
-	free(zb);
 	bk_progress_end(&meter);
 	status = child_wait(&c);
 	if (zr != Z_STREAM_END || !WIFEXITED(status) ||
@@ -1105,7 +1170,7 @@ make_safety(struct restore *r)
 	int fd;
 
 	safety_folder(r);
-	path = bk_asprintf("%s/%s", r->m.dir, r->safety);
+	path = r->safety_path = bk_asprintf("%s/%s", r->m.dir, r->safety);
 	if (r->kind == TARGET_PG)
 		safety_pg(r, path);
 	else
@@ -1132,7 +1197,6 @@ make_safety(struct restore *r)
 	bk_manifest_load(&r->m, BK_MF_QUIET);
 	bk_manifest_append(&r->m, e);
 	bk_manifest_unlock(&r->m);
-	free(path);
 	bk_info("safety backup \"%s\": %" PRIu64 " bytes", r->safety,
 	    ins.size);
 }
@@ -1503,6 +1567,7 @@ stop_psql(struct child *c)
 static void
 restore_pg(struct restore *r)
 {
+	static const char commit[] = "\nCOMMIT;\n\\echo " COMMITTED "\n";
 	char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
 	    r->dbarg, "-c", "BEGIN", "-c", (char *)clean_sql, "-f", "-",
 	    NULL };
@@ -1511,7 +1576,7 @@ restore_pg(struct restore *r)
 	struct child c;
 	struct txf t;
 	enum bk_layer l;
-	unsigned char *buf;
+	unsigned char *buf = r->buf;
 	char sha[65], why[900];
 	uint64_t size;
 	ssize_t got = 0;
@@ -1522,7 +1587,7 @@ restore_pg(struct restore *r)
 	if (lseek(r->fd, 0, SEEK_SET) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->rel);
 	memset(&t, 0, sizeof(t));
-	child_start(&c, r, argv, 1, 0);
+	child_start(&c, r, argv, 1, 2);
 	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
 	top = r->top = open_layers(r, raw, &l, &failed, &custom);
@@ -1531,13 +1596,11 @@ restore_pg(struct restore *r)
 		snprintf(top->err, sizeof(top->err), "it no longer holds a "
 		    "pg_dump script");
 	}
-	buf = bk_malloc(CHUNK);
 	while (!failed && !gone && (got = top->read(top, buf, CHUNK)) > 0) {
 		t.olen = 0;
 		txf_feed(&t, buf, (size_t)got);
 		gone = feed(&c, t.out, t.olen) < 0;
 	}
-	free(buf);
 	failed = failed || got < 0;
 	if (failed)
 		snprintf(why, sizeof(why), "reading it again: %s",
@@ -1554,6 +1617,7 @@ restore_pg(struct restore *r)
 	bk_reader_close(top);
 	r->top = NULL;
 	if (failed) {
+		free(t.out);
 		stop_psql(&c);
 		restore_failed(r, strstr(why, "sha256") != NULL ? BK_EX_FAIL :
 		    BK_EX_DATAERR, why);
@@ -1561,13 +1625,20 @@ restore_pg(struct restore *r)
 	/* Every byte checked out: now, and only now, the COMMIT. */
 	t.olen = 0;
 	txf_end(&t);
-	txf_put(&t, "\nCOMMIT;\n", 9);
+	txf_put(&t, commit, sizeof(commit) - 1);
 	if (!gone)
 		feed(&c, t.out, t.olen);
 	free(t.out);
 	status = child_wait(&c);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	/*
+	 * Status 0 is not enough: a psql that stopped early (a \q in the
+	 * script) exits 0 too, and never ran the COMMIT.
+	 */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && c.marked)
 		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		restore_failed(r, BK_EX_DATAERR, "psql stopped before the end "
+		    "of the script, without running the COMMIT");
 	child_why(&c, status, why, sizeof(why));
 	code = !WIFEXITED(status) ? BK_EX_SOFTWARE :
 	    WEXITSTATUS(status) == 3 ? BK_EX_DATAERR :
@@ -1645,6 +1716,9 @@ restore_free(struct restore *r)
 	free(r->record);
 	free(r->path);
 	free(r->safety);
+	free(r->safety_path);
+	free(r->buf);
+	free(r->zbuf);
 	bk_age_ids_free(r->ids);
 	bk_manifest_free(&r->m);
 	memset(r, 0, sizeof(*r));
@@ -1661,6 +1735,8 @@ restore(const struct opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.fd = r.lockfd = r.created_slot = r.tmpslot = -1;
+	r.buf = bk_malloc(CHUNK);
+	r.zbuf = bk_malloc(CHUNK);
 	r.kind = strncmp(o->target, "sqlite:", 7) == 0 ? TARGET_SQLITE :
 	    TARGET_PG;
 	if (r.kind == TARGET_SQLITE && o->clean)
@@ -1668,6 +1744,8 @@ restore(const struct opts *o)
 		    "replaces the whole file");
 	load_identities(&r);
 	open_backup(&r);
+	if (!o->dry_run)
+		check_tree(&r);
 	if (r.kind == TARGET_PG)
 		pg_setup(&r);
 	else
