@@ -210,7 +210,7 @@ errline "the manifest's lock stays busy (-w 0)" 75 \
     'could not lock manifest ".*manifest.jsonl": another process holds it' \
     flock manifest.jsonl bk-restore -w 0 -y -d sqlite:target.db good.db
 untouched "manifest lock"
-mkdir -p sub; touch pre-restore
+touch pre-restore
 errline "pre-restore is not a folder" 73 \
     'could not create the safety backup: ".*/pre-restore" is not a folder' \
     bk-restore -y -d sqlite:target.db good.db

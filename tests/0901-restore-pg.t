@@ -162,6 +162,14 @@ CREATE TABLE words (w text);
 INSERT INTO words VALUES ('COMMIT;'), ('BEGIN;'), (E'x\nCOMMIT;'), ('\.'), ('END;');
 CREATE TABLE "COPY x FROM stdin" (a int);
 INSERT INTO "COPY x FROM stdin" VALUES (1);
+CREATE TABLE "two
+COMMIT;
+lines" ("BEGIN;" text DEFAULT 'x
+BEGIN;
+y');
+INSERT INTO "two
+COMMIT;
+lines" VALUES (DEFAULT);
 CREATE PROCEDURE p() LANGUAGE plpgsql AS $body$
 BEGIN
 INSERT INTO words VALUES ('in p');
