@@ -34,7 +34,7 @@ with open(sys.argv[1], "wb") as f:
     f.write(seen)
 sys.exit(rc if rc >= 0 else 128 - rc)
 PY
-tty() { python3 "$T/ptyrun.py" "$@"; }
+on_tty() { python3 "$T/ptyrun.py" "$@"; }
 
 # size_fmt N: N bytes as the meter writes them (bk_format_size).
 size_fmt() {
@@ -45,7 +45,7 @@ size_fmt() {
 # shown FILE: the lines the terminal shows, one per line: each redraw
 # (after a carriage return) replaces what was on its line.
 shown() {
-	tr -d '\033' <"$1" | sed 's/\[K//g' | awk 'BEGIN { RS = "\n" }
+	tr -d '\033' <"$1" | sed 's/\[K//g' | awk '
 	    { sub(/\r$/, ""); n = split($0, seg, "\r"); last = ""
 	      for (i = 1; i <= n; i++) if (seg[i] != "") last = seg[i]
 	      print last }'
@@ -60,7 +60,7 @@ meter() {
 	"$@" >ref 2>/dev/null
 	_want=$(size_fmt "$_mt")
 	[ -n "$_mp" ] && _want="$_want \\(100%\\)"
-	tty tty.out "$@" -P >out
+	on_tty tty.out "$@" -P >out
 	is "$_mn -P on a terminal: exit 0" "$?" 0
 	same "$_mn -P on a terminal: stdout as without -P" out ref
 	shown tty.out >tty.lines
@@ -73,7 +73,7 @@ meter() {
 	is "$_mn -P off a terminal: exit 0" "$rc" 0
 	empty "$_mn -P off a terminal: nothing on stderr" err
 	same "$_mn -P off a terminal: stdout as without -P" out ref
-	tty tty.out "$@" >out
+	on_tty tty.out "$@" >out
 	empty "$_mn without -P: nothing on the terminal" tty.out
 }
 
@@ -96,7 +96,7 @@ meter "bk-gz -p 2" 'in\.csv' "$IN" % bk-gz -p 2 in.csv
 
 # ---- bk-sum: the bytes digested, of each file
 meter "bk-sum" 'in\.csv' "$IN" % bk-sum in.csv
-tty tty.out bk-sum -P in.csv in.csv.gz >out
+on_tty tty.out bk-sum -P in.csv in.csv.gz >out
 bk-sum in.csv in.csv.gz >ref
 same "bk-sum -P, two files: stdout as without -P" out ref
 shown tty.out >tty.lines
@@ -104,7 +104,7 @@ is "bk-sum -P, two files: one meter line each" "$(wc -l <tty.lines)" 2
 like "bk-sum -P, two files: the first" tty.lines "^in\\.csv: $(size_fmt "$IN") \\(100%\\)$TAIL"
 like "bk-sum -P, two files: the second" tty.lines "^in\\.csv\\.gz: $(size_fmt "$GZ") \\(100%\\)$TAIL"
 # --tee: the data on stdout, the meter and then the digest on stderr.
-tty tty.out sh -c 'exec bk-sum --tee -P <in.csv' >out
+on_tty tty.out sh -c 'exec bk-sum --tee -P <in.csv' >out
 same "bk-sum --tee -P: stdout is the data" out in.csv
 shown tty.out >tty.lines
 is "bk-sum --tee -P: the meter, then the digest" "$(wc -l <tty.lines)" 2
@@ -120,7 +120,7 @@ is "bk-sum --tee -P off a terminal: only the digest on stderr" "$(cat err)" \
 # decrypting what it wrote.
 meter "bk-crypt -d" 'decrypting' "$IN" "" bk-crypt -d -i k.key in.age
 meter "bk-crypt -t" 'checking' "$IN" "" bk-crypt -t -i k.key in.age
-tty tty.out bk-crypt -r "$PUB" -P -o enc.age in.csv
+on_tty tty.out bk-crypt -r "$PUB" -P -o enc.age in.csv
 is "bk-crypt -P on a terminal: exit 0" "$?" 0
 bk-crypt -d -i k.key enc.age >dec
 same "bk-crypt -P on a terminal: what it wrote decrypts to the input" dec in.csv
@@ -130,7 +130,7 @@ like "bk-crypt -P on a terminal: the meter ends on the total" tty.lines \
     "^encrypting: $(size_fmt "$IN")$TAIL"
 run bk-crypt -r "$PUB" -P -o enc2.age in.csv
 empty "bk-crypt -P off a terminal: nothing on stderr" err
-tty tty.out bk-crypt -r "$PUB" -o enc3.age in.csv
+on_tty tty.out bk-crypt -r "$PUB" -o enc3.age in.csv
 empty "bk-crypt without -P: nothing on the terminal" tty.out
 
 # ---- bk-csv: the bytes read
@@ -153,7 +153,7 @@ meter "bk-verify" 'in\.csv\.gz' "$GZ" % bk-verify -m tree/manifest.jsonl
 # ---- an error while the meter's line is open: the figures stay on their
 # line and the message starts its own.  The pause makes the meter draw
 # (it redraws at most four times a second) before the bad bytes arrive.
-tty tty.out sh -c '{ head -c '$((GZ / 2))' in.csv.gz; sleep 1
+on_tty tty.out sh -c '{ head -c '$((GZ / 2))' in.csv.gz; sleep 1
     tail -c +'$((GZ / 2 + 1))' in.csv.gz; printf garbage; } | bk-gz -d -P >/dev/null'
 is "bk-gz -d -P, error on a terminal: exit 65" "$?" 65
 shown tty.out >tty.lines
