@@ -33,6 +33,8 @@
 #define NONCE		16
 #define VERSION_LINE	"age-encryption.org/v1"
 #define X25519_INFO	"age-encryption.org/v1/X25519"
+#define MLKEM_TYPE	"mlkem768x25519"
+#define MLKEM_INFO	"age-encryption.org/mlkem768x25519"
 #define SCRYPT_LABEL	"age-encryption.org/v1/scrypt"
 #define ARMOR_BEGIN	"-----BEGIN AGE ENCRYPTED FILE-----"
 #define ARMOR_END	"-----END AGE ENCRYPTED FILE-----"
@@ -179,19 +181,20 @@ bech32_expand(unsigned char *v, const char *hrp, size_t hlen,
 }
 
 /*
- * Encodes 32 bytes under a lower-case prefix, upper-casing the whole string
- * when upper is set.  out has room for hrp, '1', 52 + 6 characters, NUL.
+ * Encodes n bytes under a lower-case prefix, upper-casing the whole string
+ * when upper is set.  Returns a bk_malloc'd string.
  */
-static void
-bech32_encode(char *out, const char *hrp, const unsigned char key[32],
-    int upper)
+static char *
+bech32_encode(const char *hrp, const unsigned char *key, size_t n, int upper)
 {
-	unsigned char data[52 + 6], v[128];
-	size_t hlen = strlen(hrp), i, d = 0, n;
+	size_t hlen = strlen(hrp), dmax = (n * 8 + 4) / 5 + 6, i, d = 0, k;
+	unsigned char *data = bk_malloc(dmax), *v = bk_malloc(2 * hlen + 1 +
+	    dmax);
+	char *out = bk_malloc(hlen + 1 + dmax + 1);
 	uint32_t acc = 0, chk;
 	int bits = 0;
 
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < n; i++) {
 		acc = acc << 8 | key[i];
 		bits += 8;
 		while (bits >= 5) {
@@ -202,34 +205,43 @@ bech32_encode(char *out, const char *hrp, const unsigned char key[32],
 	if (bits > 0)
 		data[d++] = (acc << (5 - bits)) & 31;
 	memset(data + d, 0, 6);
-	n = bech32_expand(v, hrp, hlen, data, d + 6);
-	chk = bech32_polymod(v, n) ^ 1;
+	k = bech32_expand(v, hrp, hlen, data, d + 6);
+	chk = bech32_polymod(v, k) ^ 1;
 	for (i = 0; i < 6; i++)
 		data[d + i] = (chk >> (5 * (5 - i))) & 31;
-	n = 0;
+	k = 0;
 	for (i = 0; i < hlen; i++)
-		out[n++] = upper ? (char)toupper((unsigned char)hrp[i]) : hrp[i];
-	out[n++] = '1';
+		out[k++] = upper ? (char)toupper((unsigned char)hrp[i]) : hrp[i];
+	out[k++] = '1';
 	for (i = 0; i < d + 6; i++) {
 		char c = b32chars[data[i]];
 
-		out[n++] = upper ? (char)toupper((unsigned char)c) : c;
+		out[k++] = upper ? (char)toupper((unsigned char)c) : c;
 	}
-	out[n] = '\0';
+	out[k] = '\0';
+	bk_explicit_bzero(data, dmax);
+	bk_explicit_bzero(v, 2 * hlen + 1 + dmax);
+	free(data);
+	free(v);
+	return out;
 }
 
-/* Decodes a string with the given lower-case prefix into 32 bytes. */
+/*
+ * Decodes a string with the given lower-case prefix into exactly n bytes.
+ * The prefix must be followed by the separator '1', which the data
+ * characters never contain, so "age" does not match an "age1pq1" string.
+ */
 static int
-bech32_decode(const char *s, const char *hrp, unsigned char key[32])
+bech32_decode(const char *s, const char *hrp, unsigned char *key, size_t n)
 {
-	unsigned char data[128] = { 0 }, v[160];
-	char low[128];
-	size_t len = strlen(s), hlen = strlen(hrp), i, dlen, n, k = 0;
-	int lower = 0, upperc = 0, bits = 0;
+	size_t len = strlen(s), hlen = strlen(hrp), i, dlen, nd, k = 0;
+	unsigned char *data, *v;
 	uint32_t acc = 0;
+	int lower = 0, upperc = 0, bits = 0, r = -1;
 	const char *p;
 
-	if (len > sizeof(low) - 1 || len < hlen + 1 + 6)
+	/* The longest key, an X-Wing public key, is 1946 characters. */
+	if (len > 4096 || len < hlen + 1 + 6)
 		return -1;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -240,66 +252,92 @@ bech32_decode(const char *s, const char *hrp, unsigned char key[32])
 			lower = 1;
 		if (isupper(c))
 			upperc = 1;
-		low[i] = (char)tolower(c);
-	}
-	low[len] = '\0';
-	if (lower && upperc)
-		return -1;
-	if (strncmp(low, hrp, hlen) != 0 || low[hlen] != '1')
-		return -1;
-	dlen = len - hlen - 1;
-	for (i = 0; i < dlen; i++) {
-		if ((p = strchr(b32chars, low[hlen + 1 + i])) == NULL)
+		if (i < hlen && tolower(c) != hrp[i])
 			return -1;
+	}
+	if ((lower && upperc) || s[hlen] != '1')
+		return -1;
+	nd = dlen = len - hlen - 1;
+	data = bk_malloc(nd);
+	v = bk_malloc(2 * hlen + 1 + nd);
+	for (i = 0; i < dlen; i++) {
+		if ((p = strchr(b32chars, tolower((unsigned char)s[hlen + 1 +
+		    i]))) == NULL)
+			goto out;
 		data[i] = (unsigned char)(p - b32chars);
 	}
-	n = bech32_expand(v, hrp, hlen, data, dlen);
-	if (bech32_polymod(v, n) != 1)
-		return -1;
+	if (bech32_polymod(v, bech32_expand(v, hrp, hlen, data, dlen)) != 1)
+		goto out;
 	dlen -= 6;
 	for (i = 0; i < dlen; i++) {
 		acc = acc << 5 | data[i];
 		bits += 5;
 		if (bits >= 8) {
 			bits -= 8;
-			if (k == 32)
-				return -1;
+			if (k == n)
+				goto out;
 			key[k++] = (acc >> bits) & 0xff;
 		}
 	}
 	/* Padding: fewer than 5 bits, all zero. */
-	if (k != 32 || bits >= 5 || (acc & ((1u << bits) - 1)) != 0)
-		return -1;
-	return 0;
+	if (k == n && bits < 5 && (acc & ((1u << bits) - 1)) == 0)
+		r = 0;
+out:
+	bk_explicit_bzero(data, nd);
+	bk_explicit_bzero(v, 2 * hlen + 1 + nd);
+	free(data);
+	free(v);
+	return r;
 }
 
 int
-bk_age_parse_recipient(const char *s, unsigned char pub[32])
+bk_age_parse_recipient(const char *s, struct bk_age_key *k)
 {
-	return bech32_decode(s, "age", pub);
+	memset(k, 0, sizeof(*k));
+	if (bech32_decode(s, "age1pq", k->key, BK_XWING_PK) == 0) {
+		/* An encapsulation key must pass ML-KEM's modulus check. */
+		if (!bk_mlkem_ek_valid(k->key))
+			return -1;
+		k->type = BK_AGE_PQ;
+		k->len = BK_XWING_PK;
+		return 0;
+	}
+	if (bech32_decode(s, "age", k->key, 32) == 0) {
+		k->type = BK_AGE_X25519;
+		k->len = 32;
+		return 0;
+	}
+	return -1;
 }
 
 int
-bk_age_parse_identity(const char *s, unsigned char sec[32])
+bk_age_parse_identity(const char *s, struct bk_age_key *k)
 {
+	memset(k, 0, sizeof(*k));
+	k->len = 32;
 	/* age writes identities in upper case only. */
+	if (strncmp(s, "AGE-SECRET-KEY-PQ-1", 19) == 0) {
+		k->type = BK_AGE_PQ;
+		return bech32_decode(s, "age-secret-key-pq-", k->key, 32);
+	}
 	if (strncmp(s, "AGE-SECRET-KEY-1", 16) != 0)
 		return -1;
-	return bech32_decode(s, "age-secret-key-", sec);
+	k->type = BK_AGE_X25519;
+	return bech32_decode(s, "age-secret-key-", k->key, 32);
 }
 
-void
-bk_age_encode_recipient(char out[BK_AGE_RECIPIENT_LEN + 1],
-    const unsigned char pub[32])
+char *
+bk_age_recipient_str(const struct bk_age_key *k)
 {
-	bech32_encode(out, "age", pub, 0);
+	return bech32_encode(k->type == BK_AGE_PQ ? "age1pq" : "age", k->key,
+	    k->len, 0);
 }
 
-void
-bk_age_encode_identity(char out[BK_AGE_IDENTITY_LEN + 1],
-    const unsigned char sec[32])
+char *
+bk_age_identity_str(const struct bk_age_key *k)
 {
-	bech32_encode(out, "age-secret-key-", sec, 1);
+	return bech32_encode(k->type == BK_AGE_PQ ? "age-secret-key-pq-" :
+	    "age-secret-key-", k->key, 32, 1);
 }
 
 /* ---- primitives over EVP ---- */
@@ -375,24 +413,122 @@ aead(EVP_CIPHER_CTX *ctx, int enc, const unsigned char *key,
 	return 0;
 }
 
-/* One-shot seal or open with a fresh key and the zero nonce. */
+/* One-shot seal or open with a fresh key. */
 static int
-aead_once(int enc, const unsigned char key[32], unsigned char *out,
+aead_once_nonce(int enc, const unsigned char key[32],
+    const unsigned char nonce[12], unsigned char *out,
     const unsigned char *in, size_t n)
 {
-	static const unsigned char zero[12];
 	EVP_CIPHER_CTX *ctx;
 	int r;
 
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");
-	r = aead(ctx, enc, key, zero, out, in, n);
+	r = aead(ctx, enc, key, nonce, out, in, n);
 	EVP_CIPHER_CTX_free(ctx);
 	return r;
 }
 
+/* With the zero nonce, as every stanza of age's own types uses. */
 static int
-x25519(unsigned char out[32], const unsigned char sec[32],
+aead_once(int enc, const unsigned char key[32], unsigned char *out,
+    const unsigned char *in, size_t n)
+{
+	static const unsigned char zero[12];
+
+	return aead_once_nonce(enc, key, zero, out, in, n);
+}
+
+/*
+ * HPKE (RFC 9180), base mode, as age's post-quantum stanza uses it: the
+ * KEM MLKEM768-X25519 (0x647a), HKDF-SHA256 (0x0001), ChaCha20-Poly1305
+ * (0x0003), one message, no associated data.  Its "labeled" HKDF steps
+ * prefix every input with "HPKE-v1" and the suite.
+ */
+static const unsigned char hpke_suite[10] = { 'H', 'P', 'K', 'E', 0x64, 0x7a,
+    0x00, 0x01, 0x00, 0x03 };
+#define HPKE_V1		"HPKE-v1"
+
+static void
+hmac_sha256(unsigned char out[32], const unsigned char *key, size_t klen,
+    const unsigned char *msg, size_t mlen)
+{
+	unsigned int len = 32;
+
+	if (HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &len) == NULL)
+		bk_errx(BK_EX_SOFTWARE, "could not compute an HMAC");
+}
+
+/* Writes "HPKE-v1" || suite_id || label; returns its length. */
+static size_t
+hpke_label(unsigned char *out, const char *label)
+{
+	size_t ll = strlen(label);
+
+	memcpy(out, HPKE_V1, 7);
+	memcpy(out + 7, hpke_suite, sizeof(hpke_suite));
+	memcpy(out + 7 + sizeof(hpke_suite), label, ll);
+	return 7 + sizeof(hpke_suite) + ll;
+}
+
+/* LabeledExtract(salt, label, ikm); an empty salt is HashLen zeros. */
+static void
+labeled_extract(unsigned char prk[32], const unsigned char *salt,
+    size_t saltlen, const char *label, const unsigned char *ikm,
+    size_t ikmlen)
+{
+	static const unsigned char zero[32];
+	unsigned char msg[128];
+	size_t n = hpke_label(msg, label);
+
+	if (ikmlen > 0)
+		memcpy(msg + n, ikm, ikmlen);
+	n += ikmlen;
+	if (saltlen == 0)
+		hmac_sha256(prk, zero, sizeof(zero), msg, n);
+	else
+		hmac_sha256(prk, salt, saltlen, msg, n);
+	bk_explicit_bzero(msg, sizeof(msg));
+}
+
+/* LabeledExpand(prk, label, info, L) for L <= 32: one HKDF block. */
+static void
+labeled_expand(unsigned char *out, size_t l, const unsigned char prk[32],
+    const char *label, const unsigned char *info, size_t infolen)
+{
+	unsigned char msg[128], t[32];
+	size_t n = 2;
+
+	msg[0] = (unsigned char)(l >> 8);
+	msg[1] = (unsigned char)l;
+	n += hpke_label(msg + n, label);
+	memcpy(msg + n, info, infolen);
+	n += infolen;
+	msg[n++] = 1;
+	hmac_sha256(t, prk, 32, msg, n);
+	memcpy(out, t, l);
+	bk_explicit_bzero(t, sizeof(t));
+}
+
+/* The base-mode key schedule: the AEAD key and nonce of a shared secret. */
+static void
+hpke_schedule(const unsigned char ss[32], const char *info,
+    unsigned char key[32], unsigned char nonce[12])
+{
+	unsigned char ctx[1 + 32 + 32], secret[32];
+
+	ctx[0] = 0;	/* mode_base */
+	labeled_extract(ctx + 1, NULL, 0, "psk_id_hash", NULL, 0);
+	labeled_extract(ctx + 33, NULL, 0, "info_hash",
+	    (const unsigned char *)info, strlen(info));
+	labeled_extract(secret, ss, 32, "secret", NULL, 0);
+	labeled_expand(key, 32, secret, "key", ctx, sizeof(ctx));
+	labeled_expand(nonce, 12, secret, "base_nonce", ctx, sizeof(ctx));
+	bk_explicit_bzero(secret, sizeof(secret));
+}
+
+int
+bk_x25519(unsigned char out[32], const unsigned char sec[32],
     const unsigned char pub[32])
 {
 	EVP_PKEY *a, *b = NULL;
@@ -437,11 +573,28 @@ bk_age_public_key(const unsigned char sec[32], unsigned char pub[32])
 }
 
 int
-bk_age_keygen(unsigned char sec[32], unsigned char pub[32])
+bk_age_to_recipient(const struct bk_age_key *id, struct bk_age_key *r)
 {
-	if (RAND_bytes(sec, 32) != 1)
+	memset(r, 0, sizeof(*r));
+	r->type = id->type;
+	if (id->type == BK_AGE_PQ) {
+		r->len = BK_XWING_PK;
+		return bk_xwing_public(id->key, r->key);
+	}
+	r->len = 32;
+	return bk_age_public_key(id->key, r->key);
+}
+
+int
+bk_age_keygen(enum bk_age_type type, struct bk_age_key *id,
+    struct bk_age_key *r)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = type;
+	id->len = 32;
+	if (RAND_bytes(id->key, 32) != 1)
 		return -1;
-	return bk_age_public_key(sec, pub);
+	return bk_age_to_recipient(id, r);
 }
 
 /* Memory scrypt needs: 128 * r * N bytes with r = 8. */
@@ -470,9 +623,15 @@ scrypt_key(unsigned char key[32], const char *pass, size_t passlen,
 
 /* ---- identities ---- */
 
+/* An identity: its secret, and for X25519 its public key (the HKDF salt). */
+struct idkey {
+	enum bk_age_type type;
+	unsigned char	 sec[32];
+	unsigned char	 pub[32];
+};
+
 struct bk_age_ids {
-	unsigned char	(*sec)[32];
-	unsigned char	(*pub)[32];
+	struct idkey	 *k;
 	size_t		  n;
 	char		 *pass;
 	size_t		  passlen;
@@ -494,20 +653,25 @@ bk_age_ids_new(void)
 int
 bk_age_ids_add_key(struct bk_age_ids *ids, const char *s)
 {
-	unsigned char sec[32], pub[32];
+	struct bk_age_key id;
+	struct idkey *k;
+	int r = -1;
 
-	if (bk_age_parse_identity(s, sec) < 0 || bk_age_public_key(sec,
-	    pub) < 0) {
-		bk_explicit_bzero(sec, sizeof(sec));
-		return -1;
+	if (bk_age_parse_identity(s, &id) == 0) {
+		ids->k = bk_reallocarray(ids->k, ids->n + 1, sizeof(*ids->k));
+		k = &ids->k[ids->n];
+		memset(k, 0, sizeof(*k));
+		k->type = id.type;
+		memcpy(k->sec, id.key, 32);
+		if (id.type == BK_AGE_PQ ||
+		    bk_age_public_key(k->sec, k->pub) == 0) {
+			ids->n++;
+			r = 0;
+		} else
+			bk_explicit_bzero(k, sizeof(*k));
 	}
-	ids->sec = bk_reallocarray(ids->sec, ids->n + 1, 32);
-	ids->pub = bk_reallocarray(ids->pub, ids->n + 1, 32);
-	memcpy(ids->sec[ids->n], sec, 32);
-	memcpy(ids->pub[ids->n], pub, 32);
-	ids->n++;
-	bk_explicit_bzero(sec, sizeof(sec));
-	return 0;
+	bk_explicit_bzero(&id, sizeof(id));
+	return r;
 }
 
 int
@@ -558,12 +722,10 @@ bk_age_ids_load(struct bk_age_ids *ids, const char *path, char *err,
 				/* Never echo the line: it may be a key. */
 				snprintf(err, errlen, "could not parse identity "
 				    "file \"%s\": line %zu is %s", path, lineno,
-				    strncmp(line, "AGE-SECRET-KEY-PQ-", 18) ==
-				    0 ? "a post-quantum identity, which is not "
-				    "supported" : strncmp(line, "AGE-PLUGIN-",
-				    11) == 0 ? "a plugin identity, which is not "
-				    "supported" : "not an age identity "
-				    "(AGE-SECRET-KEY-1...)");
+				    strncmp(line, "AGE-PLUGIN-", 11) == 0 ?
+				    "a plugin identity, which is not supported" :
+				    "not an age identity (AGE-SECRET-KEY-1... or "
+				    "AGE-SECRET-KEY-PQ-1...)");
 				code = BK_EX_DATAERR;
 				break;
 			}
@@ -625,12 +787,11 @@ bk_age_ids_free(struct bk_age_ids *ids)
 {
 	if (ids == NULL)
 		return;
-	if (ids->sec != NULL)
-		bk_explicit_bzero(ids->sec, ids->n * 32);
+	if (ids->k != NULL)
+		bk_explicit_bzero(ids->k, ids->n * sizeof(*ids->k));
 	if (ids->pass != NULL)
 		bk_explicit_bzero(ids->pass, ids->passlen);
-	free(ids->sec);
-	free(ids->pub);
+	free(ids->k);
 	free(ids->pass);
 	free(ids);
 }
@@ -1035,22 +1196,26 @@ parse_stanza(struct age_reader *a, char *line, size_t len, int num)
 static int
 arg_bytes(const char *arg, unsigned char *out, size_t n)
 {
-	unsigned char tmp[64];
 	size_t len = strlen(arg);
+	unsigned char *tmp;
+	int r;
 
-	if (len > (sizeof(tmp) * 4) / 3)
+	/* Unpadded base64 of n bytes is ceil(4n / 3) characters. */
+	if (len > (4 * n + 2) / 3)
 		return -1;
-	if (b64_decode(tmp, arg, len, 0) != (ssize_t)n)
-		return -1;
-	memcpy(out, tmp, n);
-	return 0;
+	tmp = bk_malloc(len * 3 / 4 + 1);
+	r = b64_decode(tmp, arg, len, 0) == (ssize_t)n ? 0 : -1;
+	if (r == 0)
+		memcpy(out, tmp, n);
+	free(tmp);
+	return r;
 }
 
 /* Checks the stanzas that age defines, whatever the identities. */
 static int
 check_stanzas(struct age_reader *a)
 {
-	unsigned char tmp[32];
+	unsigned char tmp[BK_XWING_CT];
 	const char *w;
 	int i, scrypt = 0;
 	long logn;
@@ -1072,6 +1237,20 @@ check_stanzas(struct age_reader *a)
 				return (int)age_fail(a, BK_EX_DATAERR,
 				    "invalid header: X25519 stanza body of "
 				    "%zu bytes", s->blen);
+		} else if (strcmp(s->args[0], MLKEM_TYPE) == 0) {
+			a->info.mlkem++;
+			if (s->nargs != 2)
+				return (int)age_fail(a, BK_EX_DATAERR,
+				    "invalid header: %s stanza with %d "
+				    "arguments", MLKEM_TYPE, s->nargs - 1);
+			if (arg_bytes(s->args[1], tmp, BK_XWING_CT) < 0)
+				return (int)age_fail(a, BK_EX_DATAERR,
+				    "invalid header: bad %s encapsulated key",
+				    MLKEM_TYPE);
+			if (s->blen != FILE_KEY + TAG)
+				return (int)age_fail(a, BK_EX_DATAERR,
+				    "invalid header: %s stanza body of %zu "
+				    "bytes", MLKEM_TYPE, s->blen);
 		} else if (strcmp(s->args[0], "scrypt") == 0) {
 			scrypt++;
 			if (s->nargs != 3)
@@ -1159,13 +1338,15 @@ try_x25519(struct age_reader *a, struct stanza *s, unsigned char fk[16])
 
 	arg_bytes(s->args[1], share, 32);
 	for (i = 0; i < a->ids->n && r == 0; i++) {
-		if (x25519(shared, a->ids->sec[i], share) < 0) {
+		if (a->ids->k[i].type != BK_AGE_X25519)
+			continue;
+		if (bk_x25519(shared, a->ids->k[i].sec, share) < 0) {
 			r = (int)age_fail(a, BK_EX_DATAERR, "invalid header: "
 			    "X25519 share is a low-order point");
 			break;
 		}
 		memcpy(salt, share, 32);
-		memcpy(salt + 32, a->ids->pub[i], 32);
+		memcpy(salt + 32, a->ids->k[i].pub, 32);
 		if (hkdf(wrap, 32, shared, 32, salt, 64, X25519_INFO) < 0)
 			bk_errx(BK_EX_SOFTWARE, "could not derive a key");
 		if (aead_once(0, wrap, fk, s->body, FILE_KEY) == 0)
@@ -1173,6 +1354,38 @@ try_x25519(struct age_reader *a, struct stanza *s, unsigned char fk[16])
 	}
 	bk_explicit_bzero(shared, sizeof(shared));
 	bk_explicit_bzero(wrap, sizeof(wrap));
+	return r;
+}
+
+/*
+ * An mlkem768x25519 stanza: X-Wing decapsulation of its argument, then
+ * HPKE's key schedule opens the body.  A share whose X25519 part gives the
+ * all-zero secret is a malformed header whatever the identity.
+ */
+static int
+try_mlkem(struct age_reader *a, struct stanza *s, unsigned char fk[16])
+{
+	unsigned char *enc = bk_malloc(BK_XWING_CT), ss[32], key[32];
+	unsigned char nonce[12];
+	size_t i;
+	int r = 0;
+
+	arg_bytes(s->args[1], enc, BK_XWING_CT);
+	for (i = 0; i < a->ids->n && r == 0; i++) {
+		if (a->ids->k[i].type != BK_AGE_PQ)
+			continue;
+		if (bk_xwing_decaps(a->ids->k[i].sec, enc, ss) < 0) {
+			r = (int)age_fail(a, BK_EX_DATAERR, "invalid header: "
+			    "%s share is a low-order point", MLKEM_TYPE);
+			break;
+		}
+		hpke_schedule(ss, MLKEM_INFO, key, nonce);
+		if (aead_once_nonce(0, key, nonce, fk, s->body, FILE_KEY) == 0)
+			r = 1;
+	}
+	bk_explicit_bzero(ss, sizeof(ss));
+	bk_explicit_bzero(key, sizeof(key));
+	free(enc);
 	return r;
 }
 
@@ -1221,6 +1434,8 @@ unlock(struct age_reader *a)
 	for (i = 0; i < a->nst && r == 0; i++) {
 		if (strcmp(a->st[i].args[0], "X25519") == 0)
 			r = try_x25519(a, &a->st[i], fk);
+		else if (strcmp(a->st[i].args[0], MLKEM_TYPE) == 0)
+			r = try_mlkem(a, &a->st[i], fk);
 		else if (strcmp(a->st[i].args[0], "scrypt") == 0)
 			r = try_scrypt(a, &a->st[i], fk);
 	}
@@ -1568,16 +1783,16 @@ put_body(char *h, const unsigned char *b, size_t n)
 }
 
 struct bk_age_writer *
-bk_age_writer_new(const unsigned char (*pubs)[32], size_t npubs,
+bk_age_writer_new(const struct bk_age_key *rcpts, size_t nrcpts,
     const char *pass, size_t passlen, int logn, int armor, bk_age_sink sink,
     void *ctx)
 {
 	struct bk_age_writer *w = bk_calloc(1, sizeof(*w));
 	unsigned char fk[FILE_KEY], eph[32], share[32], shared[32], salt[64];
 	unsigned char wrap[32], body[FILE_KEY + TAG], key[32], mac[32];
-	unsigned char nonce[NONCE], ss[16];
+	unsigned char nonce[NONCE], ss[16], hnonce[12], *enc;
 	unsigned int maclen = 32;
-	size_t hcap = 64 + npubs * 160 + 128, h = 0, i;
+	size_t hcap = 64 + nrcpts * 1700 + 128, h = 0, i;
 	char *hdr = bk_malloc(hcap);
 
 	w->sink = sink;
@@ -1591,18 +1806,35 @@ bk_age_writer_new(const unsigned char (*pubs)[32], size_t npubs,
 	    RAND_bytes(nonce, sizeof(nonce)) != 1)
 		bk_errx(BK_EX_SOFTWARE, "could not get random bytes");
 	h += (size_t)sprintf(hdr + h, "%s\n", VERSION_LINE);
-	for (i = 0; i < npubs; i++) {
-		if (bk_age_keygen(eph, share) < 0 ||
-		    x25519(shared, eph, pubs[i]) < 0)
-			bk_errx(BK_EX_SOFTWARE, "could not wrap the file key "
-			    "for recipient %zu (bad public key?)", i + 1);
-		memcpy(salt, share, 32);
-		memcpy(salt + 32, pubs[i], 32);
-		if (hkdf(wrap, 32, shared, 32, salt, 64, X25519_INFO) < 0)
-			bk_errx(BK_EX_SOFTWARE, "could not derive a key");
-		aead_once(1, wrap, body, fk, FILE_KEY);
-		h += (size_t)sprintf(hdr + h, "-> X25519 ");
-		h += b64_encode(hdr + h, share, 32, 0);
+	for (i = 0; i < nrcpts; i++) {
+		if (rcpts[i].type == BK_AGE_PQ) {
+			/* X-Wing, then HPKE seals the file key. */
+			enc = bk_malloc(BK_XWING_CT);
+			if (bk_xwing_encaps(rcpts[i].key, enc, shared) < 0)
+				bk_errx(BK_EX_SOFTWARE, "could not wrap the file "
+				    "key for recipient %zu (bad public key?)",
+				    i + 1);
+			hpke_schedule(shared, MLKEM_INFO, wrap, hnonce);
+			aead_once_nonce(1, wrap, hnonce, body, fk, FILE_KEY);
+			h += (size_t)sprintf(hdr + h, "-> %s ", MLKEM_TYPE);
+			h += b64_encode(hdr + h, enc, BK_XWING_CT, 0);
+			free(enc);
+		} else {
+			if (RAND_bytes(eph, sizeof(eph)) != 1 ||
+			    bk_age_public_key(eph, share) < 0 ||
+			    bk_x25519(shared, eph, rcpts[i].key) < 0)
+				bk_errx(BK_EX_SOFTWARE, "could not wrap the file "
+				    "key for recipient %zu (bad public key?)",
+				    i + 1);
+			memcpy(salt, share, 32);
+			memcpy(salt + 32, rcpts[i].key, 32);
+			if (hkdf(wrap, 32, shared, 32, salt, 64,
+			    X25519_INFO) < 0)
+				bk_errx(BK_EX_SOFTWARE, "could not derive a key");
+			aead_once(1, wrap, body, fk, FILE_KEY);
+			h += (size_t)sprintf(hdr + h, "-> X25519 ");
+			h += b64_encode(hdr + h, share, 32, 0);
+		}
 		hdr[h++] = '\n';
 		h += put_body(hdr + h, body, sizeof(body));
 	}

@@ -199,6 +199,13 @@ int	bk_parse_size(const char *, uint64_t *);
  */
 int	bk_parse_duration(const char *, int64_t *);
 /*
+ * Parses the argument of -w/--wait, how long to wait for the manifest's
+ * lock: a whole number of seconds (0: do not wait), or "unlimited" for
+ * -1 (for ever).  Anything else exits 64 through bk_usage_error with
+ * 'bad number of seconds "ARG"', the same in every tool.
+ */
+int	bk_parse_wait(const char *);
+/*
  * Parses a date: RFC 3339 (2024-09-01T12:00:00Z, with an offset, with
  * fractional seconds), "YYYY-MM-DD HH:MM[:SS]", or "YYYY-MM-DD".  A date
  * without an offset is local time.  Stores the time and the UTC offset in
@@ -408,32 +415,82 @@ struct bk_csv_result {
 int	bk_csv_read(struct bk_reader *, const struct bk_csv_opts *,
 	    const struct bk_csv_ops *, void *, struct bk_csv_result *);
 
+/* ---- mlkem.c: ML-KEM-768 (FIPS 203) and X-Wing (MLKEM768-X25519) ---- */
+
+#define BK_MLKEM_EK	1184	/* encapsulation (public) key */
+#define BK_MLKEM_DK	2400	/* decapsulation key */
+#define BK_MLKEM_CT	1088	/* ciphertext */
+#define BK_XWING_PK	(BK_MLKEM_EK + 32)	/* pk_M || pk_X */
+#define BK_XWING_CT	(BK_MLKEM_CT + 32)	/* ct_M || ct_X */
+
+/* ML-KEM-768 from its seeds d and z (KeyGen_internal). */
+void	bk_mlkem_keygen(const unsigned char[32], const unsigned char[32],
+	    unsigned char[BK_MLKEM_EK], unsigned char[BK_MLKEM_DK]);
+/* 1 if an encapsulation key passes FIPS 203's modulus check. */
+int	bk_mlkem_ek_valid(const unsigned char[BK_MLKEM_EK]);
+/* Encaps_internal with the message m given; -1 for an invalid key. */
+int	bk_mlkem_encaps(const unsigned char[BK_MLKEM_EK],
+	    const unsigned char[32], unsigned char[BK_MLKEM_CT],
+	    unsigned char[32]);
+/* Decaps_internal, with implicit rejection: it always gives a secret. */
+void	bk_mlkem_decaps(const unsigned char[BK_MLKEM_DK],
+	    const unsigned char[BK_MLKEM_CT], unsigned char[32]);
+/*
+ * X-Wing from a 32-byte seed: the public key; encapsulation with fresh
+ * randomness (-1 if the public key is invalid); decapsulation (-1 if the
+ * X25519 part of the ciphertext gives the all-zero secret).
+ */
+int	bk_xwing_public(const unsigned char[32], unsigned char[BK_XWING_PK]);
+int	bk_xwing_encaps(const unsigned char[BK_XWING_PK],
+	    unsigned char[BK_XWING_CT], unsigned char[32]);
+int	bk_xwing_decaps(const unsigned char[32], const unsigned char[BK_XWING_CT],
+	    unsigned char[32]);
+
 /* ---- age.c: the age v1 format ---- */
 
 /*
  * age v1 (C2SP age): X25519 recipients ("age1...") and identities
- * ("AGE-SECRET-KEY-1..."), scrypt passphrases, 64 KiB ChaCha20-Poly1305
- * chunks, and the armored form.  Reader errors use the codes 65 (malformed,
- * truncated or tampered data), 1 (no identity matches: wrong key or
- * passphrase), 70 (scrypt could not get its memory) and 74 (I/O).
+ * ("AGE-SECRET-KEY-1..."), post-quantum hybrid ones (mlkem768x25519:
+ * "age1pq1..." and "AGE-SECRET-KEY-PQ-1..."), scrypt passphrases, 64 KiB
+ * ChaCha20-Poly1305 chunks, and the armored form.  Reader errors use the
+ * codes 65 (malformed, truncated or tampered data), 1 (no identity
+ * matches: wrong key or passphrase), 70 (scrypt could not get its memory)
+ * and 74 (I/O).
  */
 #define BK_AGE_CHUNK		65536
-#define BK_AGE_RECIPIENT_LEN	62	/* "age1" and 58 characters */
-#define BK_AGE_IDENTITY_LEN	74	/* "AGE-SECRET-KEY-1" and 58 */
 #define BK_AGE_DEFAULT_LOGN	18	/* age's scrypt work factor */
 #define BK_AGE_MAX_LOGN		22	/* the largest the age command accepts */
 
-/* Parses "age1..." or "AGE-SECRET-KEY-1..." (bech32); 0 or -1. */
-int	bk_age_parse_recipient(const char *, unsigned char[32]);
-int	bk_age_parse_identity(const char *, unsigned char[32]);
-/* Writes the string (with its NUL) for a public or secret key. */
-void	bk_age_encode_recipient(char[BK_AGE_RECIPIENT_LEN + 1],
-	    const unsigned char[32]);
-void	bk_age_encode_identity(char[BK_AGE_IDENTITY_LEN + 1],
-	    const unsigned char[32]);
-/* A new X25519 key pair, or the public key of a secret key; 0 or -1. */
-int	bk_age_keygen(unsigned char[32], unsigned char[32]);
+enum bk_age_type {
+	BK_AGE_X25519,		/* age1..., AGE-SECRET-KEY-1... */
+	BK_AGE_PQ		/* age1pq1..., AGE-SECRET-KEY-PQ-1... */
+};
+
+/*
+ * A key: a recipient (an X25519 public key of 32 bytes, or an X-Wing one
+ * of BK_XWING_PK), or an identity (a 32-byte secret or seed).
+ */
+struct bk_age_key {
+	enum bk_age_type type;
+	size_t		 len;
+	unsigned char	 key[BK_XWING_PK];
+};
+
+/* Parses a recipient or an identity string (bech32); 0 or -1. */
+int	bk_age_parse_recipient(const char *, struct bk_age_key *);
+int	bk_age_parse_identity(const char *, struct bk_age_key *);
+/* The string of a recipient or identity, bk_malloc'd (wipe an identity). */
+char	*bk_age_recipient_str(const struct bk_age_key *);
+char	*bk_age_identity_str(const struct bk_age_key *);
+/* The recipient of an identity; 0 or -1. */
+int	bk_age_to_recipient(const struct bk_age_key *, struct bk_age_key *);
+/* A new identity of a type and its recipient; 0 or -1. */
+int	bk_age_keygen(enum bk_age_type, struct bk_age_key *,
+	    struct bk_age_key *);
+/* X25519: the public key of a secret; a shared secret (-1 if all zero). */
 int	bk_age_public_key(const unsigned char[32], unsigned char[32]);
+int	bk_x25519(unsigned char[32], const unsigned char[32],
+	    const unsigned char[32]);
 
 /* The identities a reader may use; wiped when freed. */
 struct bk_age_ids;
@@ -473,6 +530,7 @@ struct bk_age_info {
 	int	armored;	/* the armored (PEM-like) form */
 	int	stanzas;	/* recipient stanzas in the header */
 	int	x25519;		/* of which X25519 */
+	int	mlkem;		/* of which mlkem768x25519 */
 	int	scrypt;		/* 1 if passphrase-encrypted */
 	int	scrypt_logn;	/* its work factor */
 	int	unlocked;	/* a key opened the header and its MAC held */
@@ -486,13 +544,15 @@ int	bk_age_info(struct bk_reader *, struct bk_age_info *);
 
 /*
  * Encryption.  The writer hands its output to a sink that writes all bytes
- * or exits.  Recipients are X25519 public keys, or (alone) a passphrase
- * with an scrypt work factor.  Crypto failures exit 70.
+ * or exits.  Recipients are public keys, all of one type (the caller
+ * refuses a mix, as age does), or (alone) a passphrase with an scrypt work
+ * factor.  Crypto failures, an invalid post-quantum key among them, exit
+ * 70.
  */
 typedef void (*bk_age_sink)(void *, const void *, size_t);
 struct bk_age_writer;
 
-struct bk_age_writer *bk_age_writer_new(const unsigned char (*)[32], size_t,
+struct bk_age_writer *bk_age_writer_new(const struct bk_age_key *, size_t,
 	    const char *, size_t, int, int, bk_age_sink, void *);
 void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
 /* Writes the final chunk (and the armor's end line) and frees the writer. */
@@ -766,5 +826,21 @@ struct bk_inspect {
 
 /* Returns 0, or -1 with ins->err and ins->code set (bad gzip: 65, I/O: 74). */
 int	bk_inspect_fd(int, const char *, struct bk_inspect *);
+
+/* ---- backupfile.c: which files of a tree look like backups ---- */
+
+/*
+ * Whether path (relative to the folder dirfd, or AT_FDCWD) looks like a
+ * backup: a regular file, not a symbolic link, whose last component does
+ * not begin with a dot, and either whose name ends in .sql, .dump, .csv,
+ * .tsv, .jsonl, .db, .sqlite, .sqlite3 or .bak followed by any number of
+ * .gz, .age and .gpg (in any letter case), or whose first bytes are those
+ * of gzip, age (binary or armored), an SQLite 3 database or a pg_dump
+ * custom archive ("PGDMP").  Text without such a name (a README, a
+ * .sha256 list, an age identity) is not a backup, nor is a file that
+ * cannot be examined.  Returns 1 or 0; reports nothing.  Callers leave
+ * out the manifest itself, whose name ends in .jsonl.
+ */
+int	bk_backup_file(int, const char *);
 
 #endif /* BK_H */

@@ -84,6 +84,27 @@ bk_parse_duration(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * The three tools that take the manifest's lock read -w the same way, and
+ * a bad value is reported here so that their messages cannot drift apart.
+ */
+int
+bk_parse_wait(const char *s)
+{
+	char *end;
+	long v;
+
+	if (strcmp(s, "unlimited") == 0)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	/* strtol would take a sign or leading blanks: a count of seconds not. */
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
+	    v > INT_MAX)
+		bk_usage_error("bad number of seconds \"%s\"", s);
+	return (int)v;
+}
+
 /* Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar. */
 int64_t
 bk_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -29,6 +29,13 @@ usage_error "option of another command" \
 usage_error "add without files" 'add needs a file name' bk-manifest add
 usage_error "bad --limit" 'bad count' bk-manifest list --limit x
 usage_error "bad --wait" 'bad number of seconds' bk-manifest -w soon list
+# The rows every tool taking -w shares (bk_parse_wait): message and hint.
+for w in -1 1.5 ' 5' 2147483648; do
+	run bk-manifest -w "$w" list
+	is "a bad --wait \"$w\": 64, the shared message and the hint" \
+	    "$rc|$(cat err)|$(cat out)" "64|bk-manifest: error: bad number of seconds \"$w\"
+Try 'bk-manifest --help' for more information.|"
+done
 usage_error "reserved attribute" '"size" has its own option' \
     bk-manifest add -a size=3 x
 usage_error "bad --created" 'could not parse date' \
@@ -46,6 +53,8 @@ ok "add weekly" bk-manifest add -t weekly -u cron -c 2025-06-22T03:00:00+02:00 \
 ok "add manual" bk-manifest add -t manual -u admin -d "Before migration" \
     -a database_version=1 -c 2025-05-30T16:45:10-03:00 manual/before-v2.sql
 is "manifest is 0600" "$(mode manifest.jsonl)" 600
+exits "--wait unlimited is read" 0 bk-manifest -w unlimited list
+exits "--wait 0 is read" 0 bk-manifest --wait=0 list
 unlike "the password never reaches the manifest" manifest.jsonl s3cret
 like "the rest of the source is kept" manifest.jsonl \
     '"source":"postgresql://app@db/erp\?sslmode=require"'

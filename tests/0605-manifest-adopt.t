@@ -1,6 +1,7 @@
 #!/bin/sh
 # bk-manifest adopt: seed 002's "organise" of backups made before bk.
 . "$(dirname "$0")/lib.sh"
+need gzip sha256sum age age-keygen sqlite3
 TZ=America/Sao_Paulo; export TZ
 
 mkdir -p backups/daily backups/weekly backups/2024_09 backups/old
@@ -77,6 +78,51 @@ like "the good one is adopted" manifest.jsonl '"path":"daily/fine_20250630.sql"'
 unlike "the broken one is not" manifest.jsonl 'broken_'
 
 cd ..
+
+# Which files adopt takes (bk_backup_file, the rule bk-verify's scan uses):
+# a backup's name, or the first bytes of gzip, age, SQLite or a pg_dump
+# archive.  Sums, keys, notes, locks and hidden names stay out.
+mkdir rule
+age-keygen -o rule/identity.txt 2>/dev/null
+while read -r want how file; do
+	mkdir -p "rule/$(dirname "$file")"
+	case $how in
+	sql)	printf 'CREATE TABLE t (a int);\n' >"rule/$file" ;;
+	gzip)	printf 'CREATE TABLE t (a int);\n' | gzip >"rule/$file" ;;
+	sqlite)	sqlite3 "rule/$file" 'create table t(a);' ;;
+	age)	printf 'x\n' | age -r "$(age-keygen -y rule/identity.txt)" >"rule/$file" ;;
+	pgdmp)	printf 'PGDMP\001\016\000\004\010\001\001' >"rule/$file" ;;
+	sum)	(cd rule && sha256sum identity.txt) >"rule/$file" ;;
+	pub)	age-keygen -y rule/identity.txt >"rule/$file" ;;
+	text)	printf 'Backups of erp, made by cron.\n' >"rule/$file" ;;
+	empty)	: >"rule/$file" ;;
+	esac
+	echo "$want $file"
+done >rule.want <<'EOF2'
+adopt	sql	old/OLD_BACKUP.SQL
+adopt	gzip	daily/erp_20250101.sql.gz
+adopt	gzip	daily/erp-20250102
+adopt	sqlite	chame-copy
+adopt	age	offsite/erp_20250103.bin
+adopt	pgdmp	erp_20250104.pgc
+skip	sum	daily/erp_20250101.sql.gz.sha256
+skip	sum	SHA256SUMS
+skip	pub	recipients
+skip	text	README
+skip	text	rotation.log
+skip	empty	backup.lock
+skip	gzip	.hidden/erp_20241231.sql.gz
+skip	sql	.erp_20250105.sql.bk-Ab12Cd
+EOF2
+run bk-manifest -m rule/manifest.jsonl adopt -n rule
+is "the rule's dry run exits 0" "$rc" 0
+while read -r want file; do
+	if grep -q "^would adopt $file " out; then got=adopt; else got=skip; fi
+	is "$file: $want" "$got" "$want"
+done <rule.want
+unlike "the identity is no backup" out 'identity'
+exits "adopting them exits 0" 0 bk-manifest -q -m rule/manifest.jsonl adopt rule
+exits "...and bk-verify finds nothing left unlisted" 0 bk-verify -q -m rule/manifest.jsonl
 errline "adopt outside the tree" 65 "could not adopt \"backups\": .*outside" \
     bk-manifest -m backups/daily/m.jsonl adopt backups
 errline "adopt a missing folder" 66 'could not open folder "nope"' \

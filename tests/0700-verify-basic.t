@@ -33,6 +33,15 @@ empty "a bad option leaves stdout empty" "$T/out"
 usage "-x exits 64" 'unknown option "-x"' bk-verify -x
 usage "--max-age needs a duration" 'bad duration "soon"' bk-verify -m $M --max-age soon
 usage "--wait needs seconds" 'bad number of seconds' bk-verify -m $M -w -3
+# The rows every tool taking -w shares (bk_parse_wait): message and hint.
+for w in soon 1.5 ' 5' 2147483648; do
+	run bk-verify -m $M -w "$w"
+	is "a bad --wait \"$w\": 64, the shared message and the hint" \
+	    "$rc|$(cat err)|$(cat out)" "64|bk-verify: error: bad number of seconds \"$w\"
+Try 'bk-verify --help' for more information.|"
+done
+exits "--wait unlimited is read" 0 bk-verify -q -m $M -w unlimited
+exits "--wait 0 is read" 0 bk-verify -q -m $M --wait=0
 usage "--sums with --record is refused" 'does not go with' bk-verify --sums x --record
 errline "a missing manifest exits 66" 66 'could not open manifest "nope/manifest.jsonl"|could not open the folder' bk-verify -m nope/manifest.jsonl
 errline "a manifest file that is missing exits 66" 66 'could not open manifest' bk-verify -m tree/other.jsonl

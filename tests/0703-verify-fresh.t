@@ -66,7 +66,7 @@ bk_verify_backups{type="weekly"} 2
 # TYPE bk_verify_ok gauge
 bk_verify_ok{type="daily"} 1
 bk_verify_ok{type="weekly"} 1
-# HELP bk_verify_unlisted_files Files in the tree without a manifest line (incomplete backups).
+# HELP bk_verify_unlisted_files Files in the tree that look like backups but have no manifest line (incomplete backups).
 # TYPE bk_verify_unlisted_files gauge
 bk_verify_unlisted_files 0
 # HELP bk_verify_bad_lines Manifest or sums lines that could not be read.

@@ -116,6 +116,16 @@ errline "a zero duration" 64 'invalid duration for --keep-within' bk-rotate --ke
 errline "a negative count" 64 'invalid count for --keep-daily: "-1"' bk-rotate --keep-daily -1
 errline "a count that is not a number" 64 'invalid count for --keep-weekly' bk-rotate --keep-weekly four
 errline "a bad --now" 64 'invalid date for --now' bk-rotate --keep-last 1 --now yesterday
+# -w is read by bk_parse_wait, as in bk-manifest and bk-verify: the same
+# message, then the --help hint (two lines, unlike the rows above).
+for w in soon -1 1.5 ' 5' +5 2147483648 ''; do
+	run bk-rotate --keep-last 1 -w "$w"
+	is "a bad --wait \"$w\": 64, the shared message and the hint" \
+	    "$rc|$(cat err)|$(cat out)" "64|bk-rotate: error: bad number of seconds \"$w\"
+Try 'bk-rotate --help' for more information.|"
+done
+exits "--wait unlimited is read" 0 bk-rotate -m manifest.jsonl --keep-last 1 -w unlimited --now $NOW
+exits "--wait 0 is read" 0 bk-rotate -m manifest.jsonl --keep-last 1 --wait=0 --now $NOW
 errline "-m and --dir together" 64 'cannot be used together' bk-rotate -m manifest.jsonl --dir daily --keep-last 1
 errline "--type with --dir" 64 'needs a manifest' bk-rotate --dir daily -t daily --keep-last 1
 errline "an extra argument" 64 'unexpected argument "daily"' bk-rotate --keep-last 1 daily

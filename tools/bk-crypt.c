@@ -29,7 +29,7 @@ static const char usage_text[] =
 "                --passphrase-fd N] [--max-work-factor N] [-o FILE] [FILE]\n"
 "       bk-crypt -t [-Pqv] [-i FILE] ... [--passphrase-file FILE |\n"
 "                --passphrase-fd N] [--max-work-factor N] [FILE]\n"
-"       bk-crypt --keygen [-q] [-o FILE]\n"
+"       bk-crypt --keygen [--pq] [-q] [-o FILE]\n"
 "       bk-crypt -y [-i FILE] ...\n";
 
 enum mode { MODE_ENCRYPT, MODE_DECRYPT, MODE_TEST, MODE_KEYGEN, MODE_PUBKEY };
@@ -39,6 +39,7 @@ enum {
 	OPT_PASSFD,
 	OPT_MAXWF,
 	OPT_KEYGEN,
+	OPT_PQ,
 	OPT_VERSION
 };
 
@@ -53,8 +54,9 @@ struct crypt {
 	int		 max_logn;
 	const char	*output;
 	const char	*input;
-	unsigned char	(*pubs)[32];
-	size_t		 npubs;
+	int		 pq;		/* --keygen --pq */
+	struct bk_age_key *rcpts;
+	size_t		 nrcpts;
 	const char	**idfiles;
 	size_t		 nidfiles;
 };
@@ -206,8 +208,9 @@ getpass_cb(void *ctx, char **pass, size_t *len)
 static void
 add_recipient(struct crypt *c, const char *s, const char *where)
 {
-	c->pubs = bk_reallocarray(c->pubs, c->npubs + 1, 32);
-	if (bk_age_parse_recipient(s, c->pubs[c->npubs]) < 0) {
+	c->rcpts = bk_reallocarray(c->rcpts, c->nrcpts + 1,
+	    sizeof(*c->rcpts));
+	if (bk_age_parse_recipient(s, &c->rcpts[c->nrcpts]) < 0) {
 		/* Never repeat a secret key in a message. */
 		if (strncasecmp(s, "AGE-SECRET-KEY-", 15) == 0) {
 			if (where != NULL)
@@ -219,11 +222,12 @@ add_recipient(struct crypt *c, const char *s, const char *where)
 		}
 		if (where != NULL)
 			bk_errx(BK_EX_DATAERR, "could not parse recipient %s: "
-			    "not an age1... X25519 public key", where);
+			    "not an age public key (age1... or age1pq1...)",
+			    where);
 		bk_usage_error("could not parse recipient \"%.80s\": not an "
-		    "age1... X25519 public key", s);
+		    "age public key (age1... or age1pq1...)", s);
 	}
-	c->npubs++;
+	c->nrcpts++;
 }
 
 /* A recipients file: one age1... per line, comments and blank lines. */
@@ -257,6 +261,23 @@ load_recipients(struct crypt *c, const char *path)
 	if (found == 0)
 		bk_errx(BK_EX_DATAERR, "recipients file \"%s\" has no "
 		    "recipient", path);
+}
+
+/*
+ * age refuses to mix post-quantum and X25519 recipients: anyone able to
+ * break X25519 could then open the file through the classic stanza, and
+ * the post-quantum one would protect nothing.  So does bk-crypt.
+ */
+static void
+check_mix(const struct crypt *c)
+{
+	size_t i;
+
+	for (i = 1; i < c->nrcpts; i++)
+		if (c->rcpts[i].type != c->rcpts[0].type)
+			bk_usage_error("post-quantum (age1pq1...) and X25519 "
+			    "(age1...) recipients cannot be mixed: the X25519 "
+			    "one would undo the post-quantum protection");
 }
 
 static struct bk_age_ids *
@@ -300,8 +321,7 @@ encrypt_file(struct crypt *c)
 	    (c->armor ? 0 : BK_OUT_BINARY));
 	if (c->passphrase)
 		pass = get_passphrase(c, 1, &passlen);
-	w = bk_age_writer_new((const unsigned char (*)[32])c->pubs, c->npubs,
-	    pass, passlen, BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
+	w = bk_age_writer_new(c->rcpts, c->nrcpts, pass, passlen, BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
 	live.w = w;
 	if (pass != NULL) {
 		bk_explicit_bzero(pass, passlen);
@@ -326,7 +346,7 @@ encrypt_file(struct crypt *c)
 	if (fd != STDIN_FILENO)
 		close(fd);
 	bk_info("encrypted \"%s\" to %s", bk_input_name(c->input),
-	    c->passphrase ? "a passphrase" : c->npubs == 1 ? "1 recipient" :
+	    c->passphrase ? "a passphrase" : c->nrcpts == 1 ? "1 recipient" :
 	    "several recipients");
 	return BK_EX_OK;
 }
@@ -378,31 +398,32 @@ decrypt_file(struct crypt *c)
 static int
 keygen(struct crypt *c)
 {
-	unsigned char sec[32], pub[32];
-	char id[BK_AGE_IDENTITY_LEN + 1], rcpt[BK_AGE_RECIPIENT_LEN + 1];
-	char when[40], *text;
+	struct bk_age_key id, pub;
+	char when[40], *text, *ids, *rcpt;
 	struct bk_out out;
 	time_t now = time(NULL);
 	int tty;
 
 	bk_out_open(&out, c->output, 0);
 	tty = isatty(out.fd);
-	if (bk_age_keygen(sec, pub) < 0)
+	if (bk_age_keygen(c->pq ? BK_AGE_PQ : BK_AGE_X25519, &id, &pub) < 0)
 		bk_errx(BK_EX_SOFTWARE, "could not generate a key");
-	bk_age_encode_identity(id, sec);
-	bk_age_encode_recipient(rcpt, pub);
+	ids = bk_age_identity_str(&id);
+	rcpt = bk_age_recipient_str(&pub);
 	bk_format_rfc3339(when, sizeof(when), now, bk_local_offset(now));
 	text = bk_asprintf("# created: %s\n# public key: %s\n%s\n", when,
-	    rcpt, id);
+	    rcpt, ids);
 	bk_out_write(&out, text, strlen(text));
 	bk_explicit_bzero(text, strlen(text));
-	bk_explicit_bzero(id, sizeof(id));
-	bk_explicit_bzero(sec, sizeof(sec));
+	bk_explicit_bzero(ids, strlen(ids));
+	bk_explicit_bzero(&id, sizeof(id));
 	free(text);
+	free(ids);
 	bk_out_commit(&out);
 	/* As age-keygen does: the key went to a file or pipe, say which. */
 	if (!tty && bk_verbosity() >= 0)
 		fprintf(stderr, "Public key: %s\n", rcpt);
+	free(rcpt);
 	return BK_EX_OK;
 }
 
@@ -411,8 +432,8 @@ static int
 public_keys(struct crypt *c)
 {
 	FILE *f;
-	char *line = NULL, rcpt[BK_AGE_RECIPIENT_LEN + 1];
-	unsigned char sec[32], pub[32];
+	char *line = NULL, *rcpt;
+	struct bk_age_key id, pub;
 	size_t cap = 0, i, lineno;
 	ssize_t n;
 
@@ -436,14 +457,15 @@ public_keys(struct crypt *c)
 				line[--n] = '\0';
 			if (n == 0 || line[0] == '#')
 				continue;
-			if (bk_age_parse_identity(line, sec) < 0 ||
-			    bk_age_public_key(sec, pub) < 0)
+			if (bk_age_parse_identity(line, &id) < 0 ||
+			    bk_age_to_recipient(&id, &pub) < 0)
 				bk_errx(BK_EX_DATAERR, "could not parse identity "
 				    "file \"%s\": line %zu is not an age "
-				    "identity (AGE-SECRET-KEY-1...)", name,
-				    lineno);
-			bk_age_encode_recipient(rcpt, pub);
+				    "identity (AGE-SECRET-KEY-1... or "
+				    "AGE-SECRET-KEY-PQ-1...)", name, lineno);
+			rcpt = bk_age_recipient_str(&pub);
 			printf("%s\n", rcpt);
+			free(rcpt);
 		}
 		if (ferror(f))
 			bk_err(BK_EX_IOERR, "could not read identity file "
@@ -454,7 +476,7 @@ public_keys(struct crypt *c)
 	if (line != NULL)
 		bk_explicit_bzero(line, cap);
 	free(line);
-	bk_explicit_bzero(sec, sizeof(sec));
+	bk_explicit_bzero(&id, sizeof(id));
 	return BK_EX_OK;
 }
 
@@ -494,6 +516,7 @@ main(int argc, char *argv[])
 		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
 		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
 		{ "keygen",		no_argument,		NULL, OPT_KEYGEN },
+		{ "pq",			no_argument,		NULL, OPT_PQ },
 		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
 	};
@@ -576,6 +599,9 @@ main(int argc, char *argv[])
 			c.mode = MODE_KEYGEN;
 			nmodes++;
 			break;
+		case OPT_PQ:
+			c.pq = 1;
+			break;
 		case OPT_VERSION:
 			bk_print_version();
 		default:
@@ -585,6 +611,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	bk_set_verbosity(verbosity);
+	if (c.pq && c.mode != MODE_KEYGEN)
+		bk_usage_error("--pq needs --keygen");
 	if (nmodes > 1)
 		bk_usage_error("-d, -t, -y and --keygen exclude each other");
 	if (argc > 1)
@@ -599,38 +627,39 @@ main(int argc, char *argv[])
 			bk_usage_error("-i and --max-work-factor need -d or -t");
 		for (i = 0; i < nrfiles; i++)
 			load_recipients(&c, rfiles[i]);
-		if (c.passphrase && c.npubs > 0)
+		if (c.passphrase && c.nrcpts > 0)
 			bk_usage_error("-p excludes -r and -R (age allows a "
 			    "passphrase only alone)");
+		check_mix(&c);
 		if ((c.passfile != NULL || c.passfd >= 0) && !c.passphrase)
 			bk_usage_error("--passphrase-file and --passphrase-fd "
 			    "need -p when encrypting");
-		if (!c.passphrase && c.npubs == 0)
+		if (!c.passphrase && c.nrcpts == 0)
 			bk_usage_error("no recipient: give -r, -R or -p");
 		code = encrypt_file(&c);
 		break;
 	case MODE_DECRYPT:
 	case MODE_TEST:
-		if (c.npubs > 0 || nrfiles > 0 || c.armor || c.passphrase)
+		if (c.nrcpts > 0 || nrfiles > 0 || c.armor || c.passphrase)
 			bk_usage_error("-r, -R, -a and -p are for encrypting");
 		if (c.mode == MODE_TEST && c.output != NULL)
 			bk_usage_error("-t writes no output");
 		code = decrypt_file(&c);
 		break;
 	case MODE_KEYGEN:
-		if (c.input != NULL || c.npubs > 0 || nrfiles > 0 ||
+		if (c.input != NULL || c.nrcpts > 0 || nrfiles > 0 ||
 		    c.nidfiles > 0 || c.armor || c.passphrase)
-			bk_usage_error("--keygen takes only -o and -q");
+			bk_usage_error("--keygen takes only --pq, -o and -q");
 		code = keygen(&c);
 		break;
 	default:
-		if (c.input != NULL || c.output != NULL || c.npubs > 0 ||
+		if (c.input != NULL || c.output != NULL || c.nrcpts > 0 ||
 		    nrfiles > 0 || c.armor || c.passphrase)
 			bk_usage_error("-y takes only -i");
 		code = public_keys(&c);
 		break;
 	}
-	free(c.pubs);
+	free(c.rcpts);
 	free(c.idfiles);
 	free(rfiles);
 	return bk_finish(code);

@@ -541,34 +541,6 @@ cmd_info(struct opts *o, int argc, char *argv[])
 
 /* ---- adopt ---- */
 
-/* Does a name look like a backup (by suffix, after .gz/.age/.gpg)? */
-static int
-backup_name(const char *name)
-{
-	static const char *outer[] = { ".gz", ".age", ".gpg", NULL };
-	static const char *inner[] = { ".sql", ".dump", ".csv", ".tsv",
-	    ".jsonl", ".db", ".sqlite", ".sqlite3", ".bak", NULL };
-	size_t n = strlen(name), l, i;
-	int again = 1;
-
-	while (again) {
-		again = 0;
-		for (i = 0; outer[i] != NULL; i++) {
-			l = strlen(outer[i]);
-			if (n > l && strncmp(name + n - l, outer[i], l) == 0) {
-				n -= l;
-				again = 1;
-			}
-		}
-	}
-	for (i = 0; inner[i] != NULL; i++) {
-		l = strlen(inner[i]);
-		if (n > l && strncmp(name + n - l, inner[i], l) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* The manifest's own name in its folder, which adopt must skip. */
 static const char *
 manifest_rel(struct opts *o)
@@ -610,11 +582,13 @@ walk(struct opts *o, const char *dir, struct found *f)
 			free(p);
 			continue;
 		}
+		/* The rule's look at the content comes last: it reads. */
 		rel = NULL;
-		if (!S_ISREG(st.st_mode) || !backup_name(de->d_name) ||
+		if (!S_ISREG(st.st_mode) ||
 		    (rel = bk_manifest_relpath(&o->m, p, err, sizeof(err))) ==
 		    NULL || bk_manifest_find(&o->m, rel) != NULL ||
-		    strcmp(rel, manifest_rel(o)) == 0) {
+		    strcmp(rel, manifest_rel(o)) == 0 ||
+		    !bk_backup_file(AT_FDCWD, p)) {
 			free(rel);
 			free(p);
 			continue;
@@ -1135,8 +1109,6 @@ main(int argc, char *argv[])
 	};
 	struct opts o;
 	const char *cmd;
-	char *end;
-	long w;
 	int c, code;
 
 	bk_init(argc, argv);
@@ -1158,13 +1130,7 @@ main(int argc, char *argv[])
 			bk_set_verbosity(bk_verbosity() + 1);
 			break;
 		case 'w':
-			errno = 0;
-			w = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    w < 0 || w > INT_MAX)
-				bk_usage_error("bad number of seconds \"%s\"",
-				    optarg);
-			o.wait = (int)w;
+			o.wait = bk_parse_wait(optarg);
 			break;
 		case OPT_NO_WAIT:
 			o.wait = 0;

@@ -548,7 +548,7 @@ main(int argc, char *argv[])
 			bk_set_verbosity(1);
 			break;
 		case 'w':
-			r.wait = parse_count("wait", optarg);
+			r.wait = bk_parse_wait(optarg);
 			break;
 		case OPT_DIR:
 			r.dir = optarg;

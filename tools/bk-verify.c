@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1001,8 +1000,10 @@ cmp_str(const void *a, const void *b)
 
 /*
  * Walks a folder of the tree without following symlinks, collecting the
- * regular files that no manifest line names.  Hidden files and folders
- * (the manifest's temporary files among them) are not backups.
+ * files that look like backups (bk_backup_file, the rule bk-manifest
+ * adopt follows) but that no manifest line names.  Hidden folders (and
+ * the manifest's temporary files) are skipped; so are the sums, keys and
+ * notes that live beside backups, which are not backups themselves.
  */
 static void
 scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
@@ -1040,7 +1041,8 @@ scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
 		    (v->metrics_rel != NULL &&
 		    strcmp(rel, v->metrics_rel) == 0) ||
 		    bsearch(&rel, v->paths, v->npaths, sizeof(*v->paths),
-		    cmp_str) != NULL) {
+		    cmp_str) != NULL ||
+		    !bk_backup_file(dirfd(d), de->d_name)) {
 			free(rel);
 			continue;
 		}
@@ -1430,7 +1432,8 @@ write_metrics(struct verify *v)
 		    nbad == 0 && nok > 0 ? "1" : "0");
 	}
 	put_head(&out, "bk_verify_unlisted_files",
-	    "Files in the tree without a manifest line (incomplete backups).");
+	    "Files in the tree that look like backups but have no manifest "
+	    "line (incomplete backups).");
 	put(&out, "bk_verify_unlisted_files %zu\n", v->unlisted);
 	put_head(&out, "bk_verify_bad_lines",
 	    "Manifest or sums lines that could not be read.");
@@ -1568,8 +1571,6 @@ main(int argc, char *argv[])
 	};
 	struct opts o;
 	struct verify v;
-	char *end;
-	long w;
 	int ch, verbosity = 0;
 
 	bk_init(argc, argv);
@@ -1620,13 +1621,7 @@ main(int argc, char *argv[])
 			o.record = 1;
 			break;
 		case 'w':
-			errno = 0;
-			w = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    w < 0 || w > INT_MAX)
-				bk_usage_error("bad number of seconds \"%s\"",
-				    optarg);
-			o.wait = (int)w;
+			o.wait = bk_parse_wait(optarg);
 			break;
 		case 'h':
 			bk_print_usage(usage);

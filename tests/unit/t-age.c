@@ -38,20 +38,24 @@ mem_reader(const struct mem *m)
 	return bk_reader_fd(fd, "mem");
 }
 
+/* Encrypts to the recipient string rcpt, or with a passphrase. */
 static struct mem
-encrypt(const unsigned char *pt, size_t n, const char *pass, int armor)
+encrypt_to(const char *rcpt, const unsigned char *pt, size_t n,
+    const char *pass, int armor)
 {
-	unsigned char pub[32];
+	struct bk_age_key pub;
 	struct mem m = { NULL, 0 };
 	struct bk_age_writer *w;
 
-	bk_age_parse_recipient(PUB, pub);
 	if (pass != NULL)
 		w = bk_age_writer_new(NULL, 0, pass, strlen(pass), 10, armor,
 		    mem_sink, &m);
-	else
-		w = bk_age_writer_new((const unsigned char (*)[32])pub, 1,
-		    NULL, 0, 0, armor, mem_sink, &m);
+	else {
+		if (bk_age_parse_recipient(rcpt, &pub) < 0)
+			abort();
+		w = bk_age_writer_new(&pub, 1, NULL, 0, 0, armor, mem_sink,
+		    &m);
+	}
 	/* Odd pieces, so chunk boundaries fall inside writes. */
 	while (n > 0) {
 		size_t k = n < 1000 ? n : 1000;
@@ -62,6 +66,12 @@ encrypt(const unsigned char *pt, size_t n, const char *pass, int armor)
 	}
 	bk_age_writer_finish(w);
 	return m;
+}
+
+static struct mem
+encrypt(const unsigned char *pt, size_t n, const char *pass, int armor)
+{
+	return encrypt_to(PUB, pt, n, pass, armor);
 }
 
 /* Decrypts m reading step bytes at a time; returns 0 if it gives want. */
@@ -103,29 +113,61 @@ int
 main(void)
 {
 	static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 200000 };
-	unsigned char sec[32], pub[32], pt[200000];
-	char s[BK_AGE_IDENTITY_LEN + 1];
-	struct bk_age_ids *ids, *pw, *bad;
+	static unsigned char pt[200000];
+	struct bk_age_key sec, pub, pqid, pqpub, k;
+	char *s, *pqids, *pqrcpt;
+	struct bk_age_ids *ids, *pw, *bad, *pq;
 	struct bk_age_info info;
 	struct bk_reader *r;
 	struct mem m;
 	size_t i;
 	int code;
 
-	ok(bk_age_parse_identity(ID, sec) == 0, "parses an identity");
-	ok(bk_age_public_key(sec, pub) == 0, "derives its public key");
-	bk_age_encode_recipient(s, pub);
+	ok(bk_age_parse_identity(ID, &sec) == 0 && sec.type == BK_AGE_X25519,
+	    "parses an identity");
+	ok(bk_age_to_recipient(&sec, &pub) == 0, "derives its public key");
+	s = bk_age_recipient_str(&pub);
 	is_str(s, PUB, "encodes the recipient as age-keygen -y does");
-	bk_age_encode_identity(s, sec);
+	free(s);
+	s = bk_age_identity_str(&sec);
 	is_str(s, ID, "encodes the identity back");
-	ok(bk_age_parse_recipient(PUB, pub) == 0, "parses a recipient");
-	ok(bk_age_parse_recipient("age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnl", pub) < 0,
+	free(s);
+	ok(bk_age_parse_recipient(PUB, &pub) == 0 && pub.type ==
+	    BK_AGE_X25519 && pub.len == 32, "parses a recipient");
+	ok(bk_age_parse_recipient("age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnl", &pub) < 0,
 	    "refuses a bad checksum");
-	ok(bk_age_parse_recipient("age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnK", pub) < 0,
+	ok(bk_age_parse_recipient("age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnK", &pub) < 0,
 	    "refuses mixed case");
-	ok(bk_age_parse_identity("age-secret-key-1xst4zklh2vc7ghkrncpc643era7t8aaassaze8dqugz2ec60m50s7msde9", sec) < 0,
+	ok(bk_age_parse_identity("age-secret-key-1xst4zklh2vc7ghkrncpc643era7t8aaassaze8dqugz2ec60m50s7msde9", &sec) < 0,
 	    "refuses a lower-case identity, as age writes none");
-	ok(bk_age_parse_recipient(ID, pub) < 0, "an identity is no recipient");
+	ok(bk_age_parse_recipient(ID, &pub) < 0, "an identity is no recipient");
+
+	/* Post-quantum keys: strings, and what a bad one looks like. */
+	ok(bk_age_keygen(BK_AGE_PQ, &pqid, &pqpub) == 0 && pqid.type ==
+	    BK_AGE_PQ && pqpub.len == BK_XWING_PK, "makes a post-quantum key");
+	pqids = bk_age_identity_str(&pqid);
+	pqrcpt = bk_age_recipient_str(&pqpub);
+	ok(strncmp(pqids, "AGE-SECRET-KEY-PQ-1", 19) == 0 &&
+	    strlen(pqids) == 19 + 52 + 6, "its identity is AGE-SECRET-KEY-PQ-1...");
+	ok(strncmp(pqrcpt, "age1pq1", 7) == 0 &&
+	    strlen(pqrcpt) == 7 + (BK_XWING_PK * 8 + 4) / 5 + 6,
+	    "its recipient is age1pq1... (%zu characters)", strlen(pqrcpt));
+	ok(bk_age_parse_identity(pqids, &k) == 0 && k.type == BK_AGE_PQ &&
+	    memcmp(k.key, pqid.key, 32) == 0, "the identity parses back");
+	ok(bk_age_parse_recipient(pqrcpt, &k) == 0 && k.type == BK_AGE_PQ &&
+	    memcmp(k.key, pqpub.key, BK_XWING_PK) == 0,
+	    "the recipient parses back");
+	ok(bk_age_to_recipient(&pqid, &k) == 0 &&
+	    memcmp(k.key, pqpub.key, BK_XWING_PK) == 0,
+	    "the identity gives the same recipient again");
+	pqrcpt[strlen(pqrcpt) - 1] ^= 1;
+	ok(bk_age_parse_recipient(pqrcpt, &k) < 0,
+	    "refuses a post-quantum recipient with a bad checksum");
+	pqrcpt[strlen(pqrcpt) - 1] ^= 1;
+	ok(bk_age_parse_recipient(pqids, &k) < 0,
+	    "a post-quantum identity is no recipient");
+	ok(bk_age_parse_identity(pqrcpt, &k) < 0,
+	    "a post-quantum recipient is no identity");
 
 	for (i = 0; i < sizeof(pt); i++)
 		pt[i] = (unsigned char)(i * 7 + i / 251);
@@ -179,6 +221,33 @@ main(void)
 	ok(decrypt(&m, pw, 4096, pt, 70000, &code) < 0 &&
 	    code == BK_EX_DATAERR, "an altered last chunk fails with 65");
 	free(m.p);
+
+	/* Round trips through the mlkem768x25519 stanza. */
+	pq = bk_age_ids_new();
+	ok(bk_age_ids_add_key(pq, pqids) == 0, "adds a post-quantum key");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i += 2) {
+		m = encrypt_to(pqrcpt, pt, sizes[i], NULL, (int)(i / 2 % 2));
+		ok(decrypt(&m, pq, 4096, pt, sizes[i], &code) == 0,
+		    "%zu bytes post-quantum round trip%s", sizes[i],
+		    i / 2 % 2 ? ", armored" : "");
+		free(m.p);
+	}
+	m = encrypt_to(pqrcpt, pt, 1000, NULL, 0);
+	r = bk_reader_age(mem_reader(&m), NULL);
+	ok(bk_age_info(r, &info) == 0 && info.stanzas == 1 &&
+	    info.mlkem == 1 && info.x25519 == 0, "info counts the stanza");
+	bk_reader_close(r);
+	ok(decrypt(&m, ids, 4096, pt, 1000, &code) < 0 && code == BK_EX_FAIL,
+	    "an X25519 key does not open a post-quantum file (1)");
+	free(m.p);
+	m = encrypt(pt, 1000, NULL, 0);
+	ok(decrypt(&m, pq, 4096, pt, 1000, &code) < 0 && code == BK_EX_FAIL,
+	    "a post-quantum key does not open an X25519 file (1)");
+	free(m.p);
+	bk_explicit_bzero(pqids, strlen(pqids));
+	free(pqids);
+	free(pqrcpt);
+	bk_age_ids_free(pq);
 	bk_age_ids_free(ids);
 	bk_age_ids_free(pw);
 	bk_age_ids_free(bad);
