@@ -248,6 +248,12 @@ void	bk_progress_init(struct bk_progress *, int, const char *, uint64_t);
 void	bk_progress_add(struct bk_progress *, uint64_t);
 /* Draws the final figures and ends the line. */
 void	bk_progress_end(struct bk_progress *);
+/*
+ * Ends a meter's line that is still open on the terminal, so that a
+ * message printed now starts on a line of its own (bk_err and the other
+ * message functions call it).  The next redraw goes on the new line.
+ */
+void	bk_progress_break(void);
 
 /* ---- reader.c: stacked stream readers (file, gzip, age, ...) ---- */
 
