@@ -219,13 +219,9 @@ like "bk-rotate --delete, closed manifest folder: says why" "$T/err" \
     '^bk-rotate: error: could not create a temporary file beside "r/manifest.jsonl": Permission denied$'
 unchanged "bk-rotate --delete, closed manifest folder" r/manifest.jsonl r.orig
 # The manifest cannot be rewritten, so its lines must keep naming files
-# that exist: bk-rotate should find that out before it removes anything.
-# It does not yet (tools/bk-rotate.c is not ours to change here): when it
-# does, this skip becomes
-#   is "...: nothing removed" "$(echo $(ls r/daily))" "$all4"
-[ "$(echo $(ls r/daily))" = "$all4" ] &&
-    diag "bk-rotate now removes nothing here: turn the skip below into a test"
-skip "bk-rotate bug: --delete removes the backups, then cannot rewrite the manifest, whose lines now name removed files"
+# that exist: bk-rotate finds that out before it removes anything.
+is "bk-rotate --delete, closed manifest folder: nothing removed" \
+    "$(echo $(ls r/daily))" "$all4"
 chmod 755 r
 
 done_testing

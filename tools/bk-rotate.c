@@ -664,6 +664,18 @@ free_all(struct rotate *r)
 	}
 }
 
+/* 1 if the decisions remove anything. */
+static int
+to_remove(const struct rotate *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!r->b[i].keep)
+			return 1;
+	return 0;
+}
+
 static int
 rotate(struct rotate *r)
 {
@@ -681,6 +693,12 @@ rotate(struct rotate *r)
 	if (fflush(stdout) != 0)
 		bk_err(BK_EX_IOERR, "could not write standard output");
 	if (r->delete) {
+		/*
+		 * Removing backups whose lines then stay in the manifest would
+		 * leave it naming files that are gone: find out first.
+		 */
+		if (r->dir == NULL && to_remove(r))
+			bk_manifest_check_rewrite(&r->m);
 		delete_removed(r);
 		if (r->dir == NULL)
 			drop_lines(r);
