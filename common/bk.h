@@ -248,6 +248,12 @@ void	bk_progress_init(struct bk_progress *, int, const char *, uint64_t);
 void	bk_progress_add(struct bk_progress *, uint64_t);
 /* Draws the final figures and ends the line. */
 void	bk_progress_end(struct bk_progress *);
+/*
+ * Ends a meter's line that is still open on the terminal, so that a
+ * message printed now starts on a line of its own (bk_err and the other
+ * message functions call it).  The next redraw goes on the new line.
+ */
+void	bk_progress_break(void);
 
 /* ---- tty.c: the terminal, and secrets from files or descriptors ---- */
 
@@ -816,6 +822,12 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
  */
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);
+/*
+ * Makes sure a rewrite could start (its temporary file can be created
+ * beside the manifest), exiting as bk_manifest_rewrite would: for callers
+ * that must not change anything else when the manifest cannot follow.
+ */
+void	bk_manifest_check_rewrite(struct bk_manifest *);
 /*
  * Turns a file name (relative to the current folder, or absolute) into a
  * path relative to the manifest's folder, following symlinks in its

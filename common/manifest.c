@@ -781,6 +781,37 @@ wbuf_put(struct wbuf *w, const char *p, size_t n)
 	w->len += n;
 }
 
+/*
+ * The temporary file of a rewrite, hidden beside the manifest; exits 77 or
+ * 73 when the folder refuses it.
+ */
+static int
+rewrite_tmp(struct bk_manifest *m, char **path)
+{
+	char *copy = bk_strdup(m->path), *base;
+	int fd;
+
+	base = strrchr(m->path, '/') ? strrchr(m->path, '/') + 1 : m->path;
+	*path = bk_asprintf("%s/.%s.bk-XXXXXX", dirname(copy), base);
+	free(copy);
+	if ((fd = mkstemp(*path)) < 0)
+		bk_err(errno == EACCES || errno == EPERM ? BK_EX_NOPERM :
+		    BK_EX_CANTCREAT, "could not create a temporary file "
+		    "beside \"%s\"", m->path);
+	return fd;
+}
+
+void
+bk_manifest_check_rewrite(struct bk_manifest *m)
+{
+	char *path;
+	int fd = rewrite_tmp(m, &path);
+
+	close(fd);
+	unlink(path);
+	free(path);
+}
+
 size_t
 bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
     void *), void *arg)
@@ -788,21 +819,14 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 	struct wbuf *w;
 	struct lines l;
 	struct bk_entry e;
-	char *copy, *base, *line;
+	char *line;
 	size_t dropped = 0;
 	int slot, r, fl;
 
 	if (m->lock != BK_LOCK_EX)
 		bk_errx(BK_EX_SOFTWARE, "manifest rewrite without its lock");
 	w = bk_calloc(1, sizeof(*w));
-	copy = bk_strdup(m->path);
-	base = strrchr(m->path, '/') ? strrchr(m->path, '/') + 1 : m->path;
-	w->path = bk_asprintf("%s/.%s.bk-XXXXXX", dirname(copy), base);
-	free(copy);
-	if ((w->fd = mkstemp(w->path)) < 0)
-		bk_err(errno == EACCES || errno == EPERM ? BK_EX_NOPERM :
-		    BK_EX_CANTCREAT, "could not create a temporary file "
-		    "beside \"%s\"", m->path);
+	w->fd = rewrite_tmp(m, &w->path);
 	slot = bk_tmp_register(w->path);
 	fchmod(w->fd, 0600);
 	if (lseek(m->fd, 0, SEEK_SET) < 0)

@@ -45,6 +45,7 @@ static void
 vmessage(const char *kind, int errnum, const char *fmt, va_list ap)
 {
 	fflush(stdout);
+	bk_progress_break();
 	fprintf(stderr, "%s: %s", bk_progname, kind);
 	if (fmt != NULL)
 		vfprintf(stderr, fmt, ap);

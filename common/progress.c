@@ -1,9 +1,17 @@
 /* progress.c: the -P meter: bytes, rate and elapsed time on stderr. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bk.h"
+
+/*
+ * Set while a meter's line is drawn without its final newline: a message
+ * printed then would be glued to the figures.  Atomic because bk-verify
+ * counts bytes in one thread while another may report a problem.
+ */
+static atomic_int line_open;
 
 static double
 seconds_between(const struct timespec *a, const struct timespec *b)
@@ -43,6 +51,15 @@ draw(struct bk_progress *p, const struct timespec *now, int final)
 	fprintf(stderr, "  %s/s  %ld:%02ld:%02ld\033[K%s", rate, s / 3600,
 	    s / 60 % 60, s % 60, final ? "\n" : "");
 	fflush(stderr);
+	atomic_store(&line_open, !final);
+}
+
+void
+bk_progress_break(void)
+{
+	/* The figures stay on their line: they show how far the run got. */
+	if (atomic_exchange(&line_open, 0))
+		fputc('\n', stderr);
 }
 
 void

@@ -148,10 +148,10 @@ else
 	skip "flock not installed"
 fi
 if [ "$(id -u)" != 0 ]; then
-	mkdir ro && touch ro/a_20200101 ro/b_20240101 && chmod 555 ro
+	mkdir ro && touch ro/a_20200101.sql.gz ro/b_20240101.sql.gz && chmod 555 ro
 	run bk-rotate --dir ro --keep-last 1 --delete
 	is "a file that cannot be removed exits 77" "$rc" 77
-	like "and says which" err 'could not remove "a_20200101"'
+	like "and says which" err 'could not remove "a_20200101.sql.gz"'
 	chmod 755 ro
 else
 	skip "root removes files anyway: no permission test"

@@ -5,6 +5,7 @@
 # repository in restic's format and swaps the key for a cheap one; restic
 # itself then decides.  The times carry offsets and cross daylight saving
 # time changes: periods are those of the offset each backup recorded.
+# The folder (--dir) also holds files that are not backups.
 # Before 0.16, restic does not keep the oldest backup while a count is left;
 # against such a restic exactly that difference is allowed.
 . "$(dirname "$0")/lib.sh"
@@ -111,7 +112,7 @@ def times():
                 tz = berlin
             when = datetime.datetime.fromtimestamp(e, tz).isoformat()
             if host == "dir":
-                path = "dir/b_" + time.strftime("%Y%m%d_%H%M%S", time.localtime(e)) + ".gz"
+                path = "dir/erp_" + time.strftime("%Y%m%d_%H%M%S", time.localtime(e)) + ".sql.gz"
             else:
                 path = "%s/%d.gz" % (host, e)
             print(host, when, path)
@@ -169,6 +170,10 @@ python3 fixture.py times >times || exit 1
 is "the sets have their timestamps" "$(wc -l <times)" 680
 python3 fixture.py manifest <times >manifest.jsonl
 mkdir autumn dense dir offsets sparse && awk '{ print $3 }' times | xargs touch
+# What lies beside the dumps in a real folder is no backup and must not
+# shift restic's decision: a README, a list of sums, a link to the newest.
+echo "nightly pg_dump of erp" >dir/README
+(cd dir && sha256sum -- *.sql.gz >SHA256SUMS && ln -s "$(ls | grep sql.gz | tail -1)" latest.sql.gz)
 run restic init -q
 is "restic init" "$rc" 0
 python3 fixture.py seal "$T/repo" <times

@@ -85,12 +85,15 @@ is "the same by folder (--dir)" "$(ls -R daily weekly manual pre-migration | md5
     "$(cd ../s2 && ls -R daily weekly manual pre-migration | md5sum)"
 cd "$T"
 
-# --- seed 003: file names carry local time (Brazil); 7/30/365 days.
+# --- seed 003: file names carry local time (Brazil); 7/30/365 days.  Its
+# backup script writes an MD5 checksum of each daily dump.
 TZ=America/Sao_Paulo
 export TZ
 mkdir -p s3/backups/daily s3/backups/weekly s3/backups/monthly && cd s3
 i=0; while [ $i -lt 20 ]; do
-	touch backups/daily/erp_backup_daily_$(day 2025-11-01 $i)_020000.sql.gz; i=$((i + 1)); done
+	f=backups/daily/erp_backup_daily_$(day 2025-11-01 $i)_020000.sql.gz
+	echo "-- dump $i" | gzip >$f && md5sum $f >$f.md5
+	i=$((i + 1)); done
 i=0; while [ $i -lt 10 ]; do
 	touch backups/weekly/erp_backup_weekly_$(day 2025-09-14 $((i * 7)))_030000.sql.gz; i=$((i + 1)); done
 for m in 2024_06 2024_07 2024_08 2024_09 2024_10 2024_11 2024_12 2025_01 2025_02 \
@@ -98,13 +101,23 @@ for m in 2024_06 2024_07 2024_08 2024_09 2024_10 2024_11 2024_12 2025_01 2025_02
 	touch backups/monthly/erp_backup_monthly_${m}_01_040000.sql.gz
 done
 NOW="2025-11-20 03:00"
+# A checksum carries its dump's date in its name: counted as a backup, it
+# would take the place of the dump on its day.
+run bk-rotate --dir backups/daily --keep-daily 7 --now "$NOW"
+is "a count rule counts the dumps, not their checksums" \
+    "$(grep -c '^keep [^ ]*_020000\.sql\.gz (daily snapshot)$' "$T/out") $(grep -c '^keep' "$T/out")" "7 7"
+is "each dump removed takes its checksum along" \
+    "$(grep -c '^remove [^ ]*\.sql\.gz (no rule keeps it)$' "$T/out") $(grep -c '^remove [^ ]*\.md5 (checksum of ' "$T/out") $(wc -l <"$T/out")" \
+    "13 13 33"
 for rule in "daily 7d" "weekly 30d" "monthly 365d"; do
 	set -- $rule
 	exits "seed 003: --dir backups/$1 --max-age $2 --delete" 0 \
 	    bk-rotate -q --dir backups/$1 --max-age $2 --delete --now "$NOW"
 done
-is "daily: 7 days" "$(ls backups/daily | head -1) $(ls backups/daily | wc -l)" \
+is "daily: 7 days" "$(ls backups/daily | head -1) $(ls backups/daily/*.gz | wc -l)" \
     "erp_backup_daily_20251114_020000.sql.gz 7"
+is "each with its MD5 checksum, and no other" "$(ls backups/daily/*.md5 | wc -l)" 7
+ok "md5sum -c accepts the checksums kept" sh -c 'md5sum -c --quiet backups/daily/*.md5'
 is "weekly: 30 days" "$(ls backups/weekly | head -1) $(ls backups/weekly | wc -l)" \
     "erp_backup_weekly_20251026_030000.sql.gz 4"
 is "monthly: 365 days" "$(ls backups/monthly | head -1) $(ls backups/monthly | wc -l)" \

@@ -7,36 +7,46 @@
 mkdir outside && echo precious >outside/target && echo precious >outside/file.gz
 NOW=2025-01-31T00:00:00Z
 
-# --- --dir: a symbolic link entry is removed as a link, never followed.
+# --- --dir: dated folders are backups, removed with their tree without
+# following the links inside; symbolic links are not backups, never
+# counted, never removed, never followed.
 mkdir d && cd d
-touch b_20250130.gz b_20250129.gz
-ln -s "$T/outside" b_20240101
-ln -s "$T/outside/target" b_20240102.gz
+touch erp_20250130.sql.gz erp_20250129.sql.gz
+ln -s "$T/outside" erp_20240101
+ln -s "$T/outside/target" erp_20240102.sql.gz
 mkdir b_20240103 && echo x >b_20240103/data.csv && ln -s "$T/outside" b_20240103/escape
 mkdir -p b_20240104/sub/deeper && echo y >b_20240104/sub/deeper/z
 cd "$T"
 run bk-rotate --dir d --keep-last 2 --now $NOW
 cat >want <<'EOF2'
-keep b_20250130.gz (last snapshot)
-keep b_20250129.gz (last snapshot)
+keep erp_20250130.sql.gz (last snapshot)
+keep erp_20250129.sql.gz (last snapshot)
 remove b_20240104 (no rule keeps it)
 remove b_20240103 (no rule keeps it)
-remove b_20240102.gz (no rule keeps it)
-remove b_20240101 (no rule keeps it)
 EOF2
-same "--dir: links and folders are entries" out want
+same "--dir: dated folders are entries, links are not" out want
+empty "--dir: nothing said about the links without -v" err
+run bk-rotate -v --dir d --keep-last 2 --now $NOW
+sort err >err.sorted
+cat >want <<'EOF2'
+bk-rotate: 2 kept, 2 to remove
+bk-rotate: skipping "d/erp_20240101": a symbolic link
+bk-rotate: skipping "d/erp_20240102.sql.gz": a symbolic link
+EOF2
+same "-v names each link skipped" err.sorted want
 exits "--dir --delete" 0 bk-rotate --dir d --keep-last 2 --delete --now $NOW
-is "what remains" "$(ls d | tr '\n' ' ')" "b_20250129.gz b_20250130.gz "
+is "what remains" "$(ls d | tr '\n' ' ')" "erp_20240101 erp_20240102.sql.gz erp_20250129.sql.gz erp_20250130.sql.gz "
+ok "the links stay links" test -L d/erp_20240101 -a -L d/erp_20240102.sql.gz
 is "the targets of the links survive" "$(cat outside/target outside/file.gz)" "precious
 precious"
 ok "the folder the links pointed at survives" test -d outside
 is "a folder is removed with its tree, links not followed" "$(ls outside | tr '\n' ' ')" "file.gz target "
 
 # --- a folder without a date in its name is not a backup.
-mkdir -p t/daily t/pre-migration && touch t/daily/x t/b_20250101.gz
+mkdir -p t/daily t/pre-migration && touch t/daily/x t/erp_20250101.sql.gz
 touch -d 2020-01-01 t/pre-migration
 run bk-rotate --dir t --max-age 7d --delete --now $NOW
-is "folders without a date: skipped" "$(cat out)" "keep b_20250101.gz (newest of its type)"
+is "folders without a date: skipped" "$(cat out)" "keep erp_20250101.sql.gz (newest of its type)"
 like "with a warning" err 'skipping folder "t/pre-migration": no date in its name'
 ok "and never removed" test -d t/pre-migration -a -e t/daily/x
 

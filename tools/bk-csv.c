@@ -66,6 +66,7 @@ struct state {
 	unsigned char	 special[256];	/* bytes that make a CSV field quoted */
 	unsigned char	 trigger[256];	/* first bytes of a formula (Excel) */
 	struct bk_out	 out;
+	struct bk_out	 countout;	/* --count-file, open from the start */
 };
 
 /* Finds a column by name, else by 1-based number; exits 64 if absent. */
@@ -522,19 +523,24 @@ on_write(void *arg, const void *p, size_t n)
 		bk_out_write(&st->out, p, n);
 }
 
+/*
+ * The count file was opened before the input was read, so that a folder
+ * where it cannot be created stops the run before any output; its line is
+ * written before the output is committed, and it is committed right after.
+ */
 static void
-write_count(const struct state *st, uint64_t records)
+write_count(struct state *st, uint64_t records)
 {
-	struct bk_out o;
 	char line[32];
 	int n;
 
 	n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)records);
-	if (st->countfile != NULL) {
-		bk_out_open(&o, st->countfile, BK_OUT_FORCE);
-		bk_out_write(&o, line, (size_t)n);
-		bk_out_commit(&o);
-	}
+	if (st->countfile != NULL)
+		bk_out_write(&st->countout, line, (size_t)n);
+	if (!st->check)
+		bk_out_commit(&st->out);
+	if (st->countfile != NULL)
+		bk_out_commit(&st->countout);
 	if (st->count) {
 		/* With --check, stdout is free for the number. */
 		if (st->check)
@@ -569,6 +575,8 @@ run(struct state *st)
 
 	fd = bk_open_input(st->input);
 	r = bk_reader_fd(fd, bk_input_name(st->input));
+	if (st->countfile != NULL)
+		bk_out_open(&st->countout, st->countfile, BK_OUT_FORCE);
 	if (!st->check)
 		bk_out_open(&st->out, st->output, st->force ? BK_OUT_FORCE : 0);
 	memset(&o, 0, sizeof(o));
@@ -585,10 +593,10 @@ run(struct state *st)
 	if (rc != 0) {
 		if (!st->check)
 			bk_out_abort(&st->out);
+		if (st->countfile != NULL)
+			bk_out_abort(&st->countout);
 		bk_errx(rc, "%s", res.err);
 	}
-	if (!st->check)
-		bk_out_commit(&st->out);
 	bk_info("%llu records, %zu fields, %llu bytes read",
 	    (unsigned long long)res.records, res.fields,
 	    (unsigned long long)res.bytes);

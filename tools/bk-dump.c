@@ -78,6 +78,7 @@ struct dump {
 	char		**ucols;	/* the union of the columns */
 	size_t		 nucols;
 	struct bk_out	 out;
+	struct bk_out	 counts;	/* --counts, open from the start */
 	char		*buf;
 	size_t		 blen;
 	struct bk_progress prog;
@@ -1198,21 +1199,24 @@ put_header(struct dump *d)
 	putc_(d, '\n');
 }
 
+/*
+ * The counts file was opened with the output, before any export, so that
+ * one that cannot be created stops the run before anything is written.
+ * Its lines go to its temporary file before the output is committed; it
+ * is committed right after the output.
+ */
 static void
 write_counts(struct dump *d)
 {
-	struct bk_out o;
 	char *line;
 	size_t i;
 
-	bk_out_open(&o, d->counts_path, d->outflags);
 	for (i = 0; i < d->nex; i++) {
 		line = bk_asprintf("%s\t%llu\n", d->ex[i].label,
 		    (unsigned long long)d->ex[i].rows);
-		bk_out_write(&o, line, strlen(line));
+		bk_out_write(&d->counts, line, strlen(line));
 		free(line);
 	}
-	bk_out_commit(&o);
 }
 
 static int
@@ -1295,6 +1299,8 @@ dump_run(struct dump *d)
 		pg_connect(d);
 	bk_out_open(&d->out, d->out_path, d->outflags |
 	    (d->format == FMT_SQLITE ? BK_OUT_BINARY : 0));
+	if (d->counts_path != NULL)
+		bk_out_open(&d->counts, d->counts_path, d->outflags);
 	bk_progress_init(&d->prog, d->progress, "bk-dump", 0);
 	if (d->format == FMT_SQLITE) {
 		/* Reading the schema tells a file that is not a database. */
@@ -1314,9 +1320,11 @@ dump_run(struct dump *d)
 	}
 	out_flush(d);
 	bk_progress_end(&d->prog);
-	bk_out_commit(&d->out);
 	if (d->counts_path != NULL)
 		write_counts(d);
+	bk_out_commit(&d->out);
+	if (d->counts_path != NULL)
+		bk_out_commit(&d->counts);
 	if (d->pg)
 		PQfinish(d->pg);
 	if (d->db)

@@ -1,9 +1,10 @@
 /*
  * bk-rotate: applies a retention policy to a backup tree.  The backups
- * come from the manifest (one group per type) or from the dated entries of
- * a folder; policy.c decides; a dry run prints the decision, --delete
- * removes what is not kept, never following a symbolic link and never
- * leaving the tree, then drops the manifest lines of what it removed.
+ * come from the manifest (one group per type) or from the entries of a
+ * folder that look like backups; policy.c decides; a dry run prints the
+ * decision, --delete removes what is not kept with the checksum files
+ * written beside it, never following a symbolic link and never leaving the
+ * tree, then drops the manifest lines of what it removed.
  */
 #include <sys/stat.h>
 
@@ -34,6 +35,15 @@ static const char usage[] =
  */
 #define LOCK_WAIT	60
 
+/*
+ * Checksum files written beside a backup for it alone: bk(7) writes
+ * bk-sum "$f" > "$f.sha256", bk-sum(1) shows --digest-to "$f.sums", and
+ * sha512sum and md5sum lists are named alike.  They go with their backup.
+ */
+static const char *const sidecar_suffixes[] = {
+	".sha256", ".sha512", ".md5", ".sums", NULL
+};
+
 struct item {
 	char		*path;		/* relative to the tree's folder */
 	time_t		 t;
@@ -41,6 +51,8 @@ struct item {
 	const char	*type;
 	int		 good;
 	int		 missing;	/* listed, but no file there */
+	int		 folder;	/* a folder (a dated one with --dir) */
+	unsigned	 sidecars;	/* bit i: path + sidecar_suffixes[i] */
 	size_t		 order;		/* position in the input */
 	int		 removed;	/* removed by --delete, or gone */
 };
@@ -119,7 +131,7 @@ parse_age(const char *opt, const char *s)
 	return v;
 }
 
-static void
+static struct item *
 add_item(struct rotate *r, const char *path, time_t t, long off,
     const char *type, int good, int missing)
 {
@@ -138,6 +150,7 @@ add_item(struct rotate *r, const char *path, time_t t, long off,
 	it->good = good;
 	it->missing = missing;
 	it->order = r->n++;
+	return it;
 }
 
 /* The time a file name carries, else its modification time. */
@@ -150,19 +163,51 @@ entry_time(const char *name, const struct stat *st, time_t *t, long *off)
 }
 
 /*
- * --dir: every entry of the folder (files, dated folders, symbolic links;
- * not the hidden ones) is a backup of one group.  None has a manifest
- * line, so none counts as good.
+ * Why an entry of a --dir folder is not a backup, or NULL if it is one:
+ * a regular file that bk_backup_file accepts (the rule of bk-manifest
+ * adopt and bk-verify's scan), or a folder whose name carries a date
+ * (backups/2024_09/).  Everything else (symbolic links, checksums, keys,
+ * READMEs, locks) is never counted, so never removed.  An undated folder
+ * sets *warn: it may mean that --dir names the tree rather than one of
+ * its folders of backups.
+ */
+static const char *
+dir_entry_skip(int dfd, const char *name, const struct stat *st, int *warn)
+{
+	time_t t;
+
+	*warn = 0;
+	if (name[0] == '.')
+		return "hidden";
+	if (S_ISLNK(st->st_mode))
+		return "a symbolic link";
+	if (S_ISDIR(st->st_mode)) {
+		if (bk_parse_name_date(name, &t) == 0)
+			return NULL;
+		*warn = 1;
+		return "no date in its name";
+	}
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	if (!bk_backup_file(dfd, name))
+		return "does not look like a backup";
+	return NULL;
+}
+
+/*
+ * --dir: the entries of the folder that are backups (dir_entry_skip) form
+ * one group.  None has a manifest line, so none counts as good.
  */
 static void
 load_dir(struct rotate *r)
 {
 	struct dirent *de;
 	struct stat st;
+	const char *why;
 	DIR *d;
 	time_t t;
 	long off;
-	int fd;
+	int fd, warn;
 
 	if ((r->rootfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
@@ -175,29 +220,33 @@ load_dir(struct rotate *r)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->dir);
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (fstatat(r->rootfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
 		    0) {
-			if (errno == ENOENT)
+			if (errno == ENOENT) {
+				errno = 0;
 				continue;
+			}
 			bk_err(BK_EX_IOERR, "could not stat \"%s/%s\"", r->dir,
 			    de->d_name);
 		}
-		/*
-		 * A folder is a backup only when its name carries a date
-		 * (backups/2024_09/): a folder such as daily/ organises the
-		 * tree, and its age says nothing about what it holds.
-		 */
-		if (S_ISDIR(st.st_mode) && bk_parse_name_date(de->d_name, &t) <
-		    0) {
-			bk_warnx("skipping folder \"%s/%s\": no date in "
-			    "its name", r->dir, de->d_name);
+		if ((why = dir_entry_skip(r->rootfd, de->d_name, &st, &warn)) !=
+		    NULL) {
+			/* Cron stays quiet about the usual neighbours. */
+			if (warn)
+				bk_warnx("skipping folder \"%s/%s\": %s", r->dir,
+				    de->d_name, why);
+			else
+				bk_info("skipping \"%s/%s\": %s", r->dir,
+				    de->d_name, why);
 			errno = 0;
 			continue;
 		}
 		entry_time(de->d_name, &st, &t, &off);
-		add_item(r, de->d_name, t, off, NULL, BK_GOOD_NONE, 0);
+		add_item(r, de->d_name, t, off, NULL, BK_GOOD_NONE, 0)->folder =
+		    S_ISDIR(st.st_mode);
 		errno = 0;
 	}
 	if (errno != 0)
@@ -217,7 +266,7 @@ load_manifest(struct rotate *r)
 	size_t i;
 	time_t t;
 	long off;
-	int good, missing;
+	int good, missing, folder;
 
 	if (r->delete) {
 		/* A missing manifest must not be created by the lock. */
@@ -239,8 +288,11 @@ load_manifest(struct rotate *r)
 		if (r->type != NULL && (e->type == NULL ||
 		    strcmp(e->type, r->type) != 0))
 			continue;
-		missing = fstatat(r->rootfd, e->path, &st,
-		    AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+		folder = missing = 0;
+		if (fstatat(r->rootfd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			folder = S_ISDIR(st.st_mode);
+		else
+			missing = errno == ENOENT;
 		/* The library refuses a line without "created". */
 		t = e->created_t;
 		off = e->created_off;
@@ -250,7 +302,8 @@ load_manifest(struct rotate *r)
 			good = BK_GOOD_VERIFIED;
 		else
 			good = BK_GOOD_LISTED;
-		add_item(r, e->path, t, off, e->type, good, missing);
+		add_item(r, e->path, t, off, e->type, good, missing)->folder =
+		    folder;
 	}
 }
 
@@ -282,22 +335,149 @@ decide(struct rotate *r)
 	bk_policy_apply(&r->policy, r->b, r->n, r->now);
 }
 
+static int
+cmp_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Opens the folder that holds path, relative to the tree's folder rootfd,
+ * each folder on the way with O_NOFOLLOW, so that a symbolic link never
+ * leads outside the tree; *base is set to the last component (within
+ * path).  Refuses an absolute path and empty, "." or ".." components
+ * (EINVAL), and a symbolic link on the way (ELOOP).  Returns a descriptor
+ * to close, or -1 with errno set.
+ */
+static int
+open_parent(int rootfd, const char *path, const char **base)
+{
+	const char *p, *slash;
+	char *name;
+	size_t len;
+	int dfd, fd, saved;
+
+	if (path[0] == '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Every component is checked before anything is opened. */
+	for (p = path;; p = slash + 1) {
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.')) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (slash == NULL)
+			break;
+	}
+	*base = p;
+	if ((dfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	for (p = path; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+		name = bk_asprintf("%.*s", (int)(slash - p), p);
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		saved = errno;
+		free(name);
+		close(dfd);
+		if (fd < 0) {
+			/* A symbolic link on the way: refused, not followed. */
+			errno = saved == ENOTDIR ? ELOOP : saved;
+			return -1;
+		}
+		dfd = fd;
+	}
+	return dfd;
+}
+
+/*
+ * Finds the checksum files that go with each backup to remove that is not
+ * a folder: path + a suffix of sidecar_suffixes, in the same folder, when
+ * it is a regular file (a symbolic link or a folder of that name stays)
+ * and not a backup itself (listed in the manifest, or counted with
+ * --dir).  A missing backup's are found too, so that a run interrupted
+ * between a backup and its checksums finishes next time.  --delete
+ * removes what is found here and nothing more: the lines printed are the
+ * whole plan.
+ */
+static void
+find_sidecars(struct rotate *r)
+{
+	struct item *it;
+	struct stat st;
+	const char *base;
+	char **listed, *side;
+	size_t i, j, n = 0, cap;
+	int dfd;
+
+	cap = r->dir != NULL ? r->n : r->m.n;
+	listed = bk_calloc(cap == 0 ? 1 : cap, sizeof(*listed));
+	if (r->dir != NULL) {
+		for (i = 0; i < r->n; i++)
+			listed[n++] = r->items[i].path;
+	} else {
+		for (i = 0; i < r->m.n; i++)
+			if (!r->m.ents[i].bad && r->m.ents[i].path != NULL)
+				listed[n++] = r->m.ents[i].path;
+	}
+	qsort(listed, n, sizeof(*listed), cmp_paths);
+	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
+		if (r->b[i].keep || it->folder)
+			continue;
+		/* A path that cannot be reached is reported by --delete. */
+		if ((dfd = open_parent(r->rootfd, it->path, &base)) < 0)
+			continue;
+		for (j = 0; sidecar_suffixes[j] != NULL; j++) {
+			side = bk_asprintf("%s%s", it->path,
+			    sidecar_suffixes[j]);
+			if (fstatat(dfd, side + (base - it->path), &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+			    bsearch(&side, listed, n, sizeof(*listed),
+			    cmp_paths) == NULL)
+				it->sidecars |= 1u << j;
+			free(side);
+		}
+		close(dfd);
+	}
+	free(listed);
+}
+
+/*
+ * One line per backup, newest first; a backup's checksum files follow it,
+ * one "remove" line each, so that the lines beginning "remove" name every
+ * file --delete removes.
+ */
 static void
 print_decisions(struct rotate *r)
 {
 	char why[512];
-	size_t i, kept = 0;
+	const struct item *it;
+	size_t i, j, kept = 0, sides = 0;
 
 	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
 		kept += r->b[i].keep;
+		for (j = 0; sidecar_suffixes[j] != NULL; j++)
+			sides += (it->sidecars >> j) & 1;
 		if (bk_verbosity() < 0)
 			continue;
 		bk_policy_reasons(why, sizeof(why), &r->policy, &r->b[i]);
 		printf("%s %s (%s%s)\n", r->b[i].keep ? "keep" : "remove",
-		    r->items[i].path, why,
-		    r->items[i].missing ? ", missing" : "");
+		    it->path, why, it->missing ? ", missing" : "");
+		for (j = 0; sidecar_suffixes[j] != NULL; j++)
+			if (it->sidecars & 1u << j)
+				printf("remove %s%s (checksum of %s)\n",
+				    it->path, sidecar_suffixes[j], it->path);
 	}
-	bk_info("%zu kept, %zu to remove", kept, r->n - kept);
+	if (sides > 0)
+		bk_info("%zu kept, %zu to remove, with %zu checksum file%s",
+		    kept, r->n - kept, sides, sides == 1 ? "" : "s");
+	else
+		bk_info("%zu kept, %zu to remove", kept, r->n - kept);
 }
 
 /*
@@ -344,101 +524,92 @@ remove_entry(int dfd, const char *name)
 	return unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
-/*
- * Removes a path relative to the tree's folder, opening each folder on
- * the way with O_NOFOLLOW, so that a symbolic link never leads outside.
- * Refuses absolute paths and "." or ".." components (EINVAL).
- */
-static int
-remove_path(int rootfd, const char *path)
+/* Reports a file that could not be removed (errno says why). */
+static void
+report_removal(struct rotate *r, const char *path)
 {
-	char *copy, *p, *slash;
-	int dfd, fd, rc, saved;
+	const char *root = r->dir != NULL ? r->dir : r->m.dir;
+	int code;
 
-	if (path[0] == '/' || path[0] == '\0') {
-		errno = EINVAL;
-		return -1;
+	switch (errno) {
+	case EINVAL:
+	case ELOOP:
+		code = BK_EX_DATAERR;
+		bk_warnx("refusing to remove \"%s\" in \"%s\": %s", path, root,
+		    errno == EINVAL ? "not a path inside the tree" :
+		    "it goes through a symbolic link");
+		break;
+	default:
+		code = errno == EACCES || errno == EPERM ? BK_EX_NOPERM :
+		    BK_EX_IOERR;
+		bk_warn("could not remove \"%s\" in \"%s\"", path, root);
 	}
-	copy = bk_strdup(path);
-	for (p = copy; *p != '\0'; p = slash + 1) {
-		if ((slash = strchr(p, '/')) == NULL)
-			break;
-		*slash = '\0';
-		if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0 || *p == '\0')
-			goto bad;
-		*slash = '/';
-	}
-	if (*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
-		goto bad;
-	if ((dfd = dup(rootfd)) < 0) {
-		free(copy);
-		return -1;
-	}
-	for (p = copy; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
-		*slash = '\0';
-		fd = openat(dfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		saved = errno;
-		close(dfd);
-		if (fd < 0) {
-			free(copy);
-			/* A symbolic link on the way: refused, not followed. */
-			errno = saved == ENOTDIR ? ELOOP : saved;
-			return -1;
-		}
-		dfd = fd;
-	}
-	rc = remove_entry(dfd, p);
-	saved = errno;
-	close(dfd);
-	free(copy);
-	errno = saved;
-	return rc;
-bad:
-	free(copy);
-	errno = EINVAL;
-	return -1;
+	if (r->status == 0)
+		r->status = code;
 }
 
+/*
+ * Removes the checksum files found for a backup just removed, from the
+ * folder dfd that held it, each only if it is still a regular file.
+ */
+static void
+remove_sidecars(struct rotate *r, int dfd, const char *base,
+    const struct item *it)
+{
+	struct stat st;
+	char *side;
+	size_t j;
+
+	for (j = 0; sidecar_suffixes[j] != NULL; j++) {
+		if (!(it->sidecars & 1u << j))
+			continue;
+		side = bk_asprintf("%s%s", it->path, sidecar_suffixes[j]);
+		if (fstatat(dfd, side + (base - it->path), &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    unlinkat(dfd, side + (base - it->path), 0) < 0 &&
+		    errno != ENOENT)
+			report_removal(r, side);
+		free(side);
+	}
+}
+
+/*
+ * Removes each backup not kept, then its checksum files: a backup that
+ * could not be removed keeps them.  A backup is removed as what it was
+ * when it was decided: only a folder is emptied, so a file replaced by a
+ * folder since is refused by unlinkat rather than emptied.
+ */
 static void
 delete_removed(struct rotate *r)
 {
-	const char *root = r->dir != NULL ? r->dir : r->m.dir;
+	struct item *it;
+	const char *base;
 	size_t i;
-	int code;
+	int dfd, rc;
 
 	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
 		if (r->b[i].keep)
 			continue;
-		if (remove_path(r->rootfd, r->items[i].path) == 0 ||
-		    errno == ENOENT) {
-			r->items[i].removed = 1;
+		if ((dfd = open_parent(r->rootfd, it->path, &base)) < 0) {
+			/* Its folder is gone, and the backup with it. */
+			if (errno == ENOENT)
+				it->removed = 1;
+			else
+				report_removal(r, it->path);
 			continue;
 		}
-		switch (errno) {
-		case EINVAL:
-		case ELOOP:
-			code = BK_EX_DATAERR;
-			bk_warnx("refusing to remove \"%s\" in \"%s\": %s",
-			    r->items[i].path, root, errno == EINVAL ?
-			    "not a path inside the tree" :
-			    "it goes through a symbolic link");
-			break;
-		default:
-			code = errno == EACCES || errno == EPERM ?
-			    BK_EX_NOPERM : BK_EX_IOERR;
-			bk_warn("could not remove \"%s\" in \"%s\"",
-			    r->items[i].path, root);
-		}
-		if (r->status == 0)
-			r->status = code;
+		if (it->folder)
+			rc = remove_entry(dfd, base);
+		else
+			rc = unlinkat(dfd, base, 0);
+		if (rc == 0 || errno == ENOENT) {
+			it->removed = 1;
+			remove_sidecars(r, dfd, base, it);
+		} else
+			report_removal(r, it->path);
+		close(dfd);
 	}
-}
-
-static int
-cmp_paths(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 struct gone {
@@ -493,6 +664,18 @@ free_all(struct rotate *r)
 	}
 }
 
+/* 1 if the decisions remove anything. */
+static int
+to_remove(const struct rotate *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!r->b[i].keep)
+			return 1;
+	return 0;
+}
+
 static int
 rotate(struct rotate *r)
 {
@@ -504,11 +687,18 @@ rotate(struct rotate *r)
 		load_manifest(r);
 	}
 	decide(r);
+	find_sidecars(r);
 	print_decisions(r);
 	/* The decisions reach stdout before anything is removed. */
 	if (fflush(stdout) != 0)
 		bk_err(BK_EX_IOERR, "could not write standard output");
 	if (r->delete) {
+		/*
+		 * Removing backups whose lines then stay in the manifest would
+		 * leave it naming files that are gone: find out first.
+		 */
+		if (r->dir == NULL && to_remove(r))
+			bk_manifest_check_rewrite(&r->m);
 		delete_removed(r);
 		if (r->dir == NULL)
 			drop_lines(r);
