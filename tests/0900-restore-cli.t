@@ -220,6 +220,16 @@ if [ "$(id -u)" = 0 ]; then
 	# As root the checks run as nobody, on a tree nobody may read.
 	chmod 755 "$T"
 	chmod 644 manifest.jsonl
+fi
+if [ "$(id -u)" = 0 ] &&
+    ! runuser -u nobody -- test -r "$T/manifest.jsonl" 2>/dev/null; then
+	# $T's parents are closed to nobody (TMPDIR under /root).
+	skip "nobody cannot reach $T"
+	skip "nobody cannot reach $T"
+	skip "nobody cannot reach $T"
+	chmod 600 manifest.jsonl
+	chmod 700 "$T"
+elif [ "$(id -u)" = 0 ]; then
 	chown nobody target.db
 	chmod 600 good.db
 	errline "an unreadable backup" 77 'could not open "good.db": Permission denied' \

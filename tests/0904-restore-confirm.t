@@ -115,8 +115,15 @@ if [ -n "${BK_TEST_PG:-}" ] && command -v psql >/dev/null; then
 	is "... the right name restores" "$?" 0
 	like "... --clean is announced" tty.out 'Everything in it is dropped first and replaced\.'
 	is "... the table is there" "$(psql -XAt -d r0904_x -c "SELECT count(*) FROM pg_tables WHERE tablename = 't'")" 1
+	ask tty.out -- bk-restore -P -y -c -d r0904_x d.sql
+	is "-P on a terminal" "$?" 0
+	like "... the verification's meter" tty.out 'verifying: [0-9]+ B \(100%\)  '
+	like "... the safety backup's" tty.out 'safety backup: [0-9.]+ (B|KiB)  '
+	like "... the restore's" tty.out 'restoring: [0-9]+ B \(100%\)  '
+	ask tty.out -- bk-restore -y -c -d r0904_x d.sql
+	unlike "no -P, no meter" tty.out 'verifying|restoring'
 	dropdb r0904_x
 else
-	for i in 1 2 3 4 5 6; do skip "no test PostgreSQL server"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no test PostgreSQL server"; done
 fi
 done_testing
