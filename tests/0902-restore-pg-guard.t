@@ -124,6 +124,13 @@ errline "psql lost the server" 69 ': psql: error: connection to server was lost;
 state ${P}_t >t.now
 same "... the database is as before" t.now t.saved
 
+# A server that speaks Portuguese: the error is psql's last "psql:" line,
+# not the lines of context after it.
+fake psql 'cat >/dev/null; printf "%s\n" "psql:<stdin>:3: NOTA:  tabela \"x\" não existe, ignorando" "psql:<stdin>:12: ERRO:  relação \"marca\" já existe" "DETALHE:  linha de contexto" "CONTEXTO:  outra" >&2; exit 3'
+errline "psql's error in another language" 65 \
+    ': psql:<stdin>:12: ERRO: relação "marca" já existe; nothing was changed \(rolled back\)$' \
+    env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t big.sql
+
 # ---- the file changes after the verification ----
 # psql starts, then (while bk-restore waits for it to read the first
 # 64 KiB) a byte far into the file changes; the real psql then reads it

@@ -457,6 +457,7 @@ struct child {
 	pthread_t	 thread;
 	char		 first[600];	/* its first error line */
 	char		 last[600];	/* its last line */
+	char		 own[600];	/* its last line starting "NAME:" */
 	int		 watch;		/* stdout read by a thread of ours */
 	int		 ofd;		/* which it reads from (and closes) */
 	pthread_t	 othread;
@@ -471,6 +472,15 @@ is_error_line(const char *s)
 {
 	return strstr(s, "ERROR:") != NULL || strstr(s, "FATAL:") != NULL ||
 	    strstr(s, "error:") != NULL || strncmp(s, "could not", 9) == 0;
+}
+
+/* Whether a line starts with the child's name and a colon ("psql:"). */
+static int
+is_own_line(const struct child *c, const char *s)
+{
+	size_t n = strlen(c->name);
+
+	return strncmp(s, c->name, n) == 0 && s[n] == ':';
 }
 
 /*
@@ -508,6 +518,8 @@ child_errors(void *arg)
 		snprintf(c->last, sizeof(c->last), "%s", line);
 		if (c->first[0] == '\0' && is_error_line(line))
 			snprintf(c->first, sizeof(c->first), "%s", line);
+		if (is_own_line(c, line))
+			snprintf(c->own, sizeof(c->own), "%s", line);
 	}
 	fclose(f);
 	return NULL;
@@ -625,13 +637,21 @@ child_wait(struct child *c)
 	return status;
 }
 
-/* The child's failure as a phrase: its first error, or how it ended. */
+/*
+ * The child's failure as a phrase.  psql stops at the first error
+ * (ON_ERROR_STOP), so its last line that starts "psql:" is that error, in
+ * whatever language the server speaks (the lines of context after it do
+ * not start so); otherwise the first line that looks like an error, else
+ * the last line, else how it ended.
+ */
 static void
 child_why(const struct child *c, int status, char *buf, size_t size)
 {
 	if (WIFSIGNALED(status))
 		snprintf(buf, size, "%s was killed by signal %d", c->name,
 		    WTERMSIG(status));
+	else if (strcmp(c->name, "psql") == 0 && c->own[0] != '\0')
+		snprintf(buf, size, "%s", c->own);
 	else if (c->first[0] != '\0')
 		snprintf(buf, size, "%s", c->first);
 	else if (c->last[0] != '\0')
