@@ -12,14 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bk.h"
 
 #define IOBUF		(1024 * 1024)
-#define MAX_PASS	4096
 
 static const char usage_text[] =
 "usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [-o FILE] [FILE]\n"
@@ -89,75 +87,11 @@ wipe_live(void)
 
 /* ---- passphrases: a file, a descriptor or the terminal, never argv ---- */
 
-/*
- * Reads the first line of fd (without its line end) into a new buffer.
- * Exits on failure; the message names what, never the contents.
- */
-static char *
-read_pass_fd(int fd, const char *what, size_t *len)
-{
-	char *buf = bk_malloc(MAX_PASS + 1);
-	size_t n = 0;
-	ssize_t got;
-
-	for (;;) {
-		got = read(fd, buf + n, MAX_PASS + 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			bk_err(BK_EX_IOERR, "could not read the passphrase from "
-			    "%s", what);
-		if (got == 0 || memchr(buf + n, '\n', (size_t)got) != NULL) {
-			n += (size_t)got;
-			break;
-		}
-		n += (size_t)got;
-		if (n > MAX_PASS) {
-			bk_explicit_bzero(buf, n);
-			bk_errx(BK_EX_DATAERR, "passphrase in %s is longer than "
-			    "%d bytes", what, MAX_PASS);
-		}
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\n', n) != NULL)
-		n = (size_t)((char *)memchr(buf, '\n', n) - buf);
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	/* Whatever followed the first line goes, so wiping n bytes is enough. */
-	bk_explicit_bzero(buf + n, MAX_PASS + 1 - n);
-	*len = n;
-	return buf;
-}
-
-/* Prompts on the terminal with echo off. */
-static char *
-read_pass_tty(int fd, const char *prompt, size_t *len)
-{
-	struct termios old, quiet;
-	char *p;
-	int restore;
-
-	/* Echo goes off before the prompt, so no typed byte is lost. */
-	restore = tcgetattr(fd, &old) == 0;
-	if (restore) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-	}
-	(void)!write(fd, prompt, strlen(prompt));
-	p = read_pass_fd(fd, "the terminal", len);
-	if (restore)
-		tcsetattr(fd, TCSANOW, &old);
-	(void)!write(fd, "\n", 1);
-	return p;
-}
-
 /* The passphrase, from the source the options named, or the terminal. */
 static char *
 get_passphrase(struct crypt *c, int confirm, size_t *len)
 {
-	char *p, *q;
+	char *p, *q, *what;
 	size_t qlen;
 	int fd;
 
@@ -165,18 +99,20 @@ get_passphrase(struct crypt *c, int confirm, size_t *len)
 		if ((fd = open(c->passfile, O_RDONLY | O_CLOEXEC)) < 0)
 			bk_err(bk_open_errno_code(errno), "could not open "
 			    "passphrase file \"%s\"", c->passfile);
-		p = read_pass_fd(fd, c->passfile, len);
+		what = bk_asprintf("passphrase file \"%s\"", c->passfile);
+		p = bk_secret_read(fd, what, len);
+		free(what);
 		close(fd);
 	} else if (c->passfd >= 0) {
-		p = read_pass_fd(c->passfd, "the passphrase descriptor", len);
+		p = bk_secret_read(c->passfd, "the passphrase descriptor", len);
 	} else {
-		if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
+		if ((fd = bk_tty_open()) < 0)
 			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "
 			    "ask for the passphrase (use --passphrase-file or "
 			    "--passphrase-fd)");
-		p = read_pass_tty(fd, "Enter passphrase: ", len);
+		p = bk_tty_ask(fd, "Enter passphrase: ", 0, len);
 		if (confirm) {
-			q = read_pass_tty(fd, "Confirm passphrase: ", &qlen);
+			q = bk_tty_ask(fd, "Confirm passphrase: ", 0, &qlen);
 			if (qlen != *len || memcmp(p, q, qlen) != 0) {
 				bk_explicit_bzero(p, *len);
 				bk_explicit_bzero(q, qlen);
