@@ -421,25 +421,11 @@ rewrite_pg(struct dump *d, struct export *e, int settings)
 
 /* ---- PostgreSQL ---- */
 
-/* libpq's messages span lines; ours are one line. */
+/* libpq's messages span lines; ours are one line (a copy to free). */
 static char *
 one_line(const char *msg)
 {
-	char *r = bk_strdup(msg != NULL ? msg : ""), *p, *q;
-	int space = 0;
-
-	for (p = q = r; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
-			space = 1;
-			continue;
-		}
-		if (space && q != r)
-			*q++ = ' ';
-		space = 0;
-		*q++ = *p;
-	}
-	*q = '\0';
-	return r;
+	return bk_one_line(bk_strdup(msg != NULL ? msg : ""));
 }
 
 /*
@@ -1055,10 +1041,8 @@ static void
 sqlite_copy(struct dump *d)
 {
 	sqlite3 *dst = NULL;
-	sqlite3_backup *b;
 	char *path, *tmpl = NULL;
 	int rc, ok = 1, slot = -1, fd = -1;
-	long waited = 0;
 
 	if (d->out.tmp != NULL)
 		path = d->out.tmp;
@@ -1079,16 +1063,7 @@ sqlite_copy(struct dump *d)
 		    bk_out_name(&d->out), dst ? sqlite3_errmsg(dst) :
 		    "out of memory");
 	sqlite3_busy_timeout(dst, BUSY_MS);
-	if ((b = sqlite3_backup_init(dst, "main", d->db, "main")) == NULL)
-		sqlite_fail(d, dst, "backup");
-	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
-	    rc == SQLITE_LOCKED) {
-		if (waited >= BUSY_MS)
-			break;
-		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
-		waited += 20;
-	}
-	sqlite3_backup_finish(b);
+	rc = bk_sqlite_copy(dst, d->db, BUSY_MS);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		bk_errx(BK_EX_TEMPFAIL, "\"%s\": the database stayed locked "
 		    "for %d seconds", d->sqlite_path, BUSY_MS / 1000);
