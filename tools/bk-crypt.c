@@ -257,7 +257,8 @@ encrypt_file(struct crypt *c)
 	    (c->armor ? 0 : BK_OUT_BINARY));
 	if (c->passphrase)
 		pass = get_passphrase(c, 1, &passlen);
-	w = bk_age_writer_new(c->rcpts, c->nrcpts, pass, passlen, BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
+	w = bk_age_writer_new(c->rcpts, c->nrcpts, pass, passlen,
+	    BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
 	live.w = w;
 	if (pass != NULL) {
 		bk_explicit_bzero(pass, passlen);
