@@ -261,7 +261,7 @@ void	bk_progress_break(void);
 
 /*
  * Reads the first line of fd (without its line end) into a new buffer of
- * BK_SECRET_MAX + 1 bytes, storing its length; what names the source in
+ * BK_SECRET_MAX + 2 bytes, storing its length; what names the source in
  * messages ("passphrase file \"x\""), never the contents.  Exits 74 on
  * a read error, 65 when the line is too long.  Wipe and free the result.
  */

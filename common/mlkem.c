@@ -312,15 +312,25 @@ decode(poly *f, const unsigned char *in, int d)
 	}
 }
 
-/* Compress_d: round(2^d x / q) mod 2^d (the divisor is a constant). */
+/*
+ * Compress_d: round(2^d x / q) mod 2^d = floor((2^(d+1) x + q) / 2q).
+ * The values are secret, and a division instruction takes a time that
+ * depends on its operands (the "KyberSlash" timing leak), so the division
+ * is a multiplication by ceil(2^40 / 2q) and a shift, exact for every
+ * numerator below 2^27; whatever the optimisation level, no div is left.
+ */
+#define DIV2Q_MUL	((((uint64_t)1 << 40) + 2 * Q - 1) / (2 * Q))
+
 static void
 compress(poly *f, int d)
 {
+	uint64_t t;
 	int i;
 
-	for (i = 0; i < N; i++)
-		f->c[i] = (uint16_t)((((uint32_t)f->c[i] << (d + 1)) + Q) /
-		    (2 * Q) & ((1u << d) - 1));
+	for (i = 0; i < N; i++) {
+		t = ((uint64_t)f->c[i] << (d + 1)) + Q;
+		f->c[i] = (uint16_t)((t * DIV2Q_MUL) >> 40 & ((1u << d) - 1));
+	}
 }
 
 /* Decompress_d: round(q y / 2^d). */

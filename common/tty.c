@@ -15,7 +15,8 @@
 char *
 bk_secret_read(int fd, const char *what, size_t *len)
 {
-	char *buf = bk_malloc(BK_SECRET_MAX + 1);
+	/* Room for BK_SECRET_MAX + 1 bytes read and the NUL after them. */
+	char *buf = bk_malloc(BK_SECRET_MAX + 2);
 	size_t n = 0;
 	ssize_t got;
 
@@ -42,7 +43,7 @@ bk_secret_read(int fd, const char *what, size_t *len)
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	/* What followed the first line goes too, so n bytes hold it all. */
-	bk_explicit_bzero(buf + n, BK_SECRET_MAX + 1 - n);
+	bk_explicit_bzero(buf + n, BK_SECRET_MAX + 2 - n);
 	*len = n;
 	return buf;
 }

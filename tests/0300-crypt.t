@@ -231,4 +231,14 @@ exits "work factor beyond the memory" 70 \
 like "with a message naming the memory" err '^bk-crypt: error: could not decrypt "wf30.age": could not derive the scrypt key \(work factor 30 needs 1048576 MiB'
 
 errline "-t: bad data is 65 too" 65 'chunk 2' bk-crypt -t -i fixed.key flip.age
+
+# The longest passphrase: 4096 bytes and its newline fill the read buffer.
+awk 'BEGIN { s = ""; for (i = 0; i < 4096; i++) s = s "a"; print s }' >long.pw
+awk 'BEGIN { s = ""; for (i = 0; i < 4097; i++) s = s "a"; print s }' >toolong.pw
+run bk-crypt -p --passphrase-file long.pw -o long.age hello
+is "a passphrase of 4096 bytes is accepted" "$rc" 0
+run bk-crypt -d --passphrase-file long.pw long.age
+same "and opens the file again" out hello
+errline "a passphrase of 4097 bytes is refused" 65 'longer than 4096 bytes' \
+    bk-crypt -p --passphrase-file toolong.pw -o toolong.age hello
 done_testing
