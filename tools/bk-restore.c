@@ -152,6 +152,8 @@ getpass_cb(void *ctx, char **pass, size_t *len)
 		*pass = bk_secret_read(fd, what, len);
 	} else if (o->passfd >= 0) {
 		fd = o->passfd;
+		/* psql and pg_dump must not inherit a way to the secret. */
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 		*pass = bk_secret_read(fd, "the passphrase descriptor", len);
 	} else {
 		if ((fd = bk_tty_open()) < 0)
@@ -945,7 +947,12 @@ log_attempt(struct restore *r, int ok, const char *why)
 		json_object_set_new(e->json, "forced", json_true());
 	bk_entry_set_int(e, "seconds", (int64_t)(elapsed(&r->start) + 0.5));
 	bk_entry_set_str(e, "created_by", bk_user_name());
-	bk_manifest_lock(&h, BK_LOCK_EX, r->o->wait, 0);
+	/*
+	 * The outcome is settled when this runs: a busy lock must not turn
+	 * it into exit 75, which would say the restore never happened.  An
+	 * append takes milliseconds, so waiting for it is safe.
+	 */
+	bk_manifest_lock(&h, BK_LOCK_EX, -1, 0);
 	bk_manifest_append(&h, e);
 	bk_manifest_unlock(&h);
 	bk_manifest_free(&h);
@@ -1187,7 +1194,7 @@ make_safety(struct restore *r)
 	struct bk_entry *e;
 	char *path, *desc, why[800];
 	time_t now;
-	int fd;
+	int fd, slot;
 
 	safety_folder(r);
 	path = r->safety_path = bk_asprintf("%s/%s", r->m.dir, r->safety);
@@ -1196,6 +1203,12 @@ make_safety(struct restore *r)
 	else
 		safety_sqlite(r, path);
 	now = time(NULL);
+	/*
+	 * Until its manifest line is written, the safety backup is removed
+	 * if the program stops: a file in the tree without a line would be
+	 * an incomplete backup.
+	 */
+	slot = bk_tmp_register(path);
 	if ((fd = bk_manifest_open_file(&r->m, r->safety, O_RDONLY)) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", path);
 	if (bk_inspect_fd(fd, path, &ins) < 0)
@@ -1217,6 +1230,7 @@ make_safety(struct restore *r)
 	bk_manifest_load(&r->m, BK_MF_QUIET);
 	bk_manifest_append(&r->m, e);
 	bk_manifest_unlock(&r->m);
+	bk_tmp_forget(slot);
 	bk_info("safety backup \"%s\": %" PRIu64 " bytes", r->safety,
 	    ins.size);
 }
