@@ -114,4 +114,15 @@ run bk-restore -n -i key.txt -d sqlite:new3.db $f
 like "-n for a new file" out '^would restore ".*" into a new SQLite database "new3.db"$'
 like "... and no safety copy" out '^would make no safety backup: SQLite database "new3.db" is new$'
 ok "... creates nothing" test ! -e new3.db
+
+# ---- a WAL target with another page size (the backup API cannot change it) ----
+mkdir ps
+sqlite3 ps/small.db 'PRAGMA page_size=1024; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);'
+sqlite3 ps/live.db 'PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE u(y);' >/dev/null
+bk-manifest -m ps/manifest.jsonl add ps/small.db >/dev/null
+run bk-restore -y -d sqlite:ps/live.db ps/small.db
+is "a WAL target with another page size is restored" "$rc" 0
+is "... with the backup's data" "$(sqlite3 ps/live.db 'SELECT group_concat(x) FROM t')" 1,2
+is "... keeping its page size and WAL mode" \
+    "$(sqlite3 ps/live.db 'PRAGMA page_size; PRAGMA journal_mode' | tr '\n' ' ')" "4096 wal "
 done_testing

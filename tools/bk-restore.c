@@ -1688,6 +1688,46 @@ restore_pg(struct restore *r)
 
 /* ---- pass 2 for SQLite: the verified copy in one write transaction ---- */
 
+/* The first column of a one-row PRAGMA as text, or "" (NUL-terminated). */
+static void
+pragma_text(sqlite3 *db, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/*
+ * SQLite's backup API cannot change the page size of a database in WAL
+ * mode: it fails with "readonly database", which is no permission problem.
+ * So the private copy takes the target's page size first (VACUUM rebuilds
+ * it; a copy in WAL mode leaves it for the rollback journal to allow that).
+ * A copy that cannot be changed is left as it is, and the backup step
+ * then reports the failure.
+ */
+static void
+match_page_size(sqlite3 *src, sqlite3 *dst)
+{
+	char mode[32], want[32], have[32], *sql;
+
+	pragma_text(dst, "PRAGMA journal_mode", mode, sizeof(mode));
+	pragma_text(dst, "PRAGMA page_size", want, sizeof(want));
+	pragma_text(src, "PRAGMA page_size", have, sizeof(have));
+	if (strcmp(mode, "wal") != 0 || want[0] == '\0' ||
+	    strcmp(want, have) == 0 || strspn(want, "0123456789") !=
+	    strlen(want))
+		return;
+	sql = bk_asprintf("PRAGMA journal_mode=DELETE; PRAGMA page_size=%s; "
+	    "VACUUM", want);
+	(void)sqlite3_exec(src, sql, NULL, NULL, NULL);
+	free(sql);
+}
+
 static void
 restore_sqlite(struct restore *r)
 {
@@ -1697,6 +1737,7 @@ restore_sqlite(struct restore *r)
 
 	src = sqlite_open(r->tmp, SQLITE_OPEN_READWRITE, "the copy of");
 	dst = sqlite_open(r->path, SQLITE_OPEN_READWRITE, "database");
+	match_page_size(src, dst);
 	rc = bk_sqlite_copy(dst, src, BUSY_MS);
 	sqlite3_close(src);
 	if (rc != SQLITE_DONE) {
