@@ -273,6 +273,13 @@ int	bk_tty_open(void);
  * does, with the echo off unless echo is set.
  */
 char	*bk_tty_ask(int, const char *, int, size_t *);
+/*
+ * The passphrase of --passphrase-file path, else of --passphrase-fd fd
+ * (>= 0; made close-on-exec), else asked on the terminal (twice when
+ * confirm is set).  Exits 66 without a file or terminal, 77, 74, and 65
+ * when it is empty, too long or the two answers differ.
+ */
+char	*bk_passphrase(const char *, int, int, size_t *);
 
 /* ---- oneline.c: another program's message as one line ---- */
 

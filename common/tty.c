@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -74,6 +75,52 @@ bk_tty_ask(int fd, const char *prompt, int echo, size_t *len)
 	if (restore) {
 		tcsetattr(fd, TCSANOW, &old);
 		(void)!write(fd, "\n", 1);
+	}
+	return p;
+}
+
+char *
+bk_passphrase(const char *path, int fd, int confirm, size_t *len)
+{
+	char *p, *q, *what;
+	size_t qlen;
+	int tty;
+
+	if (path != NULL) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			bk_err(bk_open_errno_code(errno), "could not open "
+			    "passphrase file \"%s\"", path);
+		what = bk_asprintf("passphrase file \"%s\"", path);
+		p = bk_secret_read(fd, what, len);
+		free(what);
+		close(fd);
+	} else if (fd >= 0) {
+		/* Programs started later must not inherit a way to it. */
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		p = bk_secret_read(fd, "the passphrase descriptor", len);
+	} else {
+		if ((tty = bk_tty_open()) < 0)
+			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "
+			    "ask for the passphrase (use --passphrase-file or "
+			    "--passphrase-fd)");
+		p = bk_tty_ask(tty, "Enter passphrase: ", 0, len);
+		if (confirm) {
+			q = bk_tty_ask(tty, "Confirm passphrase: ", 0, &qlen);
+			if (qlen != *len || memcmp(p, q, qlen) != 0) {
+				bk_explicit_bzero(p, *len);
+				bk_explicit_bzero(q, qlen);
+				close(tty);
+				bk_errx(BK_EX_DATAERR,
+				    "the passphrases do not match");
+			}
+			bk_explicit_bzero(q, qlen);
+			free(q);
+		}
+		close(tty);
+	}
+	if (*len == 0) {
+		free(p);
+		bk_errx(BK_EX_DATAERR, "the passphrase is empty");
 	}
 	return p;
 }

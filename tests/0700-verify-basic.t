@@ -51,6 +51,8 @@ errline "an identity file without a key exits 65" 65 'badkey.txt.*not an age ide
 : >emptypass
 errline "an empty passphrase file exits 65" 65 'no passphrase in "emptypass"' bk-verify -m $M -p emptypass
 errline "a missing passphrase file exits 66" 66 'could not open "no-such-pass"' bk-verify -m $M -p no-such-pass
+awk 'BEGIN { s = ""; for (i = 0; i < 4097; i++) s = s "a"; print s }' >longpass
+errline "a passphrase over 4096 bytes exits 65" 65 'passphrase file "longpass" is longer than 4096 bytes' bk-verify -m $M -p longpass
 
 # Golden output: one OK line per backup, in manifest order.
 cat >want <<'EOF2'

@@ -91,45 +91,7 @@ wipe_live(void)
 static char *
 get_passphrase(struct crypt *c, int confirm, size_t *len)
 {
-	char *p, *q, *what;
-	size_t qlen;
-	int fd;
-
-	if (c->passfile != NULL) {
-		if ((fd = open(c->passfile, O_RDONLY | O_CLOEXEC)) < 0)
-			bk_err(bk_open_errno_code(errno), "could not open "
-			    "passphrase file \"%s\"", c->passfile);
-		what = bk_asprintf("passphrase file \"%s\"", c->passfile);
-		p = bk_secret_read(fd, what, len);
-		free(what);
-		close(fd);
-	} else if (c->passfd >= 0) {
-		p = bk_secret_read(c->passfd, "the passphrase descriptor", len);
-	} else {
-		if ((fd = bk_tty_open()) < 0)
-			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "
-			    "ask for the passphrase (use --passphrase-file or "
-			    "--passphrase-fd)");
-		p = bk_tty_ask(fd, "Enter passphrase: ", 0, len);
-		if (confirm) {
-			q = bk_tty_ask(fd, "Confirm passphrase: ", 0, &qlen);
-			if (qlen != *len || memcmp(p, q, qlen) != 0) {
-				bk_explicit_bzero(p, *len);
-				bk_explicit_bzero(q, qlen);
-				close(fd);
-				bk_errx(BK_EX_DATAERR,
-				    "the passphrases do not match");
-			}
-			bk_explicit_bzero(q, qlen);
-			free(q);
-		}
-		close(fd);
-	}
-	if (*len == 0) {
-		free(p);
-		bk_errx(BK_EX_DATAERR, "the passphrase is empty");
-	}
-	return p;
+	return bk_passphrase(c->passfile, c->passfd, confirm, len);
 }
 
 static int

@@ -140,34 +140,8 @@ static int
 getpass_cb(void *ctx, char **pass, size_t *len)
 {
 	const struct opts *o = ctx;
-	char what[PATH_MAX + 32];
-	int fd;
 
-	if (o->passfile != NULL) {
-		if ((fd = open(o->passfile, O_RDONLY | O_CLOEXEC)) < 0)
-			bk_err(bk_open_errno_code(errno), "could not open "
-			    "passphrase file \"%s\"", o->passfile);
-		snprintf(what, sizeof(what), "passphrase file \"%s\"",
-		    o->passfile);
-		*pass = bk_secret_read(fd, what, len);
-	} else if (o->passfd >= 0) {
-		fd = o->passfd;
-		/* psql and pg_dump must not inherit a way to the secret. */
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-		*pass = bk_secret_read(fd, "the passphrase descriptor", len);
-	} else {
-		if ((fd = bk_tty_open()) < 0)
-			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "
-			    "ask for the passphrase (use --passphrase-file or "
-			    "--passphrase-fd)");
-		*pass = bk_tty_ask(fd, "Enter passphrase: ", 0, len);
-	}
-	if (fd != o->passfd)
-		close(fd);
-	if (*len == 0) {
-		free(*pass);
-		bk_errx(BK_EX_DATAERR, "the passphrase is empty");
-	}
+	*pass = bk_passphrase(o->passfile, o->passfd, 0, len);
 	return 0;
 }
 

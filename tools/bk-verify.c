@@ -1517,11 +1517,9 @@ record_results(struct verify *v)
 static void
 load_identities(struct verify *v)
 {
-	char err[512], *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-	int code;
+	char err[512], *line, *what;
+	size_t n;
+	int code, fd;
 
 	if (v->o->identity == NULL && v->o->passfile == NULL)
 		return;
@@ -1531,18 +1529,18 @@ load_identities(struct verify *v)
 	    sizeof(err))) != 0)
 		bk_errx(code, "%s", err);
 	if (v->o->passfile != NULL) {
-		if ((f = fopen(v->o->passfile, "r")) == NULL)
+		if ((fd = open(v->o->passfile, O_RDONLY | O_CLOEXEC)) < 0)
 			bk_err(bk_open_errno_code(errno), "could not open "
 			    "\"%s\"", v->o->passfile);
-		n = getline(&line, &cap, f);
-		fclose(f);
-		if (n <= 0)
+		what = bk_asprintf("passphrase file \"%s\"", v->o->passfile);
+		line = bk_secret_read(fd, what, &n);
+		free(what);
+		close(fd);
+		if (n == 0)
 			bk_errx(BK_EX_DATAERR, "no passphrase in \"%s\"",
 			    v->o->passfile);
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		bk_age_ids_set_passphrase(v->ids, line, (size_t)n);
-		bk_explicit_bzero(line, cap);
+		bk_age_ids_set_passphrase(v->ids, line, n);
+		bk_explicit_bzero(line, n);
 		free(line);
 	}
 }
