@@ -26,8 +26,19 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 OPT	?= -O2 -g
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# pkg-config is asked once, when a compile first needs the flags (after
+# deps-build has had its chance to install what is missing); a module it
+# cannot find stops the build with the Debian package that brings it.
+deb_of	 = $(or $(word 2,$(subst =, ,$(filter $(1)=%,$(PKG_DEBS)))),$(1))
+PKG_DEBS = zlib=zlib1g-dev libcrypto=libssl-dev libpq=libpq-dev \
+	   sqlite3=libsqlite3-dev jansson=libjansson-dev
+pkgconf	 = $(if $(shell command -v pkg-config),,$(error pkg-config is not \
+	   installed: apt-get install pkg-config (or make deps as root)))$(foreach \
+	   m,$(PKGS),$(if $(shell pkg-config --exists $(m) && echo y),,$(error \
+	   pkg-config finds no $(m): apt-get install $(call deb_of,$(m)) (or \
+	   make deps as root))))$(shell pkg-config $(1) $(PKGS))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkgconf,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(call pkgconf,--libs))$(PKG_LIBS)
 BK_CFLAGS = -std=c11 $(WARN) $(OPT) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L \
 	   -D_FILE_OFFSET_BITS=64 -DBK_VERSION='"$(VERSION)"' -Icommon \
 	   $(PKG_CFLAGS) $(CFLAGS)
@@ -44,16 +55,25 @@ MAN1	 = $(wildcard man/*.1)
 MAN5	 = $(wildcard man/*.5)
 MAN7	 = $(wildcard man/*.7)
 
-# Debian packages to build and to test (the peers the tests run for real).
-DEB_BUILD = gcc make pkg-config zlib1g-dev libssl-dev libpq-dev libcsv-dev \
-	    libsqlite3-dev libjansson-dev
-DEB_TEST  = perl python3 postgresql sqlite3 gzip pigz age mandoc restic \
-	    miller csvkit time util-linux procps openssl python3-cryptography libreoffice-calc-nogui
+# Debian packages to build (and to run the demo), and to test: the peers
+# the tests run for real.  Every program a test calls is in one of them.
+DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libssl-dev libpq-dev \
+	    libcsv-dev libsqlite3-dev libjansson-dev sqlite3
+DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
+	    csvkit jq time util-linux bsdextrautils procps openssl \
+	    python3-cryptography python3-prometheus-client \
+	    libreoffice-calc-nogui
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all check deps deps-check install uninstall bench demo clean lint units
+.PHONY: all build check deps deps-build install uninstall bench demo clean lint
+	lint
 
-all: $(BINS) $(UNITS)
+# The build dependencies first (installed when root, else named), then
+# the build itself in a second make that reads pkg-config afresh.
+all: deps-build
+	@$(MAKE) --no-print-directory build
+
+build: $(BINS) $(UNITS)
 
 # Objects depend on the flags, so switching WERROR or OPT rebuilds them.
 $(BUILD)/.flags: FORCE
@@ -79,25 +99,38 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbk.a $(BUILD)/.flag
 	$(CC) $(BK_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbk.a \
 	    $(BK_LDFLAGS) $(BK_LIBS)
 
-# Installs the Debian packages when run as root, else says how.
+# deps-build and deps: install the missing Debian packages when root,
+# with apt's own progress on the screen; otherwise name them in the one
+# command to run as root, and fail.
+define install_debs
+@missing=$$(for p in $(1); do \
+    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+    grep -q '^install ok installed' || echo $$p; done); \
+missing=$$(echo $$missing); \
+if [ -z "$$missing" ]; then :; \
+elif [ "$$(id -u)" = 0 ]; then \
+    echo "deps: apt-get installs these Debian packages" \
+	"and what they need: $$missing"; \
+    apt-get -q update && DEBIAN_FRONTEND=noninteractive \
+    apt-get -q -y -o Dpkg::Use-Pty=0 install $$missing || exit 1; \
+    echo "deps: installed $$missing"; \
+else echo "deps: missing Debian packages: $$missing" >&2; \
+    echo "deps: run as root:  apt-get install $$missing" >&2; exit 1; fi
+endef
+
+deps-build:
+	$(call install_debs,$(DEB_BUILD))
+
 deps:
-	@missing=$$(for p in $(DEB_ALL); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-	    grep -q '^install ok installed' || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "deps: all packages installed"; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	    echo "deps: installing" $$missing; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq $$missing \
-	    >/dev/null || exit 1; \
-	else echo "deps: run as root: apt-get install" $$missing; exit 1; fi
+	$(call install_debs,$(DEB_ALL))
+	@echo "deps: all packages installed"
 
 lint:
 	mandoc -T lint -W warning $(MAN1) $(MAN5) $(MAN7)
 
 check: deps
-	$(MAKE) WERROR=1 all
-	$(MAKE) lint
+	@$(MAKE) --no-print-directory WERROR=1 build
+	@$(MAKE) --no-print-directory lint
 	BUILD=$(BUILD) tests/run.sh
 
 bench: all

@@ -4,7 +4,8 @@
 # monthly export of September 2024 (examples/monthly-export.sh: one
 # Excel-ready CSV, compressed, checksummed and recorded in a manifest when
 # bk-gz, bk-sum and bk-manifest are built), makes a consistent copy of the
-# whole database, and prints the files written and the records per type.
+# whole database recorded in the same manifest, proves the tree whole with
+# bk-verify, and prints the files written and the records per type.
 #
 # Everything goes to ./demo-output (or $BK_DEMO_DIR), emptied first, so the
 # demo can run again and again.
@@ -38,9 +39,14 @@ echo "  examples/monthly-export.sh -d sqlite:$db -b $out/backups ${opts[*]} $mon
 "$top/examples/monthly-export.sh" -d "sqlite:$db" -b "$out/backups" \
     "${opts[@]}" "$month" >/dev/null
 
-echo "demo: consistent copy of the whole database:"
+echo "demo: consistent copy of the whole database, recorded as a manual backup:"
 echo "  bk-dump -d sqlite:$db -F sqlite -o $out/backups/estudio-copy.db"
 bk-dump -d "sqlite:$db" -F sqlite -o "$out/backups/estudio-copy.db"
+if command -v bk-manifest >/dev/null; then
+	echo "  bk-manifest -m $out/backups/manifest.jsonl add -t manual -s sqlite:estudio.db -d 'before the demo' $out/backups/estudio-copy.db"
+	bk-manifest -m "$out/backups/manifest.jsonl" add -t manual \
+	    -s sqlite:estudio.db -d "before the demo" "$out/backups/estudio-copy.db"
+fi
 
 echo
 echo "Files written:"
@@ -61,6 +67,11 @@ if [ -f "$out/backups/${month/-/_}/SHA256SUMS" ]; then
 	echo
 	echo "Checksums:"
 	sed 's/^/  /' "$out/backups/${month/-/_}/SHA256SUMS"
+fi
+if command -v bk-verify >/dev/null && [ -f "$out/backups/manifest.jsonl" ]; then
+	echo
+	echo "Every backup in the tree proved whole (bk-verify: size, sha256, each layer decoded):"
+	bk-verify -m "$out/backups/manifest.jsonl" | sed 's/^/  /'
 fi
 echo
 echo "Open $out/backups/${month/-/_}/backup_${month/-/_}.csv in a spreadsheet."

@@ -13,24 +13,15 @@ need sqlite3 sha256sum
 
 W=$T
 if [ "$(id -u)" = 0 ]; then
-	command -v runuser >/dev/null 2>&1 || skip_all "root, and no runuser to run the tools as nobody"
-	id nobody >/dev/null 2>&1 || skip_all "root, and no user nobody"
-	runuser -u nobody -- "$BUILD/bin/bk-gz" --version >/dev/null 2>&1 ||
-	    skip_all "nobody cannot run the tools in $BUILD"
+	nobody_ok || skip_all "root, and $nobody_why"
 	# nobody must reach its folder: $T's parents may be closed to it
-	# (TMPDIR under /root), so fall back to a folder of its own in /tmp.
-	chmod 711 "$T"
-	W=$T/w
-	mkdir "$W" && chown nobody "$W"
-	if ! runuser -u nobody -- sh -c 'cd "$1" && : >probe && rm probe' sh "$W" 2>/dev/null; then
-		W=$(mktemp -d /tmp/bk-perm.XXXXXX) && chmod 711 "$W" && chown nobody "$W" ||
-		    skip_all "no folder that nobody can reach"
-		trap 'cd /; rm -rf "$T" "$W"' EXIT
-		runuser -u nobody -- sh -c 'cd "$1" && : >probe && rm probe' sh "$W" 2>/dev/null ||
-		    skip_all "nobody cannot reach $W"
-	fi
+	# (TMPDIR under /root), so it gets a folder of its own in /tmp.
+	W=$_nb/w
+	mkdir "$W" && chown nobody "$W" || skip_all "no folder that nobody can reach"
+	as_nobody sh -c 'cd "$1" && : >probe && rm probe' sh "$W" 2>/dev/null ||
+	    skip_all "nobody cannot write in $W"
 	# as CMD...: runs a tool as the user the modes apply to.
-	as() { runuser -u nobody -- "$@"; }
+	as() { as_nobody "$@"; }
 else
 	as() { "$@"; }
 fi

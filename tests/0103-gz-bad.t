@@ -97,13 +97,12 @@ chmod 000 locked.gz
 if [ "$(id -u)" != 0 ]; then
 	errline "an unreadable input exits 77" 77 'could not open "locked.gz": Permission denied' \
 	    bk-gz -d locked.gz
-elif command -v runuser >/dev/null 2>&1 && chmod 755 "$T" &&
-    runuser -u nobody -- "$(command -v bk-gz)" --version >/dev/null 2>&1; then
+elif chmod 755 "$T" && nobody_ok "$T"; then
 	# Root reads any file: ask as nobody.
 	errline "an unreadable input exits 77" 77 'could not open "locked.gz": Permission denied' \
-	    runuser -u nobody -- "$(command -v bk-gz)" -d locked.gz
+	    as_nobody bk-gz -d locked.gz
 else
-	skip "root reads any file, and nobody cannot run bk-gz here"
+	skip "root reads any file, and $nobody_why"
 fi
 # Threads that cannot start (address space too small for their stacks).
 if sh -c 'ulimit -v 40000 && bk-gz --version' >/dev/null 2>&1; then

@@ -156,10 +156,7 @@ like "with a message saying why" err 'refusing to write binary data to a termina
 size=$(wc -c <r3m.age)
 hdr=$(grep -abn -m1 '^---' r3m.age | cut -d: -f1)
 cut_at() { head -c "$1" r3m.age >cut.age; }
-flip_at() {	# flip_at OFFSET: one byte changed at OFFSET
-	python3 -c 'import sys; d = bytearray(open("r3m.age", "rb").read())
-d[int(sys.argv[1])] ^= 0x01; open("flip.age", "wb").write(d)' "$1"
-}
+flip_at() { cp r3m.age flip.age && flip flip.age "$1"; }	# one byte changed
 bad() {	# bad NAME CODE REGEX FILE
 	errline "$1" "$2" "$3" bk-crypt -d -i fixed.key -o plain "$4"
 	if [ -e plain ]; then fail "$1: no output"; rm -f plain
@@ -213,8 +210,12 @@ errline "a missing recipients file" 66 'could not open recipients file "nope"' b
 if [ "$(id -u)" = 0 ]; then
 	chmod 755 .
 	cp fixed.key locked.key; chmod 600 locked.key
-	errline "an unreadable identity file" 77 'could not open identity file "locked.key": Permission denied' \
-	    runuser -u nobody -- bk-crypt -d -i locked.key hello.age
+	if nobody_ok "$T"; then
+		errline "an unreadable identity file" 77 'could not open identity file "locked.key": Permission denied' \
+		    as_nobody bk-crypt -d -i locked.key hello.age
+	else
+		skip "root reads any file, and $nobody_why"
+	fi
 	chmod 700 .
 else
 	cp fixed.key locked.key; chmod 000 locked.key

@@ -123,4 +123,10 @@ like "the demo prints the records per type" out '^  pagamento +5$'
 like "the demo prints the total" out '^  total +18$'
 is "the demo's database copy passes integrity_check" \
     "$(sqlite3 "$T/demo/backups/estudio-copy.db" 'PRAGMA integrity_check')" ok
+like "the demo shows the tree verified" out '^  OK estudio-copy\.db$'
+# The tree the demo leaves verifies on its own, run from inside it as a
+# newcomer would: every file that looks like a backup has its line.
+run sh -c 'cd "$1/demo/backups" && bk-verify' sh "$T"
+is "bk-verify in the demo's backup folder exits 0" "$rc" 0
+is "... with an OK for each of the three backups" "$(grep -c '^OK ' out)" 3
 done_testing

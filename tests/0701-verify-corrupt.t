@@ -17,13 +17,6 @@ line() {
 }
 # tree NAME: a fresh tree; the file to damage goes in NAME/.
 tree() { rm -rf "$1"; mkdir "$1"; }
-# flip FILE OFFSET: changes one byte (xor 0x55); a negative offset counts
-# from the end.
-flip() {
-	perl -e 'open(F, "+<", $ARGV[0]) or die; my $o = $ARGV[1];
-	    $o += -s $ARGV[0] if $o < 0; seek(F, $o, 0); read(F, $c, 1);
-	    seek(F, $o, 0); print F chr(ord($c) ^ 0x55); close(F)' "$1" "$2"
-}
 # scenario NAME DIR REGEX: bk-verify of DIR exits 1 with exactly one FAIL
 # line, matching "^FAIL REGEX$", and nothing on stderr.
 scenario() {

@@ -80,7 +80,7 @@ bad "not in the manifest" 1 '"unlisted.db": not in the manifest .*incomplete bac
 cp good.db grown.db; line grown.db >>manifest.jsonl; echo x >>grown.db
 bad "size differs" 1 '"grown.db": size is [0-9]+ bytes, the manifest says [0-9]+$' grown.db
 cp good.db.gz altered.db.gz; line altered.db.gz >>manifest.jsonl
-printf 'Z' | dd of=altered.db.gz bs=1 seek=100 conv=notrunc 2>/dev/null
+flip altered.db.gz 100
 bad "altered: sha256 differs" 1 '"altered.db.gz": sha256 does not match the manifest' altered.db.gz
 bad "altered, even with --force" 1 'sha256 does not match the manifest' altered.db.gz -f
 head -c $(($(stat -c %s good.db.gz) / 2)) good.db.gz >cut.db.gz
@@ -134,7 +134,7 @@ echo "wrong horse" >wrong.txt
 bad "a wrong passphrase" 1 '"pass.db.age": .*(wrong key or passphrase|passphrase)' \
     pass.db.age --passphrase-file wrong.txt
 cp good.db.age forged.db.age
-printf 'Z' | dd of=forged.db.age bs=1 seek=$(($(stat -c %s forged.db.age) - 40)) conv=notrunc 2>/dev/null
+flip forged.db.age -40
 line forged.db.age >>manifest.jsonl
 bad "age chunk forged, recorded as is" 65 '"forged.db.age": .*failed authentication' forged.db.age -i key.txt
 
@@ -221,27 +221,25 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 755 "$T"
 	chmod 644 manifest.jsonl
 fi
-if [ "$(id -u)" = 0 ] &&
-    ! runuser -u nobody -- test -r "$T/manifest.jsonl" 2>/dev/null; then
-	# $T's parents are closed to nobody (TMPDIR under /root).
-	skip "nobody cannot reach $T"
-	skip "nobody cannot reach $T"
-	skip "nobody cannot reach $T"
+if [ "$(id -u)" = 0 ] && ! nobody_ok "$T"; then
+	skip "$nobody_why"
+	skip "$nobody_why"
+	skip "$nobody_why"
 	chmod 600 manifest.jsonl
 	chmod 700 "$T"
 elif [ "$(id -u)" = 0 ]; then
 	chown nobody target.db
 	chmod 600 good.db
 	errline "an unreadable backup" 77 'could not open "good.db": Permission denied' \
-	    runuser -u nobody -- bk-restore -y -d sqlite:target.db good.db
+	    as_nobody bk-restore -y -d sqlite:target.db good.db
 	chmod 644 good.db
 	errline "a manifest that cannot take the safety backup's line" 77 \
 	    'could not write ".*/manifest.jsonl": Permission denied' \
-	    runuser -u nobody -- bk-restore -y -d sqlite:target.db good.db
+	    as_nobody bk-restore -y -d sqlite:target.db good.db
 	chown root target.db; chmod 644 target.db
 	chown nobody "$T" manifest.jsonl
 	errline "a target that cannot be written" 77 'could not open "target.db": Permission denied' \
-	    runuser -u nobody -- bk-restore -y -d sqlite:target.db good.db
+	    as_nobody bk-restore -y -d sqlite:target.db good.db
 	chown root "$T" manifest.jsonl
 	chmod 600 target.db manifest.jsonl
 	chmod 700 "$T"

@@ -53,7 +53,7 @@ cp manifest.jsonl manifest.saved
 
 # ---- damaged backups: refused before anything is touched ----
 cp big.sql.gz altered.sql.gz; bk-manifest add altered.sql.gz
-printf 'Z' | dd of=altered.sql.gz bs=1 seek=2000 conv=notrunc 2>/dev/null
+flip altered.sql.gz 2000
 cp manifest.jsonl manifest.saved
 errline "an altered backup" 1 \
     '^bk-restore: error: could not restore "altered.sql.gz": sha256 does not match the manifest \(.*\)$' \

@@ -106,7 +106,7 @@ is "... whole" "$(sed -n 3p app.out)" ok
 
 # ---- a refused backup leaves no new file behind ----
 cp $f bk/altered.db.gz.age; bk-manifest -m bk/manifest.jsonl add bk/altered.db.gz.age
-printf 'Z' | dd of=bk/altered.db.gz.age bs=1 seek=300 conv=notrunc 2>/dev/null
+flip bk/altered.db.gz.age 300
 errline "an altered backup into a new file" 1 'sha256 does not match the manifest' \
     bk-restore -y -i key.txt -d sqlite:new2.db bk/altered.db.gz.age
 ok "... the new file is not left behind" test ! -e new2.db

@@ -12,7 +12,8 @@ SHARED=$TOP/../shared
 export PATH TOP SHARED LC_ALL=C.UTF-8
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/bk-test.XXXXXX")
-trap 'cd /; rm -rf "$T"' EXIT
+_nb=
+trap 'cd /; rm -rf "$T" ${_nb:+"$_nb"}' EXIT
 cd "$T" || exit 1
 
 _n=0
@@ -105,6 +106,14 @@ need_pg() {
 # mode FILE: the permission bits in octal (600).
 mode() { stat -c %a "$1"; }
 
+# flip FILE OFFSET: changes one byte (xor 0x55, so never to itself); a
+# negative offset counts from the end.
+flip() {
+	perl -e 'open(F, "+<", $ARGV[0]) or die; my $o = $ARGV[1];
+	    $o += -s $ARGV[0] if $o < 0; seek(F, $o, 0); read(F, $c, 1);
+	    seek(F, $o, 0); print F chr(ord($c) ^ 0x55); close(F)' "$1" "$2"
+}
+
 # gen_text N: N bytes of CSV-like text, the same every time.
 gen_text() {
 	awk -v n="$1" 'BEGIN { srand(7); s = 0
@@ -117,4 +126,31 @@ gen_random() {
 	openssl enc -aes-128-ctr -K 000102030405060708090a0b0c0d0e0f \
 	    -iv 000102030405060708090a0b0c0d0e0f -nosalt </dev/zero 2>/dev/null |
 	    head -c "$1"
+}
+
+# nobody_ok [DIR]: as root, says whether as_nobody can run here (and DIR,
+# when given, is a folder nobody can enter); if not, nobody_why says why,
+# for a skip line.  The tools nobody runs are a copy of the build under test
+# in a folder of their own under /tmp: the build's folder may be closed to
+# nobody (a checkout under /root, or in a folder of mode 0700), and a PATH
+# entry it cannot enter would make runuser run an installed bk instead.
+nobody_ok() {
+	nobody_why=
+	if [ "$(id -u)" != 0 ]; then nobody_why="not root"
+	elif ! command -v runuser >/dev/null 2>&1; then nobody_why="no runuser"
+	elif ! id nobody >/dev/null 2>&1; then nobody_why="no user nobody"
+	elif [ -z "$_nb" ] && ! { _nb=$(mktemp -d /tmp/bk-nobody.XXXXXX) &&
+	    mkdir "$_nb/bin" && cp "$BUILD"/bin/bk-* "$_nb/bin/" &&
+	    chmod 755 "$_nb" "$_nb/bin"; }; then
+		nobody_why="could not copy the tools to $_nb"
+	elif ! as_nobody bk-gz --version >/dev/null 2>&1; then
+		nobody_why="nobody cannot run the tools copied to $_nb"
+	elif [ $# -gt 0 ] && ! runuser -u nobody -- test -x "$1" 2>/dev/null; then
+		nobody_why="nobody cannot enter $1 (a parent folder is closed to it)"
+	fi
+	[ -z "$nobody_why" ]
+}
+# as_nobody CMD...: runs CMD as nobody, the copied tools first in its PATH.
+as_nobody() {
+	runuser -u nobody -- env PATH="$_nb/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
 }
