@@ -16,11 +16,11 @@ diag "$(pg_dump --version)"
 
 # The script as pg_dump wrote it, and its two variants.
 if grep -q '^\\restrict ' dump.sql; then
-	diag "this pg_dump writes \\restrict and \\unrestrict"
+	diag "this pg_dump writes restrict and unrestrict lines"
 	cp dump.sql restrict.sql
 	sed -e '/^\\restrict /d' -e '/^\\unrestrict /d' dump.sql >classic.sql
 else
-	diag "this pg_dump writes the classic ending; faking \\restrict"
+	diag "this pg_dump writes the classic ending; faking restrict lines"
 	cp dump.sql classic.sql
 	sed '3a\\restrict K3yK3yK3y' dump.sql >restrict.sql
 	printf '\\unrestrict K3yK3yK3y\n\n' >>restrict.sql
@@ -33,33 +33,61 @@ line() {
 	printf '{"path":"%s","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"}\n' \
 	    "$(basename "$1")" "$(stat -c %s "$1")" "$(sha256sum <"$1" | cut -c1-64)"
 }
-# check NAME WANT-EXIT REGEX FILE: FILE, gzipped, alone in a tree.
-check() {
+# verdict NAME REASON FILE: FILE, gzipped, gets one verdict from the three
+# tools that ask whether it is whole: bk-manifest add, bk-verify and
+# bk-restore -n all accept it (REASON "ok"), or all refuse it, saying
+# "pg_dump script is incomplete (REASON)".
+verdict() {
+	_vn=$1 _vr=$2
 	rm -rf tr; mkdir tr
-	gzip -c "$4" >tr/db.sql.gz
+	gzip -c "$3" >tr/db.sql.gz
 	line tr/db.sql.gz >tr/manifest.jsonl
+	if [ "$_vr" = ok ]; then
+		exits "$_vn: bk-verify OK" 0 bk-verify -m tr/manifest.jsonl
+		like "$_vn: ... says OK" "$T/out" '^OK db.sql.gz$'
+		exits "$_vn: bk-restore -n accepts it" 0 \
+		    bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.sql.gz
+		rm tr/manifest.jsonl
+		exits "$_vn: bk-manifest add accepts it" 0 \
+		    bk-manifest -m tr/manifest.jsonl add tr/db.sql.gz
+		return
+	fi
+	_why="pg_dump script is incomplete ($_vr)"
 	run bk-verify -m tr/manifest.jsonl
-	if [ "$rc" = "$2" ] && grep -Eq -- "$3" "$T/out"; then pass "$1"
-	else fail "$1"; diag "exit $rc, wanted $2 and /$3/"; sed 's/^/#   /' "$T/out" "$T/err"; fi
+	is "$_vn: bk-verify says FAIL, why" "$rc $(cat "$T/out")" "1 FAIL db.sql.gz: $_why"
+	run bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.sql.gz
+	is "$_vn: bk-restore -n refuses it, the same why" "$rc $(cat "$T/err")" \
+	    "65 bk-restore: error: could not restore \"db.sql.gz\": the $_why"
+	rm tr/manifest.jsonl
+	run bk-manifest -m tr/manifest.jsonl add tr/db.sql.gz
+	is "$_vn: bk-manifest add refuses it, the same why" "$rc $(cat "$T/err")" \
+	    "65 bk-manifest: error: could not add \"tr/db.sql.gz\": the ${_why%)}; -f records it anyway)"
 }
 
-check "pg_dump as written: OK" 0 '^OK db.sql.gz$' dump.sql
-check "classic ending: OK" 0 '^OK db.sql.gz$' classic.sql
-check "\\restrict ending: OK" 0 '^OK db.sql.gz$' restrict.sql
+verdict "pg_dump as written" ok dump.sql
+verdict "classic ending" ok classic.sql
+verdict "restrict ending" ok restrict.sql
+end='no "-- PostgreSQL database dump complete" at the end'
 n=$(wc -l <classic.sql)
 head -n $((n / 2)) classic.sql >cut.sql
-check "classic, cut in the middle" 1 '^FAIL db.sql.gz: pg_dump script is incomplete \(no "-- PostgreSQL database dump complete" at the end\)$' cut.sql
+verdict "classic, cut in the middle" "$end" cut.sql
 head -n $((n - 4)) classic.sql >cut.sql
-check "classic, cut just before the closing comment" 1 'dump complete" at the end\)$' cut.sql
+verdict "classic, cut just before the closing comment" "$end" cut.sql
 n=$(wc -l <restrict.sql)
 head -n $((n / 2)) restrict.sql >cut.sql
-check "\\restrict, cut in the middle" 1 'dump complete" at the end\)$' cut.sql
+verdict "restrict, cut in the middle" "$end" cut.sql
 grep -v '^\\unrestrict ' restrict.sql >cut.sql
-check "\\restrict, cut before \\unrestrict" 1 '^FAIL db.sql.gz: pg_dump script is incomplete \(no \\unrestrict line after \\restrict\)$' cut.sql
+verdict "restrict, cut before unrestrict" 'no \unrestrict line matching its \restrict' cut.sql
 sed 's/^\\unrestrict .*/\\unrestrict OtherKey/' restrict.sql >cut.sql
-check "\\unrestrict with another key" 1 'differs from its \\restrict key$' cut.sql
+verdict "unrestrict with another key" 'no \unrestrict line matching its \restrict' cut.sql
 { cat classic.sql; echo "DROP TABLE bk_verify_t;"; } >cut.sql
-check "a statement after the end" 1 'data after its last line$' cut.sql
+verdict "a statement after the end" 'data after its last line' cut.sql
+# The two that bk-verify once passed on its own: pg_dump writes no comment
+# after its last line, nor a \unrestrict it did not open.
+{ cat classic.sql; echo "-- a comment after the end"; } >cut.sql
+verdict "a comment after the end" 'data after its last line' cut.sql
+{ cat classic.sql; echo '\unrestrict K3y'; } >cut.sql
+verdict "unrestrict without restrict" 'data after its last line' cut.sql
 
 # The recipe: pg_dump | bk-gz | bk-crypt, then bk-manifest add.
 mkdir -p tree/daily

@@ -48,7 +48,6 @@ static const char usage[] =
  */
 #define CSV_THREADS	2
 #define HEAD	4096		/* bytes read to recognise a layer */
-#define TAIL	8192		/* bytes kept from the end of a script */
 #define REASON	1024
 
 struct opts {
@@ -319,10 +318,8 @@ struct check {
 	/* JSON Lines */
 	int		 nonempty;
 
-	/* pg_dump */
-	char		 rkey[128];	/* the \restrict key, "" if none */
-	unsigned char	 tail[TAIL * 2];
-	size_t		 tlen;
+	/* pg_dump: the one completeness check, common/pgscript.c */
+	struct bk_pgscript pg;
 
 	/* SQLite */
 	int		 tfd;
@@ -413,107 +410,6 @@ jsonl_feed(struct check *c, const unsigned char *p, size_t n)
 	}
 }
 
-/* Finds the last line starting with word in buf; its offset or -1. */
-static long
-last_line(const unsigned char *buf, size_t n, const char *word)
-{
-	size_t wl = strlen(word), i;
-	long at = -1;
-
-	for (i = 0; i + wl <= n; i++)
-		if ((i == 0 || buf[i - 1] == '\n') &&
-		    memcmp(buf + i, word, wl) == 0)
-			at = (long)i;
-	return at;
-}
-
-/* The rest of the line at p (without CR/LF) into out. */
-static void
-line_rest(const unsigned char *p, size_t n, char *out, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < n && i + 1 < size && p[i] != '\n' && p[i] != '\r';
-	    i++)
-		out[i] = (char)p[i];
-	out[i] = '\0';
-}
-
-static void
-pgdump_feed(struct check *c, const unsigned char *p, size_t n)
-{
-	long at;
-
-	/* pg_dump writes \restrict KEY among its first lines. */
-	if (c->bytes < HEAD && c->rkey[0] == '\0' &&
-	    (at = last_line(p, n < HEAD ? n : HEAD, "\\restrict ")) >= 0)
-		line_rest(p + at + 10, n - (size_t)at - 10, c->rkey,
-		    sizeof(c->rkey));
-	if (n >= TAIL) {
-		memcpy(c->tail, p + n - TAIL, TAIL);
-		c->tlen = TAIL;
-		return;
-	}
-	if (c->tlen + n > sizeof(c->tail)) {
-		memmove(c->tail, c->tail + c->tlen - TAIL, TAIL);
-		c->tlen = TAIL;
-	}
-	memcpy(c->tail + c->tlen, p, n);
-	c->tlen += n;
-}
-
-/*
- * A complete pg_dump script ends with the comment "-- PostgreSQL database
- * dump complete"; since the 2025 minor releases a script that opens with
- * \restrict KEY also closes with \unrestrict KEY after that comment.
- * Only blank lines and comments may follow the last of them.
- */
-static void
-pgdump_end(struct check *c)
-{
-	const unsigned char *t = c->tail;
-	size_t n = c->tlen, i;
-	long done, un;
-	char key[128];
-
-	done = last_line(t, n, "-- PostgreSQL database dump complete");
-	un = last_line(t, n, "\\unrestrict ");
-	if (done < 0) {
-		check_fail(c, "pg_dump script is incomplete (no \"-- "
-		    "PostgreSQL database dump complete\" at the end)");
-		return;
-	}
-	if (c->rkey[0] != '\0' && (un < 0 || un < done)) {
-		check_fail(c, "pg_dump script is incomplete (no \\unrestrict "
-		    "line after \\restrict)");
-		return;
-	}
-	if (un > done) {
-		line_rest(t + un + 12, n - (size_t)un - 12, key, sizeof(key));
-		if (c->rkey[0] != '\0' && strcmp(key, c->rkey) != 0) {
-			check_fail(c, "pg_dump script ends with a \\unrestrict "
-			    "key that differs from its \\restrict key");
-			return;
-		}
-		done = un;
-	}
-	for (i = (size_t)done; i < n && t[i] != '\n'; i++)
-		;
-	while (i < n) {
-		if (t[i] == '\n' || t[i] == '\r' || t[i] == ' ') {
-			i++;
-			continue;
-		}
-		if (t[i] == '-' && i + 1 < n && t[i + 1] == '-') {
-			while (i < n && t[i] != '\n')
-				i++;
-			continue;
-		}
-		check_fail(c, "pg_dump script has data after its last line");
-		return;
-	}
-}
-
 static void
 sqlite_feed(struct check *c, const unsigned char *p, size_t n)
 {
@@ -528,6 +424,7 @@ check_main(void *arg)
 	struct check *c = arg;
 	unsigned char *p;
 	size_t n;
+	char why[200];
 
 	if (c->kind == BK_LAYER_CSV)
 		csv_check(c);
@@ -539,7 +436,7 @@ check_main(void *arg)
 				jsonl_feed(c, p, n);
 				break;
 			case BK_LAYER_PGDUMP:
-				pgdump_feed(c, p, n);
+				bk_pgscript_feed(&c->pg, p, n);
 				break;
 			case BK_LAYER_SQLITE:
 				sqlite_feed(c, p, n);
@@ -561,7 +458,9 @@ check_main(void *arg)
 			c->records++;
 		break;
 	case BK_LAYER_PGDUMP:
-		pgdump_end(c);
+		if (!bk_pgscript_complete(&c->pg, why, sizeof(why)))
+			check_fail(c, "pg_dump script is incomplete (%s)",
+			    why);
 		break;
 	default:
 		break;
@@ -781,6 +680,7 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 
 	/* Decode the rest and hand it to the content checker. */
 	c->kind = l;
+	bk_pgscript_init(&c->pg);
 	q_init(&c->q, v->pool[1]);
 	if (l == BK_LAYER_SQLITE)
 		sqlite_tmp_open(c);
