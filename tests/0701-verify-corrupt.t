@@ -185,6 +185,12 @@ exits "age with its identity: OK" 0 bk-verify -v -i key.txt -m ag/manifest.jsonl
 is "...decrypted through to the CSV" "$(cat "$T/out")" "OK x.csv.gz.age (csv gzip age, 2000 records)"
 exits "age with another identity: FAIL" 1 bk-verify -i other.txt -m ag/manifest.jsonl
 like "...no identity matched" "$T/out" '^FAIL x.csv.gz.age: .*'
+# -i repeats, and every identity is tried: the order of the files never
+# changes the verdict.
+exits "-i other -i key: OK" 0 bk-verify -v -i other.txt -i key.txt -m ag/manifest.jsonl
+is "...decrypted by the second file's key" "$(cat "$T/out")" "OK x.csv.gz.age (csv gzip age, 2000 records)"
+exits "-i key -i other: OK" 0 bk-verify -v -i key.txt -i other.txt -m ag/manifest.jsonl
+is "...decrypted by the first file's key" "$(cat "$T/out")" "OK x.csv.gz.age (csv gzip age, 2000 records)"
 printf 'secret words\n' >pass.txt
 bk-crypt -p --passphrase-file pass.txt -o ag/p.csv.age good.csv
 line ag/p.csv.age 2000 >>ag/manifest.jsonl

@@ -35,7 +35,7 @@
 
 static const char usage[] =
     "usage: bk-verify [-Pqv] [-m manifest] [-s sums] [-t type]\n"
-    "                 [-i identity] [-p passphrase-file] [-a duration]\n"
+    "                 [-i identity ...] [-p passphrase-file] [-a duration]\n"
     "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
 
 #define BLK	(1024 * 1024)	/* one block in a queue */
@@ -56,7 +56,8 @@ struct opts {
 	const char	*manifest;
 	const char	*sums;
 	const char	*type;
-	const char	*identity;
+	const char	**idfiles;	/* -i, each tried */
+	size_t		 nidfiles;
 	const char	*passfile;
 	int64_t		 max_age;	/* seconds, -1 without --max-age */
 	const char	*metrics;
@@ -1418,16 +1419,16 @@ static void
 load_identities(struct verify *v)
 {
 	char err[512], *line, *what;
-	size_t n;
+	size_t n, i;
 	int code, fd;
 
-	if (v->o->identity == NULL && v->o->passfile == NULL)
+	if (v->o->nidfiles == 0 && v->o->passfile == NULL)
 		return;
 	v->ids = bk_age_ids_new();
-	if (v->o->identity != NULL &&
-	    (code = bk_age_ids_load(v->ids, v->o->identity, err,
-	    sizeof(err))) != 0)
-		bk_errx(code, "%s", err);
+	for (i = 0; i < v->o->nidfiles; i++)
+		if ((code = bk_age_ids_load(v->ids, v->o->idfiles[i], err,
+		    sizeof(err))) != 0)
+			bk_errx(code, "%s", err);
 	if (v->o->passfile != NULL) {
 		if ((fd = open(v->o->passfile, O_RDONLY | O_CLOEXEC)) < 0)
 			bk_err(bk_open_errno_code(errno), "could not open "
@@ -1499,7 +1500,9 @@ main(int argc, char *argv[])
 			o.type = optarg;
 			break;
 		case 'i':
-			o.identity = optarg;
+			o.idfiles = bk_reallocarray(o.idfiles, o.nidfiles + 1,
+			    sizeof(*o.idfiles));
+			o.idfiles[o.nidfiles++] = optarg;
 			break;
 		case 'p':
 			o.passfile = optarg;
@@ -1567,5 +1570,6 @@ main(int argc, char *argv[])
 		free(v.pool[i / NSLOT][i % NSLOT]);
 	if (v.ids != NULL)
 		bk_age_ids_free(v.ids);
+	free(o.idfiles);
 	return bk_finish(v.nfail > 0 ? BK_EX_FAIL : BK_EX_OK);
 }
