@@ -168,7 +168,7 @@ rm -f fake/psql
 printf -- '--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE q1 (a int);\n\\q\nCREATE TABLE q2 (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n' >quit.sql
 bk-manifest add quit.sql
 errline "a script that quits half way" 65 \
-    'could not restore "quit.sql" into .*: psql stopped before the end of the script, without running the COMMIT; nothing was changed' \
+    'could not restore "quit.sql" into .*: psql:<stdin>:6: error: backslash commands are restricted; only \\unrestrict is allowed; nothing was changed \(rolled back\)$' \
     bk-restore -q -y --no-safety-backup -d ${P}_t quit.sql
 is "... its first table was rolled back" \
     "$(psql -XAt -d ${P}_t -c "SELECT count(*) FROM pg_tables WHERE tablename IN ('q1', 'q2')")" 0

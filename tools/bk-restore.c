@@ -39,6 +39,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -437,11 +438,16 @@ struct child {
 	int		 watch;		/* stdout read by a thread of ours */
 	int		 ofd;		/* which it reads from (and closes) */
 	pthread_t	 othread;
-	int		 marked;	/* it printed COMMITTED */
+	int		 extra[2];	/* read ends given to it as fds 3, 4 */
+	char		 mark[80];	/* the line our COMMIT's echo prints */
+	int		 marked;	/* it printed mark */
+	long long	 txid;		/* the restore's transaction, or 0 */
 };
 
-/* What psql prints once it has run our COMMIT. */
-#define COMMITTED	"bk-restore: committed"
+/* What psql prints once it has run our COMMIT (then a random nonce). */
+#define COMMITTED	"bk-restore: committed "
+/* What it prints once it has begun our transaction (then its id). */
+#define BEGUN		"bk-restore: txid "
 
 static int
 is_error_line(const char *s)
@@ -516,9 +522,16 @@ child_output(void *arg)
 		close(c->ofd);
 		return NULL;
 	}
+	/*
+	 * Our prelude runs first, so the first BEGUN line is ours; the mark
+	 * holds a nonce the script cannot know.
+	 */
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strcmp(line, COMMITTED "\n") == 0)
+		if (c->mark[0] != '\0' && strcmp(line, c->mark) == 0)
 			c->marked = 1;
+		else if (c->txid == 0 &&
+		    strncmp(line, BEGUN, sizeof(BEGUN) - 1) == 0)
+			c->txid = strtoll(line + sizeof(BEGUN) - 1, NULL, 10);
 	fclose(f);
 	return NULL;
 }
@@ -538,13 +551,26 @@ pipe_cloexec(int p[2])
  * has a thread watch stdout for COMMITTED.
  */
 static void
+child_init(struct child *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = c->out = c->extra[0] = c->extra[1] = -1;
+}
+
+/*
+ * Starts argv[0] with the pipes asked for (want_out 2: read by a thread
+ * of ours), and c->extra[] as its fds 3 and 4; c comes from child_init.
+ */
+static void
 child_start(struct child *c, struct restore *r, char *const argv[],
     int want_in, int want_out)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2], nul;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2], nul, x[2];
 	size_t i;
 
-	memset(c, 0, sizeof(*c));
+	/* What child_init set, and the caller's extra[] and mark[]. */
+	x[0] = c->extra[0];
+	x[1] = c->extra[1];
 	c->name = argv[0];
 	c->in = c->out = -1;
 	if (want_in)
@@ -563,6 +589,13 @@ child_start(struct child *c, struct restore *r, char *const argv[],
 		dup2(err[1], STDERR_FILENO);
 		if (nul > STDERR_FILENO)
 			close(nul);
+		/* Out of the way first, so 3 and 4 cannot clobber each other. */
+		for (i = 0; i < 2; i++)
+			if (x[i] >= 0)
+				x[i] = fcntl(x[i], F_DUPFD, 10);
+		for (i = 0; i < 2; i++)
+			if (x[i] >= 0)
+				dup2(x[i], 3 + (int)i);
 		for (i = 0; i < r->nenv; i++)
 			putenv(r->env[i]);
 		signal(SIGPIPE, SIG_DFL);
@@ -571,6 +604,10 @@ child_start(struct child *c, struct restore *r, char *const argv[],
 		    strerror(errno));
 		_exit(127);
 	}
+	for (i = 0; i < 2; i++)
+		if (x[i] >= 0)
+			close(x[i]);
+	c->extra[0] = c->extra[1] = -1;
 	if (want_in) {
 		close(in[0]);
 		c->in = in[1];
@@ -897,7 +934,7 @@ check_tree(struct restore *r)
 
 /* One line per attempt in restore.log beside the manifest (see FILES). */
 static void
-log_attempt(struct restore *r, int ok, const char *why)
+log_attempt(struct restore *r, const char *result, const char *why)
 {
 	/* Static: reachable if its lock or write exits. */
 	static struct bk_manifest h;
@@ -908,12 +945,12 @@ log_attempt(struct restore *r, int ok, const char *why)
 	bk_manifest_init(&h, path);
 	free(path);
 	e = bk_entry_new(r->rel);
-	bk_entry_set_str(e, "result", ok ? "ok" : "fail");
+	bk_entry_set_str(e, "result", result);
 	bk_entry_set_str(e, "target", r->record);
 	bk_entry_set_str(e, "sha256", r->sha);
 	if (r->safety != NULL)
 		bk_entry_set_str(e, "safety_backup", r->safety);
-	if (!ok)
+	if (why != NULL)
 		bk_entry_set_str(e, "reason", why);
 	if (r->o->clean)
 		json_object_set_new(e->json, "clean", json_true());
@@ -939,11 +976,26 @@ log_attempt(struct restore *r, int ok, const char *why)
 static void BK_NORETURN
 restore_failed(struct restore *r, int code, const char *why)
 {
-	log_attempt(r, 0, why);
+	log_attempt(r, "fail", why);
 	bk_errx(code, "could not restore \"%s\" into %s: %s; nothing was "
 	    "changed (rolled back)%s%s%s", r->rel, r->shown, why,
 	    r->safety != NULL ? "; the safety backup is \"" : "",
 	    r->safety != NULL ? r->safety : "", r->safety != NULL ? "\"" : "");
+}
+
+/*
+ * Reports a restore whose transaction the server committed without our
+ * COMMIT: the script ended it itself.  Only the safety backup undoes it.
+ */
+static void BK_NORETURN
+restore_partial(struct restore *r, const char *why)
+{
+	log_attempt(r, "partial", why);
+	bk_errx(BK_EX_DATAERR, "could not restore \"%s\" into %s: %s; what "
+	    "ran before that is committed%s%s%s", r->rel, r->shown, why,
+	    r->safety != NULL ? ": the safety backup \"" : "",
+	    r->safety != NULL ? r->safety : "",
+	    r->safety != NULL ? "\" undoes it" : "");
 }
 
 /*
@@ -958,7 +1010,7 @@ safety_failed(struct restore *r, int code, const char *why)
 	    "%s", why);
 	free(r->safety);
 	r->safety = NULL;
-	log_attempt(r, 0, reason);
+	log_attempt(r, "fail", reason);
 	bk_errx(code, "could not make the safety backup of %s: %s; nothing "
 	    "was changed", r->shown, why);
 }
@@ -1058,6 +1110,7 @@ safety_pg(struct restore *r, const char *path)
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		bk_errx(BK_EX_SOFTWARE, "could not start zlib");
 	bk_progress_init(&meter, r->o->progress, "safety backup", 0);
+	child_init(&c);
 	child_start(&c, r, argv, 0, 1);
 	do {
 		got = bk_read_full(c.out, in, CHUNK);
@@ -1236,13 +1289,16 @@ struct txf {
 	unsigned char	 prev, prev2;	/* code bytes before this one */
 	char		 close[66];	/* "$tag$" that ends a dollar quote */
 	size_t		 clen, cpos;
-	char		 word[8];	/* the statement's first bytes */
+	char		 word[12];	/* the statement's first bytes */
 	size_t		 wlen;
 	char		 tailw[12];	/* its last bytes before ";" */
-	char		 hold[10];	/* a line that may be BEGIN; COMMIT; */
+	char		 hold[14];	/* a line that may be BEGIN; COMMIT; */
 	size_t		 nhold;
 	int		 holding;
 	int		 dot;		/* COPY data: bytes of "\." matched */
+	uint64_t	 line;		/* of the script, from 1 */
+	uint64_t	 sline;		/* where the statement began */
+	char		 bad[160];	/* a statement that ends our transaction */
 	unsigned char	*out;
 	size_t		 olen, ocap;
 };
@@ -1267,10 +1323,37 @@ ident_byte(unsigned char c)
 }
 
 /* Notes a code byte of the statement: its first word, its last bytes. */
+/*
+ * Statements that end or split a transaction.  pg_dump writes none but
+ * the BEGIN; and COMMIT; lines the filter turns into comments; any other
+ * stops the restore before psql has the statement whole.
+ */
+static void
+txf_check(struct txf *t)
+{
+	static const char *const words[] = { "BEGIN", "START", "COMMIT",
+	    "END", "ROLLBACK", "ABORT", "PREPARE", "SAVEPOINT", "RELEASE",
+	    NULL };
+	size_t n, i;
+
+	for (n = 0; n < t->wlen && ((t->word[n] >= 'a' && t->word[n] <= 'z') ||
+	    (t->word[n] >= 'A' && t->word[n] <= 'Z')); n++)
+		;
+	for (i = 0; words[i] != NULL && t->bad[0] == '\0'; i++)
+		if (n == strlen(words[i]) && strncasecmp(t->word, words[i],
+		    n) == 0)
+			snprintf(t->bad, sizeof(t->bad), "the script has its "
+			    "own %s statement (line %" PRIu64 "), which would "
+			    "end the restore's one transaction", words[i],
+			    t->sline);
+}
+
 static void
 txf_code(struct txf *t, unsigned char c)
 {
 	if (c == ';') {
+		if (t->open)
+			txf_check(t);
 		t->tailw[sizeof(t->tailw) - 1] = '\0';
 		t->copy_next = t->copy &&
 		    strcasecmp(t->tailw, " FROM stdin") == 0;
@@ -1283,6 +1366,7 @@ txf_code(struct txf *t, unsigned char c)
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
 			return;
 		t->open = 1;
+		t->sline = t->line;
 	}
 	if (t->wlen < sizeof(t->word) - 1) {
 		t->word[t->wlen++] = (char)c;
@@ -1314,6 +1398,7 @@ again:
 			t->st = (t->prev == 'E' || t->prev == 'e') &&
 			    !ident_byte(t->prev2) ? LX_ESQ : LX_SQ;
 			t->open = 1;
+			t->prev = ' ';	/* from here, the string's own bytes */
 		} else if (c == '"') {
 			t->st = LX_DQ;
 			t->open = 1;
@@ -1334,8 +1419,21 @@ again:
 			txf_code(t, c);
 		break;
 	case LX_SQ:
+		/*
+		 * With standard_conforming_strings off, psql would read \' as
+		 * a quote inside the string and end it elsewhere: the script
+		 * could then hide a statement from this filter.  pg_dump sets
+		 * it on, and writes such a string only for data ending in a
+		 * backslash; refused, as it cannot be read one way only.
+		 */
+		if (c == '\'' && t->prev == '\\' && t->bad[0] == '\0')
+			snprintf(t->bad, sizeof(t->bad), "a string at line %"
+			    PRIu64 " has a backslash before its closing quote, "
+			    "which psql reads two ways (standard_conforming_"
+			    "strings)", t->line);
 		if (c == '\'')
 			t->st = LX_SQEND;
+		t->prev = c;
 		break;
 	case LX_ESQ:
 		if (c == '\\')
@@ -1430,7 +1528,17 @@ static int
 txn_prefix(const char *s, size_t n)
 {
 	return (n <= 7 && memcmp(s, "BEGIN;\r", n) == 0) ||
-	    (n <= 8 && memcmp(s, "COMMIT;\r", n) == 0);
+	    (n <= 8 && memcmp(s, "COMMIT;\r", n) == 0) ||
+	    (n <= 10 && memcmp(s, "\\restrict ", n) == 0) ||
+	    (n <= 12 && memcmp(s, "\\unrestrict ", n) == 0);
+}
+
+/* pg_dump's \restrict KEY and \unrestrict KEY lines, seen to the space. */
+static int
+is_meta_line(const char *s, size_t n)
+{
+	return (n == 10 && memcmp(s, "\\restrict ", 10) == 0) ||
+	    (n == 12 && memcmp(s, "\\unrestrict ", 12) == 0);
 }
 
 static void
@@ -1441,6 +1549,8 @@ txf_feed(struct txf *t, const unsigned char *p, size_t n)
 
 	for (i = 0; i < n; i++) {
 		c = p[i];
+		if (c == '\n')
+			t->line++;
 		if (t->st == LX_COPY) {
 			/* Data lines go as they are, up to the line "\.". */
 			txf_put(t, &c, 1);
@@ -1458,6 +1568,16 @@ txf_feed(struct txf *t, const unsigned char *p, size_t n)
 		if (t->col == 0 && t->st == LX_CODE && !t->open)
 			t->holding = 1;
 		if (t->holding) {
+			if (is_meta_line(t->hold, t->nhold)) {
+				/* pg_dump's own: ours is in force (see restore_pg). */
+				txf_put(t, "-- ", 3);
+				for (k = 0; k < t->nhold; k++)
+					txf_byte(t, (unsigned char)t->hold[k]);
+				t->nhold = 0;
+				t->holding = 0;
+				txf_byte(t, c);
+				continue;
+			}
 			if (c == '\n' && is_txn_line(t->hold, t->nhold)) {
 				txf_put(t, "-- ", 3);
 				txf_put(t, t->hold, t->nhold);
@@ -1499,6 +1619,9 @@ txf_end(struct txf *t)
 		txf_byte(t, (unsigned char)t->hold[k]);
 	t->nhold = 0;
 	t->holding = 0;
+	/* psql runs a last statement without its ";" at the end. */
+	if (t->open && t->st == LX_CODE)
+		txf_check(t);
 }
 
 /*
@@ -1572,30 +1695,120 @@ stop_psql(struct child *c)
 	child_wait(c);
 }
 
+/* Random bytes as lowercase hex into out (2 * n + 1 bytes). */
+static void
+random_hex(char *out, size_t n)
+{
+	unsigned char b[32];
+	size_t i;
+
+	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
+		bk_errx(BK_EX_SOFTWARE, "could not make random bytes");
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* A pipe whose read end psql gets as fd 3 + slot: returns the write end. */
+static int
+psql_file(struct child *c, int slot)
+{
+	int p[2];
+
+	pipe_cloexec(p);
+	c->extra[slot] = p[0];
+	return p[1];
+}
+
+/*
+ * What became of the restore's transaction, asked on a new connection
+ * once psql has gone: "committed", "aborted", or "" when it cannot be
+ * known.  Until the server has seen psql go, it says "in progress".
+ */
+static void
+txn_status(struct restore *r, long long txid, char *buf, size_t size)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	char q[64];
+	char *argv[] = { "psql", "-X", "-q", "-A", "-t", r->dbarg, "-c", q,
+	    NULL };
+	struct child c;
+	ssize_t got;
+	int status, tries;
+
+	snprintf(q, sizeof(q), "SELECT pg_catalog.txid_status(%lld)", txid);
+	for (tries = 0; tries < 300; tries++) {
+		child_init(&c);
+		child_start(&c, r, argv, 0, 1);
+		got = bk_read_full(c.out, buf, size - 1);
+		status = child_wait(&c);
+		if (got < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			break;
+		buf[got] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (strcmp(buf, "in progress") != 0)
+			return;
+		nanosleep(&pause, NULL);
+	}
+	buf[0] = '\0';
+}
+
+/*
+ * psql runs three files in one session: a prelude (fd 3) that begins the
+ * transaction, notes its id, empties the database for --clean and enters
+ * psql's restricted mode with a random key, so that no backslash command
+ * of the script runs; the script itself (stdin), through the filter; and,
+ * once every byte has been read and checked, an epilogue (fd 4) that
+ * leaves restricted mode, commits only if the transaction is still the
+ * one the prelude began, and then prints a random nonce.  Each file is
+ * lexed anew, so nothing the script leaves open can swallow the epilogue.
+ * Success is that nonce; without it, the server says whether the
+ * transaction was committed after all (the script ended it itself, in a
+ * way the filter missed) or rolled back.
+ */
 static void
 restore_pg(struct restore *r)
 {
-	static const char commit[] = "\nCOMMIT;\n\\echo " COMMITTED "\n";
 	char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-	    r->dbarg, "-c", "BEGIN", "-c", (char *)clean_sql, "-f", "-",
-	    NULL };
+	    r->dbarg, "-f", "/dev/fd/3", "-f", "-", "-f", "/dev/fd/4", NULL };
 	struct bk_progress meter;
 	struct bk_reader *raw, *top;
 	struct child c;
 	struct txf t;
 	enum bk_layer l;
 	unsigned char *buf = r->buf;
-	char sha[65], why[900];
+	char sha[65], why[900], key[33], nonce[33], *pre, *post, st[32];
 	uint64_t size;
 	ssize_t got = 0;
-	int failed, custom, gone = 0, status, code;
+	int failed, custom, gone = 0, status, code, prefd, postfd;
 
-	if (!r->o->clean)
-		memmove(&argv[8], &argv[10], 3 * sizeof(argv[0]));
 	if (lseek(r->fd, 0, SEEK_SET) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->rel);
 	memset(&t, 0, sizeof(t));
+	t.line = 1;
+	random_hex(key, 16);
+	random_hex(nonce, 16);
+	pre = bk_asprintf("\\set AUTOCOMMIT off\n"
+	    "BEGIN;\n"
+	    "SELECT pg_catalog.txid_current() AS bk_txid \\gset\n"
+	    "\\echo " BEGUN ":bk_txid\n"
+	    "%s%s"
+	    "\\restrict %s\n", r->o->clean ? clean_sql : "",
+	    r->o->clean ? ";\n" : "", key);
+	post = bk_asprintf("\\unrestrict %s\n"
+	    "SELECT pg_catalog.txid_current() = :bk_txid AS bk_same \\gset\n"
+	    "\\if :bk_same\n"
+	    "COMMIT;\n"
+	    "\\echo " COMMITTED "%s\n"
+	    "\\endif\n", key, nonce);
+	child_init(&c);
+	snprintf(c.mark, sizeof(c.mark), COMMITTED "%s\n", nonce);
+	prefd = psql_file(&c, 0);
+	postfd = psql_file(&c, 1);
 	child_start(&c, r, argv, 1, 2);
+	/* A few KiB into an empty pipe; a psql gone early is seen below. */
+	(void)bk_write_full(prefd, pre, strlen(pre));
+	close(prefd);
+	free(pre);
 	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
 	top = r->top = open_layers(r, raw, &l, &failed, &custom);
@@ -1607,13 +1820,18 @@ restore_pg(struct restore *r)
 	while (!failed && !gone && (got = top->read(top, buf, CHUNK)) > 0) {
 		t.olen = 0;
 		txf_feed(&t, buf, (size_t)got);
+		if (t.bad[0] != '\0')
+			break;
 		gone = feed(&c, t.out, t.olen) < 0;
 	}
 	failed = failed || got < 0;
 	if (failed)
 		snprintf(why, sizeof(why), "reading it again: %s",
 		    layer_error(r, top));
-	else if (bk_reader_hash_finish(raw, sha, &size) < 0) {
+	else if (t.bad[0] != '\0') {
+		failed = 1;
+		snprintf(why, sizeof(why), "%s", t.bad);
+	} else if (bk_reader_hash_finish(raw, sha, &size) < 0) {
 		failed = 1;
 		snprintf(why, sizeof(why), "%s", raw->err);
 	} else if (strcmp(sha, r->sha) != 0) {
@@ -1621,33 +1839,45 @@ restore_pg(struct restore *r)
 		snprintf(why, sizeof(why), "the file changed after it was "
 		    "verified (sha256 differs)");
 	}
+	if (!failed) {
+		t.olen = 0;
+		txf_end(&t);
+		if (t.bad[0] != '\0') {
+			failed = 1;
+			snprintf(why, sizeof(why), "%s", t.bad);
+		}
+	}
 	bk_progress_end(&meter);
 	bk_reader_close(top);
 	r->top = NULL;
 	if (failed) {
 		free(t.out);
+		free(post);
+		close(postfd);
 		stop_psql(&c);
 		restore_failed(r, strstr(why, "sha256") != NULL ? BK_EX_FAIL :
 		    BK_EX_DATAERR, why);
 	}
-	/* Every byte checked out: now, and only now, the COMMIT. */
-	t.olen = 0;
-	txf_end(&t);
-	txf_put(&t, commit, sizeof(commit) - 1);
+	/* Every byte checked out: now, and only now, the epilogue. */
 	if (!gone)
 		feed(&c, t.out, t.olen);
 	free(t.out);
+	(void)bk_write_full(postfd, post, strlen(post));
+	close(postfd);
+	free(post);
 	status = child_wait(&c);
-	/*
-	 * Status 0 is not enough: a psql that stopped early (a \q in the
-	 * script) exits 0 too, and never ran the COMMIT.
-	 */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && c.marked)
 		return;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		restore_failed(r, BK_EX_DATAERR, "psql stopped before the end "
-		    "of the script, without running the COMMIT");
 	child_why(&c, status, why, sizeof(why));
+	st[0] = '\0';
+	if (c.txid > 0)
+		txn_status(r, c.txid, st, sizeof(st));
+	if (strcmp(st, "committed") == 0)
+		restore_partial(r, "the script ended the restore's transaction "
+		    "itself");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		restore_failed(r, BK_EX_DATAERR, "psql did not run the COMMIT "
+		    "(the script ended the restore's transaction itself)");
 	code = !WIFEXITED(status) ? BK_EX_SOFTWARE :
 	    WEXITSTATUS(status) == 3 ? BK_EX_DATAERR :
 	    WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 127 ?
@@ -1823,7 +2053,7 @@ restore(const struct opts *o)
 	if (r.created)
 		bk_tmp_forget(r.created_slot);
 	bk_sqlite_tmp_remove(&r.tmp, r.tmpslot);
-	log_attempt(&r, 1, NULL);
+	log_attempt(&r, "ok", NULL);
 	done = bk_asprintf("restored \"%s\" into %s in %.1f s%s%s%s", r.rel,
 	    r.shown, elapsed(&r.start), r.safety ? "; the safety backup is \""
 	    : "", r.safety ? r.safety : "", r.safety ? "\"" : "");
