@@ -105,6 +105,41 @@ bk-manifest remove h.sql 2>/dev/null
 hostile "a string psql would read another way" "SET standard_conforming_strings = off;
 SELECT 'x\\'; COMMIT; DROP TABLE marca; SELECT ';" \
     'a string at line 7 has a backslash before its closing quote, which psql reads two ways'
+# ---- the backstop: a COMMIT the filter did not see ----
+# A psql that turns a marked comment into COMMIT; stands for a way past the
+# filter: the server then knows the transaction was committed, and
+# bk-restore says so, never "rolled back".
+mkdir fake
+printf '#!/bin/sh\nsed "s/^-- bk-test: \\(.*\\)\\$/\\1/" | exec %s "$@"\n' "$(command -v psql)" >fake/psql
+chmod 755 fake/psql
+script split "CREATE TABLE before_split (a int);
+-- bk-test: COMMIT;
+CREATE TABLE after_split (a int);"
+rm -f restore.log
+run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t split.sql
+is "a COMMIT past the filter: exit 65" "$rc" 65
+like "... says what is committed" err "could not restore \"split.sql\" into .*: the script ended the restore's transaction itself; what ran before that is committed\$"
+like "... logged as partial" restore.log '"result":"partial","target"'
+is "... what ran before it is there" "$(psql -XAt -d ${P}_t -c "SELECT count(*) FROM pg_tables WHERE tablename = 'before_split'")" 1
+is "... what ran after it is not (AUTOCOMMIT off)" "$(psql -XAt -d ${P}_t -c "SELECT count(*) FROM pg_tables WHERE tablename = 'after_split'")" 0
+psql -Xq -d ${P}_t -c 'DROP TABLE before_split'
+script split2 "CREATE TABLE before_split (a int);
+-- bk-test: COMMIT;
+SELECT 1/0;"
+run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t split2.sql
+like "a COMMIT past the filter, then an error: partial too" err "what ran before that is committed\$"
+psql -Xq -d ${P}_t -c 'DROP TABLE before_split'
+script split3 "CREATE TABLE t10 (a int);
+-- bk-test: ROLLBACK;
+CREATE TABLE after_rollback (a int);"
+rm -f restore.log
+run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t split3.sql
+is "a ROLLBACK past the filter: exit 65" "$rc" 65
+like "... no COMMIT ran, and nothing changed" err "psql did not run the COMMIT \(the script ended the restore's transaction itself\); nothing was changed \(rolled back\)\$"
+state ${P}_t >t.now
+same "... which is true" t.now t.saved
+like "... logged as fail" restore.log '"result":"fail"'
+
 # The same words in data, quotes, dollar quotes and comments are no statement.
 script fine "CREATE TABLE words (w text);
 COPY words (w) FROM stdin;
