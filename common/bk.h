@@ -6,6 +6,7 @@
 #define BK_H
 
 #include <sys/types.h>
+#include <pthread.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -368,6 +369,7 @@ enum bk_layer {
 	BK_LAYER_AGE_ARMOR,	/* -----BEGIN AGE ENCRYPTED FILE----- */
 	BK_LAYER_SQLITE,
 	BK_LAYER_PGDUMP,	/* plain pg_dump script */
+	BK_LAYER_PGARCHIVE,	/* pg_dump custom archive (-Fc): "PGDMP" */
 	BK_LAYER_SQL,
 	BK_LAYER_JSONL,
 	BK_LAYER_CSV,
@@ -910,6 +912,29 @@ void	bk_pgscript_feed(struct bk_pgscript *, const void *, size_t);
 /* Returns 1 if complete, else 0 with why (a phrase) written to buf. */
 int	bk_pgscript_complete(const struct bk_pgscript *, char *, size_t);
 
+/* ---- pgarchive.c: is a pg_dump custom archive whole? ---- */
+
+/*
+ * pg_restore, the archive's own reader, is fed the decoded archive on its
+ * standard input and writes the script it would run to /dev/null: it reads
+ * every table of contents entry and every data block (zlib-checked), and
+ * fails on a cut or damaged archive.  No archive parser of bk's own.
+ */
+struct bk_pgarchive {
+	pid_t		 pid;
+	int		 in;		/* pg_restore's stdin, or -1 */
+	int		 err;		/* its stderr, read by the thread */
+	pthread_t	 thread;
+	int		 gone;		/* it stopped reading */
+	char		 first[400];	/* its first error line */
+};
+
+/* Returns 0, or -1 with why: pg_restore could not be started. */
+int	bk_pgarchive_start(struct bk_pgarchive *, char *, size_t);
+void	bk_pgarchive_feed(struct bk_pgarchive *, const void *, size_t);
+/* Returns 1 whole, else 0 with why (pg_restore's error, a phrase). */
+int	bk_pgarchive_finish(struct bk_pgarchive *, char *, size_t);
+
 /* ---- inspect.c: what a backup file holds, in one streaming pass ---- */
 
 /*
@@ -928,7 +953,8 @@ struct bk_inspect {
 	size_t		 nlayers;
 	enum bk_layer	 content;	/* the innermost layer seen */
 	int64_t		 records;	/* -1 when not counted */
-	int		 complete;	/* pg_dump: 1 or 0; -1 not a pg_dump */
+	int		 complete;	/* pg_dump script or archive: 1 or
+					   0; -1 neither */
 	int		 valid;		/* CSV: 1 strict, 0 not (see why); -1 */
 	char		 why[640];	/* valid 0: "CSV line L, column C: ...";
 					   complete 0: what is missing */

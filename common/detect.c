@@ -48,6 +48,8 @@ bk_detect(const void *buf, size_t n)
 		return BK_LAYER_AGE_ARMOR;
 	if (has_prefix(p, n, "SQLite format 3", 16))
 		return BK_LAYER_SQLITE;
+	if (has_prefix(p, n, "PGDMP", 5))
+		return BK_LAYER_PGARCHIVE;
 	if (memchr(p, '\0', n) != NULL)
 		return BK_LAYER_UNKNOWN;
 	if (has_prefix(p, n, "--\n-- PostgreSQL database dump", 30))
@@ -68,6 +70,7 @@ bk_layer_name(enum bk_layer l)
 	case BK_LAYER_AGE_ARMOR:	return "age-armor";
 	case BK_LAYER_SQLITE:		return "sqlite";
 	case BK_LAYER_PGDUMP:		return "pg_dump";
+	case BK_LAYER_PGARCHIVE:	return "pg_dump-custom";
 	case BK_LAYER_SQL:		return "sql";
 	case BK_LAYER_JSONL:		return "jsonl";
 	case BK_LAYER_CSV:		return "csv";

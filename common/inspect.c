@@ -6,7 +6,8 @@
  * the innermost content is then looked at in a single streaming pass:
  * CSV is read by the strict reader of csvread.c (bk-csv's and bk-verify's)
  * and its records counted, JSON Lines records are counted, a pg_dump
- * script is checked for its closing lines.  Encrypted and binary contents
+ * script is checked for its closing lines, and a pg_dump custom archive
+ * is read whole by pg_restore (pgarchive.c).  Encrypted and binary contents
  * are opaque here.
  */
 #include <errno.h>
@@ -171,6 +172,22 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 		else
 			ins->complete = bk_pgscript_complete(&k->pg, ins->why,
 			    sizeof(ins->why));
+	} else if (k->kind == BK_LAYER_PGARCHIVE) {
+		struct bk_pgarchive a;
+
+		if (bk_pgarchive_start(&a, ins->err, sizeof(ins->err)) < 0) {
+			ins->code = BK_EX_UNAVAILABLE;
+			rc = -1;
+			goto out;
+		}
+		while ((got = top->read(top, buf, CHUNK)) > 0)
+			bk_pgarchive_feed(&a, buf, (size_t)got);
+		ins->complete = bk_pgarchive_finish(&a, ins->why,
+		    sizeof(ins->why));
+		if (got < 0) {
+			rc = fail_from(ins, top);
+			goto out;
+		}
 	} else if (depth > 0) {
 		/* Opaque inside gzip: still decode, for gzip's own checks. */
 		while ((got = top->read(top, buf, CHUNK)) > 0)

@@ -36,7 +36,8 @@ line() {
 # verdict NAME REASON FILE: FILE, gzipped, gets one verdict from the three
 # tools that ask whether it is whole: bk-manifest add, bk-verify and
 # bk-restore -n all accept it (REASON "ok"), or all refuse it, saying
-# "pg_dump script is incomplete (REASON)".
+# "pg_dump $what is incomplete (REASON)".
+what=script
 verdict() {
 	_vn=$1 _vr=$2
 	rm -rf tr; mkdir tr
@@ -52,7 +53,7 @@ verdict() {
 		    bk-manifest -m tr/manifest.jsonl add tr/db.sql.gz
 		return
 	fi
-	_why="pg_dump script is incomplete ($_vr)"
+	_why="pg_dump $what is incomplete ($_vr)"
 	run bk-verify -m tr/manifest.jsonl
 	is "$_vn: bk-verify says FAIL, why" "$rc $(cat "$T/out")" "1 FAIL db.sql.gz: $_why"
 	run bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.sql.gz
@@ -88,6 +89,30 @@ verdict "a statement after the end" 'data after its last line' cut.sql
 verdict "a comment after the end" 'data after its last line' cut.sql
 { cat classic.sql; echo '\unrestrict K3y'; } >cut.sql
 verdict "unrestrict without restrict" 'data after its last line' cut.sql
+
+# pg_dump's custom format (-Fc): pg_restore, its own reader, reads the
+# decoded archive whole, every data block checked by zlib.
+what=archive
+pg_dump -Fc -t bk_verify_t >dump.fc
+size=$(stat -c %s dump.fc)
+verdict "custom archive as written" ok dump.fc
+head -c $((size * 3 / 10)) dump.fc >cut.fc
+verdict "custom archive cut at 30%" 'pg_restore: error: could not read from input file: end of file' cut.fc
+head -c $((size - 1)) dump.fc >cut.fc
+verdict "custom archive cut by one byte" 'pg_restore: error: could not read from input file: end of file' cut.fc
+cp dump.fc flip.fc; flip flip.fc $((size / 2))
+verdict "custom archive with a byte flipped in its data" 'pg_restore: error: could not uncompress data: incorrect data check' flip.fc
+head -c 5 dump.fc >cut.fc
+verdict "custom archive of its magic alone" 'pg_restore: error: could not read from input file: end of file' cut.fc
+# Inside age, the verdict needs the key: with it, the same.
+bk-crypt --keygen -o fc.key 2>/dev/null
+rm -rf tr; mkdir tr
+head -c $((size * 3 / 10)) dump.fc | bk-crypt -r "$(bk-crypt -y -i fc.key)" -o tr/db.dump.age
+line tr/db.dump.age >tr/manifest.jsonl
+run bk-verify -i fc.key -m tr/manifest.jsonl
+is "custom archive cut, inside age, with the key: FAIL" "$rc $(cat "$T/out")" \
+    "1 FAIL db.dump.age: pg_dump archive is incomplete (pg_restore: error: could not read from input file: end of file)"
+what=script
 
 # The recipe: pg_dump | bk-gz | bk-crypt, then bk-manifest add.
 mkdir -p tree/daily

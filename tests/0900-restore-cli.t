@@ -96,7 +96,7 @@ printf -- '--\n-- PostgreSQL database dump\n--\n\nSET x = 1;\n\n--\n-- PostgreSQ
 bk-manifest add dump.sql
 bad "pg_dump into SQLite" 65 '"dump.sql": it holds a pg_dump script, and the target is SQLite$' dump.sql
 { printf 'PGDMP'; head -c 200 /dev/zero; } >custom.dump; line custom.dump >>manifest.jsonl
-bad "custom format" 65 '"custom.dump": a pg_dump custom-format archive \(restore it with pg_restore' custom.dump
+bad "a pg_dump archive into SQLite" 65 '"custom.dump": it holds a pg_dump archive, and the target is SQLite$' custom.dump
 : >empty.db; line empty.db >>manifest.jsonl
 bad "empty file" 65 '"empty.db": the file is empty$' empty.db
 gzip -c </dev/null >empty.db.gz; line empty.db.gz >>manifest.jsonl

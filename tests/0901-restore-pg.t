@@ -9,7 +9,7 @@ need_pg
 need pg_dump createdb dropdb
 
 P=r0901
-DBS="${P}_src ${P}_a ${P}_b ${P}_c ${P}_d ${P}_t ${P}_t2 ${P}_m"
+DBS="${P}_src ${P}_a ${P}_b ${P}_c ${P}_d ${P}_t ${P}_t2 ${P}_m ${P}_fc ${P}_fc2"
 cleanup() { for d in $DBS; do dropdb --if-exists "$d" 2>/dev/null; done; }
 cleanup
 trap 'cleanup; cd /; rm -rf "$T"' EXIT
@@ -94,6 +94,26 @@ is "... mode 0600" "$(mode restore.log)" 600
 run bk-verify -q -i key.txt
 is "bk-verify passes on the tree afterwards" "$rc" 0
 empty "... no FAIL line" out
+
+# ---- pg_dump's custom format (-Fc): the same round trip ----
+fc=daily/src_20250627_030000.dump.gz.age
+pg_dump -Fc ${P}_src | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o $fc
+ok "bk-manifest add records a custom archive" bk-manifest add -t daily $fc
+createdb ${P}_fc
+run bk-restore -y -i key.txt -d ${P}_fc $fc
+is "a custom archive restores into a new database" "$rc" 0
+answers ${P}_fc >fc.answers
+same "... psql reads what the source holds (large object too)" fc.answers src.answers
+state ${P}_fc >fc.state
+same "... pg_dump sees the same database" fc.state src.state
+like "... logged ok" restore.log "\"path\":\"$fc\",.*\"result\":\"ok\""
+# Into a database that holds a table of its own: all or nothing there too.
+marked ${P}_fc2
+run bk-restore -y -i key.txt -d ${P}_fc2 $fc
+is "a custom archive into a database that is not empty: 65" "$rc" 65
+like "... the server's reason" err 'already exists .*nothing was changed \(rolled back\)'
+state ${P}_fc2 >fc2.now
+same "... the target as it was" fc2.now ${P}_fc2.state
 
 # ---- not empty, no --clean: refused by the server, rolled back ----
 marked ${P}_b

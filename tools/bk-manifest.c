@@ -140,7 +140,8 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	close(fd);
 	if (c->ins.complete == 0 && !o->force)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": the pg_dump "
-		    "script is incomplete (%s; -f records it anyway)", c->arg,
+		    "%s is incomplete (%s; -f records it anyway)", c->arg,
+		    c->ins.content == BK_LAYER_PGARCHIVE ? "archive" : "script",
 		    c->ins.why);
 	if (c->ins.valid == 0 && !o->force)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %s (-f records "

@@ -297,8 +297,7 @@ open_layers(struct restore *r, struct bk_reader *raw, enum bk_layer *l,
 			continue;
 		}
 		/* pg_dump's custom format, for a message that helps. */
-		*custom = *l == BK_LAYER_UNKNOWN && got >= 5 &&
-		    memcmp(head, "PGDMP", 5) == 0;
+		*custom = *l == BK_LAYER_PGARCHIVE;
 		break;
 	}
 	r->layers[0] = '\0';
@@ -328,10 +327,11 @@ check_content(struct restore *r, enum bk_layer l, int custom)
 {
 	const char *what = r->kind == TARGET_PG ? "PostgreSQL" : "SQLite";
 
+	if (custom && r->kind == TARGET_SQLITE)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
+		    "pg_dump archive, and the target is %s", r->rel, what);
 	if (custom)
-		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": a pg_dump "
-		    "custom-format archive (restore it with pg_restore; "
-		    "bk-restore takes plain pg_dump scripts, -Fp)", r->rel);
+		return;
 	if (r->kind == TARGET_PG && l == BK_LAYER_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds an "
 		    "SQLite database, and the target is %s (use -d sqlite:PATH)",
@@ -369,11 +369,12 @@ verify_backup(struct restore *r)
 	struct bk_progress meter;
 	struct bk_reader *raw, *top;
 	struct bk_pgscript pg;
+	struct bk_pgarchive pa;
 	struct stat st;
 	unsigned char *buf = r->buf;
-	char why[700] = "";
+	char why[700] = "", awhy[400];
 	ssize_t got;
-	int failed, custom, tfd = -1, code = 0;
+	int failed, custom, tfd = -1, code = 0, whole = 1, pa_on = 0;
 
 	bk_progress_init(&meter, r->o->progress, "verifying",
 	    fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0);
@@ -384,6 +385,11 @@ verify_backup(struct restore *r)
 	bk_pgscript_init(&pg);
 	if (!failed && r->content == BK_LAYER_SQLITE)
 		tfd = bk_sqlite_tmp("bk-restore", &r->tmp, &r->tmpslot);
+	if (!failed && r->content == BK_LAYER_PGARCHIVE) {
+		if (bk_pgarchive_start(&pa, why, sizeof(why)) < 0)
+			bk_errx(BK_EX_UNAVAILABLE, "%s", why);
+		pa_on = 1;
+	}
 	while (!failed && (got = top->read(top, buf, CHUNK)) != 0) {
 		if (got < 0) {
 			failed = 1;
@@ -391,6 +397,8 @@ verify_backup(struct restore *r)
 		}
 		if (r->content == BK_LAYER_PGDUMP)
 			bk_pgscript_feed(&pg, buf, (size_t)got);
+		else if (r->content == BK_LAYER_PGARCHIVE)
+			bk_pgarchive_feed(&pa, buf, (size_t)got);
 		else if (bk_write_full(tfd, buf, (size_t)got) < 0)
 			bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
 	}
@@ -398,6 +406,8 @@ verify_backup(struct restore *r)
 		snprintf(why, sizeof(why), "%s", layer_error(r, top));
 		code = top->code != 0 ? top->code : BK_EX_IOERR;
 	}
+	if (pa_on)
+		whole = bk_pgarchive_finish(&pa, awhy, sizeof(awhy)) || failed;
 	if (bk_reader_hash_finish(raw, r->sha, &r->size) < 0)
 		bk_errx(BK_EX_IOERR, "%s", raw->err);
 	bk_progress_end(&meter);
@@ -411,6 +421,9 @@ verify_backup(struct restore *r)
 		    why[0] ? ")" : "");
 	if (failed)
 		bk_errx(code, "could not restore \"%s\": %s", r->rel, why);
+	if (!whole)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the pg_dump "
+		    "archive is incomplete (%s)", r->rel, awhy);
 	if (r->content == BK_LAYER_PGDUMP &&
 	    !bk_pgscript_complete(&pg, why, sizeof(why)))
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the pg_dump "
@@ -1753,6 +1766,89 @@ txn_status(struct restore *r, long long txid, char *buf, size_t size)
 }
 
 /*
+ * A verified pg_dump archive turned into the script psql runs, by
+ * pg_restore -f - (the archive's own reader): a thread of ours pumps the
+ * decoded archive into it, and its standard output is read as a reader.
+ */
+struct archive {
+	struct bk_reader	 r;
+	struct child		 c;
+	struct bk_reader	*from;
+	pthread_t		 pump;
+	int			 failed;	/* the archive could not be read */
+};
+
+static void *
+archive_pump(void *arg)
+{
+	struct archive *a = arg;
+	unsigned char *buf = bk_malloc(CHUNK);
+	ssize_t got;
+
+	while ((got = a->from->read(a->from, buf, CHUNK)) > 0)
+		if (bk_write_full(a->c.in, buf, (size_t)got) < 0)
+			break;	/* pg_restore stopped: its status says why */
+	a->failed = got < 0;
+	close(a->c.in);
+	a->c.in = -1;
+	free(buf);
+	return NULL;
+}
+
+static ssize_t
+archive_read(struct bk_reader *br, void *buf, size_t n)
+{
+	struct archive *a = (struct archive *)br;
+	ssize_t got = read(a->c.out, buf, n);
+
+	while (got < 0 && errno == EINTR)
+		got = read(a->c.out, buf, n);
+	if (got < 0)
+		snprintf(br->err, sizeof(br->err), "could not read from "
+		    "pg_restore: %s", strerror(errno));
+	return got;
+}
+
+static struct bk_reader *
+archive_script(struct restore *r, struct bk_reader *from, struct archive *a)
+{
+	char *argv[] = { "pg_restore", "-f", "-", NULL };
+
+	memset(a, 0, sizeof(*a));
+	a->r.read = archive_read;
+	a->from = from;
+	child_init(&a->c);
+	child_start(&a->c, r, argv, 1, 1);
+	if (pthread_create(&a->pump, NULL, archive_pump, a) != 0)
+		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+	return &a->r;
+}
+
+/* Waits for the pump and pg_restore: 0, or -1 with why. */
+static int
+archive_done(struct archive *a, char *why, size_t size)
+{
+	int status;
+
+	/* A pump still writing to a pg_restore we stopped reading: stop it. */
+	if (a->c.out >= 0) {
+		close(a->c.out);
+		a->c.out = -1;
+	}
+	pthread_join(a->pump, NULL);
+	status = child_wait(&a->c);
+	if (a->failed) {
+		snprintf(why, size, "reading it again: %s", a->from->err);
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		child_why(&a->c, status, why, size);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * psql runs three files in one session: a prelude (fd 3) that begins the
  * transaction, notes its id, empties the database for --clean and enters
  * psql's restricted mode with a random key, so that no backslash command
@@ -1777,6 +1873,10 @@ restore_pg(struct restore *r)
 	enum bk_layer l;
 	unsigned char *buf = r->buf;
 	char sha[65], why[900], key[33], nonce[33], *pre, *post, st[32];
+	struct archive conv;
+	struct bk_reader *in;
+	char cwhy[700];
+	int conv_failed;
 	uint64_t size;
 	ssize_t got = 0;
 	int failed, custom, gone = 0, status, code, prefd, postfd;
@@ -1812,12 +1912,16 @@ restore_pg(struct restore *r)
 	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
 	top = r->top = open_layers(r, raw, &l, &failed, &custom);
-	if (!failed && l != BK_LAYER_PGDUMP) {
+	if (!failed && l != r->content) {
 		failed = 1;
-		snprintf(top->err, sizeof(top->err), "it no longer holds a "
-		    "pg_dump script");
+		snprintf(top->err, sizeof(top->err), "it no longer holds what "
+		    "was verified");
 	}
-	while (!failed && !gone && (got = top->read(top, buf, CHUNK)) > 0) {
+	/* An archive becomes a script on the way: pg_restore -f -. */
+	in = top;
+	if (!failed && l == BK_LAYER_PGARCHIVE)
+		in = archive_script(r, top, &conv);
+	while (!failed && !gone && (got = in->read(in, buf, CHUNK)) > 0) {
 		t.olen = 0;
 		txf_feed(&t, buf, (size_t)got);
 		if (t.bad[0] != '\0')
@@ -1825,12 +1929,16 @@ restore_pg(struct restore *r)
 		gone = feed(&c, t.out, t.olen) < 0;
 	}
 	failed = failed || got < 0;
+	conv_failed = in != top && archive_done(&conv, cwhy, sizeof(cwhy)) < 0;
 	if (failed)
 		snprintf(why, sizeof(why), "reading it again: %s",
-		    layer_error(r, top));
+		    layer_error(r, in));
 	else if (t.bad[0] != '\0') {
 		failed = 1;
 		snprintf(why, sizeof(why), "%s", t.bad);
+	} else if (conv_failed) {
+		failed = 1;
+		snprintf(why, sizeof(why), "%s", cwhy);
 	} else if (bk_reader_hash_finish(raw, sha, &size) < 0) {
 		failed = 1;
 		snprintf(why, sizeof(why), "%s", raw->err);

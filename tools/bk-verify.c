@@ -321,6 +321,9 @@ struct check {
 
 	/* pg_dump: the one completeness check, common/pgscript.c */
 	struct bk_pgscript pg;
+	/* pg_dump -Fc: pg_restore reads it whole, common/pgarchive.c */
+	struct bk_pgarchive pa;
+	int		 pa_started;
 
 	/* SQLite */
 	int		 tfd;
@@ -425,7 +428,7 @@ check_main(void *arg)
 	struct check *c = arg;
 	unsigned char *p;
 	size_t n;
-	char why[200];
+	char why[400];
 
 	if (c->kind == BK_LAYER_CSV)
 		csv_check(c);
@@ -439,6 +442,9 @@ check_main(void *arg)
 			case BK_LAYER_PGDUMP:
 				bk_pgscript_feed(&c->pg, p, n);
 				break;
+			case BK_LAYER_PGARCHIVE:
+				bk_pgarchive_feed(&c->pa, p, n);
+				break;
 			case BK_LAYER_SQLITE:
 				sqlite_feed(c, p, n);
 				break;
@@ -450,6 +456,13 @@ check_main(void *arg)
 				q_stop(&c->q);
 		}
 		q_pop(&c->q);
+	}
+	/* pg_restore is waited for in any case; its verdict counts if ours did. */
+	if (c->pa_started) {
+		c->pa_started = 0;
+		if (!bk_pgarchive_finish(&c->pa, why, sizeof(why)) &&
+		    !c->aborted)
+			check_fail(c, "pg_dump archive is incomplete (%s)", why);
 	}
 	if (c->failed || c->aborted)
 		return NULL;
@@ -685,6 +698,11 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	q_init(&c->q, v->pool[1]);
 	if (l == BK_LAYER_SQLITE)
 		sqlite_tmp_open(c);
+	if (l == BK_LAYER_PGARCHIVE) {
+		if (bk_pgarchive_start(&c->pa, lerr, sizeof(lerr)) < 0)
+			bk_errx(BK_EX_UNAVAILABLE, "%s", lerr);
+		c->pa_started = 1;
+	}
 	if (pthread_create(&ct, NULL, check_main, c) != 0)
 		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
 	started = 1;
