@@ -955,7 +955,9 @@ struct bk_inspect {
 	int64_t		 records;	/* -1 when not counted */
 	int		 complete;	/* pg_dump script or archive: 1 or
 					   0; -1 neither */
-	int		 valid;		/* CSV: 1 strict, 0 not (see why); -1 */
+	int		 valid;		/* CSV strict, SQLite passing
+					   integrity_check: 1, 0 not (see
+					   why); -1 not asked */
 	char		 why[640];	/* valid 0: "CSV line L, column C: ...";
 					   complete 0: what is missing */
 	int		 code;		/* after failure: exit code */

@@ -172,6 +172,35 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 		else
 			ins->complete = bk_pgscript_complete(&k->pg, ins->why,
 			    sizeof(ins->why));
+	} else if (k->kind == BK_LAYER_SQLITE) {
+		/* A private copy, and the one integrity_check (sqlitefile.c). */
+		char *copy;
+		int slot, tfd = bk_sqlite_tmp("bk-inspect", &copy, &slot);
+
+		while ((got = top->read(top, buf, CHUNK)) > 0)
+			if (bk_write_full(tfd, buf, (size_t)got) < 0) {
+				snprintf(ins->err, sizeof(ins->err), "could not "
+				    "write a temporary copy: %s", strerror(errno));
+				ins->code = BK_EX_IOERR;
+				rc = -1;
+				break;
+			}
+		if (close(tfd) < 0 && rc == 0) {
+			snprintf(ins->err, sizeof(ins->err), "could not write a "
+			    "temporary copy: %s", strerror(errno));
+			ins->code = BK_EX_IOERR;
+			rc = -1;
+		}
+		if (rc == 0 && got == 0)
+			ins->valid = bk_sqlite_integrity(copy, ins->why,
+			    sizeof(ins->why)) == 0;
+		bk_sqlite_tmp_remove(&copy, slot);
+		if (rc < 0)
+			goto out;
+		if (got < 0) {
+			rc = fail_from(ins, top);
+			goto out;
+		}
 	} else if (k->kind == BK_LAYER_PGARCHIVE) {
 		struct bk_pgarchive a;
 

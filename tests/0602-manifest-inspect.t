@@ -70,7 +70,23 @@ if command -v sqlite3 >/dev/null; then
 	bk-manifest add app.db.gz
 	is "gzipped sqlite" "$(field app.db.gz layers)" \
 	    '["sqlite","gzip"]'
-else skip "no sqlite3"; skip "no sqlite3"; skip "no sqlite3"; fi
+	# A database that fails integrity_check is refused, as bk-verify and
+	# bk-restore refuse it (the one check of common/sqlitefile.c).
+	sqlite3 big.db "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT);
+	    WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)
+	    INSERT INTO t SELECT x, printf('%050d', x) FROM c; CREATE INDEX ib ON t(b);"
+	flip big.db 8292; flip big.db 8293
+	gzip -k big.db
+	errline "an SQLite database failing integrity_check is refused" 65 \
+	    '^bk-manifest: error: could not add "big.db": the SQLite database fails integrity_check: .* \(-f records it anyway\)$' \
+	    bk-manifest add big.db
+	errline "... inside gzip too" 65 'could not add "big.db.gz": the SQLite database fails integrity_check' \
+	    bk-manifest add big.db.gz
+	unlike "... and neither is listed" manifest.jsonl '"path":"big\.db'
+	exits "-f records it anyway" 0 bk-manifest add -f big.db
+	run bk-verify -q big.db
+	like "... and bk-verify gives the same reason" out '^FAIL big\.db: the SQLite database fails integrity_check: '
+else for i in 1 2 3 4 5 6 7 8; do skip "no sqlite3"; done; fi
 
 # age: encrypted content is opaque; --records tells what the pipeline knew.
 if command -v age >/dev/null && command -v age-keygen >/dev/null; then

@@ -75,7 +75,7 @@ done
 sz=$(stat -c %s good.sqlite)
 for cut in 100 $((sz / 2)) $((sz - 4096)); do
 	tree tr; head -c $cut good.sqlite >tr/x.sqlite; line tr/x.sqlite >tr/manifest.jsonl
-	scenario "sqlite truncated at byte $cut" tr 'x.sqlite: SQLite (database is damaged|integrity_check failed).*'
+	scenario "sqlite truncated at byte $cut" tr 'x.sqlite: the SQLite database (is damaged|fails integrity_check).*'
 done
 # Cut at a record boundary: still valid CSV, but records are missing.
 tree tr; head -n 1500 good.csv >tr/x.csv; line tr/x.csv >tr/manifest.jsonl
@@ -125,7 +125,7 @@ for row in 'quote in an unquoted field|4|1,a"b,3,4' \
 	scenario "CSV: $msg" fl "x.csv: CSV line 51, column $col: $msg"
 done
 tree fl; cp good.sqlite fl/x.sqlite; flip fl/x.sqlite 20000; line fl/x.sqlite >fl/manifest.jsonl
-scenario "sqlite: a flipped byte in a table page" fl 'x.sqlite: SQLite integrity_check failed: .*'
+scenario "sqlite: a flipped byte in a table page" fl 'x.sqlite: the SQLite database fails integrity_check: .*'
 is "...which quick_check alone would have missed" "$(sqlite3 fl/x.sqlite 'pragma quick_check')" ok
 tree fl; cp good.sql.gz fl/x.sql.gz; flip fl/x.sql.gz 1000; line fl/x.sql.gz >fl/manifest.jsonl
 run bk-verify -m fl/manifest.jsonl

@@ -482,74 +482,27 @@ check_main(void *arg)
 	return NULL;
 }
 
-/*
- * PRAGMA integrity_check on the private copy: "ok", or the first problem
- * it lists (and how many there are).  quick_check would skip the index
- * contents, which is where a torn copy often shows.
- */
+/* The one SQLite check, common/sqlitefile.c's, on the private copy. */
 static void
 sqlite_check(struct check *c)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	const char *row;
-	char first[300] = "";
-	int rc, rows = 0, okrow = 0;
+	char why[400];
 
-	rc = sqlite3_open_v2(c->tmp, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st,
-		    NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row = (const char *)sqlite3_column_text(st, 0);
-		if (rows++ == 0) {
-			snprintf(first, sizeof(first), "%s", row ? row : "");
-			okrow = row != NULL && strcmp(row, "ok") == 0;
-		}
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE)
-		check_fail(c, "SQLite database is damaged (%s)",
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	else if (!okrow || rows != 1)
-		check_fail(c, "SQLite integrity_check failed: %s%s", first,
-		    rows > 1 ? " (and more)" : "");
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	if (bk_sqlite_integrity(c->tmp, why, sizeof(why)) < 0)
+		check_fail(c, "%s", why);
 }
 
 static void
 sqlite_tmp_open(struct check *c)
 {
-	const char *dir = getenv("TMPDIR");
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	c->tmp = bk_asprintf("%s/bk-verify.XXXXXX", dir);
-	if ((c->tfd = mkstemp(c->tmp)) < 0)
-		bk_err(BK_EX_CANTCREAT, "could not create a temporary file "
-		    "in \"%s\"", dir);
-	c->slot = bk_tmp_register(c->tmp);
-	fchmod(c->tfd, 0600);
+	c->tfd = bk_sqlite_tmp("bk-verify", &c->tmp, &c->slot);
 }
 
 static void
 sqlite_tmp_remove(struct check *c)
 {
-	static const char *const sfx[] = { "-journal", "-wal", "-shm" };
-	char *s;
-	size_t i;
-
 	close(c->tfd);
-	unlink(c->tmp);
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		s = bk_asprintf("%s%s", c->tmp, sfx[i]);
-		unlink(s);
-		free(s);
-	}
-	bk_tmp_forget(c->slot);
-	free(c->tmp);
-	c->tmp = NULL;
+	bk_sqlite_tmp_remove(&c->tmp, c->slot);
 }
 
 /* ---- stage 2: one file through the layers ---- */
