@@ -60,7 +60,7 @@ MAN7	 = $(wildcard man/*.7)
 DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libssl-dev libpq-dev \
 	    libcsv-dev libsqlite3-dev libjansson-dev sqlite3
 DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
-	    csvkit jq time util-linux bsdextrautils procps openssl \
+	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
 	    libreoffice-calc-nogui
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)

@@ -111,6 +111,10 @@ for mode in wal delete; do
 		    INSERT INTO b VALUES ($i, hex(randomblob(300))); COMMIT;" 2>/dev/null
 	done) &
 	loop=$!
+	# The copies start once the writer has committed (not after a guess).
+	until [ "$(sqlite3 live.db '.timeout 5000' 'SELECT count(*) FROM a' 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+		sleep 0.05
+	done
 	good=0 total=0
 	while [ $total -lt 8 ]; do
 		total=$((total + 1))

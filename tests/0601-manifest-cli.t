@@ -199,17 +199,14 @@ is "... adds none" "$(wc -l <manifest.jsonl)" 3
 
 # The lock: busy with --no-wait or after --wait is 75.
 if command -v flock >/dev/null; then
-	mkfifo gate
-	flock manifest.jsonl cat gate >/dev/null &
-	holder=$!
-	sleep 0.5
+	hold_lock manifest.jsonl
 	errline "lock busy with --no-wait" 75 'another process holds it' \
 	    bk-manifest --no-wait add manual/x
 	errline "lock busy after --wait 1" 75 'another process holds it' \
 	    bk-manifest -w 1 add manual/x
 	run bk-manifest --no-wait list
 	is "readers share the lock... not with a writer" "$rc" 75
-	echo >gate; wait "$holder"
+	release_lock
 	ok "lock free again" bk-manifest --no-wait add -c 2025-06-28T10:00:00Z manual/x
 else skip "no flock"; skip "no flock"; skip "no flock"; skip "no flock"; fi
 

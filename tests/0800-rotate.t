@@ -136,14 +136,10 @@ errline "a missing folder" 66 'could not open "nope"' bk-rotate --dir nope --kee
 errline "--dir on a tree with a manifest" 64 'holds a manifest' bk-rotate --dir . --keep-last 1
 if command -v flock >/dev/null; then
 	# Another process holds the manifest's lock while bk-rotate asks.
-	( flock 9 && touch locked && exec sleep 30 ) 9>>manifest.jsonl \
-	    >/dev/null 2>&1 &
-	holder=$!
-	i=0; while [ ! -e locked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	hold_lock manifest.jsonl
 	errline "a busy lock with --no-wait" 75 'lock' bk-rotate -m manifest.jsonl --keep-last 1 --delete --no-wait
 	errline "a busy lock, a dry run, -w 1" 75 'lock' bk-rotate -m manifest.jsonl --keep-last 1 -w 1
-	kill $holder 2>/dev/null
-	wait $holder 2>/dev/null
+	release_lock
 else
 	skip "flock not installed"
 fi

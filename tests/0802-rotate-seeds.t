@@ -76,7 +76,11 @@ is "manual: the last 90 days" "$(ls manual | head -1) $(ls manual | wc -l)" \
 is "pre-migration: all too old, the newest stays" "$(ls pre-migration)" \
     "budget_pre-migration_20250521_090000.sql.gz"
 is "the manifest follows" "$(wc -l <manifest.jsonl)" 20
+# The names hold times without a zone, read in local time: the
+# manifest's are UTC, so the comparison is made in UTC, whatever the
+# machine's zone.
 cd ../s2dir && rm manifest.jsonl
+TZ=UTC; export TZ
 for rule in "daily 7d" "weekly 4w" "manual 90d" "pre-migration 30d"; do
 	set -- $rule
 	bk-rotate -q --dir $1 --max-age $2 --delete --now $NOW

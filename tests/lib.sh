@@ -10,6 +10,13 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 PATH=$BUILD/bin:$PATH
 SHARED=$TOP/../shared
 export PATH TOP SHARED LC_ALL=C.UTF-8
+# Every tool comes from the build under test: one missing from it must not
+# be found, installed, further down PATH.
+for _s in "$TOP"/tools/bk-*.c; do
+	_t=${_s##*/}; _t=${_t%.c}
+	[ -x "$BUILD/bin/$_t" ] ||
+	    { echo "Bail out! $_t is not built in $BUILD (make build)"; exit 1; }
+done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/bk-test.XXXXXX")
 _nb=
@@ -113,6 +120,21 @@ flip() {
 	    $o += -s $ARGV[0] if $o < 0; seek(F, $o, 0); read(F, $c, 1);
 	    seek(F, $o, 0); print F chr(ord($c) ^ 0x55); close(F)' "$1" "$2"
 }
+
+# hold_lock FILE: a background process takes FILE's flock(1) lock and keeps
+# it until release_lock; returns once the lock is held (not after a sleep
+# that a busy machine may outlast), or 1 after a minute without it.
+hold_lock() {
+	rm -f "$T/.held"
+	( flock 9 && : >"$T/.held" && exec sleep 600 ) 9>>"$1" >/dev/null 2>&1 &
+	_holder=$!
+	_i=0
+	while [ ! -e "$T/.held" ]; do
+		[ $_i -lt 600 ] || { diag "hold_lock: no lock on $1"; return 1; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
+release_lock() { kill "$_holder" 2>/dev/null; wait "$_holder" 2>/dev/null; rm -f "$T/.held"; }
 
 # gen_text N: N bytes of CSV-like text, the same every time.
 gen_text() {
