@@ -21,6 +21,10 @@ for f in csv jsonl sql; do
 done
 bk-dump -q -d sqlite:app.db -F sqlite -o tree/manual/app.sqlite || fail "bk-dump -F sqlite"
 (cd tree && bk-manifest add manual/*) >/dev/null 2>&1 || fail "bk-manifest add"
+# The counts file the man pages' example writes beside its export is no
+# backup: the tree still verifies with it there.
+bk-dump -q -d sqlite:app.db -t c --counts tree/manual/c.counts -o tree/manual/counted.csv
+(cd tree && bk-manifest add manual/counted.csv) >/dev/null 2>&1 || fail "bk-manifest add counted.csv"
 
 cat >want <<'EOF2'
 OK manual/app.sqlite (sqlite)
@@ -33,9 +37,10 @@ OK manual/c.jsonl.gz.age (jsonl gzip age, 500 records)
 OK manual/c.sql (sql)
 OK manual/c.sql.gz (sql gzip)
 OK manual/c.sql.gz.age (sql gzip age)
+OK manual/counted.csv (csv, 500 records)
 EOF2
 exits "bk-dump's outputs verify" 0 bk-verify -v -i key.txt -m tree/manifest.jsonl
-sort "$T/out" >got
+LC_ALL=C sort "$T/out" >got
 same "...every layer down to the content" got want
 exits "...and sqlite3 agrees on the copy" 0 sqlite3 tree/manual/app.sqlite 'pragma integrity_check'
 done_testing
