@@ -704,8 +704,9 @@ void	bk_format_duration(char *, size_t, int64_t);
 
 /*
  * The manifest is a JSON Lines file at the root of a backup tree, one object
- * per backup (bk-manifest(5)).  Its default name is BK_MANIFEST_NAME in the
- * current folder; $BK_MANIFEST, then -m, override it.  Entry paths are
+ * per backup (bk-manifest(5)).  Its default is the nearest BK_MANIFEST_NAME
+ * in the current folder or above it (as git finds its repository), else
+ * one in the current folder; $BK_MANIFEST, then -m, override it.  Entry paths are
  * relative to the manifest's folder.  Appends and rewrites take an
  * exclusive flock(2) on the manifest; reads take a shared one.
  */
@@ -784,6 +785,8 @@ struct bk_manifest {
  * Resolves its folder (exits 66 if the folder is missing).  Opens nothing.
  */
 void	bk_manifest_init(struct bk_manifest *, const char *);
+/* The nearest manifest in folder or above it (malloc'd), or NULL. */
+char	*bk_manifest_locate(const char *);
 /* Frees the entries, unlocks and closes. */
 void	bk_manifest_free(struct bk_manifest *);
 /*

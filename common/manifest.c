@@ -512,11 +512,37 @@ bk_entry_line(struct bk_entry *e)
 
 /* ---- the manifest ---- */
 
+char *
+bk_manifest_locate(const char *folder)
+{
+	struct stat st;
+	char *dir, *cand, *up;
+
+	dir = realpath(folder, NULL);
+	while (dir != NULL) {
+		cand = bk_asprintf("%s%s" BK_MANIFEST_NAME, dir,
+		    strcmp(dir, "/") == 0 ? "" : "/");
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			free(dir);
+			return cand;
+		}
+		free(cand);
+		if (strcmp(dir, "/") == 0)
+			break;
+		up = bk_strdup(dirname(dir));
+		free(dir);
+		dir = up;
+	}
+	free(dir);
+	return NULL;
+}
+
 void
 bk_manifest_init(struct bk_manifest *m, const char *path)
 {
-	char *copy, *res;
+	char *copy, *res, *found = NULL;
 	const char *env;
+	struct stat st;
 
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
@@ -525,13 +551,17 @@ bk_manifest_init(struct bk_manifest *m, const char *path)
 	if (path == NULL && (env = getenv(BK_MANIFEST_ENV)) != NULL &&
 	    *env != '\0')
 		path = env;
+	/* The tree's own, from a subfolder too: never a second one made. */
+	if (path == NULL && lstat(BK_MANIFEST_NAME, &st) < 0)
+		path = found = bk_manifest_locate(".");
 	if (path == NULL)
 		path = BK_MANIFEST_NAME;
 	m->path = bk_strdup(path);
-	copy = bk_strdup(path);
+	free(found);
+	copy = bk_strdup(m->path);
 	if ((res = realpath(dirname(copy), NULL)) == NULL)
 		bk_err(bk_open_errno_code(errno), "could not open the folder "
-		    "of manifest \"%s\"", path);
+		    "of manifest \"%s\"", m->path);
 	free(copy);
 	m->dir = res;
 }

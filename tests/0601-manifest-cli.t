@@ -246,4 +246,13 @@ for i in $(seq 200); do
 done >>manifest.jsonl
 run sh -c 'bk-manifest list --table | head -1'
 is "a broken pipe: quiet" "$(cat err)" ""
+# From a subfolder of the tree, add finds the tree's manifest above, as git
+# finds its repository: no second manifest is made beside the file.
+n0=$(wc -l <manifest.jsonl)
+printf 'id\n1\n' >daily/from_sub.csv
+run sh -c 'cd daily && bk-manifest add -t daily from_sub.csv'
+is "add from a subfolder exits 0" "$rc" 0
+ok "... makes no second manifest" test ! -e daily/manifest.jsonl
+is "... appends to the tree's" "$(wc -l <manifest.jsonl)" $((n0 + 1))
+like "... with the path from the tree's root" manifest.jsonl '"path":"daily/from_sub\.csv"'
 done_testing

@@ -76,8 +76,11 @@ run bk-rotate -m manifest.jsonl --type daily --max-age 5d --now $NOW
 same "--type and --max-age (from now)" out want
 BK_MANIFEST=$T/manifest.jsonl run bk-rotate -t daily --max-age 5d --now $NOW
 same "BK_MANIFEST names the manifest" out want
-(cd daily && run bk-rotate -t daily --max-age 5d --now $NOW -q; echo $rc >../st)
-is "the default manifest is ./manifest.jsonl" "$(cat st)" 66
+# Without -m, the tree's manifest is the nearest one above, as from its
+# root: one rule in every tool (bk_manifest_init).
+(cd daily && run bk-rotate -t daily --max-age 5d --now $NOW; echo $rc >../st)
+is "from a subfolder, the tree's manifest above: exit 0" "$(cat st)" 0
+same "... the same verdicts" out want
 
 cat >want <<'EOF2'
 keep manual/before-upgrade.sql.gz (newest of its type)

@@ -166,37 +166,6 @@ load_identities(struct restore *r)
 
 /* ---- the backup: its manifest line, its file ---- */
 
-/*
- * The manifest to use when -m and $BK_MANIFEST name none: the nearest
- * manifest.jsonl in the backup's folder or above it, as git finds its
- * repository; NULL (the current folder's) when there is none.
- */
-static char *
-find_manifest(const char *file)
-{
-	struct stat st;
-	char *copy, *dir, *cand, *up;
-
-	copy = bk_strdup(file);
-	dir = realpath(dirname(copy), NULL);
-	free(copy);
-	while (dir != NULL) {
-		cand = bk_asprintf("%s%s" BK_MANIFEST_NAME, dir,
-		    strcmp(dir, "/") == 0 ? "" : "/");
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
-			free(dir);
-			return cand;
-		}
-		free(cand);
-		if (strcmp(dir, "/") == 0)
-			break;
-		up = bk_strdup(dirname(dir));
-		free(dir);
-		dir = up;
-	}
-	free(dir);
-	return NULL;
-}
 
 static void
 open_backup(struct restore *r)
@@ -204,14 +173,18 @@ open_backup(struct restore *r)
 	const struct opts *o = r->o;
 	struct bk_entry *e;
 	struct stat st;
-	char err[512], *mpath = NULL;
+	char err[512], *mpath = NULL, *copy;
 
 	if (lstat(o->file, &st) < 0)
 		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
 		    o->file);
+	/* The nearest one above the backup, as git finds its repository. */
 	if (o->manifest == NULL && (getenv(BK_MANIFEST_ENV) == NULL ||
-	    *getenv(BK_MANIFEST_ENV) == '\0'))
-		mpath = find_manifest(o->file);
+	    *getenv(BK_MANIFEST_ENV) == '\0')) {
+		copy = bk_strdup(o->file);
+		mpath = bk_manifest_locate(dirname(copy));
+		free(copy);
+	}
 	bk_manifest_init(&r->m, o->manifest != NULL ? o->manifest : mpath);
 	free(mpath);
 	r->m.wait = o->wait;
