@@ -1902,7 +1902,12 @@ restore_pg(struct restore *r)
 		gone = feed(&c, t.out, t.olen) < 0;
 	}
 	failed = failed || got < 0;
-	conv_failed = in != top && archive_done(&conv, cwhy, sizeof(cwhy)) < 0;
+	/*
+	 * A psql that stopped (its error is the reason) stops pg_restore
+	 * too, whose own failure then says nothing.
+	 */
+	conv_failed = in != top && archive_done(&conv, cwhy, sizeof(cwhy)) < 0 &&
+	    !gone;
 	if (failed)
 		snprintf(why, sizeof(why), "reading it again: %s",
 		    layer_error(r, in));
