@@ -281,3 +281,12 @@ bk_out_abort(struct bk_out *o)
 	free(o->path);
 	o->path = NULL;
 }
+
+int
+bk_is_tmp_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' && n > 11 &&
+	    strncmp(name + n - 10, ".bk-", 4) == 0;
+}

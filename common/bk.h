@@ -136,6 +136,12 @@ struct bk_out {
  * exits (bk_err*, return from main) or is killed by SIGINT/SIGTERM/SIGHUP.
  */
 void	bk_out_open(struct bk_out *, const char *, int);
+/*
+ * Whether a file name is one of bk's temporaries, ".NAME.bk-XXXXXX" (this
+ * file's and the manifest's rewrite); one that stays was left by a run
+ * that was killed.
+ */
+int	bk_is_tmp_name(const char *);
 /* Writes all bytes or exits 74 naming the output. */
 void	bk_out_write(struct bk_out *, const void *, size_t);
 /*

@@ -71,6 +71,9 @@ bk_verify_ok{type="weekly"} 1
 # HELP bk_verify_unlisted_files Files in the tree that look like backups but have no manifest line (incomplete backups).
 # TYPE bk_verify_unlisted_files gauge
 bk_verify_unlisted_files 0
+# HELP bk_verify_stale_temporary_files Temporary files of bk runs that were killed, over an hour old.
+# TYPE bk_verify_stale_temporary_files gauge
+bk_verify_stale_temporary_files 0
 # HELP bk_verify_bad_lines Manifest or sums lines that could not be read.
 # TYPE bk_verify_bad_lines gauge
 bk_verify_bad_lines 0

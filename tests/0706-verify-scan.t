@@ -118,6 +118,24 @@ else
 	skip "root reads any file"
 fi
 
+# A temporary file of a killed run: over an hour old, a warning with its
+# age (the run does not fail: it is no backup); younger, a run in progress.
+printf 'partial' >tree/.x.sql.gz.bk-AbC123
+run bk-verify -q -m $M
+is "a fresh temporary: exit 0" "$rc" 0
+empty "...and nothing said (a run may be writing it)" err
+touch -d '3 hours ago' tree/.x.sql.gz.bk-AbC123
+run bk-verify -m $M -M m.prom
+is "a temporary 3 hours old: still exit 0" "$rc" 0
+is "...one warning with its age" "$(cat err)" \
+    'bk-verify: warning: ".x.sql.gz.bk-AbC123": a temporary file of a bk run that was killed, 3h old (find removes old ones: see bk-verify(1))'
+like "...counted in the metrics" m.prom '^bk_verify_stale_temporary_files 1$'
+# The command the man page gives removes it, and nothing else.
+find tree -name '.*.bk-??????' -mmin +60 -delete
+ok "...which the documented find removes" test ! -e tree/.x.sql.gz.bk-AbC123
+run bk-verify -q -m $M
+empty "...and the warning is gone" err
+
 # The metric counts what the scan reports, and nothing else.
 exits "with all the clean files: exit 0" 0 bk-verify -q -m $M -M m.prom
 like "...bk_verify_unlisted_files 0" m.prom '^bk_verify_unlisted_files 0$'

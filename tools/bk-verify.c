@@ -39,6 +39,7 @@ static const char usage[] =
     "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
 
 #define BLK	(1024 * 1024)	/* one block in a queue */
+#define STALE_TMP	3600	/* seconds: a temporary this old is stale */
 #define NSLOT	4		/* blocks in each queue */
 /*
  * Workers of the CSV reader.  libcsv parses about 250 MB/s on one core,
@@ -90,6 +91,7 @@ struct verify {
 	size_t			 nres, capres;
 	size_t			 nfail;		/* FAIL lines of any kind */
 	size_t			 unlisted;
+	size_t			 stale;		/* old temporary files */
 	size_t			 badlines;
 	time_t			 now;
 	struct timespec		 start;
@@ -871,6 +873,28 @@ cmp_str(const void *a, const void *b)
 }
 
 /*
+ * A temporary file of bk's, older than an hour, was left by a run that was
+ * killed (a run in progress has a younger one): said on stderr with its
+ * age and counted in the metrics, without failing the run, since it is
+ * no backup.
+ */
+static void
+stale_tmp(struct verify *v, const char *prefix, const char *name,
+    const struct stat *st)
+{
+	char age[32];
+	time_t now = time(NULL);
+
+	if (!S_ISREG(st->st_mode) || now - st->st_mtime < STALE_TMP)
+		return;
+	bk_format_duration(age, sizeof(age), (int64_t)(now - st->st_mtime));
+	bk_warnx("\"%s%s%s\": a temporary file of a bk run that was killed, "
+	    "%s old (find removes old ones: see bk-verify(1))", prefix,
+	    *prefix != '\0' ? "/" : "", name, age);
+	v->stale++;
+}
+
+/*
  * Walks a folder of the tree without following symlinks, collecting the
  * files that look like backups (bk_backup_file, the rule bk-manifest
  * adopt follows) but that no manifest line names.  Hidden folders (and
@@ -891,11 +915,15 @@ scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' && !bk_is_tmp_name(de->d_name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		if (de->d_name[0] == '.') {
+			stale_tmp(v, prefix, de->d_name, &st);
+			continue;
+		}
 		rel = *prefix != '\0' ? bk_asprintf("%s/%s", prefix,
 		    de->d_name) : bk_strdup(de->d_name);
 		if (S_ISDIR(st.st_mode)) {
@@ -1307,6 +1335,9 @@ write_metrics(struct verify *v)
 	    "Files in the tree that look like backups but have no manifest "
 	    "line (incomplete backups).");
 	put(&out, "bk_verify_unlisted_files %zu\n", v->unlisted);
+	put_head(&out, "bk_verify_stale_temporary_files",
+	    "Temporary files of bk runs that were killed, over an hour old.");
+	put(&out, "bk_verify_stale_temporary_files %zu\n", v->stale);
 	put_head(&out, "bk_verify_bad_lines",
 	    "Manifest or sums lines that could not be read.");
 	put(&out, "bk_verify_bad_lines %zu\n", v->badlines);
