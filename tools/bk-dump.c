@@ -1019,17 +1019,6 @@ sqlite_export(struct dump *d, struct export *e)
 	e->stmt = NULL;
 }
 
-static int
-check_cb(void *arg, int n, char **vals, char **names)
-{
-	int *ok = arg;
-
-	(void)names;
-	if (n < 1 || vals[0] == NULL || strcmp(vals[0], "ok") != 0)
-		*ok = 0;
-	return 0;
-}
-
 /*
  * Copies the whole database with the online backup API.  One step of all
  * pages (-1) holds the source's read lock from the first page to the last,
@@ -1041,8 +1030,8 @@ static void
 sqlite_copy(struct dump *d)
 {
 	sqlite3 *dst = NULL;
-	char *path, *tmpl = NULL;
-	int rc, ok = 1, slot = -1, fd = -1;
+	char *path, *tmpl = NULL, why[400];
+	int rc, slot = -1, fd = -1;
 
 	if (d->out.tmp != NULL)
 		path = d->out.tmp;
@@ -1077,15 +1066,13 @@ sqlite_copy(struct dump *d)
 	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		sqlite_fail(d, dst, "backup");
-	if (sqlite3_exec(dst, "PRAGMA integrity_check", check_cb, &ok,
-	    NULL) != SQLITE_OK)
-		sqlite_fail(d, dst, "integrity check");
-	if (!ok)
-		bk_errx(BK_EX_DATAERR, "\"%s\": the copy fails PRAGMA "
-		    "integrity_check", d->sqlite_path);
 	if (sqlite3_close(dst) != SQLITE_OK)
 		bk_errx(BK_EX_IOERR, "could not write \"%s\"",
 		    bk_out_name(&d->out));
+	/* The one check of bk-verify and bk-restore, common/sqlitefile.c. */
+	if (bk_sqlite_integrity(path, why, sizeof(why)) < 0)
+		bk_errx(BK_EX_DATAERR, "\"%s\": the copy: %s", d->sqlite_path,
+		    why);
 	if (tmpl != NULL) {
 		ssize_t n;
 

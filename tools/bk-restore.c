@@ -5,7 +5,8 @@
  * The order of the work is the point of the tool.  The backup must have
  * its manifest line, and one streaming pass over it (through age and gzip)
  * must give the recorded size and sha256 and a whole content: a complete
- * pg_dump script, or an SQLite database that passes integrity_check.
+ * pg_dump script or archive, or an SQLite database that passes the
+ * integrity check of common/sqlitefile.c.
  * Only then is the person asked on the terminal (or --yes taken), a
  * safety backup of the target made and recorded in the manifest, and the
  * restore run as one transaction.  For PostgreSQL, psql reads the script

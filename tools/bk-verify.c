@@ -7,7 +7,8 @@
  * identity or passphrase is given, else its header only), gzip (CRC and
  * length of every member), and the content: strict rectangular CSV with
  * the recorded record count, JSON Lines with its count, a complete pg_dump
- * script, or an SQLite database that passes PRAGMA integrity_check.  It
+ * script, a pg_dump archive pg_restore reads whole, or an SQLite database
+ * that passes the integrity check of common/sqlitefile.c.  It
  * prints one OK or FAIL line per backup and goes on after a failure.
  *
  * Each file is read once, in three threads joined by small queues of
