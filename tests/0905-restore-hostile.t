@@ -12,7 +12,7 @@ need_pg
 need createdb dropdb sha256sum
 
 P=r0905
-cleanup() { dropdb --if-exists ${P}_t 2>/dev/null; dropdb --if-exists ${P}_other 2>/dev/null; }
+cleanup() { for d in t other fn; do dropdb --if-exists ${P}_$d 2>/dev/null; done; }
 cleanup
 trap 'cleanup; cd /; rm -rf "$T"' EXIT
 printf '\\restrict k\n\\unrestrict k\n' | psql -X -q -v ON_ERROR_STOP=1 -f - >/dev/null 2>&1 ||
@@ -105,6 +105,35 @@ bk-manifest remove h.sql 2>/dev/null
 hostile "a string psql would read another way" "SET standard_conforming_strings = off;
 SELECT 'x\\'; COMMIT; DROP TABLE marca; SELECT ';" \
     'a string at line 7 has a backslash before its closing quote, which psql reads two ways'
+# SQL-standard function bodies: psql keeps BEGIN ATOMIC ... END; as one
+# statement; the filter follows it, and refuses a body psql and the server
+# would read differently.
+createdb ${P}_fn
+psql -Xq -v ON_ERROR_STOP=1 -d ${P}_fn <<'SQL'
+CREATE FUNCTION dobro(a int) RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+    SELECT a * 2;
+    SELECT CASE WHEN a > 0 THEN a * 2 ELSE 0 END AS "case";
+END;
+CREATE PROCEDURE nada() LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
+SQL
+pg_dump -Fp ${P}_fn >fn.sql
+dropdb ${P}_fn; createdb ${P}_fn
+bk-manifest add fn.sql
+exits "pg_dump's BEGIN ATOMIC bodies restore whole" 0 bk-restore -q -y --no-safety-backup -d ${P}_fn fn.sql
+is "... and work" "$(psql -XAt -d ${P}_fn -c 'SELECT dobro(21)')" 42
+dropdb ${P}_fn
+fnbody='CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC'
+hostile "BEGIN as a name inside a body" "$fnbody SELECT 1 AS begin; END; COMMIT; DROP TABLE marca; SELECT 1 AS end;" \
+    'a function body at line 6 has begin as a name or nested'
+hostile "END as a qualified name inside a body" "$fnbody SELECT t.end FROM (SELECT 1 AS \"end\") t; END;" \
+    'a function body at line 6 has end as a name or nested'
+hostile "END after a dot and a blank inside a body" "$fnbody SELECT t . end FROM (SELECT 1 AS \"end\") t; END;" \
+    'a function body at line 6 has end as a name or nested'
+hostile "a second END after the body" "$fnbody SELECT 1; END; END; DROP TABLE marca;" \
+    "$txn END statement"
+hostile "COMMIT inside a body" "$fnbody SELECT 1; COMMIT; END;" "$txn COMMIT statement"
+
 # ---- the backstop: a COMMIT the filter did not see ----
 # A psql that turns a marked comment into COMMIT; stands for a way past the
 # filter: the server then knows the transaction was committed, and

@@ -167,7 +167,6 @@ load_identities(struct restore *r)
 
 /* ---- the backup: its manifest line, its file ---- */
 
-
 static void
 open_backup(struct restore *r)
 {
@@ -579,7 +578,7 @@ child_start(struct child *c, struct restore *r, char *const argv[],
 		/* Out of the way first, so 3 and 4 cannot clobber each other. */
 		for (i = 0; i < 2; i++)
 			if (x[i] >= 0)
-				x[i] = fcntl(x[i], F_DUPFD, 10);
+				x[i] = fcntl(x[i], F_DUPFD_CLOEXEC, 10);
 		for (i = 0; i < 2; i++)
 			if (x[i] >= 0)
 				dup2(x[i], 3 + (int)i);
@@ -1286,6 +1285,19 @@ struct txf {
 	uint64_t	 line;		/* of the script, from 1 */
 	uint64_t	 sline;		/* where the statement began */
 	char		 bad[160];	/* a statement that ends our transaction */
+	/* psql's rule for CREATE FUNCTION ... BEGIN ATOMIC ... END; */
+	char		 tok[12];	/* the identifier being read */
+	size_t		 toklen;	/* its length (past tok: too long) */
+	int		 intok;		/* 1 identifier, 2 a number's run */
+	char		 ids[4];	/* first letters of the first four */
+	int		 nids;		/* identifiers in the statement */
+	int		 parens;	/* its parenthesis depth */
+	int		 bdepth;	/* BEGIN ... END depth in a function */
+	int		 sbdepth;	/* bdepth where the statement began */
+	int		 after_as;	/* the last identifier was AS */
+	int		 after_dot;	/* the last code byte was "." */
+	int		 tokdot;	/* the identifier follows a "." */
+	int		 colons;	/* ":" just before: psql's :variable */
 	unsigned char	*out;
 	size_t		 olen, ocap;
 };
@@ -1309,7 +1321,6 @@ ident_byte(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
 }
 
-/* Notes a code byte of the statement: its first word, its last bytes. */
 /*
  * Statements that end or split a transaction.  pg_dump writes none but
  * the BEGIN; and COMMIT; lines the filter turns into comments; any other
@@ -1326,6 +1337,10 @@ txf_check(struct txf *t)
 	for (n = 0; n < t->wlen && ((t->word[n] >= 'a' && t->word[n] <= 'z') ||
 	    (t->word[n] >= 'A' && t->word[n] <= 'Z')); n++)
 		;
+	/* The END that closes a function's BEGIN ATOMIC body is no statement. */
+	if (n == 3 && t->sbdepth > 0 && t->bdepth == 0 &&
+	    strncasecmp(t->word, "END", 3) == 0)
+		return;
 	for (i = 0; words[i] != NULL && t->bad[0] == '\0'; i++)
 		if (n == strlen(words[i]) && strncasecmp(t->word, words[i],
 		    n) == 0)
@@ -1335,12 +1350,111 @@ txf_check(struct txf *t)
 			    t->sline);
 }
 
+/*
+ * psql does not end a statement at a ";" inside the BEGIN ... END of a
+ * CREATE [OR REPLACE] FUNCTION or PROCEDURE (SQL-standard bodies, which
+ * pg_dump writes): it counts BEGIN, CASE (inside a BEGIN) and END among
+ * the statement's identifiers outside parentheses.  The filter counts the
+ * same way, and still checks every piece between semicolons (no COMMIT
+ * is valid in such a body), except the END that closes the body.  A body
+ * that uses BEGIN, CASE or END as a name (after AS or a dot), or nests a
+ * BEGIN, is refused: there psql's count and the server's grammar part, and
+ * psql could hand the server a COMMIT inside what it takes for one
+ * statement.
+ */
+static void
+txf_ident(struct txf *t)
+{
+	size_t n = t->toklen;
+	const char *w = t->tok;
+	int as = t->after_as;
+
+	if (n >= sizeof(t->tok))
+		n = 0;	/* longer than any word that counts */
+	t->after_as = n == 2 && strncasecmp(w, "as", 2) == 0;
+	if (t->nids < 4 && ((n == 6 && strncasecmp(w, "create", 6) == 0) ||
+	    (n == 8 && strncasecmp(w, "function", 8) == 0) ||
+	    (n == 9 && strncasecmp(w, "procedure", 9) == 0) ||
+	    (n == 2 && strncasecmp(w, "or", 2) == 0) ||
+	    (n == 7 && strncasecmp(w, "replace", 7) == 0)))
+		t->ids[t->nids] = (char)(w[0] | 0x20);
+	t->nids++;
+	if (t->ids[0] != 'c' || t->parens != 0 || !(t->ids[1] == 'f' ||
+	    t->ids[1] == 'p' || (t->ids[1] == 'o' && t->ids[2] == 'r' &&
+	    (t->ids[3] == 'f' || t->ids[3] == 'p'))))
+		return;
+	if (!((n == 5 && strncasecmp(w, "begin", 5) == 0) ||
+	    (n == 4 && strncasecmp(w, "case", 4) == 0) ||
+	    (n == 3 && strncasecmp(w, "end", 3) == 0)))
+		return;
+	if ((t->bdepth > 0 && (as || t->tokdot || w[0] == 'b' ||
+	    w[0] == 'B')) && t->bad[0] == '\0')
+		snprintf(t->bad, sizeof(t->bad), "a function body at line %"
+		    PRIu64 " has %.*s as a name or nested, which psql and the "
+		    "server read differently", t->line, (int)n, w);
+	if (w[0] == 'b' || w[0] == 'B')
+		t->bdepth++;
+	else if (w[0] == 'c' || w[0] == 'C') {
+		if (t->bdepth > 0)
+			t->bdepth++;
+	} else if (t->bdepth > 0)
+		t->bdepth--;
+}
+
+/* Every byte of code: identifiers as psql's lexer reads them, parentheses. */
+static void
+txf_tok(struct txf *t, unsigned char c)
+{
+	int start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    c == '_' || c >= 0x80;
+	int cont = start || (c >= '0' && c <= '9') || c == '$';
+
+	if (t->intok && cont) {
+		if (t->toklen < sizeof(t->tok))
+			t->tok[t->toklen] = (char)c;
+		t->toklen++;
+		return;
+	}
+	if (t->intok == 1)
+		txf_ident(t);
+	else if (t->intok == 2 && t->toklen >= 4 && t->toklen < sizeof(t->tok) &&
+	    strncasecmp(t->tok + t->toklen - 3, "end", 3) == 0 &&
+	    t->bdepth > 0)
+		t->bdepth--;	/* psql may read "1xend" as junk and END */
+	t->intok = 0;
+	if (start || (c >= '0' && c <= '9')) {
+		/* After one ":" (not "::"), psql's :variable: no identifier. */
+		t->intok = start && t->colons % 2 == 0 ? 1 : 2;
+		t->tok[0] = (char)c;
+		t->toklen = 1;
+		t->tokdot = t->after_dot;
+	} else if (c == '(')
+		t->parens++;
+	else if (c == ')' && t->parens > 0)
+		t->parens--;
+	t->colons = c == ':' ? t->colons + 1 : 0;
+	/* AS or a dot, then blanks or comments, then the name. */
+	if (c == '.')
+		t->after_dot = 1;
+	else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
+	    c != '-' && c != '/' && c != '*') {
+		t->after_dot = 0;
+		if (!start)
+			t->after_as = 0;
+	}
+}
+
 static void
 txf_code(struct txf *t, unsigned char c)
 {
 	if (c == ';') {
 		if (t->open)
 			txf_check(t);
+		/* psql's statement goes on inside parentheses or a body. */
+		if (t->parens == 0 && t->bdepth == 0) {
+			t->nids = 0;
+			memset(t->ids, 0, sizeof(t->ids));
+		}
 		t->tailw[sizeof(t->tailw) - 1] = '\0';
 		t->copy_next = t->copy &&
 		    strcasecmp(t->tailw, " FROM stdin") == 0;
@@ -1354,6 +1468,7 @@ txf_code(struct txf *t, unsigned char c)
 			return;
 		t->open = 1;
 		t->sline = t->line;
+		t->sbdepth = t->bdepth;
 	}
 	if (t->wlen < sizeof(t->word) - 1) {
 		t->word[t->wlen++] = (char)c;
@@ -1377,6 +1492,7 @@ txf_byte(struct txf *t, unsigned char c)
 again:
 	switch (t->st) {
 	case LX_CODE:
+		txf_tok(t, c);
 		if (first && c == '\\' && !t->open) {
 			t->st = LX_META;
 			break;
