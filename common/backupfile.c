@@ -16,7 +16,7 @@
 static const char *const wrappers[] = { ".gz", ".age", ".gpg", NULL };
 /* What a backup holds: a script, an export, a database, a copy. */
 static const char *const contents[] = { ".sql", ".dump", ".csv", ".tsv",
-    ".jsonl", ".db", ".sqlite", ".sqlite3", ".bak", NULL };
+    ".jsonl", ".db", ".sqlite", ".sqlite3", ".bak", ".tar", NULL };
 
 /* The length of the suffix of name[0..n) found in list, or 0. */
 static size_t

@@ -376,6 +376,7 @@ enum bk_layer {
 	BK_LAYER_SQLITE,
 	BK_LAYER_PGDUMP,	/* plain pg_dump script */
 	BK_LAYER_PGARCHIVE,	/* pg_dump custom archive (-Fc): "PGDMP" */
+	BK_LAYER_PGTAR,		/* pg_dump tar archive (-Ft): toc.dat first */
 	BK_LAYER_SQL,
 	BK_LAYER_JSONL,
 	BK_LAYER_CSV,
@@ -386,6 +387,8 @@ enum bk_layer {
 enum bk_layer bk_detect(const void *, size_t);
 /* A short name for a layer: gzip, age, sqlite, pg_dump, sql, csv, ... */
 const char *bk_layer_name(enum bk_layer);
+/* Whether the layer is a pg_dump archive, custom or tar (pg_restore's). */
+int	bk_layer_pgarchive(enum bk_layer);
 
 /* ---- gunzip.c: streaming gzip decoding (RFC 1952) ---- */
 
@@ -930,6 +933,9 @@ int	bk_pgscript_complete(const struct bk_pgscript *, char *, size_t);
  * fails on a cut or damaged archive.  No archive parser of bk's own.
  */
 struct bk_pgarchive {
+	int		 tar;		/* -Ft: it must end in two zero blocks */
+	uint64_t	 bytes;		/* fed */
+	unsigned char	 tail[1024];	/* the last bytes fed */
 	pid_t		 pid;
 	int		 in;		/* pg_restore's stdin, or -1 */
 	int		 err;		/* its stderr, read by the thread */
@@ -938,8 +944,15 @@ struct bk_pgarchive {
 	char		 first[400];	/* its first error line */
 };
 
-/* Returns 0, or -1 with why: pg_restore could not be started. */
-int	bk_pgarchive_start(struct bk_pgarchive *, char *, size_t);
+/*
+ * Starts pg_restore for an archive of the layer given (custom or tar);
+ * returns 0, or -1 with why: pg_restore could not be started.  From a
+ * pipe, pg_restore takes a tar archive cut short for a whole one, so a
+ * tar archive must also end as tar does: a length in 512-byte blocks, the
+ * last two of them zero.
+ */
+int	bk_pgarchive_start(struct bk_pgarchive *, enum bk_layer, char *,
+	    size_t);
 void	bk_pgarchive_feed(struct bk_pgarchive *, const void *, size_t);
 /* Returns 1 whole, else 0 with why (pg_restore's error, a phrase). */
 int	bk_pgarchive_finish(struct bk_pgarchive *, char *, size_t);

@@ -50,6 +50,10 @@ bk_detect(const void *buf, size_t n)
 		return BK_LAYER_SQLITE;
 	if (has_prefix(p, n, "PGDMP", 5))
 		return BK_LAYER_PGARCHIVE;
+	/* pg_dump -Ft: a ustar archive whose first member is toc.dat. */
+	if (n >= 263 && has_prefix(p, n, "toc.dat\0", 8) &&
+	    memcmp(p + 257, "ustar", 5) == 0)
+		return BK_LAYER_PGTAR;
 	if (memchr(p, '\0', n) != NULL)
 		return BK_LAYER_UNKNOWN;
 	if (has_prefix(p, n, "--\n-- PostgreSQL database dump", 30))
@@ -71,10 +75,17 @@ bk_layer_name(enum bk_layer l)
 	case BK_LAYER_SQLITE:		return "sqlite";
 	case BK_LAYER_PGDUMP:		return "pg_dump";
 	case BK_LAYER_PGARCHIVE:	return "pg_dump-custom";
+	case BK_LAYER_PGTAR:		return "pg_dump-tar";
 	case BK_LAYER_SQL:		return "sql";
 	case BK_LAYER_JSONL:		return "jsonl";
 	case BK_LAYER_CSV:		return "csv";
 	case BK_LAYER_EMPTY:		return "empty";
 	default:			return "unknown";
 	}
+}
+
+int
+bk_layer_pgarchive(enum bk_layer l)
+{
+	return l == BK_LAYER_PGARCHIVE || l == BK_LAYER_PGTAR;
 }

@@ -201,10 +201,11 @@ bk_inspect_fd(int fd, const char *name, struct bk_inspect *ins)
 			rc = fail_from(ins, top);
 			goto out;
 		}
-	} else if (k->kind == BK_LAYER_PGARCHIVE) {
+	} else if (bk_layer_pgarchive(k->kind)) {
 		struct bk_pgarchive a;
 
-		if (bk_pgarchive_start(&a, ins->err, sizeof(ins->err)) < 0) {
+		if (bk_pgarchive_start(&a, k->kind, ins->err,
+		    sizeof(ins->err)) < 0) {
 			ins->code = BK_EX_UNAVAILABLE;
 			rc = -1;
 			goto out;

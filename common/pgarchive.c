@@ -46,12 +46,14 @@ pipe_cloexec(int p[2])
 }
 
 int
-bk_pgarchive_start(struct bk_pgarchive *a, char *why, size_t size)
+bk_pgarchive_start(struct bk_pgarchive *a, enum bk_layer l, char *why,
+    size_t size)
 {
 	int in[2], err[2], nul;
 
 	memset(a, 0, sizeof(*a));
 	a->in = -1;
+	a->tar = l == BK_LAYER_PGTAR;
 	if (pipe_cloexec(in) < 0)
 		goto fail;
 	if (pipe_cloexec(err) < 0) {
@@ -106,6 +108,14 @@ bk_pgarchive_feed(struct bk_pgarchive *a, const void *p, size_t n)
 	struct timespec zero = { 0, 0 };
 	int e;
 
+	if (n >= sizeof(a->tail))
+		memcpy(a->tail, (const unsigned char *)p + n - sizeof(a->tail),
+		    sizeof(a->tail));
+	else {
+		memmove(a->tail, a->tail + n, sizeof(a->tail) - n);
+		memcpy(a->tail + sizeof(a->tail) - n, p, n);
+	}
+	a->bytes += n;
 	if (a->gone || a->in < 0)
 		return;
 	sigemptyset(&pipe);
@@ -124,6 +134,7 @@ bk_pgarchive_feed(struct bk_pgarchive *a, const void *p, size_t n)
 int
 bk_pgarchive_finish(struct bk_pgarchive *a, char *why, size_t size)
 {
+	static const unsigned char zero[1024];
 	int status;
 
 	if (a->in >= 0)
@@ -136,8 +147,14 @@ bk_pgarchive_finish(struct bk_pgarchive *a, char *why, size_t size)
 		}
 	if (a->err >= 0)
 		pthread_join(a->thread, NULL);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (!a->tar || (a->bytes % 512 == 0 && a->bytes >= 1024 &&
+		    memcmp(a->tail, zero, sizeof(zero)) == 0))
+			return 1;
+		snprintf(why, size, "the tar archive does not end with its two "
+		    "zero blocks: it was cut short");
+		return 0;
+	}
 	if (a->first[0] != '\0')
 		snprintf(why, size, "%s", a->first);
 	else if (WIFSIGNALED(status))

@@ -104,6 +104,15 @@ cp dump.fc flip.fc; flip flip.fc $((size / 2))
 verdict "custom archive with a byte flipped in its data" 'pg_restore: error: could not uncompress data: incorrect data check' flip.fc
 head -c 5 dump.fc >cut.fc
 verdict "custom archive of its magic alone" 'pg_restore: error: could not read from input file: end of file' cut.fc
+# pg_dump's tar format (-Ft): pg_restore reads it, and it must end as tar
+# does (pg_restore takes a cut tar archive from a pipe for a whole one).
+pg_dump -Ft -t bk_verify_t >dump.ft
+tsize=$(stat -c %s dump.ft)
+verdict "tar archive as written" ok dump.ft
+head -c $((tsize / 2)) dump.ft >cut.ft
+verdict "tar archive cut in half" 'the tar archive does not end with its two zero blocks: it was cut short' cut.ft
+head -c $((tsize - 1024)) dump.ft >cut.ft
+verdict "tar archive without its end blocks" 'the tar archive does not end with its two zero blocks: it was cut short' cut.ft
 # Inside age, the verdict needs the key: with it, the same.
 bk-crypt --keygen -o fc.key 2>/dev/null
 rm -rf tr; mkdir tr

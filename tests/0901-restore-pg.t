@@ -9,7 +9,7 @@ need_pg
 need pg_dump createdb dropdb
 
 P=r0901
-DBS="${P}_src ${P}_a ${P}_b ${P}_c ${P}_d ${P}_t ${P}_t2 ${P}_m ${P}_fc ${P}_fc2"
+DBS="${P}_src ${P}_a ${P}_b ${P}_c ${P}_d ${P}_t ${P}_t2 ${P}_m ${P}_fc ${P}_fc2 ${P}_ft"
 cleanup() { for d in $DBS; do dropdb --if-exists "$d" 2>/dev/null; done; }
 cleanup
 trap 'cleanup; cd /; rm -rf "$T"' EXIT
@@ -107,6 +107,15 @@ same "... psql reads what the source holds (large object too)" fc.answers src.an
 state ${P}_fc >fc.state
 same "... pg_dump sees the same database" fc.state src.state
 like "... logged ok" restore.log "\"path\":\"$fc\",.*\"result\":\"ok\""
+ft=daily/src_20250627_040000.tar.gz
+pg_dump -Ft ${P}_src | bk-gz -o $ft
+ok "bk-manifest add records a tar archive" bk-manifest add -t daily $ft
+like "... as pg_dump-tar inside gzip" manifest.jsonl "\"path\":\"$ft\".*\"layers\":\\[\"pg_dump-tar\",\"gzip\"\\],\"complete\":true"
+createdb ${P}_ft
+run bk-restore -y -d ${P}_ft $ft
+is "a tar archive restores into a new database" "$rc" 0
+answers ${P}_ft >ft.answers
+same "... psql reads what the source holds" ft.answers src.answers
 # Into a database that holds a table of its own: all or nothing there too.
 marked ${P}_fc2
 run bk-restore -y -i key.txt -d ${P}_fc2 $fc

@@ -141,7 +141,7 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	if (c->ins.complete == 0 && !o->force)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": the pg_dump "
 		    "%s is incomplete (%s; -f records it anyway)", c->arg,
-		    c->ins.content == BK_LAYER_PGARCHIVE ? "archive" : "script",
+		    bk_layer_pgarchive(c->ins.content) ? "archive" : "script",
 		    c->ins.why);
 	if (c->ins.valid == 0 && !o->force)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %s (-f records "

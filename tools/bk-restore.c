@@ -270,7 +270,7 @@ open_layers(struct restore *r, struct bk_reader *raw, enum bk_layer *l,
 			continue;
 		}
 		/* pg_dump's custom format, for a message that helps. */
-		*custom = *l == BK_LAYER_PGARCHIVE;
+		*custom = bk_layer_pgarchive(*l);
 		break;
 	}
 	r->layers[0] = '\0';
@@ -358,8 +358,8 @@ verify_backup(struct restore *r)
 	bk_pgscript_init(&pg);
 	if (!failed && r->content == BK_LAYER_SQLITE)
 		tfd = bk_sqlite_tmp("bk-restore", &r->tmp, &r->tmpslot);
-	if (!failed && r->content == BK_LAYER_PGARCHIVE) {
-		if (bk_pgarchive_start(&pa, why, sizeof(why)) < 0)
+	if (!failed && bk_layer_pgarchive(r->content)) {
+		if (bk_pgarchive_start(&pa, r->content, why, sizeof(why)) < 0)
 			bk_errx(BK_EX_UNAVAILABLE, "%s", why);
 		pa_on = 1;
 	}
@@ -370,7 +370,7 @@ verify_backup(struct restore *r)
 		}
 		if (r->content == BK_LAYER_PGDUMP)
 			bk_pgscript_feed(&pg, buf, (size_t)got);
-		else if (r->content == BK_LAYER_PGARCHIVE)
+		else if (bk_layer_pgarchive(r->content))
 			bk_pgarchive_feed(&pa, buf, (size_t)got);
 		else if (bk_write_full(tfd, buf, (size_t)got) < 0)
 			bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
@@ -2009,7 +2009,7 @@ restore_pg(struct restore *r)
 	}
 	/* An archive becomes a script on the way: pg_restore -f -. */
 	in = top;
-	if (!failed && l == BK_LAYER_PGARCHIVE)
+	if (!failed && bk_layer_pgarchive(l))
 		in = archive_script(r, top, &conv);
 	while (!failed && !gone && (got = in->read(in, buf, CHUNK)) > 0) {
 		t.olen = 0;

@@ -446,6 +446,7 @@ check_main(void *arg)
 				bk_pgscript_feed(&c->pg, p, n);
 				break;
 			case BK_LAYER_PGARCHIVE:
+			case BK_LAYER_PGTAR:
 				bk_pgarchive_feed(&c->pa, p, n);
 				break;
 			case BK_LAYER_SQLITE:
@@ -654,8 +655,8 @@ verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
 	q_init(&c->q, v->pool[1]);
 	if (l == BK_LAYER_SQLITE)
 		sqlite_tmp_open(c);
-	if (l == BK_LAYER_PGARCHIVE) {
-		if (bk_pgarchive_start(&c->pa, lerr, sizeof(lerr)) < 0)
+	if (bk_layer_pgarchive(l)) {
+		if (bk_pgarchive_start(&c->pa, l, lerr, sizeof(lerr)) < 0)
 			bk_errx(BK_EX_UNAVAILABLE, "%s", lerr);
 		c->pa_started = 1;
 	}
