@@ -113,6 +113,11 @@ head -c $((tsize / 2)) dump.ft >cut.ft
 verdict "tar archive cut in half" 'the tar archive does not end with its two zero blocks: it was cut short' cut.ft
 head -c $((tsize - 1024)) dump.ft >cut.ft
 verdict "tar archive without its end blocks" 'the tar archive does not end with its two zero blocks: it was cut short' cut.ft
+# Without pg_restore, an archive is not OK: the check could not run.
+rm -rf tr; mkdir tr; cp dump.fc tr/db.dump; line tr/db.dump >tr/manifest.jsonl
+run env PATH="$BUILD/bin" bk-verify -m tr/manifest.jsonl
+is "no pg_restore: FAIL, saying so" "$rc $(cat "$T/out")" \
+    "1 FAIL db.dump: pg_dump archive is incomplete (could not run pg_restore (from postgresql-client): No such file or directory)"
 # Inside age, the verdict needs the key: with it, the same.
 bk-crypt --keygen -o fc.key 2>/dev/null
 rm -rf tr; mkdir tr

@@ -141,28 +141,29 @@ hostile "COMMIT inside a body" "$fnbody SELECT 1; COMMIT; END;" "$txn COMMIT sta
 mkdir fake
 printf '#!/bin/sh\nsed "s/^-- bk-test: \\(.*\\)\\$/\\1/" | exec %s "$@"\n' "$(command -v psql)" >fake/psql
 chmod 755 fake/psql
-script split "CREATE TABLE before_split (a int);
+# unmasked NAME BODY: NAME.sql restored through that psql.
+unmasked() {
+	script "$1" "$2"
+	rm -f restore.log
+	run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t "$1.sql"
+}
+unmasked split "CREATE TABLE before_split (a int);
 -- bk-test: COMMIT;
 CREATE TABLE after_split (a int);"
-rm -f restore.log
-run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t split.sql
 is "a COMMIT past the filter: exit 65" "$rc" 65
 like "... says what is committed" err "could not restore \"split.sql\" into .*: the script ended the restore's transaction itself; what ran before that is committed\$"
 like "... logged as partial" restore.log '"result":"partial","target"'
 is "... what ran before it is there" "$(psql -XAt -d ${P}_t -c "SELECT count(*) FROM pg_tables WHERE tablename = 'before_split'")" 1
 is "... what ran after it is not (AUTOCOMMIT off)" "$(psql -XAt -d ${P}_t -c "SELECT count(*) FROM pg_tables WHERE tablename = 'after_split'")" 0
 psql -Xq -d ${P}_t -c 'DROP TABLE before_split'
-script split2 "CREATE TABLE before_split (a int);
+unmasked split2 "CREATE TABLE before_split (a int);
 -- bk-test: COMMIT;
 SELECT 1/0;"
-run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t split2.sql
 like "a COMMIT past the filter, then an error: partial too" err "what ran before that is committed\$"
 psql -Xq -d ${P}_t -c 'DROP TABLE before_split'
-script split3 "CREATE TABLE t10 (a int);
+unmasked split3 "CREATE TABLE t10 (a int);
 -- bk-test: ROLLBACK;
 CREATE TABLE after_rollback (a int);"
-rm -f restore.log
-run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t split3.sql
 is "a ROLLBACK past the filter: exit 65" "$rc" 65
 like "... no COMMIT ran, and nothing changed" err "psql did not run the COMMIT \(the script ended the restore's transaction itself\); nothing was changed \(rolled back\)\$"
 state ${P}_t >t.now

@@ -324,7 +324,7 @@ struct check {
 
 	/* pg_dump: the one completeness check, common/pgscript.c */
 	struct bk_pgscript pg;
-	/* pg_dump -Fc: pg_restore reads it whole, common/pgarchive.c */
+	/* pg_dump -Fc, -Ft: pg_restore reads it whole, common/pgarchive.c */
 	struct bk_pgarchive pa;
 	int		 pa_started;
 
