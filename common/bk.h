@@ -753,6 +753,7 @@ struct bk_entry {
 	char		*layers[BK_LAYERS_MAX];	/* innermost first: csv gzip age */
 	size_t		 nlayers;
 	int64_t		 records;	/* -1 when unknown */
+	int		 complete;	/* pg_dump: 1 or 0; -1 when unknown */
 	enum bk_verified verified;	/* the last verification's result */
 	char		*verified_time;	/* RFC 3339, NULL when never */
 	time_t		 verified_t;
@@ -957,16 +958,29 @@ void	bk_pgarchive_feed(struct bk_pgarchive *, const void *, size_t);
 /* Returns 1 whole, else 0 with why (pg_restore's error, a phrase). */
 int	bk_pgarchive_finish(struct bk_pgarchive *, char *, size_t);
 
-/* ---- inspect.c: what a backup file holds, in one streaming pass ---- */
+/* ---- inspect.c: is a backup whole?  One answer for every tool ---- */
+
+#define BK_WHY_MAX	1024
+
+struct bk_inspect_opts {
+	struct bk_age_ids *ids;		/* NULL: age layers stay sealed */
+	int		 progress;	/* -P: a meter on stderr */
+	const char	*label;		/* the meter's label (else the name) */
+	int		 keep_copy;	/* SQLite: keep the decoded copy */
+	int		 nodigest;	/* no sha256 of the raw bytes */
+};
 
 /*
- * Reads a file once: its size and sha256 over the raw bytes, the layers by
- * their magic bytes (gzip is decoded; age and SQLite are opaque), the
- * record count of CSV (header excluded; read by bk_csv_read with the
- * header line's separator) and JSON Lines, whether a pg_dump script is
- * complete (the closing comment, and \unrestrict when the script began
- * with \restrict), and whether CSV is strict (valid; records is -1 when
- * it is not).
+ * What a file turned out to be.  code 0 means every layer decoded and the
+ * content is whole: CSV strict and rectangular, JSON Lines counted, a
+ * pg_dump script complete (the closing comment, and \unrestrict when it
+ * began with \restrict), a pg_dump archive read whole by pg_restore, an
+ * SQLite database passing integrity_check.  Otherwise code is the exit
+ * code of the first problem and why says it in a phrase; layer_failed
+ * tells a layer or the read (a file that cannot be decoded at all) from
+ * content that decoded but is not whole (which bk-manifest add -f may
+ * still record).  An age layer without identities is sealed: its header
+ * is checked, and what it holds is not known.
  */
 struct bk_inspect {
 	uint64_t	 size;
@@ -974,20 +988,64 @@ struct bk_inspect {
 	const char	*layers[BK_LAYERS_MAX];	/* innermost first */
 	size_t		 nlayers;
 	enum bk_layer	 content;	/* the innermost layer seen */
-	int64_t		 records;	/* -1 when not counted */
+	int		 sealed;	/* an age layer was not opened */
+	int		 recorded;	/* sealed, and bk-crypt's record of
+					   the plaintext merged (plain.c) */
+	int64_t		 records;	/* CSV, JSON Lines; -1 when not */
 	int		 complete;	/* pg_dump script or archive: 1 or
 					   0; -1 neither */
-	int		 valid;		/* CSV strict, SQLite passing
-					   integrity_check: 1, 0 not (see
-					   why); -1 not asked */
-	char		 why[640];	/* valid 0: "CSV line L, column C: ...";
-					   complete 0: what is missing */
-	int		 code;		/* after failure: exit code */
-	char		 err[512];	/* after failure: the message */
+	int		 code;		/* 0 whole, else an exit code */
+	int		 layer_failed;	/* the problem is below the content */
+	char		 why[BK_WHY_MAX];
+	char		*copy;		/* keep_copy: the SQLite database */
+	int		 slot;		/* its bk_tmp_register slot */
 };
 
-/* Returns 0, or -1 with ins->err and ins->code set (bad gzip: 65, I/O: 74). */
-int	bk_inspect_fd(int, const char *, struct bk_inspect *);
+/*
+ * Stacks readers on top for the layers its magic bytes show, as every
+ * tool that reads a backup does: gzip, and age (with ids; without them
+ * only its header is read, and the layer stays sealed), at most four deep.
+ * Returns the new top; ly->content is what lies inside, ly->found the
+ * layers outermost first.  When a layer cannot start (a bad age header, a
+ * wrong key, a read error), ly->failed is set and the top reader holds the
+ * message.
+ */
+struct bk_layers {
+	enum bk_layer	 content;
+	const char	*found[BK_LAYERS_MAX];	/* outermost first */
+	size_t		 n;
+	int		 sealed;
+	int		 failed;
+};
+struct bk_reader *bk_reader_layers(struct bk_reader *, const char *,
+	    struct bk_age_ids *, struct bk_layers *);
+/* Returns 0 when whole, else -1 with ins->code and ins->why. */
+int	bk_inspect_fd(int, const char *, const struct bk_inspect_opts *,
+	    struct bk_inspect *);
+/* Removes the SQLite copy (keep_copy). */
+void	bk_inspect_free(struct bk_inspect *);
+/* The layers as names read ("csv gzip age"). */
+void	bk_inspect_layers(const struct bk_inspect *, char *, size_t);
+
+/* ---- plain.c: what an encrypted backup held, recorded by bk-crypt ---- */
+
+/* .NAME.bk-plain beside file (malloc'd). */
+char	*bk_plain_path(const char *);
+/*
+ * Records pt, the inspection of the plaintext, beside the encrypted file
+ * of the given size and sha256 (atomic, 0600; exits on failure).
+ */
+void	bk_plain_write(const char *, const struct bk_inspect *, uint64_t,
+	    const char *);
+/*
+ * For a sealed inspection ins of file: merges the record of its plaintext,
+ * when there is one bound to ins's size and sha256 (the plaintext's layers
+ * inside the ones found, records, completeness, and the plaintext's
+ * verdict when it was not whole).  Returns 1 merged, 0 no record, -1 a
+ * record that is not this file's or not readable (ignored).
+ */
+int	bk_plain_read(const char *, struct bk_inspect *);
+void	bk_plain_remove(const char *);
 
 /* ---- backupfile.c: which files of a tree look like backups ---- */
 

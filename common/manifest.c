@@ -180,6 +180,7 @@ entry_clear_fields(struct bk_entry *e)
 	e->nlayers = 0;
 	e->size = -1;
 	e->records = -1;
+	e->complete = -1;
 	e->sha256[0] = '\0';
 	e->created_t = 0;
 	e->created_off = 0;
@@ -279,6 +280,11 @@ entry_fill(struct bk_entry *e, json_t *o)
 		return bad_field(e, "field \"%s\" is not a size", "size");
 	if (opt_int(o, "records", &e->records) < 0)
 		return bad_field(e, "field \"%s\" is not a count", "records");
+	v = json_object_get(o, "complete");
+	if (v != NULL && !json_is_null(v) && !json_is_boolean(v))
+		return bad_field(e, "field \"%s\" is not true or false",
+		    "complete");
+	e->complete = v == NULL || json_is_null(v) ? -1 : json_is_true(v);
 	v = json_object_get(o, "sha256");
 	if (v != NULL && !json_is_null(v)) {
 		s = json_string_value(v);
@@ -340,6 +346,7 @@ entry_parse(struct bk_entry *e, const char *line, size_t len, size_t lineno)
 	json_t *o;
 
 	e->size = e->records = -1;
+	e->complete = -1;
 	e->lineno = lineno;
 	e->raw = bk_malloc(len + 1);
 	memcpy(e->raw, line, len);
@@ -387,6 +394,7 @@ bk_entry_new(const char *path)
 	time_t now = time(NULL);
 
 	e->size = e->records = -1;
+	e->complete = -1;
 	e->json = json_object();
 	if (e->json == NULL)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");

@@ -37,7 +37,7 @@ size=$(wc -c <full.sql)
 for at in 100 $((size / 2)) $((size - 40)); do
 	head -c $at full.sql >trunc$at.sql
 	errline "truncated at $at: refused" 65 \
-	    "could not add \"trunc$at.sql\": the pg_dump script is incomplete" \
+	    "could not add \"trunc$at.sql\": pg_dump script is incomplete" \
 	    bk-manifest add trunc$at.sql
 done
 ok "-f records an incomplete dump" bk-manifest add -f trunc100.sql

@@ -180,7 +180,7 @@ exits "...not with --no-scan" 0 bk-verify -n -m nm/manifest.jsonl
 # ---- age with and without an identity ----
 tree ag; cp good.csv.gz.age ag/x.csv.gz.age; line ag/x.csv.gz.age 2000 '["age"]' >ag/manifest.jsonl
 exits "age without identity: OK" 0 bk-verify -m ag/manifest.jsonl
-is "...saying it was not decrypted" "$(cat "$T/out")" "OK x.csv.gz.age (age not decrypted: no identity)"
+is "...saying it was not decrypted" "$(cat "$T/out")" "OK x.csv.gz.age (age not decrypted, no identity: size, sha256 and header checked; content never checked)"
 exits "age with its identity: OK" 0 bk-verify -v -i key.txt -m ag/manifest.jsonl
 is "...decrypted through to the CSV" "$(cat "$T/out")" "OK x.csv.gz.age (csv gzip age, 2000 records)"
 exits "age with another identity: FAIL" 1 bk-verify -i other.txt -m ag/manifest.jsonl

@@ -58,11 +58,11 @@ verdict() {
 	is "$_vn: bk-verify says FAIL, why" "$rc $(cat "$T/out")" "1 FAIL db.sql.gz: $_why"
 	run bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.sql.gz
 	is "$_vn: bk-restore -n refuses it, the same why" "$rc $(cat "$T/err")" \
-	    "65 bk-restore: error: could not restore \"db.sql.gz\": the $_why"
+	    "65 bk-restore: error: could not restore \"db.sql.gz\": $_why"
 	rm tr/manifest.jsonl
 	run bk-manifest -m tr/manifest.jsonl add tr/db.sql.gz
 	is "$_vn: bk-manifest add refuses it, the same why" "$rc $(cat "$T/err")" \
-	    "65 bk-manifest: error: could not add \"tr/db.sql.gz\": the ${_why%)}; -f records it anyway)"
+	    "65 bk-manifest: error: could not add \"tr/db.sql.gz\": $_why (-f records it anyway)"
 }
 
 verdict "pg_dump as written" ok dump.sql
@@ -136,7 +136,7 @@ pg_dump -Fp -t bk_verify_t | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o 
 exits "the recipe's output verifies with the key" 0 bk-verify -v -i key.txt -m tree/manifest.jsonl
 like "...through every layer" "$T/out" '^OK daily/db.sql.gz.age \(pg_dump gzip age\)$'
 exits "...and without the key, its header" 0 bk-verify -m tree/manifest.jsonl
-like "...saying so" "$T/out" '^OK daily/db.sql.gz.age \(age not decrypted: no identity\)$'
+like "...saying so" "$T/out" '^OK daily/db.sql.gz.age \(age not decrypted, no identity: size, sha256 and header checked; held pg_dump gzip, whole when made\)$'
 
 psql -qX -c 'DROP TABLE bk_verify_t' >/dev/null 2>&1
 done_testing

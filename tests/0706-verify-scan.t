@@ -23,7 +23,7 @@ printf 'id,name\n1,Ana\n' >tree/monthly.csv
 M=tree/manifest.jsonl
 ok "sha256sum reads bk-sum's file" sh -c "cd tree && sha256sum -c --quiet $f.sha256"
 cat >want <<EOF2
-OK $f (age not decrypted: no identity)
+OK $f (age not decrypted, no identity: size, sha256 and header checked; held pg_dump gzip, whole when made)
 OK monthly.csv
 EOF2
 exits "a recipe's tree verifies clean" 0 bk-verify -m $M

@@ -98,7 +98,7 @@ bad "pg_dump into SQLite" 65 '"dump.sql": it holds a pg_dump script, and the tar
 { printf 'PGDMP'; head -c 200 /dev/zero; } >custom.dump; line custom.dump >>manifest.jsonl
 bad "a pg_dump archive into SQLite" 65 '"custom.dump": it holds a pg_dump archive, and the target is SQLite$' custom.dump
 : >empty.db; line empty.db >>manifest.jsonl
-bad "empty file" 65 '"empty.db": the file is empty$' empty.db
+bad "empty file" 65 '"empty.db": file is empty$' empty.db
 gzip -c </dev/null >empty.db.gz; line empty.db.gz >>manifest.jsonl
 bad "empty gzip" 65 '"empty.db.gz": no data inside the gzip layer$' empty.db.gz
 ln -s good.db link.db

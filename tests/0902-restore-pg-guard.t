@@ -65,12 +65,12 @@ head -c 100000 big.sql.gz >cut.sql.gz; line cut.sql.gz >>manifest.jsonl
 sqlite3 app.db "CREATE TABLE x(a); INSERT INTO x VALUES (1)"; bk-manifest add app.db
 cp manifest.jsonl manifest.saved
 errline "a truncated script, recorded as such" 65 \
-    '"cut.sql": the pg_dump script is incomplete \(no "-- PostgreSQL database dump complete" at the end\)$' \
+    '"cut.sql": pg_dump script is incomplete \(no "-- PostgreSQL database dump complete" at the end\)$' \
     bk-restore -y -c -d ${P}_t cut.sql
 untouched "truncated script"
 if grep -q '^\\restrict ' big.sql; then
 	errline "a script cut before \\unrestrict" 65 \
-	    '"nounres.sql": the pg_dump script is incomplete \(no \\unrestrict line matching its \\restrict\)$' \
+	    '"nounres.sql": pg_dump script is incomplete \(no \\unrestrict line matching its \\restrict\)$' \
 	    bk-restore -y -c -d ${P}_t nounres.sql
 	untouched "no \\unrestrict"
 else

@@ -97,7 +97,7 @@ hostile "COMMIT after a comment" "/* x */ COMMIT;" "$txn COMMIT statement"
 # last lines, even with -f.
 { printf -- '--\n-- PostgreSQL database dump complete\n--\n\nCREATE TABLE t9 (a int);\nCOMMIT'; } >h.sql
 bk-manifest add -f h.sql 2>/dev/null; rm -f restore.log
-errline "a COMMIT without ; after the last lines" 65 'the pg_dump script is incomplete \(data after its last line\)$' \
+errline "a COMMIT without ; after the last lines" 65 'pg_dump script is incomplete \(data after its last line\)$' \
     bk-restore -q -y -f --no-safety-backup -d ${P}_t h.sql
 bk-manifest remove h.sql 2>/dev/null
 # With standard_conforming_strings off, psql would read 'x\' as an open

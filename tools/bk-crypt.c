@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,9 +21,10 @@
 #define IOBUF		(1024 * 1024)
 
 static const char usage_text[] =
-"usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [-o FILE] [FILE]\n"
-"       bk-crypt -p [-afPqv] [--passphrase-file FILE | --passphrase-fd N]\n"
+"usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [--no-record]\n"
 "                [-o FILE] [FILE]\n"
+"       bk-crypt -p [-afPqv] [--passphrase-file FILE | --passphrase-fd N]\n"
+"                [--no-record] [-o FILE] [FILE]\n"
 "       bk-crypt -d [-fPqv] [-i FILE] ... [--passphrase-file FILE |\n"
 "                --passphrase-fd N] [--max-work-factor N] [-o FILE] [FILE]\n"
 "       bk-crypt -t [-Pqv] [-i FILE] ... [--passphrase-file FILE |\n"
@@ -38,6 +40,7 @@ enum {
 	OPT_MAXWF,
 	OPT_KEYGEN,
 	OPT_PQ,
+	OPT_NORECORD,
 	OPT_VERSION
 };
 
@@ -53,6 +56,7 @@ struct crypt {
 	const char	*output;
 	const char	*input;
 	int		 pq;		/* --keygen --pq */
+	int		 norecord;	/* --no-record */
 	struct bk_age_key *rcpts;
 	size_t		 nrcpts;
 	const char	**idfiles;
@@ -196,10 +200,65 @@ load_identities(struct crypt *c)
 
 /* ---- modes ---- */
 
+/* Where the ciphertext goes: the output, and its digest for the record. */
+struct sink {
+	struct bk_out		*out;
+	struct bk_digest	 dg;
+	uint64_t		 size;
+};
+
 static void
 sink_out(void *ctx, const void *buf, size_t n)
 {
-	bk_out_write(ctx, buf, n);
+	struct sink *k = ctx;
+
+	bk_out_write(k->out, buf, n);
+	bk_digest_update(&k->dg, buf, n);
+	k->size += n;
+}
+
+/*
+ * The record of the plaintext (common/plain.c): the one inspection of
+ * common/inspect.c reads a copy of the plaintext from a pipe, in a thread
+ * of its own, while this one encrypts.
+ */
+struct record {
+	pthread_t		 thread;
+	int			 fd[2];
+	const char		*name;
+	struct bk_inspect	 ins;
+};
+
+static void *
+record_main(void *arg)
+{
+	struct record *rec = arg;
+	struct bk_inspect_opts io;
+
+	memset(&io, 0, sizeof(io));
+	io.nodigest = 1;
+	bk_inspect_fd(rec->fd[0], rec->name, &io, &rec->ins);
+	return NULL;
+}
+
+static void
+record_start(struct record *rec, const char *name)
+{
+	rec->name = name;
+	if (pipe(rec->fd) < 0)
+		bk_err(BK_EX_SOFTWARE, "could not make a pipe");
+	(void)fcntl(rec->fd[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(rec->fd[1], F_SETFD, FD_CLOEXEC);
+	if (pthread_create(&rec->thread, NULL, record_main, rec) != 0)
+		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
+}
+
+static void
+record_end(struct record *rec)
+{
+	close(rec->fd[1]);
+	pthread_join(rec->thread, NULL);
+	close(rec->fd[0]);
 }
 
 static int
@@ -208,24 +267,34 @@ encrypt_file(struct crypt *c)
 	struct bk_age_writer *w;
 	struct bk_progress pg;
 	struct bk_out out;
-	char *pass = NULL, *buf;
+	struct record rec;
+	struct sink k;
+	unsigned char dg[BK_DIGEST_MAX];
+	char *pass = NULL, *buf, hex[65];
 	size_t passlen = 0;
 	ssize_t got;
-	int fd;
+	int fd, recording;
 
 	/* Refuse a missing input or output before asking for anything. */
 	fd = bk_open_input(c->input);
 	bk_out_open(&out, c->output, (c->force ? BK_OUT_FORCE : 0) |
 	    (c->armor ? 0 : BK_OUT_BINARY));
+	/* A regular file only: no record beside /dev/null or a FIFO. */
+	recording = out.tmp != NULL && !c->norecord;
 	if (c->passphrase)
 		pass = get_passphrase(c, 1, &passlen);
+	memset(&k, 0, sizeof(k));
+	k.out = &out;
+	bk_digest_init(&k.dg, bk_digest_lookup("sha256"));
 	w = bk_age_writer_new(c->rcpts, c->nrcpts, pass, passlen,
-	    BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &out);
+	    BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &k);
 	live.w = w;
 	if (pass != NULL) {
 		bk_explicit_bzero(pass, passlen);
 		free(pass);
 	}
+	if (recording)
+		record_start(&rec, bk_input_name(c->input));
 	bk_progress_init(&pg, c->progress, "encrypting", 0);
 	buf = live.buf = bk_malloc(IOBUF);
 	for (;;) {
@@ -236,12 +305,23 @@ encrypt_file(struct crypt *c)
 		if (got == 0)
 			break;
 		bk_age_writer_write(w, buf, (size_t)got);
+		if (recording && bk_write_full(rec.fd[1], buf, (size_t)got) < 0)
+			bk_err(BK_EX_SOFTWARE, "could not inspect the "
+			    "plaintext");
 		bk_progress_add(&pg, (uint64_t)got);
 	}
 	bk_age_writer_finish(w);
 	live.w = NULL;
 	bk_progress_end(&pg);
+	if (recording)
+		record_end(&rec);
+	bk_digest_final(&k.dg, dg);
+	bk_hex(hex, dg, 32);
 	bk_out_commit(&out);
+	if (recording) {
+		bk_plain_write(c->output, &rec.ins, k.size, hex);
+		bk_inspect_free(&rec.ins);
+	}
 	if (fd != STDIN_FILENO)
 		close(fd);
 	bk_info("encrypted \"%s\" to %s", bk_input_name(c->input),
@@ -416,6 +496,7 @@ main(int argc, char *argv[])
 		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
 		{ "keygen",		no_argument,		NULL, OPT_KEYGEN },
 		{ "pq",			no_argument,		NULL, OPT_PQ },
+		{ "no-record",		no_argument,		NULL, OPT_NORECORD },
 		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
 	};
@@ -500,6 +581,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_PQ:
 			c.pq = 1;
+			break;
+		case OPT_NORECORD:
+			c.norecord = 1;
 			break;
 		case OPT_VERSION:
 			bk_print_version();

@@ -101,7 +101,7 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	struct stat st;
 	char err[512];
 	const char *base;
-	int fd, code;
+	int fd;
 
 #define COMPLAIN(code_, ...) do {					\
 		if (soft)						\
@@ -132,20 +132,24 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	if ((fd = open(c->arg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		COMPLAIN(bk_open_errno_code(errno), "could not open \"%s\": %s",
 		    c->arg, strerror(errno));
-	if (bk_inspect_fd(fd, c->arg, &c->ins) < 0) {
+	/*
+	 * The one verdict, common/inspect.c's, as bk-verify and bk-restore;
+	 * inside age, what bk-crypt recorded of the plaintext (plain.c).
+	 */
+	if (bk_inspect_fd(fd, c->arg, NULL, &c->ins) == 0 && c->ins.sealed &&
+	    bk_plain_read(c->arg, &c->ins) <= 0)
+		bk_warnx("\"%s\" is encrypted and nothing recorded what it "
+		    "holds: its content is not checked (bk-crypt -o records "
+		    "it)", c->arg);
+	if (c->ins.code != 0 && (c->ins.layer_failed || !o->force)) {
 		close(fd);
-		code = c->ins.code;
-		COMPLAIN(code, "could not read \"%s\": %s", c->arg, c->ins.err);
+		if (c->ins.layer_failed)
+			COMPLAIN(c->ins.code, "could not read \"%s\": %s",
+			    c->arg, c->ins.why);
+		COMPLAIN(c->ins.code, "could not add \"%s\": %s (-f records "
+		    "it anyway)", c->arg, c->ins.why);
 	}
 	close(fd);
-	if (c->ins.complete == 0 && !o->force)
-		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": the pg_dump "
-		    "%s is incomplete (%s; -f records it anyway)", c->arg,
-		    bk_layer_pgarchive(c->ins.content) ? "archive" : "script",
-		    c->ins.why);
-	if (c->ins.valid == 0 && !o->force)
-		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %s (-f records "
-		    "it anyway)", c->arg, c->ins.why);
 	if (o->records >= 0 && c->ins.records >= 0 &&
 	    o->records != c->ins.records && !o->force)
 		COMPLAIN(BK_EX_DATAERR, "could not add \"%s\": %" PRId64
@@ -236,6 +240,10 @@ cmd_add(struct opts *o, int argc, char *argv[])
 		bk_info("added \"%s\"", c[i].rel);
 	}
 	bk_manifest_unlock(&o->m);
+	/* What bk-crypt recorded now lives in the manifest. */
+	for (i = 0; i < argc; i++)
+		if (c[i].ins.recorded)
+			bk_plain_remove(c[i].arg);
 	free_cands(c, (size_t)argc);
 	return BK_EX_OK;
 }

@@ -120,12 +120,6 @@ struct restore {
 
 /* ---- small helpers ---- */
 
-static int
-is_age(enum bk_layer l)
-{
-	return l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR;
-}
-
 static double
 elapsed(const struct timespec *t0)
 {
@@ -233,52 +227,13 @@ open_backup(struct restore *r)
 }
 
 /*
- * Stacks the layers of the backup on raw, as their magic bytes say: age
- * and gzip, at most four deep.  Returns the top reader; *l is what lies
- * inside, or BK_LAYER_UNKNOWN with *failed set when a layer could not
- * start (its reader holds the message).  Names the layers in r->layers.
+ * Stacks the layers of the backup on raw (common/inspect.c's peeling, as
+ * every tool's); returns the top reader, with ly saying what lies inside.
  */
 static struct bk_reader *
-open_layers(struct restore *r, struct bk_reader *raw, enum bk_layer *l,
-    int *failed, int *custom)
+open_layers(struct restore *r, struct bk_reader *raw, struct bk_layers *ly)
 {
-	struct bk_reader *top = raw;
-	unsigned char head[HEAD];
-	const char *names[BK_LAYERS_MAX];
-	size_t n = 0, i;
-	ssize_t got;
-	int depth = 0;
-
-	*failed = *custom = 0;
-	for (;;) {
-		if ((got = bk_reader_read_full(top, head, HEAD)) < 0) {
-			*failed = 1;
-			*l = BK_LAYER_UNKNOWN;
-			break;
-		}
-		*l = bk_detect(head, (size_t)got);
-		top = bk_reader_replay(top, head, (size_t)got);
-		if (*l != BK_LAYER_UNKNOWN && *l != BK_LAYER_EMPTY &&
-		    n < BK_LAYERS_MAX)
-			names[n++] = bk_layer_name(*l);
-		if (*l == BK_LAYER_GZIP && depth++ < 4) {
-			top = bk_reader_gunzip(top, r->rel);
-			continue;
-		}
-		if (is_age(*l) && depth++ < 4) {
-			top = bk_reader_age(top, r->ids);
-			continue;
-		}
-		/* pg_dump's custom format, for a message that helps. */
-		*custom = bk_layer_pgarchive(*l);
-		break;
-	}
-	r->layers[0] = '\0';
-	for (i = n; i > 0; i--)
-		snprintf(r->layers + strlen(r->layers), sizeof(r->layers) -
-		    strlen(r->layers), "%s%s", i < n ? " " : "",
-		    names[i - 1]);
-	return top;
+	return bk_reader_layers(raw, r->rel, r->ids, ly);
 }
 
 /* A layer's message, without the "NAME": it may start with. */
@@ -296,14 +251,14 @@ layer_error(const struct restore *r, const struct bk_reader *rd)
 
 /* Refuses content that the target cannot take. */
 static void
-check_content(struct restore *r, enum bk_layer l, int custom)
+check_content(struct restore *r, enum bk_layer l)
 {
 	const char *what = r->kind == TARGET_PG ? "PostgreSQL" : "SQLite";
 
-	if (custom && r->kind == TARGET_SQLITE)
+	if (bk_layer_pgarchive(l) && r->kind == TARGET_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
 		    "pg_dump archive, and the target is %s", r->rel, what);
-	if (custom)
+	if (bk_layer_pgarchive(l))
 		return;
 	if (r->kind == TARGET_PG && l == BK_LAYER_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds an "
@@ -312,12 +267,6 @@ check_content(struct restore *r, enum bk_layer l, int custom)
 	if (r->kind == TARGET_SQLITE && l == BK_LAYER_PGDUMP)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
 		    "pg_dump script, and the target is %s", r->rel, what);
-	if (l == BK_LAYER_EMPTY && r->layers[0] == '\0')
-		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the file is "
-		    "empty", r->rel);
-	if (l == BK_LAYER_EMPTY)
-		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": no data "
-		    "inside the %s layer", r->rel, r->layers);
 	if (l != BK_LAYER_PGDUMP && l != BK_LAYER_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds %s, "
 		    "not a plain pg_dump script or an SQLite database", r->rel,
@@ -328,83 +277,46 @@ check_content(struct restore *r, enum bk_layer l, int custom)
 /* ---- pass 1: verify the whole backup before anything is touched ---- */
 
 /*
- * Reads the backup once from the first byte to the last: the sha256 of
- * its raw bytes must be the manifest's, every layer must decode (age
+ * Reads the backup once from the first byte to the last and asks
+ * common/inspect.c, as bk-manifest add and bk-verify do: the sha256 of its
+ * raw bytes must be the manifest's, every layer must decode (age
  * authenticates each chunk, gzip checks its CRC and length), and the
  * content must be whole.  An SQLite database is kept in a private
  * temporary copy, which is what the restore then copies in.  Exits with
  * the reason on any failure: 1 when the digest differs (the file is not
- * the one recorded), else the layer's code (65 bad data, 1 wrong key).
+ * the one recorded), else the verdict's code (65 bad data, 1 wrong key).
  */
 static void
 verify_backup(struct restore *r)
 {
-	struct bk_progress meter;
-	struct bk_reader *raw, *top;
-	struct bk_pgscript pg;
-	struct bk_pgarchive pa;
-	struct stat st;
-	unsigned char *buf = r->buf;
-	char why[700] = "", awhy[400];
-	ssize_t got;
-	int failed, custom, tfd = -1, code = 0, whole = 1, pa_on = 0;
+	struct bk_inspect_opts io;
+	struct bk_inspect ins;
 
-	bk_progress_init(&meter, r->o->progress, "verifying",
-	    fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0);
-	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
-	top = r->top = open_layers(r, raw, &r->content, &failed, &custom);
-	if (!failed)
-		check_content(r, r->content, custom);
-	bk_pgscript_init(&pg);
-	if (!failed && r->content == BK_LAYER_SQLITE)
-		tfd = bk_sqlite_tmp("bk-restore", &r->tmp, &r->tmpslot);
-	if (!failed && bk_layer_pgarchive(r->content)) {
-		if (bk_pgarchive_start(&pa, r->content, why, sizeof(why)) < 0)
-			bk_errx(BK_EX_UNAVAILABLE, "%s", why);
-		pa_on = 1;
-	}
-	while (!failed && (got = top->read(top, buf, CHUNK)) != 0) {
-		if (got < 0) {
-			failed = 1;
-			break;
-		}
-		if (r->content == BK_LAYER_PGDUMP)
-			bk_pgscript_feed(&pg, buf, (size_t)got);
-		else if (bk_layer_pgarchive(r->content))
-			bk_pgarchive_feed(&pa, buf, (size_t)got);
-		else if (bk_write_full(tfd, buf, (size_t)got) < 0)
-			bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
-	}
-	if (failed) {
-		snprintf(why, sizeof(why), "%s", layer_error(r, top));
-		code = top->code != 0 ? top->code : BK_EX_IOERR;
-	}
-	if (pa_on)
-		whole = bk_pgarchive_finish(&pa, awhy, sizeof(awhy)) || failed;
-	if (bk_reader_hash_finish(raw, r->sha, &r->size) < 0)
-		bk_errx(BK_EX_IOERR, "%s", raw->err);
-	bk_progress_end(&meter);
-	bk_reader_close(top);
-	r->top = NULL;
-	if (tfd >= 0 && close(tfd) < 0)
-		bk_err(BK_EX_IOERR, "could not write \"%s\"", r->tmp);
+	memset(&io, 0, sizeof(io));
+	io.ids = r->ids;
+	io.progress = r->o->progress;
+	io.label = "verifying";
+	io.keep_copy = 1;
+	bk_inspect_fd(r->fd, r->rel, &io, &ins);
+	r->content = ins.content;
+	bk_inspect_layers(&ins, r->layers, sizeof(r->layers));
+	memcpy(r->sha, ins.sha256, sizeof(r->sha));
+	r->size = ins.size;
+	r->tmp = ins.copy;
+	r->tmpslot = ins.slot;
+	if (ins.code == BK_EX_IOERR && ins.layer_failed)
+		bk_errx(BK_EX_IOERR, "could not read \"%s\": %s", r->rel,
+		    ins.why);
 	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0)
 		bk_errx(BK_EX_FAIL, "could not restore \"%s\": sha256 does not "
-		    "match the manifest%s%s%s", r->rel, why[0] ? " (" : "", why,
-		    why[0] ? ")" : "");
-	if (failed)
-		bk_errx(code, "could not restore \"%s\": %s", r->rel, why);
-	if (!whole)
-		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the pg_dump "
-		    "archive is incomplete (%s)", r->rel, awhy);
-	if (r->content == BK_LAYER_PGDUMP &&
-	    !bk_pgscript_complete(&pg, why, sizeof(why)))
-		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": the pg_dump "
-		    "script is incomplete (%s)", r->rel, why);
-	if (r->content == BK_LAYER_SQLITE &&
-	    bk_sqlite_integrity(r->tmp, why, sizeof(why)) < 0)
-		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": %s", r->rel,
-		    why);
+		    "match the manifest%s%s%s", r->rel, ins.code ? " (" : "",
+		    ins.code ? ins.why : "", ins.code ? ")" : "");
+	/* What the target cannot take is said first, broken or not. */
+	if (!ins.layer_failed && r->content != BK_LAYER_EMPTY)
+		check_content(r, r->content);
+	if (ins.code != 0)
+		bk_errx(ins.code, "could not restore \"%s\": %s", r->rel,
+		    ins.why);
 	bk_info("verified \"%s\": %" PRIu64 " bytes, sha256 %s, %s", r->rel,
 	    r->size, r->want[0] ? "as recorded" : "not recorded", r->layers);
 }
@@ -1205,7 +1117,7 @@ make_safety(struct restore *r)
 {
 	struct bk_inspect ins;
 	struct bk_entry *e;
-	char *path, *desc, why[800];
+	char *path, *desc;
 	time_t now;
 	int fd, slot;
 
@@ -1224,14 +1136,11 @@ make_safety(struct restore *r)
 	slot = bk_tmp_register(path);
 	if ((fd = bk_manifest_open_file(&r->m, r->safety, O_RDONLY)) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", path);
-	if (bk_inspect_fd(fd, path, &ins) < 0)
-		bk_errx(ins.code, "could not read \"%s\": %s", path, ins.err);
+	if (bk_inspect_fd(fd, path, NULL, &ins) < 0 && ins.layer_failed)
+		bk_errx(ins.code, "could not read \"%s\": %s", path, ins.why);
 	close(fd);
-	if (ins.complete == 0) {
-		snprintf(why, sizeof(why), "the pg_dump script is incomplete "
-		    "(%s)", ins.why);
-		safety_failed(r, BK_EX_UNAVAILABLE, why);
-	}
+	if (ins.code != 0)
+		safety_failed(r, BK_EX_UNAVAILABLE, ins.why);
 	e = bk_entry_inspected(r->safety, now, bk_local_offset(now),
 	    "pre-restore", &ins, -1);
 	desc = bk_asprintf("before restoring %s", r->rel);
@@ -1969,7 +1878,8 @@ restore_pg(struct restore *r)
 	int conv_failed;
 	uint64_t size;
 	ssize_t got = 0;
-	int failed, custom, gone = 0, status, code, prefd, postfd;
+	struct bk_layers ly;
+	int failed, gone = 0, status, code, prefd, postfd;
 
 	if (lseek(r->fd, 0, SEEK_SET) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->rel);
@@ -2001,7 +1911,9 @@ restore_pg(struct restore *r)
 	free(pre);
 	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
-	top = r->top = open_layers(r, raw, &l, &failed, &custom);
+	top = r->top = open_layers(r, raw, &ly);
+	l = ly.content;
+	failed = ly.failed;
 	if (!failed && l != r->content) {
 		failed = 1;
 		snprintf(top->err, sizeof(top->err), "it no longer holds what "

@@ -11,11 +11,9 @@
  * that passes the integrity check of common/sqlitefile.c.  It
  * prints one OK or FAIL line per backup and goes on after a failure.
  *
- * Each file is read once, in three threads joined by small queues of
- * 1 MiB blocks: the first reads and hashes the raw bytes, the second
- * peels the layers (age, gzip), the third checks the content.  So the
- * digest, the inflate and the CSV check overlap on two cores, and a
- * verification costs little more than the slowest of them.
+ * The verdict is common/inspect.c's, the one bk-manifest add and
+ * bk-restore give for the same file; this program compares it with the
+ * manifest line (size, digest, layers, records) and reports.
  */
 #include <sys/stat.h>
 
@@ -24,13 +22,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "bk.h"
 
@@ -39,17 +34,7 @@ static const char usage[] =
     "                 [-i identity ...] [-p passphrase-file] [-a duration]\n"
     "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
 
-#define BLK	(1024 * 1024)	/* one block in a queue */
 #define STALE_TMP	3600	/* seconds: a temporary this old is stale */
-#define NSLOT	4		/* blocks in each queue */
-/*
- * Workers of the CSV reader.  libcsv parses about 250 MB/s on one core,
- * slower than inflate: parsing in the checker's own thread made a 256 MiB
- * csv.gz verify at 0.77x the speed of gzip -t; with two workers the parse
- * keeps up (1.25x to 1.4x on the same noisy machine).
- */
-#define CSV_THREADS	2
-#define HEAD	4096		/* bytes read to recognise a layer */
 #define REASON	1024
 
 struct opts {
@@ -78,7 +63,7 @@ struct result {
 	int		 owned;		/* name is ours to free */
 	int64_t		 size;
 	int64_t		 records;	/* counted, -1 when not */
-	char		 note[128];	/* "(...)" after OK */
+	char		 note[256];	/* "(...)" after OK */
 	char		 reason[REASON];
 };
 
@@ -102,428 +87,9 @@ struct verify {
 	struct result		**byname;	/* results sorted by path */
 	size_t			 nbyname;
 	int			 progress;	/* -P */
-	unsigned char		*pool[2][NSLOT];	/* the queues' blocks */
 };
 
-/* ---- queues of blocks between the threads ---- */
-
-struct queue {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	unsigned char	*buf[NSLOT];
-	size_t		 len[NSLOT];
-	unsigned	 head;		/* the next block to take */
-	unsigned	 count;		/* blocks filled, not yet taken */
-	int		 eof;		/* the producer is done */
-	int		 stop;		/* the consumer wants no more */
-};
-
-/*
- * The blocks come from a pool that lives as long as the run: a tree of
- * many small backups should not pay for mapping 8 MiB per file.
- */
-static void
-q_init(struct queue *q, unsigned char **pool)
-{
-	int i;
-
-	memset(q, 0, sizeof(*q));
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
-	for (i = 0; i < NSLOT; i++) {
-		if (pool[i] == NULL)
-			pool[i] = bk_malloc(BLK);
-		q->buf[i] = pool[i];
-	}
-}
-
-static void
-q_free(struct queue *q)
-{
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
-}
-
-/* The producer's next empty block, waiting for room. */
-static unsigned char *
-q_reserve(struct queue *q)
-{
-	unsigned char *p;
-
-	pthread_mutex_lock(&q->mu);
-	while (q->count == NSLOT)
-		pthread_cond_wait(&q->cv, &q->mu);
-	p = q->buf[(q->head + q->count) % NSLOT];
-	pthread_mutex_unlock(&q->mu);
-	return p;
-}
-
-/* Hands the reserved block over; returns the consumer's stop flag. */
-static int
-q_push(struct queue *q, size_t n)
-{
-	int stop;
-
-	pthread_mutex_lock(&q->mu);
-	q->len[(q->head + q->count) % NSLOT] = n;
-	q->count++;
-	stop = q->stop;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	return stop;
-}
-
-static void
-q_close(struct queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->eof = 1;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-/* The consumer's next full block, or NULL at the end. */
-static unsigned char *
-q_peek(struct queue *q, size_t *n)
-{
-	unsigned char *p = NULL;
-
-	pthread_mutex_lock(&q->mu);
-	while (q->count == 0 && !q->eof)
-		pthread_cond_wait(&q->cv, &q->mu);
-	if (q->count > 0) {
-		p = q->buf[q->head];
-		*n = q->len[q->head];
-	}
-	pthread_mutex_unlock(&q->mu);
-	return p;
-}
-
-static void
-q_pop(struct queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->head = (q->head + 1) % NSLOT;
-	q->count--;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-static void
-q_stop(struct queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->stop = 1;
-	pthread_mutex_unlock(&q->mu);
-}
-
-/*
- * The consumer's read: copies up to n bytes of the next block from *pos,
- * giving the block back once it is used up.  Returns 0 at the end.
- */
-static size_t
-q_take(struct queue *q, size_t *pos, void *buf, size_t n)
-{
-	unsigned char *p;
-	size_t len;
-
-	if ((p = q_peek(q, &len)) == NULL)
-		return 0;
-	if (n > len - *pos)
-		n = len - *pos;
-	memcpy(buf, p + *pos, n);
-	*pos += n;
-	if (*pos == len) {
-		*pos = 0;
-		q_pop(q);
-	}
-	return n;
-}
-
-/* ---- stage 1: read and hash the raw bytes ---- */
-
-struct raw {
-	int		 fd;
-	struct queue	 q;
-	struct bk_digest dg;
-	uint64_t	 size;
-	int		 err;		/* errno of a failed read, or 0 */
-};
-
-static void *
-raw_main(void *arg)
-{
-	struct raw *r = arg;
-	unsigned char *p;
-	ssize_t got;
-
-	for (;;) {
-		p = q_reserve(&r->q);
-		got = bk_read_full(r->fd, p, BLK);
-		if (got < 0) {
-			r->err = errno;
-			break;
-		}
-		if (got == 0)
-			break;
-		bk_digest_update(&r->dg, p, (size_t)got);
-		r->size += (uint64_t)got;
-		q_push(&r->q, (size_t)got);
-		if ((size_t)got < BLK)
-			break;
-	}
-	q_close(&r->q);
-	return NULL;
-}
-
-/* The reader layer over the raw queue, at the bottom of the stack. */
-struct qreader {
-	struct bk_reader	 r;
-	struct raw		*raw;
-	size_t			 pos;
-	const char		*name;
-	struct bk_progress	*meter;
-};
-
-static ssize_t
-qr_read(struct bk_reader *br, void *buf, size_t n)
-{
-	struct qreader *qr = (struct qreader *)br;
-
-	if (n > 0 && (n = q_take(&qr->raw->q, &qr->pos, buf, n)) == 0 &&
-	    qr->raw->err != 0)
-		return bk_reader_fail(br, BK_EX_IOERR, "could not read: %s",
-		    strerror(qr->raw->err));
-	br->offset += n;
-	bk_progress_add(qr->meter, n);
-	return (ssize_t)n;
-}
-
-static void
-qr_close(struct bk_reader *br)
-{
-	free(br);
-}
-
-/* ---- stage 3: the content checkers ---- */
-
-struct check {
-	enum bk_layer	 kind;
-	struct queue	 q;
-	int		 failed;
-	char		 err[REASON];
-	int		 aborted;	/* the layers failed: no end checks */
-	uint64_t	 bytes;
-
-	uint64_t	 records;	/* CSV, JSON Lines: records counted */
-	int		 csv_threads;	/* bk_csv_read's workers */
-	size_t		 pos;		/* bytes taken from the queue's head */
-
-	/* JSON Lines */
-	int		 nonempty;
-
-	/* pg_dump: the one completeness check, common/pgscript.c */
-	struct bk_pgscript pg;
-	/* pg_dump -Fc, -Ft: pg_restore reads it whole, common/pgarchive.c */
-	struct bk_pgarchive pa;
-	int		 pa_started;
-
-	/* SQLite */
-	int		 tfd;
-	char		*tmp;
-	int		 slot;
-};
-
-static void
-check_fail(struct check *c, const char *fmt, ...) BK_PRINTF(2, 3);
-
-static void
-check_fail(struct check *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
-	va_end(ap);
-	c->failed = 1;
-}
-
-/*
- * The CSV check reads the queue through a reader, so that the one strict
- * reader of common/csvread.c (bk-csv's) pulls its input from it.
- */
-struct cqreader {
-	struct bk_reader	 r;
-	struct check		*c;
-};
-
-static ssize_t
-cq_read(struct bk_reader *br, void *buf, size_t n)
-{
-	struct check *c = ((struct cqreader *)br)->c;
-
-	n = q_take(&c->q, &c->pos, buf, n);
-	br->offset += n;
-	c->bytes += n;
-	return (ssize_t)n;
-}
-
-/*
- * Strict RFC 4180 with the separator of the header line, valid UTF-8
- * without NUL, every record as wide as the header; counts the records.
- * The callbacks are left out: the reader counts by itself.
- */
-static void
-csv_check(struct check *c)
-{
-	struct cqreader qr;
-	struct bk_csv_opts o;
-	struct bk_csv_ops ops;
-	struct bk_csv_result res;
-
-	memset(&qr, 0, sizeof(qr));
-	qr.r.read = cq_read;
-	qr.c = c;
-	memset(&o, 0, sizeof(o));
-	o.name = "";
-	o.sep = BK_CSV_SEP_DETECT;
-	o.threads = c->csv_threads;
-	memset(&ops, 0, sizeof(ops));
-	/*
-	 * When the layers failed, the data ends early and the reader will
-	 * complain too; the layers' message is the one shown.
-	 */
-	if (bk_csv_read(&qr.r, &o, &ops, NULL, &res) != 0) {
-		check_fail(c, "CSV %s", res.err);
-		q_stop(&c->q);
-	}
-	c->records = res.records;
-}
-
-static void
-jsonl_feed(struct check *c, const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			if (c->nonempty)
-				c->records++;
-			c->nonempty = 0;
-		} else if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			c->nonempty = 1;
-	}
-}
-
-static void
-sqlite_feed(struct check *c, const unsigned char *p, size_t n)
-{
-	if (bk_write_full(c->tfd, p, n) < 0)
-		check_fail(c, "could not write a temporary copy: %s",
-		    strerror(errno));
-}
-
-static void *
-check_main(void *arg)
-{
-	struct check *c = arg;
-	unsigned char *p;
-	size_t n;
-	char why[400];
-
-	if (c->kind == BK_LAYER_CSV)
-		csv_check(c);
-	/* A CSV check that failed leaves blocks behind: they go unread. */
-	while ((p = q_peek(&c->q, &n)) != NULL) {
-		if (!c->failed && c->kind != BK_LAYER_CSV) {
-			switch (c->kind) {
-			case BK_LAYER_JSONL:
-				jsonl_feed(c, p, n);
-				break;
-			case BK_LAYER_PGDUMP:
-				bk_pgscript_feed(&c->pg, p, n);
-				break;
-			case BK_LAYER_PGARCHIVE:
-			case BK_LAYER_PGTAR:
-				bk_pgarchive_feed(&c->pa, p, n);
-				break;
-			case BK_LAYER_SQLITE:
-				sqlite_feed(c, p, n);
-				break;
-			default:
-				break;
-			}
-			c->bytes += n;
-			if (c->failed)
-				q_stop(&c->q);
-		}
-		q_pop(&c->q);
-	}
-	/* pg_restore is waited for in any case; its verdict counts if ours did. */
-	if (c->pa_started) {
-		c->pa_started = 0;
-		if (!bk_pgarchive_finish(&c->pa, why, sizeof(why)) &&
-		    !c->aborted)
-			check_fail(c, "pg_dump archive is incomplete (%s)", why);
-	}
-	if (c->failed || c->aborted)
-		return NULL;
-	switch (c->kind) {
-	case BK_LAYER_JSONL:
-		if (c->nonempty)
-			c->records++;
-		break;
-	case BK_LAYER_PGDUMP:
-		if (!bk_pgscript_complete(&c->pg, why, sizeof(why)))
-			check_fail(c, "pg_dump script is incomplete (%s)",
-			    why);
-		break;
-	default:
-		break;
-	}
-	return NULL;
-}
-
-/* The one SQLite check, common/sqlitefile.c's, on the private copy. */
-static void
-sqlite_check(struct check *c)
-{
-	char why[400];
-
-	if (bk_sqlite_integrity(c->tmp, why, sizeof(why)) < 0)
-		check_fail(c, "%s", why);
-}
-
-static void
-sqlite_tmp_open(struct check *c)
-{
-	c->tfd = bk_sqlite_tmp("bk-verify", &c->tmp, &c->slot);
-}
-
-static void
-sqlite_tmp_remove(struct check *c)
-{
-	close(c->tfd);
-	bk_sqlite_tmp_remove(&c->tmp, c->slot);
-}
-
-/* ---- stage 2: one file through the layers ---- */
-
-/* Copies a layer's message, without the "NAME": that it may start with. */
-static void
-take_error(char *out, size_t size, const struct bk_reader *r,
-    const char *name)
-{
-	size_t nl = strlen(name);
-	const char *s = r->err;
-
-	if (s[0] == '"' && strncmp(s + 1, name, nl) == 0 &&
-	    strncmp(s + 1 + nl, "\": ", 3) == 0)
-		s += nl + 4;
-	snprintf(out, size, "%s", *s != '\0' ? s : "could not read");
-}
+/* ---- one backup ---- */
 
 static int
 is_age(const char *s)
@@ -532,25 +98,41 @@ is_age(const char *s)
 }
 
 /*
- * Compares the layers found (outermost first) with the manifest's
- * (innermost first).  The manifest may stop at an age layer it could not
- * open, and so may this run without an identity.
+ * Compares the layers found with the manifest's (both innermost first).
+ * The manifest holds what the plaintext was when the backup was made (see
+ * bk-crypt); a run without an identity stops at the outermost age layer.
  */
 static void
-layers_differ(char *out, size_t size, const char **found, size_t nfound,
-    char *const *want, size_t nwant, const char *shown)
+layers_differ(char *out, size_t size, const struct bk_inspect *ins,
+    char *const *want, size_t nwant)
 {
-	size_t i, n = nfound < nwant ? nfound : nwant;
+	size_t i, n = ins->nlayers;
+	char shown[128];
 
 	if (nwant == 0)
 		return;
-	for (i = 0; i < n; i++)
-		if (strcmp(found[i], want[nwant - 1 - i]) != 0)
-			break;
-	if (i == n && (nfound == nwant || (n > 0 && is_age(found[n - 1]))))
-		return;
-	snprintf(out, size, "layers are \"%s\", the manifest says \"",
-	    shown);
+	if (ins->sealed && n > 0 && n <= nwant && is_age(ins->layers[0])) {
+		/* Stopped at an age layer: the manifest's outer ones alike. */
+		for (i = 0; i < n; i++)
+			if (strcmp(ins->layers[n - 1 - i],
+			    want[nwant - 1 - i]) != 0)
+				break;
+		if (i == n)
+			return;
+	} else if (n >= nwant && (n == nwant || is_age(want[0]))) {
+		/*
+		 * All alike; or the manifest stops at an age layer whose
+		 * plaintext nobody recorded, and its outer layers are alike.
+		 */
+		for (i = 0; i < nwant; i++)
+			if (strcmp(ins->layers[n - 1 - i],
+			    want[nwant - 1 - i]) != 0)
+				break;
+		if (i == nwant)
+			return;
+	}
+	bk_inspect_layers(ins, shown, sizeof(shown));
+	snprintf(out, size, "layers are \"%s\", the manifest says \"", shown);
 	for (i = 0; i < nwant; i++)
 		snprintf(out + strlen(out), size - strlen(out), "%s%s",
 		    i > 0 ? " " : "", want[i]);
@@ -558,177 +140,84 @@ layers_differ(char *out, size_t size, const char **found, size_t nfound,
 }
 
 /*
- * Reads fd once: size and sha256 of the raw bytes, every layer decoded,
- * the content checked.  want_sha is "" when there is no digest to compare;
- * want_records -1 when there is no count.  Fills res (ok, reason, note,
- * records) and returns res->ok.
+ * What a run without an identity could and could not check of an
+ * encrypted backup: the size, the digest and the age header, and what the
+ * manifest says the plaintext held when it was made.
+ */
+static void
+sealed_note(struct result *res, const struct bk_entry *e)
+{
+	char held[160] = "content never checked";
+	size_t i;
+
+	/* More layers than the ones found: bk-crypt recorded them. */
+	if (e != NULL && e->nlayers > 1 && !is_age(e->layers[0])) {
+		snprintf(held, sizeof(held), "held ");
+		for (i = 0; i < e->nlayers && !is_age(e->layers[i]); i++)
+			snprintf(held + strlen(held), sizeof(held) -
+			    strlen(held), "%s%s", i > 0 ? " " : "",
+			    e->layers[i]);
+		if (e->records >= 0)
+			snprintf(held + strlen(held), sizeof(held) -
+			    strlen(held), ", %" PRId64 " record%s", e->records,
+			    e->records == 1 ? "" : "s");
+		snprintf(held + strlen(held), sizeof(held) - strlen(held),
+		    ", whole when made");
+	}
+	snprintf(res->note, sizeof(res->note), "age not decrypted, no "
+	    "identity: size, sha256 and header checked; %s", held);
+}
+
+/*
+ * Reads fd once through common/inspect.c, the verdict bk-manifest add and
+ * bk-restore give too, and compares what it found with the manifest line
+ * e (NULL for a sums list, where want_sha is the digest to compare, "" when
+ * none).  Fills res (ok, reason, note, records) and returns res->ok.
  */
 static int
-verify_stream(struct verify *v, int fd, const char *name, const char *want_sha,
-    int64_t want_records, char *const *want_layers, size_t nwant,
-    struct result *res)
+verify_stream(struct verify *v, int fd, const char *name,
+    const struct bk_entry *e, const char *want_sha, struct result *res)
 {
-	struct raw raw;
-	struct check *c;
-	struct qreader *qr;
-	struct bk_reader *top;
-	struct bk_age_info info;
-	struct bk_progress meter;
-	struct stat st;
-	pthread_t rt, ct;
-	unsigned char head[HEAD], dg[BK_DIGEST_MAX], *p;
-	char hex[65], lerr[REASON] = "", layers[128] = "";
-	const char *found[BK_LAYERS_MAX], *why;
-	size_t nfound = 0;
-	enum bk_layer l = BK_LAYER_UNKNOWN;
-	ssize_t got;
-	size_t len;
-	int depth = 0, opaque = 0, started = 0;
+	struct bk_inspect_opts io;
+	struct bk_inspect ins;
+	char lerr[REASON] = "", layers[128];
+	int64_t want_records = e != NULL ? e->records : -1;
 
-	memset(&raw, 0, sizeof(raw));
-	raw.fd = fd;
-	q_init(&raw.q, v->pool[0]);
-	bk_digest_init(&raw.dg, bk_digest_lookup("sha256"));
-	if (pthread_create(&rt, NULL, raw_main, &raw) != 0)
-		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
-	qr = bk_calloc(1, sizeof(*qr));
-	qr->r.read = qr_read;
-	qr->r.close = qr_close;
-	qr->raw = &raw;
-	qr->name = name;
-	qr->meter = &meter;
-	bk_progress_init(&meter, v->progress, name,
-	    fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
-	top = &qr->r;
-	c = bk_calloc(1, sizeof(*c));
-	c->tfd = -1;
-	c->slot = -1;
-	c->csv_threads = CSV_THREADS;
-
-	/* Peel the layers by their magic bytes. */
-	for (;;) {
-		if ((got = bk_reader_read_full(top, head, HEAD)) < 0) {
-			take_error(lerr, sizeof(lerr), top, name);
-			goto drain;
-		}
-		l = bk_detect(head, (size_t)got);
-		top = bk_reader_replay(top, head, (size_t)got);
-		if (l != BK_LAYER_UNKNOWN && l != BK_LAYER_EMPTY &&
-		    nfound < BK_LAYERS_MAX)
-			found[nfound++] = bk_layer_name(l);
-		if (l == BK_LAYER_GZIP && depth++ < 4) {
-			top = bk_reader_gunzip(top, name);
-			continue;
-		}
-		if ((l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR) &&
-		    depth++ < 4) {
-			top = bk_reader_age(top, v->ids);
-			if (v->ids == NULL) {
-				if (bk_age_info(top, &info) < 0)
-					take_error(lerr, sizeof(lerr), top,
-					    name);
-				opaque = 1;
-				snprintf(res->note, sizeof(res->note),
-				    "age not decrypted: no identity");
-				goto drain;
-			}
-			continue;
-		}
-		break;
-	}
-	if (l == BK_LAYER_EMPTY) {
-		if (nfound > 0)
-			snprintf(lerr, sizeof(lerr), "no data inside the %s "
-			    "layer", found[nfound - 1]);
-		else
-			snprintf(lerr, sizeof(lerr), "file is empty");
-		goto drain;
-	}
-	if (l == BK_LAYER_UNKNOWN) {
-		/* Binary data of no known kind: decoding it is the check. */
-		opaque = 1;
-	}
-
-	/* Decode the rest and hand it to the content checker. */
-	c->kind = l;
-	bk_pgscript_init(&c->pg);
-	q_init(&c->q, v->pool[1]);
-	if (l == BK_LAYER_SQLITE)
-		sqlite_tmp_open(c);
-	if (bk_layer_pgarchive(l)) {
-		if (bk_pgarchive_start(&c->pa, l, lerr, sizeof(lerr)) < 0)
-			bk_errx(BK_EX_UNAVAILABLE, "%s", lerr);
-		c->pa_started = 1;
-	}
-	if (pthread_create(&ct, NULL, check_main, c) != 0)
-		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
-	started = 1;
-	for (;;) {
-		p = q_reserve(&c->q);
-		if ((got = bk_reader_read_full(top, p, BLK)) < 0) {
-			take_error(lerr, sizeof(lerr), top, name);
-			c->aborted = 1;
-			break;
-		}
-		if (got == 0)
-			break;
-		if (q_push(&c->q, (size_t)got))
-			break;	/* the content failed: no need to decode on */
-	}
-	q_close(&c->q);
-
-drain:
-	/* The digest needs every raw byte, whatever happened above. */
-	while (q_peek(&raw.q, &len) != NULL)
-		q_pop(&raw.q);
-	pthread_join(rt, NULL);
-	bk_progress_end(&meter);
-	if (started) {
-		pthread_join(ct, NULL);
-		if (!c->failed && !c->aborted && lerr[0] == '\0' &&
-		    l == BK_LAYER_SQLITE)
-			sqlite_check(c);
-		q_free(&c->q);
-	}
-	if (c->tmp != NULL)
-		sqlite_tmp_remove(c);
-	bk_reader_close(top);
-	bk_digest_final(&raw.dg, dg);
-	bk_hex(hex, dg, 32);
-	q_free(&raw.q);
-
-	for (len = nfound; len > 0; len--) {
-		if (layers[0] != '\0')
-			strcat(layers, " ");
-		strcat(layers, found[len - 1]);
-	}
-	if (lerr[0] == '\0' && want_layers != NULL)
-		layers_differ(lerr, sizeof(lerr), found, nfound, want_layers,
-		    nwant, layers);
-	res->size = (int64_t)raw.size;
+	memset(&io, 0, sizeof(io));
+	io.ids = v->ids;
+	io.progress = v->progress;
+	bk_inspect_fd(fd, name, &io, &ins);
+	bk_inspect_layers(&ins, layers, sizeof(layers));
+	if (ins.code == 0 && e != NULL)
+		layers_differ(lerr, sizeof(lerr), &ins, e->layers, e->nlayers);
+	res->size = (int64_t)ins.size;
 	res->records = -1;
-	/* The first thing that went wrong in the layers or the content. */
-	why = lerr[0] != '\0' ? lerr : c->failed ? c->err : "";
-	if (raw.err != 0)
-		snprintf(res->reason, sizeof(res->reason), "could not read: %s",
-		    strerror(raw.err));
-	else if (want_sha[0] != '\0' && strcmp(hex, want_sha) != 0)
+	if (ins.code == BK_EX_IOERR && ins.layer_failed)
+		snprintf(res->reason, sizeof(res->reason), "%s", ins.why);
+	else if (want_sha[0] != '\0' && strcmp(ins.sha256, want_sha) != 0)
 		/* Changed bytes: where a layer noticed says where. */
 		snprintf(res->reason, sizeof(res->reason), "sha256 does not "
-		    "match%s%.900s%s", *why != '\0' ? " (" : "", why,
-		    *why != '\0' ? ")" : "");
-	else if (*why != '\0')
-		snprintf(res->reason, sizeof(res->reason), "%s", why);
-	if (res->reason[0] == '\0' && !opaque &&
-	    (l == BK_LAYER_CSV || l == BK_LAYER_JSONL)) {
-		res->records = (int64_t)c->records;
+		    "match%s%.900s%s", ins.code ? " (" : "",
+		    ins.code ? ins.why : "", ins.code ? ")" : "");
+	else if (ins.code != 0)
+		snprintf(res->reason, sizeof(res->reason), "%s", ins.why);
+	else if (lerr[0] != '\0')
+		snprintf(res->reason, sizeof(res->reason), "%s", lerr);
+	if (res->reason[0] == '\0' && ins.records >= 0) {
+		res->records = ins.records;
 		if (want_records >= 0 && res->records != want_records)
 			snprintf(res->reason, sizeof(res->reason), "%" PRId64
 			    " records, the manifest says %" PRId64,
 			    res->records, want_records);
 	}
-	if (res->reason[0] == '\0' && bk_verbosity() > 0 &&
-	    res->note[0] == '\0') {
+	if (res->reason[0] == '\0' && ins.sealed && e != NULL &&
+	    e->complete == 0)
+		snprintf(res->reason, sizeof(res->reason), "its %s was "
+		    "incomplete when it was made (recorded with -f)",
+		    e->layers[0]);
+	else if (res->reason[0] == '\0' && ins.sealed)
+		sealed_note(res, e);
+	else if (res->reason[0] == '\0' && bk_verbosity() > 0) {
 		if (res->records >= 0)
 			snprintf(res->note, sizeof(res->note), "%s, %" PRId64
 			    " record%s", layers, res->records,
@@ -736,7 +225,6 @@ drain:
 		else
 			snprintf(res->note, sizeof(res->note), "%s", layers);
 	}
-	free(c);
 	res->ok = res->reason[0] == '\0';
 	return res->ok;
 }
@@ -840,8 +328,7 @@ verify_entry(struct verify *v, struct bk_entry *e, const char *name)
 	e->user = r;
 	fd = bk_manifest_open_file(&v->m, e->path, O_RDONLY);
 	if (open_checked(fd, e->size, r) == 0)
-		verify_stream(v, fd, e->path, e->sha256, e->records,
-		    e->layers, e->nlayers, r);
+		verify_stream(v, fd, e->path, e, e->sha256, r);
 	else
 		r->ok = 0;
 	if (fd >= 0)
@@ -1108,7 +595,7 @@ verify_sums(struct verify *v, int argc, char **argv)
 		r->owned = 1;
 		fd = open(name, O_RDONLY | O_CLOEXEC);
 		if (open_checked(fd, -1, r) == 0)
-			verify_stream(v, fd, name, hex, -1, NULL, 0, r);
+			verify_stream(v, fd, name, NULL, hex, r);
 		if (fd >= 0)
 			close(fd);
 		print_result(v, r);
@@ -1570,8 +1057,6 @@ main(int argc, char *argv[])
 			free((char *)v.res[i].name);
 	free(v.res);
 	free(v.metrics_rel);
-	for (size_t i = 0; i < 2 * NSLOT; i++)
-		free(v.pool[i / NSLOT][i % NSLOT]);
 	if (v.ids != NULL)
 		bk_age_ids_free(v.ids);
 	free(o.idfiles);

@@ -201,7 +201,7 @@ inspect(const char *path, struct bk_inspect *ins)
 {
 	int fd = open(path, O_RDONLY), r;
 
-	r = bk_inspect_fd(fd, path, ins);
+	r = bk_inspect_fd(fd, path, NULL, ins);
 	close(fd);
 	return r;
 }
@@ -233,8 +233,8 @@ test_inspect(void)
 	ftruncate(fileno(f), 2000);
 	fclose(f);
 	ok(inspect("x.csv.gz", &ins) == -1 && ins.code == BK_EX_DATAERR &&
-	    strstr(ins.err, "truncated gzip input") != NULL, "truncated gzip: %s",
-	    ins.err);
+	    ins.layer_failed && strstr(ins.why, "truncated gzip input") != NULL,
+	    "truncated gzip: %s", ins.why);
 
 	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n\\restrict k1\n\n"
 	    "CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump "
@@ -244,7 +244,8 @@ test_inspect(void)
 	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n\\restrict k1\n\n"
 	    "CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump "
 	    "complete\n--\n\n");
-	ok(inspect("d.sql", &ins) == 0 && ins.complete == 0,
+	ok(inspect("d.sql", &ins) == -1 && ins.complete == 0 &&
+	    !ins.layer_failed && ins.code == BK_EX_DATAERR,
 	    "pg_dump without its \\unrestrict is incomplete");
 	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\n"
 	    "CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump "
@@ -252,15 +253,17 @@ test_inspect(void)
 	ok(inspect("d.sql", &ins) == 0 && ins.complete == 1,
 	    "older pg_dump without \\restrict is complete");
 	put("d.sql", "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE");
-	ok(inspect("d.sql", &ins) == 0 && ins.complete == 0,
+	ok(inspect("d.sql", &ins) == -1 && ins.complete == 0,
 	    "truncated pg_dump is incomplete");
+	is_str(ins.why, "pg_dump script is incomplete (no \"-- PostgreSQL "
+	    "database dump complete\" at the end)", "its reason");
 	put("e", "");
-	ok(inspect("e", &ins) == 0 && ins.size == 0 &&
-	    strcmp(ins.layers[0], "empty") == 0, "empty file");
+	ok(inspect("e", &ins) == -1 && ins.size == 0 && ins.nlayers == 0 &&
+	    strcmp(ins.why, "file is empty") == 0, "empty file: %s", ins.why);
 	put("x.age", "age-encryption.org/v1\n-> X25519 abc\n--- xyz\n\001\002");
-	ok(inspect("x.age", &ins) == 0 && ins.nlayers == 1 &&
-	    strcmp(ins.layers[0], "age") == 0 && ins.records == -1,
-	    "age is opaque");
+	ok(inspect("x.age", &ins) == -1 && ins.layer_failed &&
+	    ins.nlayers == 1 && strcmp(ins.layers[0], "age") == 0,
+	    "a bad age header is refused without a key: %s", ins.why);
 }
 
 int
