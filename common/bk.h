@@ -192,6 +192,52 @@ void	bk_digest_final(struct bk_digest *, unsigned char *);
 /* Writes 2n lowercase hex digits and a NUL to out. */
 void	bk_hex(char *, const unsigned char *, size_t);
 
+/* ---- sumlist.c: checksum lists (sha256sum, md5sum, ..., --tag) ---- */
+
+/* One entry of a list; hex and name point into the line last read. */
+struct bk_sumentry {
+	const struct bk_digest_alg	*alg;
+	char				*hex;	/* lowercase */
+	char				*name;	/* unescaped */
+};
+
+/* A list being read, line by line. */
+struct bk_sumlist {
+	FILE				 *fp;
+	const struct bk_digest_alg *const *algs;  /* the only ones allowed */
+	size_t				  nalgs;	/* 0: any */
+	unsigned long			  lineno;	/* of the last line */
+	unsigned long			  nlines;	/* read, not comments */
+	char				 *buf;
+	size_t				  cap;
+};
+
+/*
+ * Reads a list from fp.  With nalgs > 0 (bk-sum's -a), an untagged line
+ * takes the first of algs whose digest has its length, and a tagged line
+ * must name one of them; otherwise 32, 40, 64 and 128 digits are MD5,
+ * SHA-1, SHA-256 and SHA-512, and a tag may name any known algorithm.
+ */
+void	bk_sumlist_init(struct bk_sumlist *, FILE *,
+	    const struct bk_digest_alg *const *, size_t);
+/*
+ * Reads the next line that is not a comment ('#' first), without its LF or
+ * CR LF.  Returns 1 with the entry and *why NULL, 1 with *why the reason
+ * the line is malformed (nothing in the entry to use then), 0 at the end
+ * of the list, or -1 when reading failed (errno set).  The caller reports;
+ * a list with nlines 0 at its end held no digest line.
+ */
+int	bk_sumlist_next(struct bk_sumlist *, struct bk_sumentry *,
+	    const char **);
+/* Frees the line buffer; the caller closes fp. */
+void	bk_sumlist_free(struct bk_sumlist *);
+/*
+ * The name with backslash, newline and carriage return written as \\, \n
+ * and \r, after a backslash if lead is set: coreutils' escaped form, which
+ * keeps each entry of a list or a report on one line.  bk_malloc'd.
+ */
+char	*bk_sumlist_escape(const char *, int);
+
 /* ---- parse.c: sizes, durations, dates ---- */
 
 /*

@@ -42,6 +42,19 @@ done
 b2sum --tag "$@" >theirs
 run bk-sum -c theirs
 is "b2sum --tag list: exit 0" "$rc" 0
+# A tagged name may hold what the tag is made of, " (" and ") = ", and
+# an escaped one both a backslash and a newline.
+printf 5 >'a (1).csv'
+printf 6 >'x) = y'
+printf 7 >'both\
+new'
+sha256sum --tag 'a (1).csv' 'x) = y' 'both\
+new' >theirs
+run bk-sum -c theirs
+is "names with \" (\" and \") = \" in a --tag list: exit 0" "$rc" 0
+sha256sum -c theirs >want
+same "...the report of sha256sum -c" out want
+like "...the name with both escaped" out '^\\both\\\\\\nnew: OK$'
 sha256sum -b text random >theirs
 run bk-sum -c theirs
 is "the binary-mode marker * is accepted" "$rc" 0

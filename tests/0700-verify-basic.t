@@ -114,7 +114,7 @@ printf 'x' >>a.csv
 echo "garbage line" >>sums
 exits "--sums: a changed file fails" 1 bk-verify --sums sums
 like "...digest mismatch, and where the content broke" "$T/out" '^FAIL a.csv: sha256 does not match \(CSV line 4, column 2: record has 1 field, the header has 3\)$'
-like "...a bad sums line is reported with its number" "$T/out" '^FAIL sums:4: not a sha256sum line$'
+like "...a bad sums line is reported with its number and reason" "$T/out" '^FAIL sums:4: malformed line: expected "HEX  NAME" or "ALG \(NAME\) = HEX"$'
 grep -v garbage sums >sums2
 exits "--sums names restrict the list" 0 bk-verify --sums sums2 a.csv.gz
 errline "--sums file missing exits 66" 66 'could not open "nosums"' bk-verify --sums nosums

@@ -8,7 +8,6 @@
 #endif
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -141,22 +140,15 @@ needs_escape(const char *name)
 static void
 line_name(struct line *l, const char *name, int escape)
 {
-	const char *p;
+	char *esc;
 
 	if (!escape) {
 		line_str(l, name);
 		return;
 	}
-	for (p = name; *p != '\0'; p++) {
-		if (*p == '\\')
-			line_str(l, "\\\\");
-		else if (*p == '\n')
-			line_str(l, "\\n");
-		else if (*p == '\r')
-			line_str(l, "\\r");
-		else
-			line_add(l, p, 1);
-	}
+	esc = bk_sumlist_escape(name, 0);
+	line_str(l, esc);
+	free(esc);
 }
 
 /* Appends the digest line for one algorithm in the chosen format. */
@@ -543,53 +535,6 @@ sum_tee(struct sum *s)
 
 /* ---- checking ---- */
 
-/* One parsed line of a digest list. */
-struct entry {
-	const struct bk_digest_alg *alg;
-	char	*hex;		/* lowercased, inside the line buffer */
-	char	*name;		/* unescaped, inside the line buffer */
-};
-
-static int
-is_hex(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)p[i]))
-			return 0;
-	return n > 0;
-}
-
-/* Undoes coreutils' escaping in place; returns -1 on an unknown escape. */
-static int
-unescape(char *p)
-{
-	char *w = p;
-
-	for (; *p != '\0'; p++) {
-		if (*p != '\\') {
-			*w++ = *p;
-			continue;
-		}
-		switch (*++p) {
-		case '\\':
-			*w++ = '\\';
-			break;
-		case 'n':
-			*w++ = '\n';
-			break;
-		case 'r':
-			*w++ = '\r';
-			break;
-		default:
-			return -1;
-		}
-	}
-	*w = '\0';
-	return 0;
-}
-
 static int
 requested(const struct sum *s, const struct bk_digest_alg *alg)
 {
@@ -599,99 +544,6 @@ requested(const struct sum *s, const struct bk_digest_alg *alg)
 		if (s->algs[i] == alg)
 			return 1;
 	return 0;
-}
-
-/*
- * The algorithm of an untagged line, from the length of its digest: the
- * first -a algorithm of that length, or without -a the usual one (sha256
- * for 64 digits and sha512 for 128, not their SHA-3 and BLAKE2 twins).
- */
-static const struct bk_digest_alg *
-alg_by_length(const struct sum *s, size_t hexlen)
-{
-	size_t i;
-
-	if (s->explicit_algs) {
-		for (i = 0; i < s->nalgs; i++)
-			if (2 * s->algs[i]->len == hexlen)
-				return s->algs[i];
-		return NULL;
-	}
-	switch (hexlen) {
-	case 32:
-		return bk_digest_lookup("md5");
-	case 40:
-		return bk_digest_lookup("sha1");
-	case 64:
-		return bk_digest_lookup("sha256");
-	case 128:
-		return bk_digest_lookup("sha512");
-	default:
-		return NULL;
-	}
-}
-
-/*
- * Parses one line (without its newline) into e.  Returns NULL, or a short
- * reason why the line is malformed.  The accepted forms are exactly what
- * sha256sum and sha256sum --tag write:
- *	[\]HEX  NAME		[\]HEX *NAME
- *	[\]ALG (NAME) = HEX
- */
-static const char *
-parse_line(const struct sum *s, char *p, struct entry *e)
-{
-	char *q, *h, *end;
-	size_t n;
-	int escaped = 0;
-
-	if (*p == '\\') {
-		escaped = 1;
-		p++;
-	}
-	n = strspn(p, "0123456789abcdefABCDEF");
-	if (n > 0 && p[n] == ' ') {
-		/* sha256sum: HEX, a space, a space or '*', the name. */
-		if (p[n + 1] != ' ' && p[n + 1] != '*')
-			return "expected two spaces or \" *\" after the digest";
-		e->hex = p;
-		e->name = p + n + 2;
-		p[n] = '\0';
-		if ((e->alg = alg_by_length(s, n)) == NULL)
-			return s->explicit_algs ? "digest length fits no -a "
-			    "algorithm" : "digest length fits no algorithm";
-	} else {
-		/* The tagged form: ALG (NAME) = HEX, HEX at the very end. */
-		if ((q = strstr(p, " (")) == NULL || q == p)
-			return "expected \"HEX  NAME\" or \"ALG (NAME) = HEX\"";
-		end = p + strlen(p);
-		h = end;
-		while (h > q + 2 && isxdigit((unsigned char)h[-1]))
-			h--;
-		n = (size_t)(end - h);
-		if (n == 0 || (size_t)(h - (q + 2)) < 4 ||
-		    memcmp(h - 4, ") = ", 4) != 0)
-			return "expected \"ALG (NAME) = HEX\"";
-		*q = '\0';
-		e->name = q + 2;
-		h[-4] = '\0';
-		e->hex = h;
-		if ((e->alg = bk_digest_lookup(p)) == NULL)
-			return "unknown algorithm";
-		if (s->explicit_algs && !requested(s, e->alg))
-			return "algorithm not among -a";
-		if (2 * e->alg->len != n)
-			return "digest length does not fit the algorithm";
-	}
-	if (!is_hex(e->hex, strlen(e->hex)))
-		return "digest is not hexadecimal";
-	for (q = e->hex; *q != '\0'; q++)
-		*q = (char)tolower((unsigned char)*q);
-	if (escaped && unescape(e->name) < 0)
-		return "bad escape in the name";
-	if (*e->name == '\0')
-		return "empty name";
-	return NULL;
 }
 
 /*
@@ -716,7 +568,7 @@ print_result(const struct sum *s, const char *name, const char *result,
 }
 
 static void
-check_entry(struct sum *s, const struct entry *e)
+check_entry(struct sum *s, const struct bk_sumentry *e)
 {
 	unsigned char md[1][BK_DIGEST_MAX];
 	char hex[2 * BK_DIGEST_MAX + 1];
@@ -749,18 +601,18 @@ check_entry(struct sum *s, const struct entry *e)
 /*
  * Checks one list.  Every line is checked, whatever happens to the ones
  * before it; malformed lines are reported with their number and count as
- * failures (coreutils skips them silently unless --strict).
+ * failures (coreutils skips them silently unless --strict).  The lines
+ * are read by common/sumlist.c, as bk-verify -s reads them, so that the
+ * two tools accept the same lists and give the same reasons.
  */
 static void
 check_list(struct sum *s, const char *path)
 {
 	const char *why, *shown = bk_input_name(path);
-	struct entry e;
-	unsigned long lineno = 0, entries = 0, malformed = 0;
-	char *buf = NULL;
-	size_t cap = 0, len;
-	ssize_t r;
+	struct bk_sumlist l;
+	struct bk_sumentry e;
 	FILE *fp;
+	int r;
 
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
@@ -769,36 +621,22 @@ check_list(struct sum *s, const char *path)
 		    "could not open \"%s\"", path);
 		return;
 	}
-	while ((r = getline(&buf, &cap, fp)) >= 0) {
-		lineno++;
-		len = (size_t)r;
-		if (len > 0 && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		/* Lists edited on Windows end their lines with CR LF. */
-		if (len > 0 && buf[len - 1] == '\r')
-			buf[--len] = '\0';
-		if (buf[0] == '#')
-			continue;
-		if (strlen(buf) != len)
-			why = "NUL byte in the line";
-		else
-			why = parse_line(s, buf, &e);
+	bk_sumlist_init(&l, fp, s->explicit_algs ? s->algs : NULL, s->nalgs);
+	while ((r = bk_sumlist_next(&l, &e, &why)) > 0) {
 		if (why != NULL) {
 			problem(s, BK_EX_FAIL, 0, "%s:%lu: malformed line: %s",
-			    shown, lineno, why);
-			malformed++;
+			    shown, l.lineno, why);
 			continue;
 		}
-		entries++;
 		check_entry(s, &e);
 	}
-	if (ferror(fp)) {
+	if (r < 0) {
 		problem(s, read_errno_code(errno), 1, "could not read \"%s\"",
 		    shown);
-	} else if (entries == 0 && malformed == 0) {
+	} else if (l.nlines == 0) {
 		problem(s, BK_EX_FAIL, 0, "%s: no digest lines", shown);
 	}
-	free(buf);
+	bk_sumlist_free(&l);
 	if (fp != stdin)
 		fclose(fp);
 }

@@ -248,18 +248,28 @@ add_result(struct verify *v, const char *name)
 	return r;
 }
 
+/*
+ * A name holding a newline is shown escaped, as bk-sum -c and sha256sum -c
+ * show it, so that each backup keeps one line.
+ */
 static void
 print_result(struct verify *v, const struct result *r)
 {
+	char *esc = NULL;
+	const char *name = r->name;
+
+	if (strchr(name, '\n') != NULL)
+		name = esc = bk_sumlist_escape(name, 1);
 	if (!r->ok) {
 		v->nfail++;
-		printf("FAIL %s: %s\n", r->name, r->reason);
+		printf("FAIL %s: %s\n", name, r->reason);
 	} else if (!v->o->quiet) {
 		if (r->note[0] != '\0')
-			printf("OK %s (%s)\n", r->name, r->note);
+			printf("OK %s (%s)\n", name, r->note);
 		else
-			printf("OK %s\n", r->name);
+			printf("OK %s\n", name);
 	}
+	free(esc);
 }
 
 /* A line of its own for problems that are not one backup's. */
@@ -533,25 +543,6 @@ verify_manifest(struct verify *v, int argc, char **argv)
 	}
 }
 
-/* Parses one line of a sha256sum list: "HEX  NAME" or "HEX *NAME". */
-static int
-parse_sum_line(char *line, char **hex, char **name)
-{
-	size_t i;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	if (strspn(line, "0123456789abcdefABCDEF") != 64 || line[64] != ' ' ||
-	    (line[65] != ' ' && line[65] != '*') || line[66] == '\0')
-		return -1;
-	line[64] = '\0';
-	for (i = 0; i < 64; i++)
-		if (line[i] >= 'A' && line[i] <= 'F')
-			line[i] = (char)(line[i] - 'A' + 'a');
-	*hex = line;
-	*name = line + 66;
-	return 0;
-}
-
 static int
 named(int argc, char **argv, const char *name)
 {
@@ -565,44 +556,60 @@ named(int argc, char **argv, const char *name)
 	return 0;
 }
 
+/*
+ * -s: the files of a checksum list, read by common/sumlist.c as bk-sum -c
+ * reads it (GNU or --tag lines, escaped names).  The raw stage hashes
+ * sha256 only, so a valid line of another algorithm is a FAIL that says
+ * so: skipping it would let exit 0 cover a file that was never checked.
+ */
 static void
 verify_sums(struct verify *v, int argc, char **argv)
 {
-	FILE *f;
+	const char *shown = bk_input_name(v->o->sums), *why;
+	const struct bk_digest_alg *sha256 = bk_digest_lookup("sha256");
+	struct bk_sumlist l;
+	struct bk_sumentry e;
 	struct result *r;
-	char *line = NULL, *hex, *name;
-	size_t cap = 0, lineno = 0;
-	int fd;
+	FILE *f;
+	int fd, got;
 
 	if (strcmp(v->o->sums, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(v->o->sums, "r")) == NULL)
 		bk_err(bk_open_errno_code(errno), "could not open \"%s\"",
 		    v->o->sums);
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		if (parse_sum_line(line, &hex, &name) < 0) {
+	bk_sumlist_init(&l, f, NULL, 0);
+	while ((got = bk_sumlist_next(&l, &e, &why)) > 0) {
+		if (why != NULL) {
 			v->badlines++;
-			print_fail(v, "%s:%zu: not a sha256sum line",
-			    bk_input_name(v->o->sums), lineno);
+			print_fail(v, "%s:%lu: malformed line: %s", shown,
+			    l.lineno, why);
 			continue;
 		}
-		if (!named(argc, argv, name))
+		if (!named(argc, argv, e.name))
 			continue;
-		r = add_result(v, bk_strdup(name));
+		r = add_result(v, bk_strdup(e.name));
 		r->owned = 1;
-		fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (e.alg != sha256) {
+			snprintf(r->reason, sizeof(r->reason), "listed with "
+			    "%s; bk-verify checks only sha256 (bk-sum -c "
+			    "checks %s)", e.alg->name, e.alg->name);
+			print_result(v, r);
+			continue;
+		}
+		fd = open(e.name, O_RDONLY | O_CLOEXEC);
 		if (open_checked(fd, -1, r) == 0)
-			verify_stream(v, fd, name, NULL, hex, r);
+			verify_stream(v, fd, e.name, NULL, e.hex, r);
 		if (fd >= 0)
 			close(fd);
 		print_result(v, r);
 	}
-	if (ferror(f))
+	if (got < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", v->o->sums);
-	free(line);
+	/* As bk-sum -c and sha256sum -c: an empty list proves nothing. */
+	if (l.nlines == 0)
+		print_fail(v, "%s: no digest lines", shown);
+	bk_sumlist_free(&l);
 	if (f != stdin)
 		fclose(f);
 }
