@@ -1093,7 +1093,7 @@ void	bk_plain_write(const char *, const struct bk_inspect *, uint64_t,
 int	bk_plain_read(const char *, struct bk_inspect *);
 void	bk_plain_remove(const char *);
 
-/* ---- backupfile.c: which files of a tree look like backups ---- */
+/* ---- backupfile.c: which files of a tree look like backups; the walk ---- */
 
 /*
  * Whether path (relative to the folder dirfd, or AT_FDCWD) looks like a
@@ -1104,9 +1104,47 @@ void	bk_plain_remove(const char *);
  * of gzip, age (binary or armored), an SQLite 3 database or a pg_dump
  * custom archive ("PGDMP").  Text without such a name (a README, a
  * .sha256 list, an age identity) is not a backup, nor is a file that
- * cannot be examined.  Returns 1 or 0; reports nothing.  Callers leave
- * out the manifest itself, whose name ends in .jsonl.
+ * cannot be examined.  Returns 1 or 0; reports nothing.  Callers that
+ * look at a whole tree go through bk_walk_tree, which leaves out the
+ * manifest itself (whose name ends in .jsonl).
  */
 int	bk_backup_file(int, const char *);
+
+/*
+ * The walk of a backup tree that bk-manifest adopt and bk-verify's scan
+ * share, so that a file one catalogs is exactly one the other reports.
+ * It never follows a symbolic link (to a file or a folder: noted with -v,
+ * as bk-rotate does), leaves out hidden names (and hidden folders with all
+ * they hold) but bk's temporaries, enters every other folder at any depth,
+ * and calls fn once for each regular file, in strcmp(3) order of rel.
+ */
+enum bk_walk_kind {
+	BK_WALK_UNLISTED,	/* looks like a backup, no manifest line */
+	BK_WALK_LISTED,		/* a manifest line names it (not examined) */
+	BK_WALK_STALE,		/* bk's temporary, over an hour old */
+	BK_WALK_OTHER		/* no backup: the manifest, a sum, a note... */
+};
+
+struct bk_walk_file {
+	enum bk_walk_kind kind;
+	const char	*rel;	/* relative to the manifest's folder */
+	const char	*path;	/* as messages name it (see bk_walk_tree) */
+	const struct stat *st;	/* its lstat, taken when its folder was read */
+	int64_t		 age;	/* BK_WALK_STALE: seconds since written */
+};
+
+typedef void	bk_walk_fn(const struct bk_walk_file *, void *);
+
+/*
+ * Walks the folder start (relative to the manifest's folder, "" for the
+ * whole tree; reached without following links) of the loaded manifest m,
+ * calling fn(file, arg).  shown names start in messages and paths (the
+ * folder as the user named it), or is NULL to name everything by rel.
+ * A folder or name that cannot be read is warned about and skipped; the
+ * exit status is the caller's business.  The manifest itself (at the
+ * top) is BK_WALK_OTHER; the pointers in file live until fn returns.
+ */
+void	bk_walk_tree(struct bk_manifest *, const char *, const char *,
+	    bk_walk_fn *, void *);
 
 #endif /* BK_H */

@@ -6,7 +6,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -524,69 +523,32 @@ cmd_info(struct opts *o, int argc, char *argv[])
 
 /* ---- adopt ---- */
 
-/* The manifest's own name in its folder, which adopt must skip. */
-static const char *
-manifest_rel(struct opts *o)
-{
-	const char *slash = strrchr(o->m.path, '/');
-
-	return slash != NULL ? slash + 1 : o->m.path;
-}
-
 struct found {
 	struct cand	*c;
 	size_t		 n, cap;
 };
 
+/*
+ * One file of bk_walk_tree's walk (the one bk-verify's scan makes): one
+ * that looks like a backup but that no manifest line names is adopted.
+ */
 static void
-walk(struct opts *o, const char *dir, struct found *f)
+found_file(const struct bk_walk_file *w, void *arg)
 {
-	DIR *d;
-	struct dirent *de;
-	struct stat st;
-	char *p, *rel, err[512];
+	struct found *f = arg;
 	struct cand *c;
 
-	if ((d = opendir(dir)) == NULL) {
-		bk_warn("could not open folder \"%s\"", dir);
+	if (w->kind != BK_WALK_UNLISTED)
 		return;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 32;
+		f->c = bk_reallocarray(f->c, f->cap, sizeof(*f->c));
 	}
-	while ((de = readdir(d)) != NULL) {
-		/* Hidden names: the manifest's temporary files, and more. */
-		if (de->d_name[0] == '.')
-			continue;
-		p = bk_asprintf("%s/%s", dir, de->d_name);
-		if (lstat(p, &st) < 0) {
-			free(p);
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			walk(o, p, f);
-			free(p);
-			continue;
-		}
-		/* The rule's look at the content comes last: it reads. */
-		rel = NULL;
-		if (!S_ISREG(st.st_mode) ||
-		    (rel = bk_manifest_relpath(&o->m, p, err, sizeof(err))) ==
-		    NULL || bk_manifest_find(&o->m, rel) != NULL ||
-		    strcmp(rel, manifest_rel(o)) == 0 ||
-		    !bk_backup_file(AT_FDCWD, p)) {
-			free(rel);
-			free(p);
-			continue;
-		}
-		free(rel);
-		if (f->n == f->cap) {
-			f->cap = f->cap ? f->cap * 2 : 32;
-			f->c = bk_reallocarray(f->c, f->cap, sizeof(*f->c));
-		}
-		c = &f->c[f->n++];
-		memset(c, 0, sizeof(*c));
-		c->arg = p;
-		c->created = st.st_mtime;
-	}
-	closedir(d);
+	c = &f->c[f->n++];
+	memset(c, 0, sizeof(*c));
+	c->arg = bk_strdup(w->path);
+	c->rel = bk_strdup(w->rel);
+	c->created = w->st->st_mtime;
 }
 
 static int
@@ -687,19 +649,22 @@ cmd_adopt(struct opts *o, int argc, char *argv[])
 			    "folder \"%s\"", argv[i]);
 		if (!S_ISDIR(st.st_mode))
 			bk_errx(BK_EX_USAGE, "\"%s\" is not a folder", argv[i]);
-		/* The folder itself must lie in the tree. */
+		/* The folder itself must lie in the tree: "DIR/x" is "x" or
+		 * "START/x" from the manifest's folder. */
 		r = bk_asprintf("%s/x", argv[i]);
 		rel = bk_manifest_relpath(&o->m, r, err, sizeof(err));
 		free(r);
 		if (rel == NULL)
 			bk_errx(BK_EX_DATAERR, "could not adopt \"%s\": %s",
 			    argv[i], err);
+		rel[strlen(rel) - 1] = '\0';
+		if (*rel != '\0')
+			rel[strlen(rel) - 1] = '\0';
+		bk_walk_tree(&o->m, rel, argv[i], found_file, &f);
 		free(rel);
-		walk(o, argv[i], &f);
 	}
 	for (i = 0; i < f.n; i++) {
 		c = &f.c[i];
-		c->rel = bk_manifest_relpath(&o->m, c->arg, err, sizeof(err));
 		if (bk_parse_name_date(c->rel, &t) == 0)
 			c->created = t;
 		c->off = bk_local_offset(c->created);

@@ -17,7 +17,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,7 +33,6 @@ static const char usage[] =
     "                 [-i identity ...] [-p passphrase-file] [-a duration]\n"
     "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
 
-#define STALE_TMP	3600	/* seconds: a temporary this old is stale */
 #define REASON	1024
 
 struct opts {
@@ -81,9 +79,6 @@ struct verify {
 	size_t			 badlines;
 	time_t			 now;
 	struct timespec		 start;
-	char			*metrics_rel;	/* inside the tree, or NULL */
-	char			**paths;	/* sorted manifest paths, scan */
-	size_t			 npaths;
 	struct result		**byname;	/* results sorted by path */
 	size_t			 nbyname;
 	int			 progress;	/* -P */
@@ -350,136 +345,30 @@ verify_entry(struct verify *v, struct bk_entry *e, const char *name)
 
 /* ---- files in the tree without a manifest line ---- */
 
-struct names {
-	char	**v;
-	size_t	  n, cap;
-};
-
-static void
-names_add(struct names *s, char *p)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->v = bk_reallocarray(s->v, s->cap, sizeof(*s->v));
-	}
-	s->v[s->n++] = p;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
- * A temporary file of bk's, older than an hour, was left by a run that was
- * killed (a run in progress has a younger one): said on stderr with its
- * age and counted in the metrics, without failing the run, since it is
- * no backup.
+ * One file of bk_walk_tree's walk (the one bk-manifest adopt makes).  One
+ * that looks like a backup but that no manifest line names is a FAIL.  A
+ * temporary file of bk's over an hour old was left by a run that was
+ * killed: said on stderr with its age and counted in the metrics, without
+ * failing the run, since it is no backup.
  */
 static void
-stale_tmp(struct verify *v, const char *prefix, const char *name,
-    const struct stat *st)
+scan_file(const struct bk_walk_file *f, void *arg)
 {
+	struct verify *v = arg;
 	char age[32];
-	time_t now = time(NULL);
 
-	if (!S_ISREG(st->st_mode) || now - st->st_mtime < STALE_TMP)
-		return;
-	bk_format_duration(age, sizeof(age), (int64_t)(now - st->st_mtime));
-	bk_warnx("\"%s%s%s\": a temporary file of a bk run that was killed, "
-	    "%s old (find removes old ones: see bk-verify(1))", prefix,
-	    *prefix != '\0' ? "/" : "", name, age);
-	v->stale++;
-}
-
-/*
- * Walks a folder of the tree without following symlinks, collecting the
- * files that look like backups (bk_backup_file, the rule bk-manifest
- * adopt follows) but that no manifest line names.  Hidden folders (and
- * the manifest's temporary files) are skipped; so are the sums, keys and
- * notes that live beside backups, which are not backups themselves.
- */
-static void
-scan_dir(struct verify *v, int dfd, const char *prefix, struct names *out)
-{
-	DIR *d;
-	struct dirent *de;
-	struct stat st;
-	char *rel;
-	int fd;
-
-	if ((d = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && !bk_is_tmp_name(de->d_name))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (de->d_name[0] == '.') {
-			stale_tmp(v, prefix, de->d_name, &st);
-			continue;
-		}
-		rel = *prefix != '\0' ? bk_asprintf("%s/%s", prefix,
-		    de->d_name) : bk_strdup(de->d_name);
-		if (S_ISDIR(st.st_mode)) {
-			fd = openat(dirfd(d), de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0)
-				scan_dir(v, fd, rel, out);
-			free(rel);
-			continue;
-		}
-		if (!S_ISREG(st.st_mode) ||
-		    (*prefix == '\0' && strcmp(rel, v->m.path +
-		    (strrchr(v->m.path, '/') ? strrchr(v->m.path, '/') -
-		    v->m.path + 1 : 0)) == 0) ||
-		    (v->metrics_rel != NULL &&
-		    strcmp(rel, v->metrics_rel) == 0) ||
-		    bsearch(&rel, v->paths, v->npaths, sizeof(*v->paths),
-		    cmp_str) != NULL ||
-		    !bk_backup_file(dirfd(d), de->d_name)) {
-			free(rel);
-			continue;
-		}
-		names_add(out, rel);
-	}
-	closedir(d);
-}
-
-static void
-scan_tree(struct verify *v)
-{
-	struct names s = { NULL, 0, 0 };
-	size_t i;
-	int fd;
-
-	if ((fd = open(v->m.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		bk_warn("could not read the folder \"%s\"", v->m.dir);
-		return;
-	}
-	/* A sorted index of the manifest's paths, for trees of many files. */
-	v->paths = bk_calloc(v->m.n + 1, sizeof(*v->paths));
-	for (i = 0; i < v->m.n; i++)
-		if (!v->m.ents[i].bad)
-			v->paths[v->npaths++] = v->m.ents[i].path;
-	if (v->npaths > 0)
-		qsort(v->paths, v->npaths, sizeof(*v->paths), cmp_str);
-	scan_dir(v, fd, "", &s);
-	if (s.n > 0)
-		qsort(s.v, s.n, sizeof(*s.v), cmp_str);
-	for (i = 0; i < s.n; i++) {
+	if (f->kind == BK_WALK_UNLISTED) {
 		print_fail(v, "%s: not in the manifest (incomplete backup)",
-		    s.v[i]);
+		    f->rel);
 		v->unlisted++;
-		free(s.v[i]);
+	} else if (f->kind == BK_WALK_STALE) {
+		bk_format_duration(age, sizeof(age), f->age);
+		bk_warnx("\"%s\": a temporary file of a bk run that was "
+		    "killed, %s old (find removes old ones: see bk-verify(1))",
+		    f->rel, age);
+		v->stale++;
 	}
-	free(s.v);
-	free(v->paths);
-	v->paths = NULL;
 }
 
 /* ---- the modes ---- */
@@ -504,9 +393,6 @@ verify_manifest(struct verify *v, int argc, char **argv)
 	v->m.wait = v->o->wait;
 	bk_manifest_load(&v->m, BK_MF_QUIET);
 	v->have_manifest = 1;
-	if (v->o->metrics != NULL)
-		v->metrics_rel = bk_manifest_relpath(&v->m, v->o->metrics, err,
-		    sizeof(err));
 	for (i = 0; i < v->m.n; i++) {
 		e = &v->m.ents[i];
 		if (e->bad) {
@@ -522,7 +408,7 @@ verify_manifest(struct verify *v, int argc, char **argv)
 				verify_entry(v, e, e->path);
 		}
 		if (!v->o->noscan)
-			scan_tree(v);
+			bk_walk_tree(&v->m, "", NULL, scan_file, v);
 		return;
 	}
 	for (k = 0; k < argc; k++) {
@@ -1063,7 +949,6 @@ main(int argc, char *argv[])
 		if (v.res[i].owned)
 			free((char *)v.res[i].name);
 	free(v.res);
-	free(v.metrics_rel);
 	if (v.ids != NULL)
 		bk_age_ids_free(v.ids);
 	free(o.idfiles);
