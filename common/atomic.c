@@ -138,9 +138,13 @@ bk_out_open(struct bk_out *o, const char *path, int flags)
 	/*
 	 * A device or a FIFO (-o /dev/null, -o /dev/fd/3, a named pipe) is
 	 * written in place: renaming a file over it would replace the device.
+	 * Through a symbolic link only under /dev (/dev/stdout, /dev/fd/3):
+	 * a link planted in a backup folder (x.csv -> /dev/null) is a file
+	 * that exists, refused without -f and replaced with it.
 	 */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
-	    !S_ISDIR(st.st_mode)) {
+	if ((strncmp(path, "/dev/", 5) == 0 ? stat(path, &st) :
+	    lstat(path, &st)) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		if ((o->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 			bk_err(bk_open_errno_code(errno) == BK_EX_NOPERM ?
 			    BK_EX_NOPERM : BK_EX_CANTCREAT,

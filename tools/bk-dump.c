@@ -744,6 +744,15 @@ pg_begin(struct dump *d)
 
 /* ---- SQLite ---- */
 
+/* A disk that failed or filled up (extended codes too): exit 74. */
+static int
+sqlite_io(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_IOERR || rc == SQLITE_FULL ||
+	    rc == SQLITE_CANTOPEN;
+}
+
 static void BK_NORETURN
 sqlite_fail(struct dump *d, sqlite3 *db, const char *what)
 {
@@ -754,7 +763,7 @@ sqlite_fail(struct dump *d, sqlite3 *db, const char *what)
 		    "database", d->sqlite_path);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		bk_errx(BK_EX_TEMPFAIL, "%s: %s", what, sqlite3_errmsg(db));
-	if (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN)
+	if (sqlite_io(rc))
 		bk_errx(BK_EX_IOERR, "%s: %s", what, sqlite3_errmsg(db));
 	bk_errx(BK_EX_DATAERR, "%s: %s", what, sqlite3_errmsg(db));
 }
@@ -792,13 +801,22 @@ sqlite_exec(struct dump *d, const char *sql, const char *what)
 static void
 sqlite_describe(struct dump *d, struct export *e)
 {
+	const char *tail;
+	sqlite3_stmt *more = NULL;
 	int i, n;
 
-	if (sqlite3_prepare_v2(d->db, e->sql, -1, &e->stmt, NULL) !=
+	if (sqlite3_prepare_v2(d->db, e->sql, -1, &e->stmt, &tail) !=
 	    SQLITE_OK)
 		sqlite_fail(d, d->db, e->label);
 	if (e->stmt == NULL)
 		bk_errx(BK_EX_DATAERR, "%s: the query is empty", e->label);
+	/* One statement, as PostgreSQL takes: a second is not ignored. */
+	if (sqlite3_prepare_v2(d->db, tail, -1, &more, NULL) != SQLITE_OK ||
+	    more != NULL) {
+		sqlite3_finalize(more);
+		bk_errx(BK_EX_DATAERR, "%s: the query holds more than one "
+		    "statement", e->label);
+	}
 	e->ncols = (size_t)sqlite3_column_count(e->stmt);
 	e->cols = bk_calloc(e->ncols + 1, sizeof(*e->cols));
 	for (i = 0; i < (int)e->ncols; i++)
@@ -1060,9 +1078,8 @@ sqlite_copy(struct dump *d)
 		bk_errx(BK_EX_DATAERR, "\"%s\": file is not an SQLite "
 		    "database", d->sqlite_path);
 	if (rc != SQLITE_DONE)
-		bk_errx(rc == SQLITE_IOERR || rc == SQLITE_FULL ?
-		    BK_EX_IOERR : BK_EX_DATAERR, "backup: %s",
-		    sqlite3_errstr(rc));
+		bk_errx(sqlite_io(rc) ? BK_EX_IOERR : BK_EX_DATAERR,
+		    "backup: %s", sqlite3_errstr(rc));
 	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		sqlite_fail(d, dst, "backup");

@@ -247,6 +247,18 @@ add_result(struct verify *v, const char *name)
  * A name holding a newline is shown escaped, as bk-sum -c and sha256sum -c
  * show it, so that each backup keeps one line.
  */
+/*
+ * Each line leaves at once: a reader that went away (bk-verify | head)
+ * stops the run with SIGPIPE at the next line, and a full disk under
+ * standard output ends it with 74, not after the whole tree was read.
+ */
+static void
+flush_line(void)
+{
+	if (fflush(stdout) == EOF)
+		bk_err(BK_EX_IOERR, "could not write standard output");
+}
+
 static void
 print_result(struct verify *v, const struct result *r)
 {
@@ -265,6 +277,7 @@ print_result(struct verify *v, const struct result *r)
 			printf("OK %s\n", name);
 	}
 	free(esc);
+	flush_line();
 }
 
 /* A line of its own for problems that are not one backup's. */
@@ -282,6 +295,7 @@ print_fail(struct verify *v, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+	flush_line();
 }
 
 /* Opens a backup and checks what needs no reading; 0 or -1 (res says). */
