@@ -1,4 +1,4 @@
-/* alloc.c: allocation that exits 70 instead of returning NULL. */
+/* alloc.c: allocation that exits 70 instead of returning NULL; buffers. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,4 +84,18 @@ bk_explicit_bzero(void *p, size_t n)
 	static void *(*const volatile set)(void *, int, size_t) = memset;
 
 	set(p, 0, n);
+}
+
+void
+bk_buf_grow(struct bk_buf *b, size_t n)
+{
+	size_t size = b->size ? b->size : 4096;
+
+	while (size - b->len < n) {
+		if (size > SIZE_MAX / 2)
+			oom();
+		size *= 2;
+	}
+	b->p = bk_realloc(b->p, size);
+	b->size = size;
 }

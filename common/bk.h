@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #ifndef BK_VERSION
@@ -81,7 +82,7 @@ void	bk_print_usage(const char *) BK_NORETURN;
  */
 int	bk_finish(int);
 
-/* ---- alloc.c: checked allocation (out of memory exits 70) ---- */
+/* ---- alloc.c: checked allocation (out of memory exits 70), buffers ---- */
 
 void	*bk_malloc(size_t);
 void	*bk_calloc(size_t, size_t);
@@ -91,6 +92,32 @@ char	*bk_strdup(const char *);
 char	*bk_asprintf(const char *, ...) BK_PRINTF(1, 2);
 /* Overwrites memory in a way the compiler may not optimise away. */
 void	bk_explicit_bzero(void *, size_t);
+
+/* Output that writers append to; it grows as needed. */
+struct bk_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 size;
+};
+
+/* Makes room for n more bytes at b->p + b->len. */
+void	bk_buf_grow(struct bk_buf *, size_t);
+
+static inline char *
+bk_buf_room(struct bk_buf *b, size_t n)
+{
+	if (b->size - b->len < n)
+		bk_buf_grow(b, n);
+	return b->p + b->len;
+}
+
+/* Appends n bytes. */
+static inline void
+bk_buf_add(struct bk_buf *b, const void *p, size_t n)
+{
+	memcpy(bk_buf_room(b, n), p, n);
+	b->len += n;
+}
 
 /* ---- io.c: full reads and writes, inputs ---- */
 
@@ -472,24 +499,6 @@ struct bk_csv_field {
 	int		 null;
 };
 
-/* Output that the callbacks append to; it grows as needed. */
-struct bk_csv_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 size;
-};
-
-/* Makes room for n more bytes at b->p + b->len. */
-void	bk_csv_buf_grow(struct bk_csv_buf *, size_t);
-
-static inline char *
-bk_csv_buf_room(struct bk_csv_buf *b, size_t n)
-{
-	if (b->size - b->len < n)
-		bk_csv_buf_grow(b, n);
-	return b->p + b->len;
-}
-
 /*
  * What the reader calls.  header gets the first record, once, in the
  * calling thread.  record gets every other record, possibly in a worker
@@ -499,9 +508,9 @@ bk_csv_buf_room(struct bk_csv_buf *b, size_t n)
  */
 struct bk_csv_ops {
 	void	(*header)(void *, const struct bk_csv_field *, size_t,
-		    struct bk_csv_buf *);
+		    struct bk_buf *);
 	void	(*record)(void *, const struct bk_csv_field *, size_t,
-		    struct bk_csv_buf *);
+		    struct bk_buf *);
 	void	(*write)(void *, const void *, size_t);
 };
 
@@ -542,6 +551,103 @@ struct bk_csv_result {
  */
 int	bk_csv_read(struct bk_reader *, const struct bk_csv_opts *,
 	    const struct bk_csv_ops *, void *, struct bk_csv_result *);
+
+/* ---- csvwrite.c: one field of CSV (or of TSV) for every writer ---- */
+
+/*
+ * How the fields of one output are written, set up once by
+ * bk_csv_dialect_init (delimiter, flags below).  The default is RFC 4180
+ * with PostgreSQL's COPY ... CSV quoting, so that bk-dump's two sources
+ * and bk-csv write a value the same way: quoted when it holds the
+ * delimiter, a double quote, CR or LF, when it is empty (an unquoted empty
+ * field is NULL), and when it is \. alone in its record.
+ */
+#define BK_CSV_EXCEL	0x01	/* text that Excel would run as a formula
+				   (=, +, -, @, TAB, CR, LF first) is
+				   quoted after a ' (OWASP); numbers are not */
+#define BK_CSV_TSV	0x02	/* tab-separated with PostgreSQL's text
+				   escapes (\\ \t \n \r; NULL is \N), no
+				   quotes */
+
+struct bk_csv_dialect {
+	unsigned char	 delim;
+	int		 flags;
+	unsigned char	 special[256];	/* bytes that make a field quoted */
+};
+
+void	bk_csv_dialect_init(struct bk_csv_dialect *, int, int);
+
+/* Flags of one field for bk_csv_field. */
+#define BK_FIELD_NULL		0x01	/* NULL: nothing (CSV), \N (TSV) */
+#define BK_FIELD_ALONE		0x02	/* the only field of its record */
+#define BK_FIELD_DECIMAL	0x04	/* a number gets a decimal comma */
+
+/*
+ * Appends the value s[0..n) as one field (no delimiter, no line end).
+ * The bytes are data: nothing is checked or changed but the quoting and
+ * the transformations the flags ask for.
+ */
+void	bk_csv_field(struct bk_buf *, const struct bk_csv_dialect *,
+	    const char *, size_t, int);
+
+/* ---- json.c: UTF-8, and JSON text as PostgreSQL writes it ---- */
+
+/*
+ * The length (2 to 4) of the UTF-8 sequence at s, whose first byte is
+ * past ASCII, of at most n bytes; 0 if it is not valid UTF-8 (RFC 3629:
+ * no overlong forms, no surrogates, nothing past U+10FFFF).  Inline: the
+ * CSV reader checks every byte with it.
+ */
+static inline size_t
+bk_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t k;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 1;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		k = 2;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* no surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		k = 3;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* nothing past U+10FFFF */
+	} else
+		return 0;
+	if (k >= n || s[1] < lo || s[1] > hi ||
+	    (k >= 2 && (s[2] & 0xc0) != 0x80) ||
+	    (k == 3 && (s[3] & 0xc0) != 0x80))
+		return 0;
+	return k + 1;
+}
+
+/* Whether s[0..n) is valid UTF-8 (NUL bytes allowed). */
+int	bk_utf8_valid(const char *, size_t);
+
+/*
+ * Appends s[0..n) as a JSON string, quotes included, byte for byte as
+ * PostgreSQL's row_to_json writes one: \" \\ \b \f \n \r \t, \u00XX
+ * (lower-case hex) for the other control characters, everything else as
+ * it is (DEL, /, U+2028 and U+2029 are valid JSON).  Returns 0, or -1 with
+ * nothing appended when s is not valid UTF-8, which JSON cannot carry.
+ */
+int	bk_json_string(struct bk_buf *, const char *, size_t);
+
+struct json_t;
+
+/*
+ * The JSON text of a jansson value (allocated, NUL-terminated), strings
+ * through bk_json_string: compact when indent is 0, else laid out as
+ * json_dumps does with JSON_INDENT(indent).  jansson's own json_dumps
+ * escapes with upper-case hex; the manifest's lines come from here.
+ */
+char	*bk_json_text(struct json_t *, int);
 
 /* ---- mlkem.c: ML-KEM-768 (FIPS 203) and X-Wing (MLKEM768-X25519) ---- */
 
@@ -769,8 +875,6 @@ void	bk_format_duration(char *, size_t, int64_t);
 #define BK_MANIFEST_ENV		"BK_MANIFEST"
 #define BK_MANIFEST_LINE_MAX	(1024 * 1024)	/* longest line accepted */
 #define BK_LAYERS_MAX		8
-
-struct json_t;
 
 enum bk_verified {
 	BK_VERIFIED_NONE = 0,	/* never verified */

@@ -43,7 +43,7 @@ struct chunk {
 	int		 final;		/* the end of the input */
 	int		 header;	/* holds the header record only */
 	int		 state;
-	struct bk_csv_buf out;
+	struct bk_buf out;
 	uint64_t	 records;
 	uint64_t	 lfs;		/* line feeds in in[0..len) */
 	int		 code;		/* error: exit code, else 0 */
@@ -91,20 +91,6 @@ struct ctx {
 	int			 sep;	/* the field separator in use */
 	struct bk_csv_result	*res;
 };
-
-void
-bk_csv_buf_grow(struct bk_csv_buf *b, size_t n)
-{
-	size_t size = b->size ? b->size : 4096;
-
-	while (size - b->len < n) {
-		if (size > SIZE_MAX / 2)
-			bk_errx(BK_EX_SOFTWARE, "out of memory");
-		size *= 2;
-	}
-	b->p = bk_realloc(b->p, size);
-	b->size = size;
-}
 
 /* A space function under which nothing is a space: spaces are data. */
 static int
@@ -195,7 +181,7 @@ utf8_check(const char *str, size_t n, uint64_t *lfs)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, k;
 	uint64_t w, lf = 0;
-	unsigned c, lo, hi;
+	unsigned c;
 
 	*lfs = 0;
 	while (i < n) {
@@ -216,28 +202,9 @@ utf8_check(const char *str, size_t n, uint64_t *lfs)
 			i++;
 			continue;
 		}
-		lo = 0x80, hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			k = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;	/* no surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;	/* nothing past U+10FFFF */
-		} else
+		if ((k = bk_utf8_seq(s + i, n - i)) == 0)
 			break;
-		if (i + k >= n || s[i + 1] < lo || s[i + 1] > hi ||
-		    (k >= 2 && (s[i + 2] & 0xc0) != 0x80) ||
-		    (k == 3 && (s[i + 3] & 0xc0) != 0x80))
-			break;
-		i += k + 1;
+		i += k;
 	}
 	*lfs = lf;
 	return i;

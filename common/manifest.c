@@ -508,14 +508,10 @@ bk_user_name(void)
 char *
 bk_entry_line(struct bk_entry *e)
 {
-	char *s;
-
 	if (!e->dirty && e->raw != NULL)
 		return bk_strdup(e->raw);
-	s = json_dumps(entry_json(e), JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s == NULL)
-		bk_errx(BK_EX_SOFTWARE, "could not format a manifest line");
-	return s;
+	/* Through json.c, so that strings are escaped as bk-dump's are. */
+	return bk_json_text(entry_json(e), 0);
 }
 
 /* ---- the manifest ---- */

@@ -1,8 +1,10 @@
 /*
  * bk-csv: reads strict RFC 4180 CSV and writes CSV (plain or for Excel),
  * TSV or JSON Lines; selects, drops and redacts columns; checks and
- * counts records.  The reading is common/csvread.c; this file is the
- * options and the writers, which run in the reader's worker threads.
+ * counts records.  The reading is common/csvread.c, the fields are
+ * written by common/csvwrite.c and common/json.c (as bk-dump writes
+ * them); this file is the options and the records, which are laid out in
+ * the reader's worker threads.
  */
 #include <sys/stat.h>
 
@@ -63,8 +65,7 @@ struct state {
 	/* from the header */
 	struct col	*cols;
 	size_t		 ncols;
-	unsigned char	 special[256];	/* bytes that make a CSV field quoted */
-	unsigned char	 trigger[256];	/* first bytes of a formula (Excel) */
+	struct bk_csv_dialect dialect;	/* CSV or TSV, delimiter, Excel */
 	struct bk_out	 out;
 	struct bk_out	 countout;	/* --count-file, open from the start */
 };
@@ -128,307 +129,82 @@ pick(void *arg, size_t i)
 	st->cols[st->ncols++].in = i;
 }
 
-/* Appends s as a JSON string, quotes included. */
 static void
-json_string(struct bk_csv_buf *b, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *o = bk_csv_buf_room(b, 6 * len + 2);
-	size_t i;
-	unsigned char c;
-
-	*o++ = '"';
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
-}
-
-/*
- * A plain number: an optional sign, digits, an optional fraction with a
- * point and an optional exponent, as PostgreSQL and SQLite print them.
- * Such a cell cannot be a formula, so it keeps its sign in Excel mode.
- */
-static int
-is_number(const char *s, size_t n)
-{
-	size_t i = 0, d;
-
-	if (i < n && (s[i] == '-' || s[i] == '+'))
-		i++;
-	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-		;
-	if (i == d)
-		return 0;
-	if (i < n && s[i] == '.') {
-		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < n && (s[i] == '-' || s[i] == '+'))
-			i++;
-		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	return i == n;
-}
-
-static const uint64_t ONES = 0x0101010101010101ULL;
-static const uint64_t LOWS = 0x7f7f7f7f7f7f7f7fULL;
-
-/* 0x80 in each byte of w that is zero. */
-static inline uint64_t
-zero_bytes(uint64_t w)
-{
-	return ~(((w & LOWS) + LOWS) | w | LOWS);
-}
-
-/*
- * Whether a field holds the delimiter, a quote, CR or LF, and so must be
- * quoted.  Eight bytes at a time: this scan sees every output byte.
- */
-static int
-needs_quotes(const struct state *st, const char *s, size_t len)
-{
-	uint64_t w, d = ONES * st->delim;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		if (zero_bytes(w ^ d) | zero_bytes(w ^ (ONES * '"')) |
-		    zero_bytes(w ^ (ONES * '\r')) |
-		    zero_bytes(w ^ (ONES * '\n')))
-			return 1;
-	}
-	for (; i < len; i++)
-		if (st->special[(unsigned char)s[i]])
-			return 1;
-	return 0;
-}
-
-/*
- * Writes one CSV field at o, quoted only where needed, and returns the end.
- * The caller has made room for 2 * len + 4 bytes.
- */
-static char *
-csv_field(const struct state *st, char *o, const char *s, size_t len,
-    int null, int decimal)
-{
-	size_t i;
-	int quote, prefix = 0, num = -1;
-
-	if (len == 0) {
-		/* "" is an empty string; nothing at all is NULL. */
-		if (!null) {
-			*o++ = '"';
-			*o++ = '"';
-		}
-		return o;
-	}
-	if (!decimal && !(st->excel && st->trigger[(unsigned char)s[0]])) {
-		unsigned char any = 0;
-
-		/*
-		 * The common case, copied and checked in one pass: fields are
-		 * short, and a call to memcpy costs more than the loop.
-		 */
-		for (i = 0; i < len; i++) {
-			o[i] = s[i];
-			any |= st->special[(unsigned char)s[i]];
-		}
-		if (!any && !(len == 2 && s[0] == '\\' && s[1] == '.' &&
-		    st->ncols == 1))
-			return o + len;
-		quote = 1;
-	} else
-		quote = needs_quotes(st, s, len);
-	/* Alone on a line, \. would end COPY's data: PostgreSQL quotes it. */
-	if (len == 2 && s[0] == '\\' && s[1] == '.' && st->ncols == 1)
-		quote = 1;
-	if (st->excel) {
-		switch (s[0]) {
-		case '=': case '+': case '-': case '@':
-		case '\t': case '\r': case '\n':
-			/* OWASP: a leading quote keeps it from being a formula. */
-			if (!(num = is_number(s, len)))
-				prefix = quote = 1;
-			break;
-		}
-	}
-	if (decimal && memchr(s, '.', len) != NULL &&
-	    (num == 1 || (num == -1 && is_number(s, len)))) {
-		if (st->delim == ',')
-			*o++ = '"';
-		for (i = 0; i < len; i++)
-			*o++ = s[i] == '.' ? ',' : s[i];
-		if (st->delim == ',')
-			*o++ = '"';
-		return o;
-	}
-	if (!quote) {
-		memcpy(o, s, len);
-		return o + len;
-	}
-	*o++ = '"';
-	if (prefix)
-		*o++ = '\'';
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
-			*o++ = '"';
-		*o++ = s[i];
-	}
-	*o++ = '"';
-	return o;
-}
-
-/* One CSV record: room reserved once, then written without checks. */
-static void
-csv_record(const struct state *st, const struct bk_csv_field *f,
-    struct bk_csv_buf *b, int header)
-{
-	const struct bk_csv_field *v;
-	const struct col *c;
-	size_t j, room = 2;
-	char *o;
-
-	for (j = 0; j < st->ncols; j++)
-		room += 2 * f[st->cols[j].in].len + 5 + sizeof(REDACTED);
-	o = bk_csv_buf_room(b, room);
-	for (j = 0; j < st->ncols; j++) {
-		c = &st->cols[j];
-		v = &f[c->in];
-		if (j > 0)
-			*o++ = (char)st->delim;
-		if (c->redact && !header) {
-			memcpy(o, REDACTED, sizeof(REDACTED) - 1);
-			o += sizeof(REDACTED) - 1;
-		} else
-			o = csv_field(st, o, v->p, v->len, v->null,
-			    c->decimal && !header);
-	}
-	if (st->excel)
-		*o++ = '\r';
-	*o++ = '\n';
-	b->len = (size_t)(o - b->p);
-}
-
-/* Appends one TSV field with PostgreSQL's text escapes; NULL is \N. */
-static void
-tsv_field(struct bk_csv_buf *b, const char *s, size_t len, int null)
-{
-	char *o = bk_csv_buf_room(b, 2 * len + 2);
-	size_t i;
-
-	if (null) {
-		*o++ = '\\';
-		*o++ = 'N';
-	}
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '\\': *o++ = '\\'; *o++ = '\\'; break;
-		case '\t': *o++ = '\\'; *o++ = 't'; break;
-		case '\n': *o++ = '\\'; *o++ = 'n'; break;
-		case '\r': *o++ = '\\'; *o++ = 'r'; break;
-		default: *o++ = s[i];
-		}
-	}
-	b->len = (size_t)(o - b->p);
-}
-
-static void
-put(struct bk_csv_buf *b, const char *s, size_t n)
-{
-	memcpy(bk_csv_buf_room(b, n), s, n);
-	b->len += n;
-}
-
-static void
-end_line(const struct state *st, struct bk_csv_buf *b)
+end_line(const struct state *st, struct bk_buf *b)
 {
 	if (st->excel)
-		put(b, "\r\n", 2);
+		bk_buf_add(b, "\r\n", 2);
 	else
-		put(b, "\n", 1);
+		bk_buf_add(b, "\n", 1);
 }
 
-/* One record (or the header) in the output format. */
+/*
+ * One JSON Lines object, the keys escaped once in on_header.  The reader
+ * passes valid UTF-8 only, so bk_json_string cannot refuse a value.
+ */
 static void
-write_record(const struct state *st, const struct bk_csv_field *f,
-    struct bk_csv_buf *b, int header)
+write_json(const struct state *st, const struct bk_csv_field *f,
+    struct bk_buf *b)
 {
 	const struct bk_csv_field *v;
 	const struct col *c;
 	size_t j;
 
-	if (st->format == FMT_CSV) {
-		csv_record(st, f, b, header);
-		return;
-	}
-	if (st->format == FMT_JSONL)
-		put(b, "{", 1);
+	bk_buf_add(b, "{", 1);
 	for (j = 0; j < st->ncols; j++) {
 		c = &st->cols[j];
 		v = &f[c->in];
-		if (j > 0) {
-			if (st->format == FMT_TSV)
-				put(b, "\t", 1);
-			else
-				put(b, ",", 1);
-		}
-		switch (st->format) {
-		case FMT_TSV:
-			if (c->redact && !header)
-				put(b, REDACTED, sizeof(REDACTED) - 1);
-			else
-				tsv_field(b, v->p, v->len, v->null);
-			break;
-		case FMT_JSONL:
-			put(b, c->key, c->keylen);
-			if (c->redact)
-				put(b, "\"" REDACTED "\"",
-				    sizeof(REDACTED) + 1);
-			else if (v->null)
-				put(b, "null", 4);
-			else
-				json_string(b, v->p, v->len);
-			break;
-		}
+		if (j > 0)
+			bk_buf_add(b, ",", 1);
+		bk_buf_add(b, c->key, c->keylen);
+		if (c->redact)
+			bk_buf_add(b, "\"" REDACTED "\"",
+			    sizeof(REDACTED) + 1);
+		else if (v->null)
+			bk_buf_add(b, "null", 4);
+		else
+			bk_json_string(b, v->p, v->len);
 	}
-	if (st->format == FMT_JSONL)
-		put(b, "}\n", 2);
-	else
-		end_line(st, b);
+	bk_buf_add(b, "}\n", 2);
+}
+
+/* One record (or the header) in the output format. */
+static void
+write_record(const struct state *st, const struct bk_csv_field *f,
+    struct bk_buf *b, int header)
+{
+	const struct bk_csv_field *v;
+	const struct col *c;
+	size_t j;
+	int flags;
+
+	if (st->format == FMT_JSONL) {
+		write_json(st, f, b);
+		return;
+	}
+	for (j = 0; j < st->ncols; j++) {
+		c = &st->cols[j];
+		v = &f[c->in];
+		if (j > 0)
+			bk_buf_add(b, &st->dialect.delim, 1);
+		if (c->redact && !header) {
+			bk_csv_field(b, &st->dialect, REDACTED,
+			    sizeof(REDACTED) - 1, 0);
+			continue;
+		}
+		flags = st->ncols == 1 ? BK_FIELD_ALONE : 0;
+		if (v->null)
+			flags |= BK_FIELD_NULL;
+		if (c->decimal && !header)
+			flags |= BK_FIELD_DECIMAL;
+		bk_csv_field(b, &st->dialect, v->p, v->len, flags);
+	}
+	end_line(st, b);
 }
 
 static void
 on_header(void *arg, const struct bk_csv_field *h, size_t n,
-    struct bk_csv_buf *b)
+    struct bk_buf *b)
 {
 	struct state *st = arg;
 	unsigned char *flags;
@@ -463,7 +239,7 @@ on_header(void *arg, const struct bk_csv_field *h, size_t n,
 	}
 	free(flags);
 	if (st->format == FMT_JSONL) {
-		struct bk_csv_buf kb = { NULL, 0, 0 };
+		struct bk_buf kb = { NULL, 0, 0 };
 
 		for (j = 0; j < st->ncols; j++) {
 			for (k = 0; k < j; k++)
@@ -479,9 +255,9 @@ on_header(void *arg, const struct bk_csv_field *h, size_t n,
 				    (int)h[st->cols[j].in].len,
 				    h[st->cols[j].in].p);
 			kb.len = 0;
-			json_string(&kb, h[st->cols[j].in].p,
+			bk_json_string(&kb, h[st->cols[j].in].p,
 			    h[st->cols[j].in].len);
-			put(&kb, ":", 1);
+			bk_buf_add(&kb, ":", 1);
 			st->cols[j].key = bk_malloc(kb.len);
 			memcpy(st->cols[j].key, kb.p, kb.len);
 			st->cols[j].keylen = kb.len;
@@ -493,10 +269,10 @@ on_header(void *arg, const struct bk_csv_field *h, size_t n,
 		return;
 	if (st->excel) {
 		/* Excel takes UTF-8 only with a byte order mark. */
-		put(b, "\xef\xbb\xbf", 3);
+		bk_buf_add(b, "\xef\xbb\xbf", 3);
 		if (st->sepline) {
 			snprintf(sep, sizeof(sep), "sep=%c", st->delim);
-			put(b, sep, strlen(sep));
+			bk_buf_add(b, sep, strlen(sep));
 			end_line(st, b);
 		}
 	}
@@ -505,7 +281,7 @@ on_header(void *arg, const struct bk_csv_field *h, size_t n,
 
 static void
 on_record(void *arg, const struct bk_csv_field *f, size_t n,
-    struct bk_csv_buf *b)
+    struct bk_buf *b)
 {
 	const struct state *st = arg;
 
@@ -757,12 +533,8 @@ main(int argc, char *argv[])
 	if (st.check && st.output != NULL)
 		bk_usage_error("--check writes no output: -o makes no sense");
 	bk_set_verbosity(verbosity);
-	st.special[st.delim] = 1;
-	st.special['"'] = 1;
-	st.special['\r'] = 1;
-	st.special['\n'] = 1;
-	st.trigger['='] = st.trigger['+'] = st.trigger['-'] = 1;
-	st.trigger['@'] = st.trigger['\t'] = st.trigger['\r'] = 1;
-	st.trigger['\n'] = 1;
+	bk_csv_dialect_init(&st.dialect, st.delim,
+	    (st.excel ? BK_CSV_EXCEL : 0) |
+	    (st.format == FMT_TSV ? BK_CSV_TSV : 0));
 	return bk_finish(run(&st));
 }

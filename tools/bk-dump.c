@@ -79,8 +79,8 @@ struct dump {
 	size_t		 nucols;
 	struct bk_out	 out;
 	struct bk_out	 counts;	/* --counts, open from the start */
-	char		*buf;
-	size_t		 blen;
+	struct bk_buf	 buf;		/* output not yet written */
+	struct bk_csv_dialect csv;
 	struct bk_progress prog;
 	PGconn		*pg;
 	sqlite3		*db;
@@ -91,26 +91,32 @@ struct dump {
 static void
 out_flush(struct dump *d)
 {
-	if (d->blen == 0)
+	if (d->buf.len == 0)
 		return;
-	bk_out_write(&d->out, d->buf, d->blen);
-	bk_progress_add(&d->prog, d->blen);
-	d->blen = 0;
+	bk_out_write(&d->out, d->buf.p, d->buf.len);
+	bk_progress_add(&d->prog, d->buf.len);
+	d->buf.len = 0;
+}
+
+/* Writes the output out once OUTBUF bytes of it are waiting. */
+static void
+out_filled(struct dump *d)
+{
+	if (d->buf.len >= OUTBUF)
+		out_flush(d);
 }
 
 static void
 put(struct dump *d, const void *p, size_t n)
 {
-	if (d->blen + n > OUTBUF) {
+	if (n >= OUTBUF) {
 		out_flush(d);
-		if (n > OUTBUF) {
-			bk_out_write(&d->out, p, n);
-			bk_progress_add(&d->prog, n);
-			return;
-		}
+		bk_out_write(&d->out, p, n);
+		bk_progress_add(&d->prog, n);
+		return;
 	}
-	memcpy(d->buf + d->blen, p, n);
-	d->blen += n;
+	bk_buf_add(&d->buf, p, n);
+	out_filled(d);
 }
 
 static void
@@ -122,73 +128,40 @@ puts_(struct dump *d, const char *s)
 static void
 putc_(struct dump *d, char c)
 {
-	if (d->blen == OUTBUF)
-		out_flush(d);
-	d->buf[d->blen++] = c;
+	bk_buf_add(&d->buf, &c, 1);
+	out_filled(d);
 }
 
 /*
- * A CSV field with PostgreSQL's quoting rule, so that both sources agree:
- * quoted when empty (an unquoted empty field is NULL), when it holds a
- * comma, a quote, CR or LF, or when it is \. alone.
+ * A CSV field, quoted as PostgreSQL's COPY ... CSV quotes it, so that both
+ * sources agree (common/csvwrite.c).  flags: BK_FIELD_*.
  */
 static void
-put_csv(struct dump *d, const char *s, size_t n)
+put_csv(struct dump *d, const char *s, size_t n, int flags)
 {
-	size_t i, run = 0;
-	int q = n == 0 || (n == 2 && s[0] == '\\' && s[1] == '.');
-
-	for (i = 0; !q && i < n; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' ||
-		    s[i] == '\n')
-			q = 1;
-	if (!q) {
-		put(d, s, n);
-		return;
-	}
-	putc_(d, '"');
-	for (i = 0; i < n; i++)
-		if (s[i] == '"') {
-			/* Write up to and with the quote, which starts the next run. */
-			put(d, s + run, i + 1 - run);
-			run = i;
-		}
-	put(d, s + run, n - run);
-	putc_(d, '"');
+	bk_csv_field(&d->buf, &d->csv, s, n, flags);
+	out_filled(d);
 }
 
-static void
+/* BK_FIELD_ALONE when a CSV record has one field (see put_csv). */
+static int
+csv_alone(const struct dump *d)
+{
+	return (d->labels ? 1 : 0) + d->nucols == 1 ? BK_FIELD_ALONE : 0;
+}
+
+/*
+ * A JSON string, escaped as PostgreSQL's row_to_json escapes it, so that
+ * both sources agree (common/json.c).  Returns -1, with nothing written,
+ * for text that is not UTF-8, which JSON cannot carry.
+ */
+static int
 put_json(struct dump *d, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-
-	putc_(d, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		/* Most bytes need no escape: copy them in runs. */
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(d, s + run, i - run);
-		run = i + 1;
-		if (c == '"' || c == '\\') {
-			putc_(d, '\\');
-			putc_(d, (char)c);
-		} else if (c == '\n')
-			puts_(d, "\\n");
-		else if (c == '\r')
-			puts_(d, "\\r");
-		else if (c == '\t')
-			puts_(d, "\\t");
-		else {
-			puts_(d, "\\u00");
-			putc_(d, hex[c >> 4]);
-			putc_(d, hex[c & 15]);
-		}
-	}
-	put(d, s + run, n - run);
-	putc_(d, '"');
+	if (bk_json_string(&d->buf, s, n) < 0)
+		return -1;
+	out_filled(d);
+	return 0;
 }
 
 static void
@@ -569,6 +542,7 @@ unescape_copy_text(char *s, size_t n)
 	return o;
 }
 
+/* Labels are UTF-8: add_export checks the table names it takes. */
 static void
 put_label_json(struct dump *d, const struct export *e)
 {
@@ -840,7 +814,7 @@ sqlite_describe(struct dump *d, struct export *e)
 }
 
 static void
-put_sqlite_csv(struct dump *d, sqlite3_stmt *st, int i)
+put_sqlite_csv(struct dump *d, sqlite3_stmt *st, int i, int flags)
 {
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_NULL:
@@ -853,7 +827,7 @@ put_sqlite_csv(struct dump *d, sqlite3_stmt *st, int i)
 	default: {
 		const char *s = (const char *)sqlite3_column_text(st, i);
 
-		put_csv(d, s, (size_t)sqlite3_column_bytes(st, i));
+		put_csv(d, s, (size_t)sqlite3_column_bytes(st, i), flags);
 	}
 	}
 }
@@ -870,7 +844,8 @@ is_number_text(const char *s)
 	return isdigit((unsigned char)*s);
 }
 
-static void
+/* Returns -1 for text that is not UTF-8 (see put_json). */
+static int
 put_sqlite_json(struct dump *d, sqlite3_stmt *st, int i)
 {
 	const char *s;
@@ -901,8 +876,9 @@ put_sqlite_json(struct dump *d, sqlite3_stmt *st, int i)
 		break;
 	default:
 		s = (const char *)sqlite3_column_text(st, i);
-		put_json(d, s, (size_t)sqlite3_column_bytes(st, i));
+		return put_json(d, s, (size_t)sqlite3_column_bytes(st, i));
 	}
+	return 0;
 }
 
 static void
@@ -958,19 +934,24 @@ sqlite_export(struct dump *d, struct export *e)
 	sqlite3_stmt *st = e->stmt;
 	char *insert = NULL, **keys = NULL;
 	size_t j;
-	int rc;
+	int rc, alone = csv_alone(d);
 
 	if (d->format == FMT_JSONL) {
 		/* The keys are the same on every row: escape them once. */
+		struct bk_buf kb = { NULL, 0, 0 };
+
 		keys = bk_calloc(e->ncols + 1, sizeof(*keys));
-		out_flush(d);
 		for (j = 0; j < e->ncols; j++) {
-			/* Escaped in the empty buffer, then taken out. */
-			put_json(d, e->cols[j], strlen(e->cols[j]));
-			putc_(d, ':');
-			keys[j] = bk_asprintf("%.*s", (int)d->blen, d->buf);
-			d->blen = 0;
+			kb.len = 0;
+			if (bk_json_string(&kb, e->cols[j],
+			    strlen(e->cols[j])) < 0)
+				bk_errx(BK_EX_DATAERR, "%s: column name \"%s\" "
+				    "is not valid UTF-8, which JSON cannot "
+				    "carry (rename it with AS)", e->label,
+				    e->cols[j]);
+			keys[j] = bk_asprintf("%.*s:", (int)kb.len, kb.p);
 		}
+		free(kb.p);
 	}
 	if (d->format == FMT_SQL) {
 		struct str b = { NULL, 0, 0 };
@@ -994,12 +975,13 @@ sqlite_export(struct dump *d, struct export *e)
 		switch (d->format) {
 		case FMT_CSV:
 			if (d->labels)
-				put_csv(d, e->label, strlen(e->label));
+				put_csv(d, e->label, strlen(e->label), alone);
 			for (j = 0; j < d->nucols; j++) {
 				if (d->labels || j > 0)
 					putc_(d, ',');
 				if (e->src[j] >= 0)
-					put_sqlite_csv(d, st, (int)e->src[j]);
+					put_sqlite_csv(d, st, (int)e->src[j],
+					    alone);
 			}
 			putc_(d, '\n');
 			break;
@@ -1012,7 +994,14 @@ sqlite_export(struct dump *d, struct export *e)
 				if (d->labels || j > 0)
 					putc_(d, ',');
 				puts_(d, keys[j]);
-				put_sqlite_json(d, st, (int)j);
+				if (put_sqlite_json(d, st, (int)j) < 0)
+					bk_errx(BK_EX_DATAERR, "%s: row %llu, "
+					    "column \"%s\": text that is not "
+					    "valid UTF-8, which JSON cannot "
+					    "carry (use -F sql, or CAST it "
+					    "AS BLOB)", e->label,
+					    (unsigned long long)e->rows + 1,
+					    e->cols[j]);
 			}
 			puts_(d, "}\n");
 			break;
@@ -1091,12 +1080,13 @@ sqlite_copy(struct dump *d)
 		bk_errx(BK_EX_DATAERR, "\"%s\": the copy: %s", d->sqlite_path,
 		    why);
 	if (tmpl != NULL) {
+		char *buf = bk_buf_room(&d->buf, OUTBUF);
 		ssize_t n;
 
 		/* SQLite writes files, not pipes: copy the file out. */
 		lseek(fd, 0, SEEK_SET);
-		while ((n = bk_read_full(fd, d->buf, OUTBUF)) > 0) {
-			bk_out_write(&d->out, d->buf, (size_t)n);
+		while ((n = bk_read_full(fd, buf, OUTBUF)) > 0) {
+			bk_out_write(&d->out, buf, (size_t)n);
 			bk_progress_add(&d->prog, (uint64_t)n);
 		}
 		if (n < 0)
@@ -1173,7 +1163,7 @@ put_header(struct dump *d)
 	for (k = 0; k < d->nucols; k++) {
 		if (d->labels || k > 0)
 			putc_(d, ',');
-		put_csv(d, d->ucols[k], strlen(d->ucols[k]));
+		put_csv(d, d->ucols[k], strlen(d->ucols[k]), csv_alone(d));
 	}
 	putc_(d, '\n');
 }
@@ -1265,13 +1255,13 @@ dump_free(struct dump *d)
 	free(d->par);
 	if (d->labels)
 		free(d->ucols);
-	free(d->buf);
+	free(d->buf.p);
 }
 
 static int
 dump_run(struct dump *d)
 {
-	d->buf = bk_malloc(OUTBUF);
+	bk_csv_dialect_init(&d->csv, ',', 0);
 	if (d->sqlite_path != NULL)
 		sqlite_open(d);
 	else
@@ -1347,7 +1337,9 @@ add_export(struct dump *d, const char *arg, int is_table)
 		e->table = arg;
 		if (e->label == NULL)
 			e->label = bk_strdup(arg);
-		if (strchr(arg, '\t') || strchr(arg, '\n'))
+		/* It may be the label, which CSV and JSON carry as UTF-8. */
+		if (strchr(arg, '\t') || strchr(arg, '\n') ||
+		    !bk_utf8_valid(arg, strlen(arg)))
 			bk_usage_error("bad table name \"%s\"", arg);
 	} else {
 		size_t n = strlen(arg);

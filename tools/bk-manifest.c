@@ -299,20 +299,6 @@ format_when(char *buf, size_t n, time_t t, long off)
 		memcpy(buf, tmp, 17);
 }
 
-static void
-put_tsv_field(const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '\t': fputs("\\t", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		case '\\': fputs("\\\\", stdout); break;
-		default: putchar(*s);
-		}
-	}
-}
-
 static const char *
 verified_word(const struct bk_entry *e)
 {
@@ -363,27 +349,43 @@ list_table(struct bk_entry **v, size_t n)
 	free(recs);
 }
 
+/* TSV with PostgreSQL's text escapes (common/csvwrite.c), as bk-csv's. */
 static void
 list_tsv(struct bk_entry **v, size_t n)
 {
-	size_t i;
+	struct bk_csv_dialect tsv;
+	struct bk_buf b = { NULL, 0, 0 };
+	char size[24], recs[24];
+	const char *f[7];
+	size_t i, k;
 
+	bk_csv_dialect_init(&tsv, '\t', BK_CSV_TSV);
 	for (i = 0; i < n; i++) {
-		put_tsv_field(v[i]->created);
-		putchar('\t');
-		put_tsv_field(v[i]->type);
-		printf("\t");
+		size[0] = recs[0] = '\0';
 		if (v[i]->size >= 0)
-			printf("%" PRId64, v[i]->size);
-		printf("\t");
+			snprintf(size, sizeof(size), "%" PRId64, v[i]->size);
 		if (v[i]->records >= 0)
-			printf("%" PRId64, v[i]->records);
-		printf("\t%s\t%s\t", v[i]->verified == BK_VERIFIED_OK ? "ok" :
-		    v[i]->verified == BK_VERIFIED_FAIL ? "fail" : "",
-		    v[i]->sha256);
-		put_tsv_field(v[i]->path);
-		putchar('\n');
+			snprintf(recs, sizeof(recs), "%" PRId64,
+			    v[i]->records);
+		f[0] = v[i]->created;
+		f[1] = v[i]->type;
+		f[2] = size;
+		f[3] = recs;
+		f[4] = v[i]->verified == BK_VERIFIED_OK ? "ok" :
+		    v[i]->verified == BK_VERIFIED_FAIL ? "fail" : "";
+		f[5] = v[i]->sha256;
+		f[6] = v[i]->path;
+		b.len = 0;
+		for (k = 0; k < 7; k++) {
+			if (k > 0)
+				bk_buf_add(&b, "\t", 1);
+			bk_csv_field(&b, &tsv, f[k] != NULL ? f[k] : "",
+			    f[k] != NULL ? strlen(f[k]) : 0, 0);
+		}
+		bk_buf_add(&b, "\n", 1);
+		fwrite(b.p, 1, b.len, stdout);
 	}
+	free(b.p);
 }
 
 static int
@@ -463,7 +465,7 @@ cmd_info(struct opts *o, int argc, char *argv[])
 	j = json_loads(s, 0, NULL);
 	free(s);
 	if (o->format == OUT_JSON) {
-		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		s = bk_json_text(j, 2);
 		puts(s);
 		free(s);
 		json_decref(j);
@@ -512,7 +514,7 @@ cmd_info(struct opts *o, int argc, char *argv[])
 		if (known[i] != NULL)
 			continue;
 		s = json_is_string(v) ? bk_strdup(json_string_value(v)) :
-		    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		    bk_json_text(v, 0);
 		printf("%s:%*s %s\n", key, strlen(key) < 11 ?
 		    (int)(11 - strlen(key)) : 0, "", s);
 		free(s);
@@ -878,7 +880,7 @@ cmd_report(struct opts *o, int argc, char *argv[])
 		    (json_int_t)all.size));
 		json_object_set_new(j, "bad_lines", json_integer(
 		    (json_int_t)o->m.nbad));
-		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		s = bk_json_text(j, 2);
 		puts(s);
 		free(s);
 		json_decref(j);

@@ -64,7 +64,7 @@ note(struct seen *s, const struct bk_csv_field *f, size_t n)
 
 static void
 on_header(void *arg, const struct bk_csv_field *f, size_t n,
-    struct bk_csv_buf *out)
+    struct bk_buf *out)
 {
 	(void)out;
 	note(arg, f, n);
@@ -72,18 +72,18 @@ on_header(void *arg, const struct bk_csv_field *f, size_t n,
 
 static void
 on_record(void *arg, const struct bk_csv_field *f, size_t n,
-    struct bk_csv_buf *out)
+    struct bk_buf *out)
 {
 	/* Threads may call this: with threads, only count through out. */
 	(void)arg;
 	(void)f;
-	*bk_csv_buf_room(out, 1) = (char)('0' + n);
+	*bk_buf_room(out, 1) = (char)('0' + n);
 	out->len++;
 }
 
 static void
 on_record_seen(void *arg, const struct bk_csv_field *f, size_t n,
-    struct bk_csv_buf *out)
+    struct bk_buf *out)
 {
 	(void)out;
 	note(arg, f, n);
