@@ -64,10 +64,8 @@ bk_plain_write(const char *file, const struct bk_inspect *pt, uint64_t size,
 		    json_boolean(pt->complete));
 	json_object_set_new(o, "code", json_integer(pt->code));
 	json_object_set_new(o, "why", json_string(pt->code ? pt->why : ""));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = bk_json_text(o, 0);
 	json_decref(o);
-	if (s == NULL)
-		bk_errx(BK_EX_SOFTWARE, "out of memory");
 	path = bk_plain_path(file);
 	/* Atomic and 0600, as every file bk writes; an old one replaced. */
 	bk_out_open(&out, path, BK_OUT_FORCE);

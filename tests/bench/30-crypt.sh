@@ -35,3 +35,15 @@ compare "crypt: encrypt 1 GiB (pq; age: X25519)" \
 compare "crypt: decrypt 1 GiB (pq; age: X25519)" \
     "bk-crypt -d -i $pqkey $pqenc >/dev/null" \
     "age -d -i $key $enc >/dev/null" 1.5
+
+# To a file, bk-crypt also records what the plaintext held (bk-crypt(1),
+# "The record of the plaintext"): the strict CSV check and record count
+# bk-verify makes, in threads beside the encryption.  No target: this is
+# what the record costs, against age writing the same file.
+measure "rm -f $DATA/rec.age $DATA/.rec.age.bk-plain; bk-crypt -r $pub -o $DATA/rec.age $in"
+_ours=$secs _ourk=$kib
+measure "rm -f $DATA/rec2.age; age -r $pub -o $DATA/rec2.age $in"
+awk -v o="$_ours" -v p="$secs" -v k="$_ourk" 'BEGIN {
+    printf "%-44s bk %6.2fs  peer %6.2fs  ratio %5.2fx  (record: CSV check; bk peak %d KiB)\n",
+	"crypt: -o 1 GiB csv, recording (age -o)", o, p, (o > 0 ? p / o : 0), k }'
+rm -f "$DATA/rec.age" "$DATA/.rec.age.bk-plain" "$DATA/rec2.age"
