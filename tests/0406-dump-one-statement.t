@@ -1,5 +1,5 @@
 #!/bin/sh
-# 0405-dump-one-statement.t: a --query is one statement, in SQLite as in
+# 0406-dump-one-statement.t: a --query is one statement, in SQLite as in
 # PostgreSQL (whose extended protocol refuses a second): the rest of the
 # text is never silently dropped, nor run.
 . "$(dirname "$0")/lib.sh"
