@@ -366,6 +366,48 @@ char	*bk_passphrase(const char *, int, int, size_t *);
 /* Folds line breaks, tabs and blank runs of s into single spaces, in place. */
 char	*bk_one_line(char *);
 
+/* ---- conninfo.c: PostgreSQL connection strings without their secrets ---- */
+
+/* What is recorded or shown for a string libpq cannot parse. */
+#define BK_CONNINFO_UNPARSABLE	"(unparsable connection string)"
+
+struct bk_conninfo {
+	char	*plain;		/* without secrets, for messages, the manifest
+				   and other programs' command lines */
+	char	*password;	/* the password it held, or NULL */
+	char	*secret;	/* another secret option it held, or NULL */
+	int	 bare;		/* a database name, as libpq takes it */
+};
+
+/*
+ * Parses a connection string or URI with libpq's PQconninfoParse, as psql
+ * -d would take it: without an "=" and not a postgresql:// URI it is a
+ * database name, kept as it is.  Otherwise plain is rebuilt as key=value
+ * pairs (dbname first, quoted as libpq reads them) from every option
+ * libpq found except those it marks secret (dispchar "*": password,
+ * sslpassword and any later one), so it names the same connection
+ * without them.  Returns 0, or refuses it: -1 when libpq cannot parse
+ * it; -2 when a value libpq read holds what looks like a password (a
+ * connection string with one, or "password="); -3 for a URI whose "@"
+ * or port shows that libpq would read part of a password as a host, port
+ * or name (a raw "/" or "@" in it).  After a refusal nothing is set, and
+ * the string must not be shown: libpq's message (not given) may quote it.
+ */
+int	bk_conninfo_parse(const char *, struct bk_conninfo *);
+/* Why bk_conninfo_parse refused a string (-1, -2, -3), not quoting it. */
+const char *bk_conninfo_why(int);
+/* Frees what bk_conninfo_parse set, wiping the password. */
+void	bk_conninfo_free(struct bk_conninfo *);
+/* Appends " key=value" (no blank when *s is NULL), quoted as libpq reads. */
+void	bk_conninfo_add(char **, const char *, const char *);
+/*
+ * A source as the manifest records it (malloc'd): sqlite:PATH as it is,
+ * a connection string as bk_conninfo_parse's plain, and
+ * BK_CONNINFO_UNPARSABLE for one bk_conninfo_parse refuses or another
+ * scheme's URI with user information (user:password@) in it.
+ */
+char	*bk_strip_secrets(const char *);
+
 /* ---- sqlitefile.c: SQLite files: temporary copies, checks, copying ---- */
 
 struct sqlite3;
@@ -1048,8 +1090,6 @@ struct bk_entry *bk_entry_inspected(const char *, time_t, long, const char *,
 const char *bk_user_name(void);
 /* The entry as one JSON line without newline (malloc'd). */
 char	*bk_entry_line(struct bk_entry *);
-/* Removes user:password@ and password=... from a conninfo or URI. */
-char	*bk_strip_secrets(const char *);
 
 /* ---- pgscript.c: is a plain pg_dump script complete? ---- */
 

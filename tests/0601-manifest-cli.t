@@ -56,8 +56,8 @@ is "manifest is 0600" "$(mode manifest.jsonl)" 600
 exits "--wait unlimited is read" 0 bk-manifest -w unlimited list
 exits "--wait 0 is read" 0 bk-manifest --wait=0 list
 unlike "the password never reaches the manifest" manifest.jsonl s3cret
-like "the rest of the source is kept" manifest.jsonl \
-    '"source":"postgresql://app@db/erp\?sslmode=require"'
+like "the rest of the source is kept, as libpq read it" manifest.jsonl \
+    '"source":"dbname=erp user=app host=db sslmode=require"'
 
 size_w=$(wc -c <weekly/db_2025-06-22.csv.gz)
 cat >want <<EOF

@@ -60,11 +60,21 @@ bk-manifest add -t daily good.db good.db.gz
 sqlite3 target.db "CREATE TABLE keep(x); INSERT INTO keep VALUES ('before');"
 cp target.db target.saved
 
-# usage errors that need the tree
-usage "bad connection string" "bad -d: missing \"=\" after \"oops\"" \
-    -d "host=x oops" good.db
+# A -d that cannot go on to psql is refused before the backup is even
+# opened (nope.sql does not exist), and never repeated: libpq's own
+# message would quote it, password and all.
+usage "bad connection string" 'bad -d: libpq cannot parse it \(not shown: it may hold a password\)$' \
+    -d "host=x password=Summer 2024" nope.sql
+unlike "... not repeated" err 'Summer|2024'
+usage "a URI libpq would misread" 'bad -d: libpq would read part of a password as a host' \
+    -d "postgresql://app:Sum/mer2024@db/erp" nope.sql
+unlike "... not repeated" err 'Sum|mer2024|app'
+usage "a value holding a password" 'bad -d: a value in it holds what looks like a password' \
+    -d "host= password=Summer2024" nope.sql
+unlike "... not repeated" err 'Summer2024'
 usage "an sslpassword cannot be passed on" 'an sslpassword cannot be passed on to psql' \
-    -d "dbname=x sslpassword=secret" good.db
+    -d "dbname=x sslpassword=secret" nope.sql
+unlike "... not repeated" err secret
 
 # ---- bad inputs: code, one line, target untouched ----
 # bad NAME CODE REGEX FILE [OPTIONS...]

@@ -1518,16 +1518,24 @@ main(int argc, char *argv[])
 			bk_usage_error("--serializable and --timezone are for "
 			    "PostgreSQL");
 	} else if (d.source != NULL) {
-		char *errmsg = NULL;
-		PQconninfoOption *ci = PQconninfoParse(d.source, &errmsg);
+		/*
+		 * libpq's parser, before anything runs; its message is not
+		 * shown, as it may quote the string, password and all.  A
+		 * bare name, which PQconnectdb cannot take, is often an
+		 * SQLite file without its "sqlite:".
+		 */
+		struct bk_conninfo ci;
+		int r = bk_conninfo_parse(d.source, &ci);
 
-		if (ci == NULL) {
-			char *m = one_line(errmsg);
-
-			bk_usage_error("bad -d: %s (for SQLite, use -d "
-			    "sqlite:PATH)", m);
-		}
-		PQconninfoFree(ci);
+		if (r < -1)
+			bk_usage_error("bad -d: %s (not shown: it may hold a "
+			    "password)", bk_conninfo_why(r));
+		if (r == 0 && !ci.bare)
+			bk_conninfo_free(&ci);
+		else
+			bk_usage_error("bad -d: libpq cannot parse it as a "
+			    "connection string or URI (not shown: it may hold "
+			    "a password; for SQLite, use -d sqlite:PATH)");
 	}
 	if (d.format == FMT_SQLITE) {
 		if (d.sqlite_path == NULL)

@@ -47,7 +47,7 @@ struct opts {
 	const char		*type;
 	const char		*description;
 	const char		*created_by;
-	const char		*source;
+	char			*source;	/* -s without secrets */
 	int64_t			 records;
 	const char		*created;
 	char			**attrs;
@@ -164,7 +164,7 @@ make_entry(struct opts *o, struct cand *c)
 {
 	struct bk_entry *e = bk_entry_inspected(c->rel, c->created, c->off,
 	    c->type, &c->ins, o->records);
-	char *src, *eq;
+	char *eq;
 	size_t i;
 
 	if (o->description != NULL &&
@@ -172,12 +172,9 @@ make_entry(struct opts *o, struct cand *c)
 		bk_errx(BK_EX_USAGE, "the description is not valid UTF-8");
 	bk_entry_set_str(e, "created_by", o->created_by != NULL ?
 	    o->created_by : bk_user_name());
-	if (o->source != NULL) {
-		src = bk_strip_secrets(o->source);
-		if (bk_entry_set_str(e, "source", src) < 0)
-			bk_errx(BK_EX_USAGE, "the source is not valid UTF-8");
-		free(src);
-	}
+	if (o->source != NULL && *o->source != '\0' &&
+	    bk_entry_set_str(e, "source", o->source) < 0)
+		bk_errx(BK_EX_USAGE, "the source is not valid UTF-8");
 	for (i = 0; i < o->nattrs; i++) {
 		eq = strchr(o->attrs[i], '=');
 		*eq = '\0';
@@ -1014,7 +1011,15 @@ parse_command_options(struct opts *o, const char *cmd, int *argcp,
 				    optarg);
 			break;
 		case 'S': o->since = optarg; break;
-		case 's': o->source = optarg; break;
+		case 's':
+			/* Stripped once, by libpq's parser, and never echoed. */
+			free(o->source);
+			o->source = bk_strip_secrets(optarg);
+			if (strcmp(o->source, BK_CONNINFO_UNPARSABLE) == 0)
+				bk_warnx("-s is not a connection string libpq "
+				    "can parse: recorded as \"%s\"",
+				    BK_CONNINFO_UNPARSABLE);
+			break;
 		case 't':
 			if (*optarg == '\0')
 				bk_usage_error("empty type");

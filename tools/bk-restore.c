@@ -574,70 +574,42 @@ child_why(const struct child *c, int status, char *buf, size_t size)
 
 /* ---- the target ---- */
 
-/* Appends key=value to a connection string, quoted as libpq reads it. */
+/* Appends key=value to the record, unless the value is empty. */
 static void
 add_param(char **s, const char *key, const char *val)
 {
-	char *q, *p, *old = *s;
-	size_t i;
-
-	if (val == NULL || *val == '\0')
-		return;
-	q = p = bk_malloc(strlen(val) * 2 + 3);
-	*p++ = '\'';
-	for (i = 0; val[i] != '\0'; i++) {
-		if (val[i] == '\'' || val[i] == '\\')
-			*p++ = '\\';
-		*p++ = val[i];
-	}
-	*p++ = '\'';
-	*p = '\0';
-	*s = bk_asprintf("%s%s%s=%s", old != NULL ? old : "",
-	    old != NULL ? " " : "", key, strpbrk(val, " '\\") ? q : val);
-	free(old);
-	free(q);
+	if (val != NULL && *val != '\0')
+		bk_conninfo_add(s, key, val);
 }
 
 /*
- * psql and pg_dump get the connection string as it was given, without
- * its password (--dbname=, so that libpq weighs it against service files
- * and the environment exactly as it did for us), and a password from it,
- * if any (a bad habit, but libpq allows it), in PGPASSWORD: never on
- * their command lines.  An sslpassword has no variable to go in.
+ * psql and pg_dump get the target without its secrets, rebuilt from what
+ * libpq parsed of it (--dbname=, so that libpq weighs it against service
+ * files and the environment exactly as it did for us), and its password,
+ * if any (a bad habit, but libpq allows it), in PGPASSWORD in their own
+ * environment: never on their command lines, which every user can read,
+ * and never in a file, which a kill -9 would leave behind.  An sslpassword
+ * has no variable to go in.  A target libpq cannot parse is refused
+ * before anything runs, and never repeated: it may hold a password.
  */
 static void
 pg_args(struct restore *r)
 {
-	PQconninfoOption *opts, *p;
-	char *msg = NULL, *plain;
+	struct bk_conninfo ci;
+	int rc;
 
-	if ((opts = PQconninfoParse(r->o->target, &msg)) == NULL) {
-		/* A bare name is a database name, as for psql. */
-		if (strchr(r->o->target, '=') == NULL &&
-		    strstr(r->o->target, "://") == NULL) {
-			PQfreemem(msg);
-			r->dbarg = bk_asprintf("--dbname=%s", r->o->target);
-			return;
-		}
-		bk_usage_error("bad -d: %s", msg != NULL ? bk_one_line(msg) :
-		    "out of memory");
+	if ((rc = bk_conninfo_parse(r->o->target, &ci)) != 0)
+		bk_usage_error("bad -d: %s (not shown: it may hold a "
+		    "password)", bk_conninfo_why(rc));
+	if (ci.secret != NULL)
+		bk_usage_error("bad -d: an %s cannot be passed on to psql and "
+		    "pg_dump (leave it out: libpq asks for it)", ci.secret);
+	if (ci.password != NULL) {
+		r->env = bk_calloc(1, sizeof(*r->env));
+		r->env[r->nenv++] = bk_asprintf("PGPASSWORD=%s", ci.password);
 	}
-	for (p = opts; p->keyword != NULL; p++) {
-		if (p->val == NULL)
-			continue;
-		if (strcmp(p->keyword, "password") == 0) {
-			r->env = bk_calloc(1, sizeof(*r->env));
-			r->env[r->nenv++] = bk_asprintf("PGPASSWORD=%s",
-			    p->val);
-		} else if (strcmp(p->keyword, "sslpassword") == 0)
-			bk_usage_error("bad -d: an sslpassword cannot be passed "
-			    "on to psql and pg_dump (leave it out: libpq asks "
-			    "for it)");
-	}
-	PQconninfoFree(opts);
-	plain = bk_strip_secrets(r->o->target);
-	r->dbarg = bk_asprintf("--dbname=%s", plain);
-	free(plain);
+	r->dbarg = bk_asprintf("--dbname=%s", ci.plain);
+	bk_conninfo_free(&ci);
 }
 
 /* Connects (to check the target and hold the restore lock). */
@@ -650,7 +622,6 @@ pg_setup(struct restore *r)
 	PGresult *res;
 	int ok, got;
 
-	pg_args(r);
 	r->pg = PQconnectdbParams(kw, val, 1);
 	if (r->pg == NULL)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");
@@ -2099,8 +2070,10 @@ restore_free(struct restore *r)
 		close(r->lockfd);
 	if (r->fd >= 0)
 		close(r->fd);
-	for (i = 0; i < r->nenv; i++)
+	for (i = 0; i < r->nenv; i++) {
+		bk_explicit_bzero(r->env[i], strlen(r->env[i]));
 		free(r->env[i]);
+	}
 	free(r->env);
 	free(r->dbarg);
 	free(r->rel);
@@ -2136,6 +2109,9 @@ restore(const struct opts *o)
 	if (r.kind == TARGET_SQLITE && o->clean)
 		bk_usage_error("--clean is for PostgreSQL: an SQLite restore "
 		    "replaces the whole file");
+	/* A -d that cannot be passed on is refused before any prompt. */
+	if (r.kind == TARGET_PG)
+		pg_args(&r);
 	load_identities(&r);
 	open_backup(&r);
 	if (!o->dry_run)

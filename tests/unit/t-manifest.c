@@ -48,8 +48,6 @@ drop_b(struct bk_entry *e, void *arg)
 static void
 test_paths(void)
 {
-	char *s;
-
 	ok(bk_manifest_path_ok("daily/x.sql.gz") == 0, "plain path");
 	ok(bk_manifest_path_ok("/etc/passwd") < 0, "absolute path refused");
 	ok(bk_manifest_path_ok("a/../../b") < 0, "dot-dot refused");
@@ -58,19 +56,6 @@ test_paths(void)
 	ok(bk_manifest_path_ok("./a") < 0, "dot component refused");
 	ok(bk_manifest_path_ok("") < 0, "empty refused");
 	ok(bk_manifest_path_ok("..a/b..") == 0, "dots inside names allowed");
-
-	is_str(s = bk_strip_secrets("postgresql://bk:s3cret@db:5432/erp?"
-	    "sslmode=require&password=x"), "postgresql://bk@db:5432/erp?"
-	    "sslmode=require", "URI password removed");
-	free(s);
-	is_str(s = bk_strip_secrets("host=db password='a b\\'c' dbname=erp"),
-	    "host=db dbname=erp", "conninfo password removed");
-	free(s);
-	is_str(s = bk_strip_secrets("password=x host=db"), "host=db",
-	    "leading conninfo password removed");
-	free(s);
-	is_str(s = bk_strip_secrets("erp"), "erp", "a bare name kept");
-	free(s);
 }
 
 static void
