@@ -13,7 +13,10 @@
  *   {"size":N,"sha256":"…","layers":["pg_dump","gzip"],"records":N,
  *    "complete":true,"code":0,"why":""}
  * layers innermost first, as in the manifest; records and complete only
- * when known.
+ * when known; "layer_failed":true when a layer of the plaintext could not
+ * be decoded (a cut gzip: bk-manifest add says it could not read it, and
+ * -f does not record it, as for the same file unencrypted); "empty":true,
+ * with no layers, when the plaintext held nothing at all.
  */
 #include <sys/stat.h>
 
@@ -64,6 +67,10 @@ bk_plain_write(const char *file, const struct bk_inspect *pt, uint64_t size,
 		    json_boolean(pt->complete));
 	json_object_set_new(o, "code", json_integer(pt->code));
 	json_object_set_new(o, "why", json_string(pt->code ? pt->why : ""));
+	if (pt->code != 0 && pt->layer_failed)
+		json_object_set_new(o, "layer_failed", json_true());
+	if (pt->nlayers == 0 && pt->content == BK_LAYER_EMPTY)
+		json_object_set_new(o, "empty", json_true());
 	s = bk_json_text(o, 0);
 	json_decref(o);
 	path = bk_plain_path(file);
@@ -97,7 +104,7 @@ bk_plain_read(const char *file, struct bk_inspect *ins)
 	struct stat st;
 	char *path;
 	size_t i, n;
-	int fd;
+	int fd, empty;
 
 	if (!ins->sealed || ins->nlayers == 0)
 		return 0;
@@ -124,7 +131,10 @@ bk_plain_read(const char *file, struct bk_inspect *ins)
 		goto bad;
 	l = json_object_get(o, "layers");
 	n = json_array_size(l);
-	if (n == 0 || n + ins->nlayers > BK_LAYERS_MAX)
+	/* No layers: only a plaintext that held nothing. */
+	empty = n == 0 && json_is_true(json_object_get(o, "empty"));
+	if (!json_is_array(l) || (n == 0 && !empty) ||
+	    n + ins->nlayers > BK_LAYERS_MAX)
 		goto bad;
 	for (i = 0; i < n; i++)
 		if (!json_is_string(json_array_get(l, i)) || (names[i] =
@@ -141,12 +151,20 @@ bk_plain_read(const char *file, struct bk_inspect *ins)
 	if (json_is_boolean(v = json_object_get(o, "complete")))
 		ins->complete = json_is_true(v);
 	v = json_object_get(o, "code");
-	if (json_is_integer(v) && json_integer_value(v) != 0 && ins->code == 0) {
+	if (empty && ins->code == 0) {
+		/* As inspect.c says it of the file, decrypted. */
+		ins->code = BK_EX_DATAERR;
+		snprintf(ins->why, sizeof(ins->why), "no data inside the %s "
+		    "layer", ins->layers[0]);
+	} else if (json_is_integer(v) && json_integer_value(v) != 0 &&
+	    ins->code == 0) {
 		ins->code = (int)json_integer_value(v);
 		snprintf(ins->why, sizeof(ins->why), "%s",
 		    json_string_value(json_object_get(o, "why")) ?
 		    json_string_value(json_object_get(o, "why")) :
 		    "the plaintext was not whole");
+		ins->layer_failed = json_is_true(json_object_get(o,
+		    "layer_failed"));
 	}
 	ins->recorded = 1;
 	json_decref(o);
