@@ -487,9 +487,10 @@ bk_entry_inspected(const char *rel, time_t t, long off, const char *type,
 		bk_entry_set_int(e, "records", records);
 	else if (ins->records >= 0)
 		bk_entry_set_int(e, "records", ins->records);
-	if (ins->complete >= 0)
+	/* Whole when added; false only for what -f recorded anyway. */
+	if (ins->code != 0 || ins->complete >= 0)
 		json_object_set_new(e->json, "complete",
-		    json_boolean(ins->complete));
+		    json_boolean(ins->code == 0 && ins->complete != 0));
 	return e;
 }
 

@@ -100,7 +100,7 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	struct stat st;
 	char err[512];
 	const char *base;
-	int fd;
+	int fd, rec;
 
 #define COMPLAIN(code_, ...) do {					\
 		if (soft)						\
@@ -136,10 +136,12 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 	 * inside age, what bk-crypt recorded of the plaintext (plain.c).
 	 */
 	if (bk_inspect_fd(fd, c->arg, NULL, &c->ins) == 0 && c->ins.sealed &&
-	    bk_plain_read(c->arg, &c->ins) <= 0)
-		bk_warnx("\"%s\" is encrypted and nothing recorded what it "
-		    "holds: its content is not checked (bk-crypt -o records "
-		    "it)", c->arg);
+	    (rec = bk_plain_read(c->arg, &c->ins)) <= 0)
+		bk_warnx("\"%s\" is encrypted and %s: its content is not "
+		    "checked (bk-crypt -o records it)", c->arg, rec < 0 ?
+		    "the record beside it is not this file's (it changed "
+		    "since bk-crypt wrote it)" : "nothing recorded what it "
+		    "holds");
 	if (c->ins.code != 0 && (c->ins.layer_failed || !o->force)) {
 		close(fd);
 		if (c->ins.layer_failed)

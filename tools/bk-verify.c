@@ -207,8 +207,8 @@ verify_stream(struct verify *v, int fd, const char *name,
 	}
 	if (res->reason[0] == '\0' && ins.sealed && e != NULL &&
 	    e->complete == 0)
-		snprintf(res->reason, sizeof(res->reason), "its %s was "
-		    "incomplete when it was made (recorded with -f)",
+		snprintf(res->reason, sizeof(res->reason), "its %s was not "
+		    "whole when it was made (recorded with -f)",
 		    e->layers[0]);
 	else if (res->reason[0] == '\0' && ins.sealed)
 		sealed_note(res, e);
