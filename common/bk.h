@@ -903,12 +903,6 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);
 /*
- * Makes sure a rewrite could start (its temporary file can be created
- * beside the manifest), exiting as bk_manifest_rewrite would: for callers
- * that must not change anything else when the manifest cannot follow.
- */
-void	bk_manifest_check_rewrite(struct bk_manifest *);
-/*
  * Turns a file name (relative to the current folder, or absolute) into a
  * path relative to the manifest's folder, following symlinks in its
  * folders but not in its last component.  Returns a new string, or NULL

@@ -1036,17 +1036,6 @@ rewrite_tmp(struct bk_manifest *m, char **path)
 	return fd;
 }
 
-void
-bk_manifest_check_rewrite(struct bk_manifest *m)
-{
-	char *path;
-	int fd = rewrite_tmp(m, &path);
-
-	close(fd);
-	unlink(path);
-	free(path);
-}
-
 size_t
 bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
     void *), void *arg)
