@@ -967,7 +967,8 @@ struct bk_manifest {
 	int		 lock;		/* 0, BK_LOCK_SH or BK_LOCK_EX */
 	int		 dirfd;		/* the folder, for *at() calls, or -1 */
 	int		 wait;		/* load's lock timeout, -1 (forever) */
-	int		 unsynced;	/* appended lines await their fsync */
+	char		*pend;		/* appended lines not yet written */
+	size_t		 pendlen, pendcap;
 	struct bk_entry	*ents;		/* after bk_manifest_load, in file order */
 	size_t		 n;		/* entries, bad lines included */
 	size_t		 nbad;		/* lines that could not be parsed */
@@ -996,11 +997,17 @@ void	bk_manifest_free(struct bk_manifest *);
  * unless missing_ok, then returns -1 and locks nothing) or BK_LOCK_EX
  * (creates the file, mode 0600).  timeout: seconds to wait, -1 forever,
  * 0 not at all; a lock still busy then exits 75.  A manifest replaced by
- * a rewrite while waiting is reopened.  Returns 0.
+ * a rewrite while waiting is reopened.  A manifest that is a symbolic
+ * link is refused (exit 65): appends would follow it and rewrites replace
+ * it.  Returns 0.
  */
 int	bk_manifest_lock(struct bk_manifest *, int mode, int timeout,
 	    int missing_ok);
-/* fsyncs what was appended (exit 74 on failure), then unlocks. */
+/*
+ * Writes what was appended, all lines in one write(2), and fsyncs it;
+ * on failure, cuts the file back to its length before, so that nothing
+ * was added, and exits 74.  Then unlocks.
+ */
 void	bk_manifest_unlock(struct bk_manifest *);
 /*
  * Reads every line into m->ents (replacing what was loaded), streaming,
@@ -1014,20 +1021,25 @@ int	bk_manifest_load(struct bk_manifest *, int);
 /* The loaded entry with this relative path (bad lines skipped), or NULL. */
 struct bk_entry *bk_manifest_find(struct bk_manifest *, const char *);
 /*
- * Appends one entry (built with bk_entry_new and the setters) as one line
- * in one write(2).  Needs BK_LOCK_EX.  The lines are fsynced once, by
- * bk_manifest_unlock (or _free): they are durable when it returns.  The
+ * Appends one entry (built with bk_entry_new and the setters, or copied
+ * with bk_entry_dup).  Needs BK_LOCK_EX.  The line is only queued: the
+ * lines of all appends are written together, in one write(2), and
+ * fsynced by bk_manifest_unlock (or _free, or before a rewrite), so that
+ * they are all added or none; they are durable when it returns.  The
  * entry is also added to m->ents (the manifest takes ownership of it; this
- * may move m->ents).  Exits 74 on failure.
+ * may move m->ents).
  */
 void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
 /*
- * Rewrites the manifest atomically: needs BK_LOCK_EX; reads the file again
- * line by line; calls keep(entry, arg) for each good entry, which returns
- * 1 to keep it (verbatim, or from its json if changed by a setter) or 0 to
- * drop it; bad lines are always kept verbatim.  The new file (0600, in the
- * same folder) is fsynced, locked, renamed over the manifest and the folder
- * fsynced; the lock stays held on the new file.  A line longer than
+ * Rewrites the manifest atomically: needs BK_LOCK_EX; writes the lines
+ * appended so far first; reads the file again line by line; calls
+ * keep(entry, arg) for each good entry, which returns 1 to keep it
+ * (verbatim, or from its json if changed by a setter) or 0 to drop it;
+ * bad lines are always kept verbatim, except an unfinished last line (no
+ * newline and not JSON: what a cut append left), which goes.  The new
+ * file (0600, in the same folder) is fsynced, locked, renamed over the
+ * manifest and the folder fsynced; the lock stays held on the new file.
+ * If anything fails before the rename, the manifest is unchanged.  A line longer than
  * BK_MANIFEST_LINE_MAX makes it refuse (exit 65) rather than lose it.
  * The entries passed to keep are fresh copies read from the file, not
  * those of m->ents; m->ents stays valid during the rewrite (keep may look
@@ -1036,12 +1048,6 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
  */
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);
-/*
- * Makes sure a rewrite could start (its temporary file can be created
- * beside the manifest), exiting as bk_manifest_rewrite would: for callers
- * that must not change anything else when the manifest cannot follow.
- */
-void	bk_manifest_check_rewrite(struct bk_manifest *);
 /*
  * Turns a file name (relative to the current folder, or absolute) into a
  * path relative to the manifest's folder, following symlinks in its
@@ -1064,6 +1070,11 @@ int	bk_manifest_path_ok(const char *);
 
 /* A new entry for path (relative, checked by the caller), created now. */
 struct bk_entry *bk_entry_new(const char *);
+/*
+ * A copy of a good entry, read again from its line: for a caller that must
+ * keep an entry that keep() of a rewrite dropped, to append it again.
+ */
+struct bk_entry *bk_entry_dup(struct bk_entry *);
 void	bk_entry_free(struct bk_entry *);
 /*
  * Setters: change the entry's JSON object (field order kept, unknown

@@ -1,10 +1,12 @@
 /*
  * manifest.c: the catalog of a backup tree, a JSON Lines file (see
- * bk-manifest(5)).  Reading streams line by line; appending writes each
- * line with one write(2) under an exclusive flock(2); rewriting goes
- * through a temporary file in the same folder and a rename.  A line that
- * cannot be parsed is reported with its number and always written back
- * verbatim: a tool that does not understand a line must not destroy it.
+ * bk-manifest(5)).  Reading streams line by line; appending writes the
+ * lines of one command with one write(2) under an exclusive flock(2), and
+ * takes them back if the write or its fsync fails; rewriting goes through
+ * a temporary file in the same folder and a rename.  A line that cannot be
+ * parsed is reported with its number and always written back verbatim: a
+ * tool that does not understand a line must not destroy it.  The one
+ * exception is an unfinished last line, which no writer ever committed.
  */
 /* realpath(3) is an XSI function. */
 #define _XOPEN_SOURCE 700
@@ -38,6 +40,7 @@ struct lines {
 	size_t	 cap;
 	size_t	 lineno;
 	int	 toolong;	/* the current line was cut at the cap */
+	int	 nonl;		/* ... ended at the end of the file, no newline */
 };
 
 static void
@@ -88,6 +91,7 @@ lines_next(struct lines *l)
 
 	l->llen = 0;
 	l->toolong = 0;
+	l->nonl = 1;
 	for (;;) {
 		if (l->pos == l->len) {
 			if (l->eof)
@@ -110,6 +114,7 @@ lines_next(struct lines *l)
 			lines_add(l, l->buf + l->pos,
 			    (size_t)(nl - (l->buf + l->pos)));
 			l->pos = (size_t)(nl - l->buf) + 1;
+			l->nonl = 0;
 			break;
 		}
 		lines_add(l, l->buf + l->pos, l->len - l->pos);
@@ -134,6 +139,28 @@ blank(const char *s, size_t n)
 			return 0;
 	return 1;
 }
+
+/*
+ * Whether a last line without its newline is what an append cut short
+ * left (a full disk, a killed writer, zeros after a crash) rather than a
+ * line: bk writes each line and its newline in one write(2), and no
+ * prefix of a JSON object is a whole JSON text.  A hand-edited last line
+ * that only lacks its newline is whole, and stays.
+ */
+static int
+unfinished(const char *line, size_t len)
+{
+	json_t *o;
+
+	if (memchr(line, '\0', len) != NULL ||
+	    (o = json_loadb(line, len, 0, NULL)) == NULL)
+		return 1;
+	json_decref(o);
+	return 0;
+}
+
+#define UNFINISHED_WHY	"unfinished last line, without its newline: an " \
+	"append that was cut short (the next write removes it)"
 
 int
 bk_manifest_path_ok(const char *p)
@@ -344,6 +371,7 @@ entry_parse(struct bk_entry *e, const char *line, size_t len, size_t lineno)
 {
 	json_error_t jerr;
 	json_t *o;
+	const char *nul;
 
 	e->size = e->records = -1;
 	e->complete = -1;
@@ -351,6 +379,17 @@ entry_parse(struct bk_entry *e, const char *line, size_t len, size_t lineno)
 	e->raw = bk_malloc(len + 1);
 	memcpy(e->raw, line, len);
 	e->raw[len] = '\0';
+	/*
+	 * JSON text holds no NUL byte, yet jansson reads past one after a
+	 * number; raw, a C string, would end there, and a rewrite would
+	 * build the line again from half of it.  Such a line is bad.
+	 */
+	if ((nul = memchr(line, '\0', len)) != NULL) {
+		e->bad = 1;
+		e->error = bk_asprintf("a NUL byte at column %zu",
+		    (size_t)(nul - line) + 1);
+		return;
+	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL) {
 		e->bad = 1;
@@ -362,16 +401,20 @@ entry_parse(struct bk_entry *e, const char *line, size_t len, size_t lineno)
 	json_decref(o);
 }
 
-/* The entry's JSON object, parsed again from its line when needed. */
+/*
+ * The entry's JSON object, parsed again from its line when needed.  A line
+ * that does not parse again is never replaced by an object built from
+ * nothing: that would write the fields set here over the whole entry.
+ */
 static json_t *
 entry_json(struct bk_entry *e)
 {
 	if (e->json == NULL) {
-		if (e->raw != NULL)
-			e->json = json_loads(e->raw, 0, NULL);
-		if (e->json == NULL)
-			e->json = json_object();
-		if (e->json == NULL)
+		if (e->raw != NULL) {
+			if ((e->json = json_loads(e->raw, 0, NULL)) == NULL)
+				bk_errx(BK_EX_SOFTWARE, "could not parse "
+				    "manifest line %zu again", e->lineno);
+		} else if ((e->json = json_object()) == NULL)
 			bk_errx(BK_EX_SOFTWARE, "out of memory");
 	}
 	return e->json;
@@ -403,6 +446,20 @@ bk_entry_new(const char *path)
 		bk_errx(BK_EX_DATAERR, "file name is not valid UTF-8");
 	bk_entry_set_created(e, now, bk_local_offset(now));
 	return e;
+}
+
+struct bk_entry *
+bk_entry_dup(struct bk_entry *e)
+{
+	struct bk_entry *d = bk_calloc(1, sizeof(*d));
+	char *line = bk_entry_line(e);
+
+	entry_parse(d, line, strlen(line), e->lineno);
+	free(line);
+	if (d->bad)
+		bk_errx(BK_EX_SOFTWARE, "could not copy manifest line %zu: %s",
+		    e->lineno, d->error);
+	return d;
 }
 
 int
@@ -527,7 +584,10 @@ bk_manifest_locate(const char *folder)
 	while (dir != NULL) {
 		cand = bk_asprintf("%s%s" BK_MANIFEST_NAME, dir,
 		    strcmp(dir, "/") == 0 ? "" : "/");
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* A symbolic link is found too, for the lock to refuse it
+		 * by name rather than a manifest further up being used. */
+		if (lstat(cand, &st) == 0 && (S_ISREG(st.st_mode) ||
+		    S_ISLNK(st.st_mode))) {
 			free(dir);
 			return cand;
 		}
@@ -583,12 +643,133 @@ free_entries(struct bk_manifest *m)
 	m->n = m->cap = m->nbad = 0;
 }
 
+/* pread(2) of n bytes, or -1 (errno set; EIO for a file that shrank). */
+static int
+pread_full(int fd, char *buf, size_t n, off_t off)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		r = pread(fd, buf, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+/*
+ * Looks at the end of the manifest before lines are appended, under the
+ * exclusive lock.  A last line without its newline is either whole (a
+ * hand edit, or one too long to judge: it stays, and *nl is set so that
+ * the caller writes a newline first) or unfinished (see unfinished()): its
+ * writer failed, so it was never committed, and it is cut off here so that
+ * it can neither merge with the next line nor stay as a bad line for ever.
+ * Returns the length of the file after that.  Exits 74 on failure.
+ */
+static off_t
+repair_tail(struct bk_manifest *m, int *nl)
+{
+	struct stat st;
+	char buf[4096], *tail;
+	off_t start, pos;
+	size_t n, i, len;
+	int cut;
+
+	*nl = 0;
+	if (fstat(m->fd, &st) < 0)
+		bk_err(BK_EX_IOERR, "could not read manifest \"%s\"", m->path);
+	for (pos = st.st_size, start = -1; start < 0 && pos > 0; ) {
+		n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		pos -= (off_t)n;
+		if (pread_full(m->fd, buf, n, pos) < 0)
+			bk_err(BK_EX_IOERR, "could not read manifest \"%s\"",
+			    m->path);
+		for (i = n; i > 0 && buf[i - 1] != '\n'; i--)
+			;
+		if (i > 0)
+			start = pos + (off_t)i;
+		else if (st.st_size - pos > BK_MANIFEST_LINE_MAX) {
+			/* Longer than a line: not bk's; kept as it is. */
+			*nl = 1;
+			return st.st_size;
+		}
+	}
+	if (start < 0)
+		start = 0;
+	if (start == st.st_size)
+		return st.st_size;
+	len = (size_t)(st.st_size - start);
+	tail = bk_malloc(len);
+	if (pread_full(m->fd, tail, len, start) < 0)
+		bk_err(BK_EX_IOERR, "could not read manifest \"%s\"", m->path);
+	cut = unfinished(tail, len);
+	if (cut && !blank(tail, len))
+		bk_warnx("manifest \"%s\": removing an unfinished last line "
+		    "(%zu bytes without a newline), left by an append that "
+		    "was cut short", m->path, len);
+	free(tail);
+	if (!cut) {
+		*nl = 1;
+		return st.st_size;
+	}
+	if (ftruncate(m->fd, start) < 0)
+		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
+	return start;
+}
+
+/*
+ * Writes the lines appended since the lock was taken: all of them in one
+ * write(2), so that a writer killed before or after it leaves none or all,
+ * then fsync.  If either fails, the file is cut back to its length before,
+ * so that exit 74 always means "not added" and no cut line stays behind.
+ */
+static void
+write_pending(struct bk_manifest *m)
+{
+	const char *what = NULL;
+	off_t len0;
+	char *p;
+	size_t n;
+	int nl, e = 0;
+
+	if (m->pendlen == 0)
+		return;
+	len0 = repair_tail(m, &nl);
+	/* m->pend begins with a spare newline, for a last line without. */
+	p = m->pend + (nl ? 0 : 1);
+	n = m->pendlen - (nl ? 0 : 1);
+	if (bk_write_full(m->fd, p, n) < 0)
+		what = "write", e = errno;
+	else if (fsync(m->fd) < 0 && errno != EINVAL)
+		what = "sync", e = errno;
+	free(m->pend);
+	m->pend = NULL;
+	m->pendlen = m->pendcap = 0;
+	if (what == NULL)
+		return;
+	if (ftruncate(m->fd, len0) < 0)
+		bk_errx(BK_EX_IOERR, "could not %s manifest \"%s\": %s (and "
+		    "could not cut it back: part of the lines may remain)",
+		    what, m->path, strerror(e));
+	/* Best effort: the disk that failed may fail again. */
+	(void)fsync(m->fd);
+	bk_errx(BK_EX_IOERR, "could not %s manifest \"%s\": %s (the "
+	    "manifest is unchanged)", what, m->path, strerror(e));
+}
+
 void
 bk_manifest_unlock(struct bk_manifest *m)
 {
-	if (m->fd >= 0 && m->unsynced && fsync(m->fd) < 0 && errno != EINVAL)
-		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
-	m->unsynced = 0;
+	if (m->fd >= 0)
+		write_pending(m);
 	if (m->fd >= 0)
 		close(m->fd);	/* closing releases the flock */
 	m->fd = -1;
@@ -621,7 +802,7 @@ bk_manifest_lock(struct bk_manifest *m, int mode, int timeout, int missing_ok)
 {
 	struct stat a, b;
 	struct timespec start, now;
-	int fd, op, r;
+	int fd, op, r, e;
 
 	if (m->lock == mode)
 		return 0;
@@ -629,12 +810,24 @@ bk_manifest_lock(struct bk_manifest *m, int mode, int timeout, int missing_ok)
 	op = mode == BK_LOCK_EX ? LOCK_EX : LOCK_SH;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
+		/*
+		 * Never through a symbolic link: an append would follow it
+		 * and a rewrite replace it, so each tool would see another
+		 * manifest.  One rule for all: it is refused.
+		 */
 		if (mode == BK_LOCK_EX)
 			fd = open(m->path, O_RDWR | O_APPEND | O_CREAT |
-			    O_CLOEXEC, 0600);
+			    O_NOFOLLOW | O_CLOEXEC, 0600);
 		else
-			fd = open(m->path, O_RDONLY | O_CLOEXEC);
+			fd = open(m->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		e = errno;
+		if (fd < 0 && e == ELOOP && lstat(m->path, &b) == 0 &&
+		    S_ISLNK(b.st_mode))
+			bk_errx(BK_EX_DATAERR, "could not open manifest \"%s\": "
+			    "it is a symbolic link (name the file itself)",
+			    m->path);
 		if (fd < 0) {
+			errno = e;
 			if (errno == ENOENT && mode != BK_LOCK_EX && missing_ok)
 				return -1;
 			if (mode == BK_LOCK_EX && errno != EACCES &&
@@ -664,7 +857,7 @@ bk_manifest_lock(struct bk_manifest *m, int mode, int timeout, int missing_ok)
 		 * A rewrite renames a new file over the manifest: whoever
 		 * waited on the old one must start again on the new one.
 		 */
-		if (fstat(fd, &a) == 0 && stat(m->path, &b) == 0 &&
+		if (fstat(fd, &a) == 0 && lstat(m->path, &b) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			break;
 		close(fd);
@@ -728,6 +921,10 @@ bk_manifest_load(struct bk_manifest *m, int flags)
 			e->error = bk_strdup("line longer than 1 MiB");
 		} else {
 			entry_parse(e, l.line, l.llen, l.lineno);
+			if (e->bad && l.nonl && unfinished(l.line, l.llen)) {
+				free(e->error);
+				e->error = bk_strdup(UNFINISHED_WHY);
+			}
 		}
 		if (e->bad) {
 			m->nbad++;
@@ -756,29 +953,29 @@ bk_manifest_find(struct bk_manifest *m, const char *path)
 void
 bk_manifest_append(struct bk_manifest *m, struct bk_entry *e)
 {
-	struct stat st;
 	struct bk_entry *slot;
-	char *line, last;
+	char *line;
 	size_t len;
 
 	if (m->lock != BK_LOCK_EX)
 		bk_errx(BK_EX_SOFTWARE, "manifest append without its lock");
 	line = bk_entry_line(e);
 	len = strlen(line);
-	line = bk_realloc(line, len + 2);
-	line[len++] = '\n';
-	line[len] = '\0';
-	/* A hand-edited last line without newline must not swallow ours. */
-	if (fstat(m->fd, &st) == 0 && st.st_size > 0 &&
-	    pread(m->fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
-	    bk_write_full(m->fd, "\n", 1) < 0)
-		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
-	/* One write(2) in practice: readers without the lock see whole
-	 * lines; the lock keeps other writers out in any case. */
-	if (bk_write_full(m->fd, line, len) < 0)
-		bk_err(BK_EX_IOERR, "could not write manifest \"%s\"", m->path);
-	/* One fsync for a batch of lines, before the lock is released. */
-	m->unsynced = 1;
+	/*
+	 * Queued, and written with the others by write_pending: the lines
+	 * of one command are added all together or not at all.
+	 */
+	if (m->pendlen == 0)
+		m->pendlen = 1;
+	if (m->pendlen + len + 1 > m->pendcap) {
+		while (m->pendlen + len + 1 > m->pendcap)
+			m->pendcap = m->pendcap ? m->pendcap * 2 : 4096;
+		m->pend = bk_realloc(m->pend, m->pendcap);
+	}
+	m->pend[0] = '\n';
+	memcpy(m->pend + m->pendlen, line, len);
+	m->pend[m->pendlen + len] = '\n';
+	m->pendlen += len + 1;
 	free(line);
 	slot = push_entry(m);
 	*slot = *e;
@@ -836,17 +1033,6 @@ rewrite_tmp(struct bk_manifest *m, char **path)
 	return fd;
 }
 
-void
-bk_manifest_check_rewrite(struct bk_manifest *m)
-{
-	char *path;
-	int fd = rewrite_tmp(m, &path);
-
-	close(fd);
-	unlink(path);
-	free(path);
-}
-
 size_t
 bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
     void *), void *arg)
@@ -860,6 +1046,7 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 
 	if (m->lock != BK_LOCK_EX)
 		bk_errx(BK_EX_SOFTWARE, "manifest rewrite without its lock");
+	write_pending(m);
 	w = bk_calloc(1, sizeof(*w));
 	w->fd = rewrite_tmp(m, &w->path);
 	slot = bk_tmp_register(w->path);
@@ -874,6 +1061,13 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 			bk_errx(BK_EX_DATAERR, "%s:%zu: line longer than 1 MiB; "
 			    "refusing to rewrite the manifest", m->path,
 			    l.lineno);
+		/* Never committed (see repair_tail): it goes, not kept. */
+		if (l.nonl && unfinished(l.line, l.llen)) {
+			bk_warnx("%s:%zu: removing an unfinished last line (%zu "
+			    "bytes without a newline), left by an append that "
+			    "was cut short", m->path, l.lineno, l.llen);
+			continue;
+		}
 		memset(&e, 0, sizeof(e));
 		entry_parse(&e, l.line, l.llen, l.lineno);
 		if (e.bad) {
@@ -913,7 +1107,6 @@ bk_manifest_rewrite(struct bk_manifest *m, int (*keep)(struct bk_entry *,
 	if ((fl = fcntl(w->fd, F_GETFL)) >= 0)
 		fcntl(w->fd, F_SETFL, fl | O_APPEND);
 	close(m->fd);
-	m->unsynced = 0;
 	m->fd = w->fd;
 	free(w->path);
 	free(w);

@@ -176,3 +176,33 @@ nobody_ok() {
 as_nobody() {
 	runuser -u nobody -- env PATH="$_nb/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
 }
+
+# faulty SPEC CMD...: runs CMD with one system call made to fail as
+# BK_INJECT=SPEC tells tests/inject.c (see there), which is built on first
+# use; exits 125 if it cannot be built.  A sanitized build accepts the
+# library loaded before its runtime.
+faulty() {
+	if [ ! -e "$T/inject.so" ] && ! cc -shared -fPIC -o "$T/inject.so" \
+	    "$TESTS/inject.c" -ldl 2>"$T/inject.err"; then
+		sed 's/^/# inject.c: /' "$T/inject.err"; return 125
+	fi
+	_spec=$1; shift
+	BK_INJECT=$_spec LD_PRELOAD=$T/inject.so \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    "$@"
+}
+
+# tmpfs_mount DIR SIZE: as root, mounts a tmpfs of SIZE (64k) on DIR, the
+# small full disk of the fault tests, unmounted when the test ends;
+# returns 1, with the reason in tmpfs_why, when it cannot.
+tmpfs_mount() {
+	tmpfs_why=
+	mkdir -p "$1"
+	if [ "$(id -u)" != 0 ]; then tmpfs_why="not root"; return 1; fi
+	if ! mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1" 2>"$T/mount.err"; then
+		tmpfs_why="mount failed: $(head -1 "$T/mount.err")"; return 1
+	fi
+	_mounts="$_mounts $(cd "$1" && pwd)"
+	trap 'cd /; for _m in $_mounts; do umount "$_m"; done; rm -rf "$T" ${_nb:+"$_nb"}' EXIT
+}
+_mounts=

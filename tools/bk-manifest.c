@@ -71,6 +71,7 @@ struct cand {
 	long			 off;
 	struct bk_inspect	 ins;
 	int			 skip;
+	int			 added;	/* adopt: its line is queued */
 };
 
 static int
@@ -233,11 +234,12 @@ cmd_add(struct opts *o, int argc, char *argv[])
 			bk_errx(BK_EX_CANTCREAT, "could not add \"%s\": already "
 			    "listed in \"%s\" (line %zu)", c[i].arg, o->m.path,
 			    old->lineno);
-	for (i = 0; i < argc; i++) {
+	/* Queued, then written in one go by the unlock: all or none. */
+	for (i = 0; i < argc; i++)
 		bk_manifest_append(&o->m, make_entry(o, &c[i]));
-		bk_info("added \"%s\"", c[i].rel);
-	}
 	bk_manifest_unlock(&o->m);
+	for (i = 0; i < argc; i++)
+		bk_info("added \"%s\"", c[i].rel);
 	/* What bk-crypt recorded now lives in the manifest. */
 	for (i = 0; i < argc; i++)
 		if (c[i].ins.recorded)
@@ -693,14 +695,20 @@ cmd_adopt(struct opts *o, int argc, char *argv[])
 			status = BK_EX_FAIL;
 			continue;
 		}
-		bk_format_rfc3339(when, sizeof(when), c->created, c->off);
-		if (bk_verbosity() >= 0)
-			printf("%s %s %s %s\n", o->dry_run ? "would adopt" :
-			    "adopted", c->rel, c->type, when);
 		if (!o->dry_run)
 			bk_manifest_append(&o->m, make_entry(o, c));
+		c->added = 1;
 	}
+	/* The lines are written together here: "adopted" comes after. */
 	bk_manifest_unlock(&o->m);
+	for (i = 0; i < f.n && bk_verbosity() >= 0; i++) {
+		c = &f.c[i];
+		if (!c->added)
+			continue;
+		bk_format_rfc3339(when, sizeof(when), c->created, c->off);
+		printf("%s %s %s %s\n", o->dry_run ? "would adopt" : "adopted",
+		    c->rel, c->type, when);
+	}
 	free_cands(f.c, f.n);
 	return status;
 }
@@ -855,8 +863,11 @@ cmd_report(struct opts *o, int argc, char *argv[])
 		tally_add(tally_get(&months, &nm, key), e);
 		tally_add(&all, e);
 	}
-	qsort(types, nt, sizeof(*types), tally_order);
-	qsort(months, nm, sizeof(*months), tally_order);
+	/* With no good line, both are NULL: qsort must not see them. */
+	if (nt > 0)
+		qsort(types, nt, sizeof(*types), tally_order);
+	if (nm > 0)
+		qsort(months, nm, sizeof(*months), tally_order);
 	if (o->format == OUT_JSON) {
 		j = json_object();
 		ja = json_array();

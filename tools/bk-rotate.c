@@ -4,7 +4,8 @@
  * folder that look like backups; policy.c decides; a dry run prints the
  * decision, --delete removes what is not kept with the checksum files
  * written beside it, never following a symbolic link and never leaving the
- * tree, then drops the manifest lines of what it removed.
+ * tree.  With a manifest, the lines go first and the files after, so that
+ * the manifest never names a file that is gone.
  */
 #include <sys/stat.h>
 
@@ -54,6 +55,7 @@ struct item {
 	int		 folder;	/* a folder (a dated one with --dir) */
 	unsigned	 sidecars;	/* bit i: path + sidecar_suffixes[i] */
 	size_t		 order;		/* position in the input */
+	int		 refused;	/* --delete will not try: reported */
 	int		 removed;	/* removed by --delete, or gone */
 };
 
@@ -269,8 +271,9 @@ load_manifest(struct rotate *r)
 	int good, missing, folder;
 
 	if (r->delete) {
-		/* A missing manifest must not be created by the lock. */
-		if (access(r->m.path, F_OK) < 0)
+		/* A missing manifest must not be created by the lock (which
+		 * refuses a symbolic link, dangling or not). */
+		if (lstat(r->m.path, &st) < 0)
 			bk_err(BK_EX_NOINPUT, "could not open manifest \"%s\"",
 			    r->m.path);
 		bk_manifest_lock(&r->m, BK_LOCK_EX, r->wait, 0);
@@ -589,7 +592,7 @@ delete_removed(struct rotate *r)
 
 	for (i = 0; i < r->n; i++) {
 		it = &r->items[i];
-		if (r->b[i].keep)
+		if (r->b[i].keep || it->refused)
 			continue;
 		if ((dfd = open_parent(r->rootfd, it->path, &base)) < 0) {
 			/* Its folder is gone, and the backup with it. */
@@ -612,9 +615,47 @@ delete_removed(struct rotate *r)
 	}
 }
 
+/*
+ * Before the manifest loses a line, the removals that are bound to fail
+ * are found, so that their backups keep their lines where they are: a
+ * path that leaves the tree or goes through a symbolic link, and a folder
+ * that this user may not change.  Each is reported as --delete reports a
+ * failed removal.
+ */
+static void
+refuse_removals(struct rotate *r)
+{
+	struct item *it;
+	const char *base;
+	size_t i;
+	int dfd;
+
+	for (i = 0; i < r->n; i++) {
+		it = &r->items[i];
+		if (r->b[i].keep)
+			continue;
+		if ((dfd = open_parent(r->rootfd, it->path, &base)) < 0) {
+			/* Its folder is gone: so is the backup. */
+			if (errno != ENOENT) {
+				report_removal(r, it->path);
+				it->refused = 1;
+			}
+			continue;
+		}
+		if (!it->missing && faccessat(dfd, ".", W_OK | X_OK,
+		    AT_EACCESS) < 0) {
+			report_removal(r, it->path);
+			it->refused = 1;
+		}
+		close(dfd);
+	}
+}
+
 struct gone {
-	char	**paths;	/* sorted */
-	size_t	 n;
+	char		**paths;	/* sorted */
+	size_t		  n;
+	struct bk_entry	**lines;	/* the lines dropped, for put_back */
+	size_t		  nlines, cap;
 };
 
 static int
@@ -622,27 +663,74 @@ keep_line(struct bk_entry *e, void *arg)
 {
 	struct gone *g = arg;
 
-	return e->path == NULL || bsearch(&e->path, g->paths, g->n,
-	    sizeof(*g->paths), cmp_paths) == NULL;
+	if (e->path == NULL || bsearch(&e->path, g->paths, g->n,
+	    sizeof(*g->paths), cmp_paths) == NULL)
+		return 1;
+	if (g->nlines == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->lines = bk_reallocarray(g->lines, g->cap,
+		    sizeof(*g->lines));
+	}
+	g->lines[g->nlines++] = bk_entry_dup(e);
+	return 0;
 }
 
-/* Drops the manifest lines of the backups removed, in one rewrite. */
+/*
+ * Drops the manifest lines of the backups to remove, in one rewrite, before
+ * any file is touched: the rewrite writes and fsyncs a new manifest and
+ * renames it into place, or exits (74 on a full disk or an I/O error, 73,
+ * 77) with the manifest and every file as they were.  The lines dropped
+ * are kept in g for put_back.
+ */
 static void
-drop_lines(struct rotate *r)
+drop_lines(struct rotate *r, struct gone *g)
 {
-	struct gone g;
 	size_t i;
 
-	g.paths = bk_calloc(r->n == 0 ? 1 : r->n, sizeof(*g.paths));
-	g.n = 0;
+	memset(g, 0, sizeof(*g));
+	g->paths = bk_calloc(r->n == 0 ? 1 : r->n, sizeof(*g->paths));
 	for (i = 0; i < r->n; i++)
-		if (r->items[i].removed)
-			g.paths[g.n++] = r->items[i].path;
-	if (g.n > 0) {
-		qsort(g.paths, g.n, sizeof(*g.paths), cmp_paths);
-		bk_manifest_rewrite(&r->m, keep_line, &g);
+		if (!r->b[i].keep && !r->items[i].refused)
+			g->paths[g->n++] = r->items[i].path;
+	if (g->n > 0) {
+		qsort(g->paths, g->n, sizeof(*g->paths), cmp_paths);
+		bk_manifest_rewrite(&r->m, keep_line, g);
 	}
-	free(g.paths);
+}
+
+/*
+ * Appends again, in one write, the lines of the backups that could not be
+ * removed after all (delete_removed reported each): a backup that stays
+ * keeps its line, now at the end of the manifest.  If that write fails
+ * too, they stay as files without a line, which bk-verify reports.
+ */
+static void
+put_back(struct rotate *r, struct gone *g)
+{
+	char **left;
+	size_t i, n = 0;
+
+	left = bk_calloc(r->n == 0 ? 1 : r->n, sizeof(*left));
+	for (i = 0; i < r->n; i++)
+		if (!r->b[i].keep && !r->items[i].refused &&
+		    !r->items[i].removed)
+			left[n++] = r->items[i].path;
+	qsort(left, n, sizeof(*left), cmp_paths);
+	if (n > 0)
+		bk_warnx("the line%s of %zu backup%s not removed go%s back, at "
+		    "the end of manifest \"%s\"", n == 1 ? "" : "s", n,
+		    n == 1 ? "" : "s", n == 1 ? "es" : "", r->m.path);
+	for (i = 0; i < g->nlines; i++) {
+		if (n > 0 && bsearch(&g->lines[i]->path, left, n,
+		    sizeof(*left), cmp_paths) != NULL)
+			bk_manifest_append(&r->m, g->lines[i]);
+		else
+			bk_entry_free(g->lines[i]);
+	}
+	bk_manifest_unlock(&r->m);
+	free(left);
+	free(g->lines);
+	free(g->paths);
 }
 
 static void
@@ -664,21 +752,11 @@ free_all(struct rotate *r)
 	}
 }
 
-/* 1 if the decisions remove anything. */
-static int
-to_remove(const struct rotate *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (!r->b[i].keep)
-			return 1;
-	return 0;
-}
-
 static int
 rotate(struct rotate *r)
 {
+	struct gone g;
+
 	if (r->dir != NULL)
 		load_dir(r);
 	else {
@@ -692,16 +770,18 @@ rotate(struct rotate *r)
 	/* The decisions reach stdout before anything is removed. */
 	if (fflush(stdout) != 0)
 		bk_err(BK_EX_IOERR, "could not write standard output");
-	if (r->delete) {
-		/*
-		 * Removing backups whose lines then stay in the manifest would
-		 * leave it naming files that are gone: find out first.
-		 */
-		if (r->dir == NULL && to_remove(r))
-			bk_manifest_check_rewrite(&r->m);
+	if (r->delete && r->dir != NULL)
 		delete_removed(r);
-		if (r->dir == NULL)
-			drop_lines(r);
+	else if (r->delete) {
+		/*
+		 * The lines go first: a failure or a crash after that leaves
+		 * files without a line (which bk-verify reports), never lines
+		 * naming files that are gone.
+		 */
+		refuse_removals(r);
+		drop_lines(r, &g);
+		delete_removed(r);
+		put_back(r, &g);
 	}
 	free_all(r);
 	return r->status;

@@ -148,6 +148,119 @@ test_manifest(void)
 	bk_manifest_free(&m);
 }
 
+static int
+keep_all(struct bk_entry *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	return 1;
+}
+
+static int
+verify_all(struct bk_entry *e, void *arg)
+{
+	(void)arg;
+	bk_entry_set_verified(e, 1700000000, BK_VERIFIED_OK, NULL);
+	return 1;
+}
+
+/* Whether the n bytes at text hold needle. */
+static int
+has(const char *text, size_t n, const char *needle)
+{
+	size_t i, k = strlen(needle);
+
+	for (i = 0; text != NULL && i + k <= n; i++)
+		if (memcmp(text + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* The file's bytes, NUL bytes and all: its length in *n. */
+static char *
+slurpn(const char *path, size_t *n)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+
+	*n = 0;
+	if (f == NULL)
+		return NULL;
+	*n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_faults(void)
+{
+	static const char nul[] = "{\"path\":\"n\",\"created\":"
+	    "\"2025-01-01T00:00:00Z\",\"size\":4\0,\"sha256\":null}\n";
+	struct bk_manifest m;
+	struct bk_entry *e, *d;
+	char *text, *line;
+	size_t n;
+	FILE *f;
+
+	/* A NUL byte after a number: jansson reads on, but it is a bad line. */
+	put("f.jsonl", "{\"path\":\"a\",\"created\":\"2025-01-01T00:00:00Z\"}\n");
+	f = fopen("f.jsonl", "a");
+	fwrite(nul, 1, sizeof(nul) - 1, f);
+	fclose(f);
+	bk_manifest_init(&m, "f.jsonl");
+	ok(bk_manifest_load(&m, BK_MF_QUIET) == 1 && m.n == 2 && m.ents[1].bad &&
+	    strstr(m.ents[1].error, "NUL byte at column 54") != NULL,
+	    "a NUL byte makes a bad line: %s", m.n > 1 && m.ents[1].error ?
+	    m.ents[1].error : "");
+	bk_manifest_lock(&m, BK_LOCK_EX, 0, 0);
+	ok(bk_manifest_rewrite(&m, verify_all, NULL) == 0, "rewrite drops none");
+	text = slurpn("f.jsonl", &n);
+	ok(text != NULL && n > sizeof(nul) - 1 &&
+	    memcmp(text + n - (sizeof(nul) - 1), nul, sizeof(nul) - 1) == 0,
+	    "the NUL line is kept byte for byte");
+	ok(text != NULL && strstr(text, "\"result\":\"ok\"") != NULL,
+	    "the good line is changed");
+
+	/* Appends are queued, then written together by the unlock. */
+	bk_manifest_append(&m, bk_entry_new("b"));
+	bk_manifest_append(&m, bk_entry_new("c"));
+	text = slurpn("f.jsonl", &n);
+	ok(text != NULL && !has(text, n, "\"path\":\"b\""),
+	    "nothing written before the unlock");
+	bk_manifest_unlock(&m);
+	text = slurpn("f.jsonl", &n);
+	ok(has(text, n, "\"path\":\"b\"") && has(text, n, "\"path\":\"c\"") &&
+	    text[n - 1] == '\n', "both written at the unlock");
+
+	/* An unfinished last line is cut off by the next append. */
+	f = fopen("f.jsonl", "a");
+	fputs("{\"path\":\"x\",\"crea", f);
+	fclose(f);
+	bk_manifest_load(&m, BK_MF_QUIET);
+	ok(m.nbad == 2 && strstr(m.ents[m.n - 1].error, "unfinished") != NULL,
+	    "an unfinished last line is reported as such");
+	bk_manifest_lock(&m, BK_LOCK_EX, 0, 0);
+	bk_manifest_append(&m, bk_entry_new("d"));
+	bk_manifest_unlock(&m);
+	text = slurpn("f.jsonl", &n);
+	ok(text != NULL && !has(text, n, "{\"path\":\"x\"") &&
+	    has(text, n, "\"}\n{\"path\":\"d\"") && text[n - 1] == '\n',
+	    "... and removed by the next append");
+
+	/* A copy of an entry, to append again after a rewrite dropped it. */
+	bk_manifest_load(&m, BK_MF_QUIET);
+	e = bk_manifest_find(&m, "a");
+	d = bk_entry_dup(e);
+	line = bk_entry_line(d);
+	ok(e != NULL && strcmp(line, e->raw) == 0 && strcmp(d->path, "a") == 0 &&
+	    d->verified == BK_VERIFIED_OK, "bk_entry_dup copies the line");
+	free(line);
+	bk_entry_free(d);
+	bk_manifest_lock(&m, BK_LOCK_EX, 0, 0);
+	ok(bk_manifest_rewrite(&m, keep_all, NULL) == 0, "a rewrite keeps all");
+	bk_manifest_free(&m);
+}
+
 static void
 test_relpath(void)
 {
@@ -262,6 +375,7 @@ main(int argc, char *argv[])
 		return 1;
 	test_paths();
 	test_manifest();
+	test_faults();
 	test_relpath();
 	test_inspect();
 	system("rm -rf \"$PWD\"");
