@@ -783,6 +783,7 @@ check_tree(struct restore *r)
 {
 	const char *files[2], *what;
 	char path[PATH_MAX];
+	struct stat st;
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/" HISTORY_NAME, r->m.dir);
@@ -790,6 +791,10 @@ check_tree(struct restore *r)
 	files[1] = path;
 	for (i = 0; i < 2; i++) {
 		what = files[i];
+		/* Written through the manifest's code, which takes no link. */
+		if (lstat(what, &st) == 0 && S_ISLNK(st.st_mode))
+			bk_errx(BK_EX_DATAERR, "could not write \"%s\": it is "
+			    "a symbolic link (nothing was restored)", what);
 		if (access(what, W_OK) == 0)
 			continue;
 		/* A file still to be created needs its folder. */
