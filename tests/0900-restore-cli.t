@@ -116,8 +116,11 @@ bad "symbolic link" 65 '"link.db": a symbolic link, not a backup file$' link.db
 mkdir folder.db
 bad "a folder" 65 '"folder.db": not a regular file$' folder.db
 : >elsewhere.log; ln -s elsewhere.log restore.log
-bad "restore.log a symbolic link" 65 'restore.log": it is a symbolic link \(nothing was restored\)$' good.db
-ok "...nothing written through it" test ! -s elsewhere.log
+errline "restore.log a symbolic link" 65 \
+    'restore.log": it is a symbolic link \(nothing was restored\)$' \
+    bk-restore -y -d sqlite:target.db good.db
+ok "...target untouched, nothing written through the link" sh -c \
+    'cmp -s target.db target.saved && [ ! -e pre-restore ] && [ ! -s elsewhere.log ]'
 rm -f restore.log elsewhere.log
 mkdir ../outside.$$ 2>/dev/null; cp good.db ../outside.$$/o.db
 bad "outside the tree" 65 "\"../outside.$$/o.db\": outside the manifest's folder" \
