@@ -21,11 +21,14 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "bk.h"
 
@@ -40,6 +43,7 @@
  * keeps up (1.25x to 1.4x on the same noisy machine).
  */
 #define CSV_THREADS	2
+#define JSONL_MAX	(16 * 1024 * 1024)	/* bytes in one line, at most */
 
 /* ---- queues of blocks between the threads ---- */
 
@@ -273,6 +277,8 @@ struct check {
 	uint64_t	 records;	/* CSV, JSON Lines: records counted */
 	size_t		 pos;		/* bytes taken from the queue's head */
 	int		 nonempty;	/* JSON Lines: the line has bytes */
+	struct bk_buf	 line;		/* JSON Lines: the line so far */
+	uint64_t	 lineno;
 	struct bk_pgscript pg;
 	struct bk_pgarchive pa;
 	int		 pa_started;
@@ -337,19 +343,52 @@ csv_check(struct check *c)
 	c->records = res.records;
 }
 
+/*
+ * One JSON Lines record: a JSON object on a line of its own (RFC 8259,
+ * read by jansson, the manifest's parser).  Blank lines are not records.
+ */
+static void
+jsonl_line(struct check *c)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	c->lineno++;
+	if (c->nonempty) {
+		v = json_loadb(c->line.p, c->line.len, 0, &jerr);
+		if (v == NULL)
+			check_fail(c, "JSON Lines line %" PRIu64 ", column %d: "
+			    "%s", c->lineno, jerr.column, jerr.text);
+		else if (!json_is_object(v))
+			check_fail(c, "JSON Lines line %" PRIu64 ": not an "
+			    "object", c->lineno);
+		json_decref(v);
+		c->records++;
+	}
+	c->nonempty = 0;
+	c->line.len = 0;
+}
+
 static void
 jsonl_feed(struct check *c, const unsigned char *p, size_t n)
 {
-	size_t i;
+	size_t i, from = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !c->failed; i++) {
 		if (p[i] == '\n') {
-			if (c->nonempty)
-				c->records++;
-			c->nonempty = 0;
+			bk_buf_add(&c->line, p + from, i - from);
+			jsonl_line(c);
+			from = i + 1;
 		} else if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
 			c->nonempty = 1;
 	}
+	if (c->failed)
+		return;
+	if (c->line.len + (n - from) > JSONL_MAX)
+		check_fail(c, "JSON Lines line %" PRIu64 ": longer than "
+		    "%d MiB", c->lineno + 1, JSONL_MAX >> 20);
+	else
+		bk_buf_add(&c->line, p + from, n - from);
 }
 
 static void *
@@ -387,8 +426,10 @@ check_main(void *arg)
 		}
 		q_pop(&c->q);
 	}
-	if (c->kind == BK_LAYER_JSONL && c->nonempty)
-		c->records++;
+	/* A last line without its newline is still a line. */
+	if (c->kind == BK_LAYER_JSONL && !c->failed && c->line.len > 0)
+		jsonl_line(c);
+	free(c->line.p);
 	return NULL;
 }
 
