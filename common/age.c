@@ -230,14 +230,19 @@ bech32_encode(const char *hrp, const unsigned char *key, size_t n, int upper)
  * Decodes a string with the given lower-case prefix into exactly n bytes.
  * The prefix must be followed by the separator '1', which the data
  * characters never contain, so "age" does not match an "age1pq1" string.
+ * BIP 173 reads an all upper-case string as its lower-case twin, but age
+ * fixes one case for each kind of string and refuses the other (the age
+ * command calls "AGE1..." an unknown recipient type): the whole string
+ * must be in upper case when upper is set, else in lower case.
  */
 static int
-bech32_decode(const char *s, const char *hrp, unsigned char *key, size_t n)
+bech32_decode(const char *s, const char *hrp, unsigned char *key, size_t n,
+    int upper)
 {
 	size_t len = strlen(s), hlen = strlen(hrp), i, dlen, nd, k = 0;
 	unsigned char *data, *v;
 	uint32_t acc = 0;
-	int lower = 0, upperc = 0, bits = 0, r = -1;
+	int bits = 0, r = -1;
 	const char *p;
 
 	/* The longest key, an X-Wing public key, is 1946 characters. */
@@ -246,16 +251,12 @@ bech32_decode(const char *s, const char *hrp, unsigned char *key, size_t n)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 33 || c > 126)
+		if (c < 33 || c > 126 || (upper ? islower(c) : isupper(c)))
 			return -1;
-		if (islower(c))
-			lower = 1;
-		if (isupper(c))
-			upperc = 1;
 		if (i < hlen && tolower(c) != hrp[i])
 			return -1;
 	}
-	if ((lower && upperc) || s[hlen] != '1')
+	if (s[hlen] != '1')
 		return -1;
 	nd = dlen = len - hlen - 1;
 	data = bk_malloc(nd);
@@ -290,22 +291,37 @@ out:
 	return r;
 }
 
+/*
+ * Whether an X25519 public key has a low order: its shared secret with any
+ * scalar is all zero (X25519 clears a scalar's low three bits, a multiple
+ * of the cofactor 8), so whoever reads the header could unwrap the file
+ * key.  Encrypting to one is refused before anything is written.
+ */
+static int
+x25519_low_order(const unsigned char pub[32])
+{
+	static const unsigned char any[32] = { 9 };
+	unsigned char out[32];
+
+	return bk_x25519(out, any, pub) < 0;
+}
+
 int
 bk_age_parse_recipient(const char *s, struct bk_age_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	if (bech32_decode(s, "age1pq", k->key, BK_XWING_PK) == 0) {
+	if (bech32_decode(s, "age1pq", k->key, BK_XWING_PK, 0) == 0) {
 		/* An encapsulation key must pass ML-KEM's modulus check. */
 		if (!bk_mlkem_ek_valid(k->key))
 			return -1;
 		k->type = BK_AGE_PQ;
 		k->len = BK_XWING_PK;
-		return 0;
+		return x25519_low_order(k->key + BK_MLKEM_EK) ? -2 : 0;
 	}
-	if (bech32_decode(s, "age", k->key, 32) == 0) {
+	if (bech32_decode(s, "age", k->key, 32, 0) == 0) {
 		k->type = BK_AGE_X25519;
 		k->len = 32;
-		return 0;
+		return x25519_low_order(k->key) ? -2 : 0;
 	}
 	return -1;
 }
@@ -318,12 +334,12 @@ bk_age_parse_identity(const char *s, struct bk_age_key *k)
 	/* age writes identities in upper case only. */
 	if (strncmp(s, "AGE-SECRET-KEY-PQ-1", 19) == 0) {
 		k->type = BK_AGE_PQ;
-		return bech32_decode(s, "age-secret-key-pq-", k->key, 32);
+		return bech32_decode(s, "age-secret-key-pq-", k->key, 32, 1);
 	}
 	if (strncmp(s, "AGE-SECRET-KEY-1", 16) != 0)
 		return -1;
 	k->type = BK_AGE_X25519;
-	return bech32_decode(s, "age-secret-key-", k->key, 32);
+	return bech32_decode(s, "age-secret-key-", k->key, 32, 1);
 }
 
 char *
@@ -646,8 +662,28 @@ bk_age_ids_new(void)
 {
 	struct bk_age_ids *ids = bk_calloc(1, sizeof(*ids));
 
-	ids->max_logn = BK_AGE_MAX_LOGN;
+	ids->max_logn = BK_AGE_LIMIT_LOGN;
 	return ids;
+}
+
+/*
+ * Room for one more key.  Not realloc: it would free the old array, keys
+ * and all, without wiping it.
+ */
+static void
+ids_grow(struct bk_age_ids *ids)
+{
+	struct idkey *k;
+
+	if (ids->n > SIZE_MAX / sizeof(*k) - 1)
+		bk_errx(BK_EX_SOFTWARE, "too many identities");
+	k = bk_malloc((ids->n + 1) * sizeof(*k));
+	if (ids->n > 0) {
+		memcpy(k, ids->k, ids->n * sizeof(*k));
+		bk_explicit_bzero(ids->k, ids->n * sizeof(*k));
+	}
+	free(ids->k);
+	ids->k = k;
 }
 
 int
@@ -658,7 +694,7 @@ bk_age_ids_add_key(struct bk_age_ids *ids, const char *s)
 	int r = -1;
 
 	if (bk_age_parse_identity(s, &id) == 0) {
-		ids->k = bk_reallocarray(ids->k, ids->n + 1, sizeof(*ids->k));
+		ids_grow(ids);
 		k = &ids->k[ids->n];
 		memset(k, 0, sizeof(*k));
 		k->type = id.type;
@@ -678,10 +714,7 @@ int
 bk_age_ids_load(struct bk_age_ids *ids, const char *path, char *err,
     size_t errlen)
 {
-	char buf[4096], *line, *nl;
-	size_t have = 0, lineno = 0, found = 0;
-	ssize_t got;
-	int fd, e, eof = 0, code = 0;
+	int fd, e, code;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		e = errno;
@@ -689,7 +722,27 @@ bk_age_ids_load(struct bk_age_ids *ids, const char *path, char *err,
 		    "%s", path, strerror(e));
 		return bk_open_errno_code(e);
 	}
-	/* Line by line in a small buffer that is wiped at the end. */
+	code = bk_age_ids_load_fd(ids, fd, path, err, errlen);
+	close(fd);
+	return code;
+}
+
+int
+bk_age_ids_load_fd(struct bk_age_ids *ids, int fd, const char *path,
+    char *err, size_t errlen)
+{
+	char buf[4096], *line, *nl, *what;
+	size_t have = 0, lineno = 0, found = 0;
+	ssize_t got;
+	int eof = 0, code = 0;
+
+	what = bk_asprintf("identity file \"%s\"", path);
+	bk_secret_exposed(fd, what);
+	free(what);
+	/*
+	 * Line by line with read(2) in a small buffer that is wiped at the
+	 * end: stdio would keep copies in buffers of its own, freed unwiped.
+	 */
 	while (!eof || have > 0) {
 		if (!eof && have < sizeof(buf) - 1) {
 			got = bk_read_full(fd, buf + have, sizeof(buf) - 1 -
@@ -740,7 +793,6 @@ bk_age_ids_load(struct bk_age_ids *ids, const char *path, char *err,
 			have = 0;
 	}
 	bk_explicit_bzero(buf, sizeof(buf));
-	close(fd);
 	if (code == 0 && found == 0) {
 		snprintf(err, errlen, "could not parse identity file \"%s\": "
 		    "no identity found", path);
@@ -753,6 +805,23 @@ size_t
 bk_age_ids_count(const struct bk_age_ids *ids)
 {
 	return ids->n;
+}
+
+int
+bk_age_ids_recipient(const struct bk_age_ids *ids, size_t i,
+    struct bk_age_key *r)
+{
+	if (i >= ids->n)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->type = ids->k[i].type;
+	if (r->type == BK_AGE_PQ) {
+		r->len = BK_XWING_PK;
+		return bk_xwing_public(ids->k[i].sec, r->key);
+	}
+	r->len = 32;
+	memcpy(r->key, ids->k[i].pub, 32);
+	return 0;
 }
 
 void
@@ -780,6 +849,21 @@ void
 bk_age_ids_set_max_logn(struct bk_age_ids *ids, int logn)
 {
 	ids->max_logn = logn;
+}
+
+int
+bk_age_parse_max_logn(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
+	    v < 1 || v > BK_AGE_MAX_LOGN)
+		bk_usage_error("bad --max-work-factor \"%s\" (1 to %d)", s,
+		    BK_AGE_MAX_LOGN);
+	return (int)v;
 }
 
 void
@@ -1088,12 +1172,14 @@ hdr_add(struct age_reader *a, const char *p, size_t n)
 
 /*
  * The next header line, without its LF, NUL-terminated in place (the LF's
- * place).  Returns 0, or -1 on error.
+ * place).  A NUL inside is an error: the parsers below would stop at it
+ * and accept a line that the MAC covers whole and that age refuses.
+ * Returns 0, or -1 on error.
  */
 static int
 hdr_line(struct age_reader *a, char **line, size_t *len, const char *what)
 {
-	unsigned char *nl;
+	unsigned char *nl, *nul;
 	size_t want = 1;
 
 	for (;;) {
@@ -1115,6 +1201,11 @@ hdr_line(struct age_reader *a, char **line, size_t *len, const char *what)
 	if (a->hlen + *len + 1 > MAX_HEADER)
 		return (int)age_fail(a, BK_EX_DATAERR,
 		    "invalid header: longer than %d bytes", MAX_HEADER);
+	/* Lines before this one are all in hdr: hlen is where it starts. */
+	if ((nul = memchr(*line, '\0', *len)) != NULL)
+		return (int)age_fail(a, BK_EX_DATAERR, "invalid header: NUL "
+		    "byte at offset %zu", a->hlen + (size_t)(nul -
+		    (unsigned char *)*line));
 	*nl = '\0';
 	a->pos += *len + 1;
 	return 0;
@@ -1385,6 +1476,7 @@ try_mlkem(struct age_reader *a, struct stanza *s, unsigned char fk[16])
 	}
 	bk_explicit_bzero(ss, sizeof(ss));
 	bk_explicit_bzero(key, sizeof(key));
+	bk_explicit_bzero(nonce, sizeof(nonce));
 	free(enc);
 	return r;
 }
@@ -1415,15 +1507,19 @@ try_scrypt(struct age_reader *a, struct stanza *s, unsigned char fk[16])
 		    (unsigned long long)(scrypt_mem(logn) >> 20));
 	arg_bytes(s->args[1], salt, 16);
 	if (scrypt_key(wrap, a->ids->pass, a->ids->passlen, salt, logn) < 0)
-		return (int)age_fail(a, BK_EX_SOFTWARE, "could not derive the "
+		r = (int)age_fail(a, BK_EX_SOFTWARE, "could not derive the "
 		    "scrypt key (work factor %d needs %llu MiB of memory)",
 		    logn, (unsigned long long)(scrypt_mem(logn) >> 20));
-	r = aead_once(0, wrap, fk, s->body, FILE_KEY) == 0;
+	else
+		r = aead_once(0, wrap, fk, s->body, FILE_KEY) == 0;
 	bk_explicit_bzero(wrap, sizeof(wrap));
 	return r;
 }
 
-/* Unwraps the file key, checks the MAC, reads the nonce, sets the key. */
+/*
+ * Unwraps the file key, checks the MAC, reads the nonce, sets the key.
+ * Every way out passes the wipe at the end.
+ */
 static int
 unlock(struct age_reader *a)
 {
@@ -1439,30 +1535,30 @@ unlock(struct age_reader *a)
 		else if (strcmp(a->st[i].args[0], "scrypt") == 0)
 			r = try_scrypt(a, &a->st[i], fk);
 	}
-	if (r < 0)
-		return -1;
 	if (r == 0 && a->info.scrypt && !a->ids->haspass)
-		return (int)age_fail(a, BK_EX_FAIL, "the file is encrypted "
+		r = (int)age_fail(a, BK_EX_FAIL, "the file is encrypted "
 		    "with a passphrase, and none was given");
-	if (r == 0)
-		return (int)age_fail(a, BK_EX_FAIL, "no identity matches "
+	else if (r == 0)
+		r = (int)age_fail(a, BK_EX_FAIL, "no identity matches "
 		    "(wrong key or passphrase)");
+	if (r < 0)
+		goto out;
+	r = -1;
 	if (hkdf(key, 32, fk, FILE_KEY, NULL, 0, "header") < 0 ||
 	    HMAC(EVP_sha256(), key, 32, (unsigned char *)a->hdr, a->hlen,
 	    mac, &maclen) == NULL)
 		bk_errx(BK_EX_SOFTWARE, "could not compute the header MAC");
 	if (CRYPTO_memcmp(mac, a->mac, 32) != 0) {
-		bk_explicit_bzero(fk, sizeof(fk));
-		return (int)age_fail(a, BK_EX_DATAERR,
+		age_fail(a, BK_EX_DATAERR,
 		    "header MAC does not match (the header was altered)");
+		goto out;
 	}
 	a->info.unlocked = 1;
 	if (age_fill(a, NONCE) < 0)
-		return -1;
+		goto out;
 	if (a->end - a->pos < NONCE) {
-		bk_explicit_bzero(fk, sizeof(fk));
-		return (int)age_fail(a, BK_EX_DATAERR,
-		    "truncated: no payload nonce");
+		age_fail(a, BK_EX_DATAERR, "truncated: no payload nonce");
+		goto out;
 	}
 	memcpy(nonce, a->ibuf + a->pos, NONCE);
 	a->pos += NONCE;
@@ -1472,9 +1568,11 @@ unlock(struct age_reader *a)
 	if ((a->ctx = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_CipherInit_ex(a->ctx, chacha(), NULL, key, NULL, 0) != 1)
 		bk_errx(BK_EX_SOFTWARE, "could not set up ChaCha20-Poly1305");
+	r = 0;
+out:
 	bk_explicit_bzero(fk, sizeof(fk));
 	bk_explicit_bzero(key, sizeof(key));
-	return 0;
+	return r;
 }
 
 /* Detects the form, parses the header and, with identities, unlocks. */
@@ -1874,6 +1972,7 @@ bk_age_writer_new(const struct bk_age_key *rcpts, size_t nrcpts,
 	bk_explicit_bzero(shared, sizeof(shared));
 	bk_explicit_bzero(wrap, sizeof(wrap));
 	bk_explicit_bzero(key, sizeof(key));
+	bk_explicit_bzero(hnonce, sizeof(hnonce));
 	free(hdr);
 	return w;
 }
@@ -1921,6 +2020,15 @@ bk_age_writer_finish(struct bk_age_writer *w)
 		}
 		w->sink(w->ctx, ARMOR_END "\n", sizeof(ARMOR_END));
 	}
+	bk_age_writer_free(w);
+}
+
+void
+bk_age_writer_free(struct bk_age_writer *w)
+{
+	if (w == NULL)
+		return;
+	/* The context's key schedule goes with it: libcrypto wipes it. */
 	EVP_CIPHER_CTX_free(w->cctx);
 	bk_explicit_bzero(w->pt, BK_AGE_CHUNK);
 	free(w->pt);

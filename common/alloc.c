@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "bk.h"
 
 static void BK_NORETURN
@@ -80,10 +82,11 @@ bk_asprintf(const char *fmt, ...)
 void
 bk_explicit_bzero(void *p, size_t n)
 {
-	/* A volatile function pointer keeps the compiler from eliding it. */
-	static void *(*const volatile set)(void *, int, size_t) = memset;
-
-	set(p, 0, n);
+	/*
+	 * libcrypto's own wipe, which it keeps out of the optimiser's reach
+	 * on every compiler it supports; every tool links it already.
+	 */
+	OPENSSL_cleanse(p, n);
 }
 
 void

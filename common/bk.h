@@ -90,7 +90,7 @@ void	*bk_realloc(void *, size_t);
 void	*bk_reallocarray(void *, size_t, size_t);
 char	*bk_strdup(const char *);
 char	*bk_asprintf(const char *, ...) BK_PRINTF(1, 2);
-/* Overwrites memory in a way the compiler may not optimise away. */
+/* Overwrites memory (OPENSSL_cleanse), out of the optimiser's reach. */
 void	bk_explicit_bzero(void *, size_t);
 
 /* Output that writers append to; it grows as needed. */
@@ -340,17 +340,25 @@ void	bk_progress_break(void);
 #define BK_SECRET_MAX	4096	/* longest passphrase read */
 
 /*
+ * Warns "WHAT is readable by other users (mode 0644)" when fd is a regular
+ * file that other users can read or write, and returns 1; else 0.  For
+ * files that hold a secret: an identity, a passphrase, a new key.
+ */
+int	bk_secret_exposed(int, const char *);
+/*
  * Reads the first line of fd (without its line end) into a new buffer of
  * BK_SECRET_MAX + 2 bytes, storing its length; what names the source in
- * messages ("passphrase file \"x\""), never the contents.  Exits 74 on
- * a read error, 65 when the line is too long.  Wipe and free the result.
+ * messages ("passphrase file \"x\""), never the contents.  Warns as
+ * bk_secret_exposed does.  Exits 74 on a read error, 65 when the line is
+ * too long.  Wipe and free the result.
  */
 char	*bk_secret_read(int, const char *, size_t *);
 /* Opens the controlling terminal, /dev/tty; -1 with errno when none. */
 int	bk_tty_open(void);
 /*
  * Writes prompt to the terminal fd and reads one line as bk_secret_read
- * does, with the echo off unless echo is set.
+ * does, with the echo off unless echo is set.  The echo comes back on
+ * whatever happens, SIGINT, SIGTERM, SIGHUP and SIGQUIT included.
  */
 char	*bk_tty_ask(int, const char *, int, size_t *);
 /*
@@ -735,7 +743,14 @@ int	bk_xwing_decaps(const unsigned char[32], const unsigned char[BK_XWING_CT],
  */
 #define BK_AGE_CHUNK		65536
 #define BK_AGE_DEFAULT_LOGN	18	/* age's scrypt work factor */
-#define BK_AGE_MAX_LOGN		22	/* the largest the age command accepts */
+/*
+ * The largest scrypt work factor a reader accepts unless told otherwise
+ * (--max-work-factor): 20 needs 1 GiB.  The age command accepts 22, which
+ * lets a hostile file take 4 GiB and tens of seconds of every tool that
+ * opens it with a passphrase.
+ */
+#define BK_AGE_LIMIT_LOGN	20
+#define BK_AGE_MAX_LOGN		30	/* the most --max-work-factor takes */
 
 enum bk_age_type {
 	BK_AGE_X25519,		/* age1..., AGE-SECRET-KEY-1... */
@@ -752,8 +767,13 @@ struct bk_age_key {
 	unsigned char	 key[BK_XWING_PK];
 };
 
-/* Parses a recipient or an identity string (bech32); 0 or -1. */
+/*
+ * Parses a recipient string (bech32, lower case only, as age writes it):
+ * 0, -1 when malformed, -2 for an X25519 key (or the X25519 half of a
+ * post-quantum key) of low order, which would make the file key public.
+ */
 int	bk_age_parse_recipient(const char *, struct bk_age_key *);
+/* Parses an identity string (upper case only, as age writes it); 0 or -1. */
 int	bk_age_parse_identity(const char *, struct bk_age_key *);
 /* The string of a recipient or identity, bk_malloc'd (wipe an identity). */
 char	*bk_age_recipient_str(const struct bk_age_key *);
@@ -786,11 +806,22 @@ int	bk_age_ids_add_key(struct bk_age_ids *, const char *);
  * storing a one-line message in err.
  */
 int	bk_age_ids_load(struct bk_age_ids *, const char *, char *, size_t);
+/* The same from an open descriptor (left open); path names it. */
+int	bk_age_ids_load_fd(struct bk_age_ids *, int, const char *, char *,
+	    size_t);
 size_t	bk_age_ids_count(const struct bk_age_ids *);
+/* The recipient of the identity at an index; 0 or -1. */
+int	bk_age_ids_recipient(const struct bk_age_ids *, size_t,
+	    struct bk_age_key *);
 void	bk_age_ids_set_passphrase(struct bk_age_ids *, const char *, size_t);
 void	bk_age_ids_set_getpass(struct bk_age_ids *, bk_age_getpass, void *);
-/* The largest scrypt work factor accepted (default BK_AGE_MAX_LOGN). */
+/* The largest scrypt work factor accepted (default BK_AGE_LIMIT_LOGN). */
 void	bk_age_ids_set_max_logn(struct bk_age_ids *, int);
+/*
+ * Reads the argument of --max-work-factor, 1 to BK_AGE_MAX_LOGN, for every
+ * tool that decrypts; anything else exits 64 through bk_usage_error.
+ */
+int	bk_age_parse_max_logn(const char *);
 void	bk_age_ids_free(struct bk_age_ids *);
 
 /*
@@ -833,6 +864,8 @@ struct bk_age_writer *bk_age_writer_new(const struct bk_age_key *, size_t,
 void	bk_age_writer_write(struct bk_age_writer *, const void *, size_t);
 /* Writes the final chunk (and the armor's end line) and frees the writer. */
 void	bk_age_writer_finish(struct bk_age_writer *);
+/* Wipes and frees a writer without finishing it (NULL is allowed). */
+void	bk_age_writer_free(struct bk_age_writer *);
 
 /* ---- policy.c: the retention decision (restic's forget semantics) ---- */
 

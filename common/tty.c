@@ -4,8 +4,11 @@
  * a descriptor, never from the command line.  The terminal is /dev/tty,
  * not stdin or stderr, which may be pipes or files.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -13,29 +16,64 @@
 
 #include "bk.h"
 
-char *
-bk_secret_read(int fd, const char *what, size_t *len)
+int
+bk_secret_exposed(int fd, const char *what)
+{
+	struct stat st;
+	mode_t bits;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if ((bits = st.st_mode & (S_IROTH | S_IWOTH)) == 0)
+		return 0;
+	/*
+	 * A warning, not a refusal (see bk-crypt(1)): the secret may already
+	 * have been read, and a restore is the worst moment to stop.
+	 */
+	bk_warnx("%s is %s by other users (mode %04o): chmod 600 it", what,
+	    bits == (S_IROTH | S_IWOTH) ? "readable and writable" :
+	    bits == S_IROTH ? "readable" : "writable",
+	    (unsigned)(st.st_mode & 07777));
+	return 1;
+}
+
+/*
+ * Reads the first line of fd as bk_secret_read does, but reports a failure
+ * (74 read error, 65 too long) as its code in *code and returns NULL, with
+ * nothing of the secret left in memory, so that the caller can restore the
+ * terminal before it exits.
+ */
+static char *
+secret_read(int fd, size_t *len, int *code)
 {
 	/* Room for BK_SECRET_MAX + 1 bytes read and the NUL after them. */
 	char *buf = bk_malloc(BK_SECRET_MAX + 2);
 	size_t n = 0;
 	ssize_t got;
+	int e;
 
 	for (;;) {
 		got = read(fd, buf + n, BK_SECRET_MAX + 1 - n);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0)
-			bk_err(BK_EX_IOERR, "could not read %s", what);
+		if (got < 0) {
+			e = errno;
+			bk_explicit_bzero(buf, BK_SECRET_MAX + 2);
+			free(buf);
+			errno = e;
+			*code = BK_EX_IOERR;
+			return NULL;
+		}
 		if (got == 0 || memchr(buf + n, '\n', (size_t)got) != NULL) {
 			n += (size_t)got;
 			break;
 		}
 		n += (size_t)got;
 		if (n > BK_SECRET_MAX) {
-			bk_explicit_bzero(buf, n);
-			bk_errx(BK_EX_DATAERR, "%s is longer than %d bytes",
-			    what, BK_SECRET_MAX);
+			bk_explicit_bzero(buf, BK_SECRET_MAX + 2);
+			free(buf);
+			*code = BK_EX_DATAERR;
+			return NULL;
 		}
 	}
 	buf[n] = '\0';
@@ -49,33 +87,126 @@ bk_secret_read(int fd, const char *what, size_t *len)
 	return buf;
 }
 
+/* Exits with the code secret_read gave, saying why. */
+static void BK_NORETURN
+secret_fail(int code, const char *what)
+{
+	if (code == BK_EX_IOERR)
+		bk_err(code, "could not read %s", what);
+	bk_errx(code, "%s is longer than %d bytes", what, BK_SECRET_MAX);
+}
+
+char *
+bk_secret_read(int fd, const char *what, size_t *len)
+{
+	char *p;
+	int code;
+
+	bk_secret_exposed(fd, what);
+	if ((p = secret_read(fd, len, &code)) == NULL)
+		secret_fail(code, what);
+	return p;
+}
+
 int
 bk_tty_open(void)
 {
 	return open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 }
 
+/*
+ * While the echo is off, a signal that ends the program (Ctrl-C, a kill,
+ * a hangup) must not leave the terminal without it: the handler puts the
+ * settings back, restores the actions that were there before (bk_out's,
+ * which remove a partial output, or the default) and raises the signal
+ * again, which they then receive once the handler returns.
+ */
+static const int tty_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSIGS	(sizeof(tty_sigs) / sizeof(tty_sigs[0]))
+
+static struct {
+	volatile sig_atomic_t	 on;
+	int			 fd;
+	struct termios		 old;
+	struct sigaction	 prev[NSIGS];
+} quiet_tty;
+
+static void
+tty_restore_sigs(void)
+{
+	size_t i;
+
+	for (i = 0; i < NSIGS; i++)
+		sigaction(tty_sigs[i], &quiet_tty.prev[i], NULL);
+}
+
+static void
+tty_on_signal(int sig)
+{
+	int e = errno;
+
+	if (quiet_tty.on) {
+		quiet_tty.on = 0;
+		tcsetattr(quiet_tty.fd, TCSAFLUSH, &quiet_tty.old);
+		(void)!write(quiet_tty.fd, "\n", 1);
+	}
+	tty_restore_sigs();
+	raise(sig);
+	errno = e;
+}
+
+/* Turns the echo off on fd; 0, or -1 when fd is not a terminal. */
+static int
+tty_quiet(int fd)
+{
+	struct sigaction sa;
+	struct termios quiet;
+	size_t i;
+
+	if (tcgetattr(fd, &quiet_tty.old) < 0)
+		return -1;
+	quiet_tty.fd = fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < NSIGS; i++) {
+		sigaction(tty_sigs[i], NULL, &quiet_tty.prev[i]);
+		/* A signal our parent ignored (nohup) stays ignored. */
+		if (quiet_tty.prev[i].sa_handler != SIG_IGN)
+			sigaction(tty_sigs[i], &sa, NULL);
+	}
+	quiet = quiet_tty.old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	quiet_tty.on = 1;
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	return 0;
+}
+
+/* Puts the echo back and the signal actions that were there before. */
+static void
+tty_unquiet(void)
+{
+	quiet_tty.on = 0;
+	tcsetattr(quiet_tty.fd, TCSANOW, &quiet_tty.old);
+	tty_restore_sigs();
+	(void)!write(quiet_tty.fd, "\n", 1);
+}
+
 char *
 bk_tty_ask(int fd, const char *prompt, int echo, size_t *len)
 {
-	struct termios old, quiet;
 	char *p;
-	int restore = 0;
+	int quiet, code;
 
 	/* The echo goes off before the prompt, so no typed byte shows. */
-	if (!echo && tcgetattr(fd, &old) == 0) {
-		restore = 1;
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-	}
+	quiet = !echo && tty_quiet(fd) == 0;
 	(void)!write(fd, prompt, strlen(prompt));
-	p = bk_secret_read(fd, "the terminal", len);
-	if (restore) {
-		tcsetattr(fd, TCSANOW, &old);
-		(void)!write(fd, "\n", 1);
-	}
+	p = secret_read(fd, len, &code);
+	if (quiet)
+		tty_unquiet();
+	if (p == NULL)
+		secret_fail(code, "the terminal");
 	return p;
 }
 

@@ -22,15 +22,6 @@ X8SYZgVAhf72SsyxF0c=
 A
 echo hello >hello
 
-# usage NAME REGEX CMD...: exit 64, nothing on stdout, the message first.
-usage() {
-	_un=$1 _ure=$2; shift 2
-	run "$@"
-	if [ "$rc" = 64 ] && [ ! -s "$T/out" ] &&
-	    head -1 "$T/err" | grep -Eq -- "$_ure"; then pass "$_un"
-	else fail "$_un"; diag "exit $rc: $*"; sed 's/^/#   /' "$T/err" | head -3; fi
-}
-
 # --help, --version, bad options
 run bk-crypt --help
 is "--help exits 0" "$rc" 0
@@ -225,7 +216,7 @@ fi
 # A work factor beyond what memory allows: 70, and a clear message (under
 # AddressSanitizer, an allocation that large must fail rather than abort).
 python3 -c 'd = open("p.age", "rb").read(); open("wf30.age", "wb").write(d.replace(b" 18\n", b" 30\n", 1))'
-errline "work factor above the limit" 65 'scrypt work factor 30 is above the limit of 22' \
+errline "work factor above the limit" 65 'scrypt work factor 30 is above the limit of 20' \
     bk-crypt -d --passphrase-file pw wf30.age
 # Under an address-space limit where one can be set, so that a machine that
 # overcommits memory refuses the 1 TiB too instead of letting scrypt touch it.

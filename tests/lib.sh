@@ -18,6 +18,11 @@ for _s in "$TOP"/tools/bk-*.c; do
 	    { echo "Bail out! $_t is not built in $BUILD (make build)"; exit 1; }
 done
 
+# What the tests make is private, as what the tools make is and as a careful
+# user keeps identities and passphrases: bk warns about a secret that other
+# users can read.  A test that needs another mode sets it.
+umask 077
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/bk-test.XXXXXX")
 _nb=
 trap 'cd /; rm -rf "$T" ${_nb:+"$_nb"}' EXIT
@@ -95,6 +100,16 @@ errline() {
 	    grep -Eq -- "$_re" "$T/err"; then pass "$_name"
 	else fail "$_name"; diag "exit $rc (wanted $_want): $*"
 		sed 's/^/#   /' "$T/err" | head -5; fi
+}
+
+# usage NAME REGEX CMD...: exit 64, nothing on stdout, and the first line
+# of stderr matching REGEX: the shape of every usage error.
+usage() {
+	_un=$1 _ure=$2; shift 2
+	run "$@"
+	if [ "$rc" = 64 ] && [ ! -s "$T/out" ] &&
+	    head -1 "$T/err" | grep -Eq -- "$_ure"; then pass "$_un"
+	else fail "$_un"; diag "exit $rc: $*"; sed 's/^/#   /' "$T/err" | head -3; fi
 }
 
 # need CMD...: skips the whole file when a program is missing.

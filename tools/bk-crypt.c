@@ -82,6 +82,7 @@ wipe_live(void)
 	if (live.r != NULL)
 		bk_reader_close(live.r);
 	bk_age_ids_free(live.ids);
+	bk_age_writer_free(live.w);
 	if (live.buf != NULL) {
 		bk_explicit_bzero(live.buf, IOBUF);
 		free(live.buf);
@@ -107,29 +108,40 @@ getpass_cb(void *ctx, char **pass, size_t *len)
 
 /* ---- recipients and identities ---- */
 
+/*
+ * A recipient from -r (where is NULL: a usage error, 64) or from a line of
+ * a recipients file (where names it: bad data, 65).
+ */
 static void
 add_recipient(struct crypt *c, const char *s, const char *where)
 {
+	const char *why, *verb = "parse";
+	int r, secret;
+
 	c->rcpts = bk_reallocarray(c->rcpts, c->nrcpts + 1,
 	    sizeof(*c->rcpts));
-	if (bk_age_parse_recipient(s, &c->rcpts[c->nrcpts]) < 0) {
-		/* Never repeat a secret key in a message. */
-		if (strncasecmp(s, "AGE-SECRET-KEY-", 15) == 0) {
-			if (where != NULL)
-				bk_errx(BK_EX_DATAERR, "could not parse "
-				    "recipient %s: it is a secret key (give its "
-				    "public key: bk-crypt -y)", where);
-			bk_usage_error("could not parse recipient: it is a "
-			    "secret key (give its public key: bk-crypt -y)");
-		}
-		if (where != NULL)
-			bk_errx(BK_EX_DATAERR, "could not parse recipient %s: "
-			    "not an age public key (age1... or age1pq1...)",
-			    where);
-		bk_usage_error("could not parse recipient \"%.80s\": not an "
-		    "age public key (age1... or age1pq1...)", s);
+	if ((r = bk_age_parse_recipient(s, &c->rcpts[c->nrcpts])) == 0) {
+		c->nrcpts++;
+		return;
 	}
-	c->nrcpts++;
+	/* Never repeat a secret key in a message. */
+	if ((secret = strncasecmp(s, "AGE-SECRET-KEY-", 15) == 0))
+		why = "it is a secret key (give its public key: bk-crypt -y)";
+	else if (r == -2) {
+		verb = "use";
+		why = "an X25519 key of low order, with which anyone could "
+		    "read the file";
+	} else if (strncmp(s, "AGE1", 4) == 0)
+		why = "in upper case (age takes recipients in lower case "
+		    "only)";
+	else
+		why = "not an age public key (age1... or age1pq1...)";
+	if (where != NULL)
+		bk_errx(BK_EX_DATAERR, "could not %s recipient %s: %s", verb,
+		    where, why);
+	if (secret)
+		bk_usage_error("could not parse recipient: %s", why);
+	bk_usage_error("could not %s recipient \"%.80s\": %s", verb, s, why);
 }
 
 /* A recipients file: one age1... per line, comments and blank lines. */
@@ -384,7 +396,17 @@ keygen(struct crypt *c)
 	int tty;
 
 	bk_out_open(&out, c->output, 0);
-	tty = isatty(out.fd);
+	/*
+	 * As age-keygen, a key that others could read is written (it may be
+	 * what the user wants, on a terminal to copy it on paper) with a
+	 * warning.  -o makes a file of mode 0600.
+	 */
+	if ((tty = isatty(out.fd)))
+		bk_warnx("writing a secret key to a terminal, where it stays "
+		    "on the screen and in its scrollback");
+	else
+		bk_secret_exposed(out.fd, "the new identity's file (standard "
+		    "output)");
 	if (bk_age_keygen(c->pq ? BK_AGE_PQ : BK_AGE_X25519, &id, &pub) < 0)
 		bk_errx(BK_EX_SOFTWARE, "could not generate a key");
 	ids = bk_age_identity_str(&id);
@@ -406,56 +428,44 @@ keygen(struct crypt *c)
 	return BK_EX_OK;
 }
 
-/* The recipients of identity files, one a line. */
+/*
+ * The recipients of identity files, one a line, read by the reader's own
+ * parser (which never leaves a copy of a key in a stdio buffer).
+ */
 static int
 public_keys(struct crypt *c)
 {
-	FILE *f;
-	char *line = NULL, *rcpt;
-	struct bk_age_key id, pub;
-	size_t cap = 0, i, lineno;
-	ssize_t n;
+	struct bk_age_ids *ids;
+	struct bk_age_key pub;
+	char err[512], *rcpt;
+	size_t i, k;
+	int code;
 
 	if (c->nidfiles == 0) {
 		c->idfiles = bk_reallocarray(NULL, 1, sizeof(*c->idfiles));
 		c->idfiles[c->nidfiles++] = "-";
 	}
 	for (i = 0; i < c->nidfiles; i++) {
-		const char *name = bk_input_name(c->idfiles[i]);
-
+		ids = live.ids = bk_age_ids_new();
 		if (strcmp(c->idfiles[i], "-") == 0)
-			f = stdin;
-		else if ((f = fopen(c->idfiles[i], "r")) == NULL)
-			bk_err(bk_open_errno_code(errno), "could not open "
-			    "identity file \"%s\"", name);
-		lineno = 0;
-		while ((n = getline(&line, &cap, f)) >= 0) {
-			lineno++;
-			while (n > 0 && (line[n - 1] == '\n' ||
-			    line[n - 1] == '\r'))
-				line[--n] = '\0';
-			if (n == 0 || line[0] == '#')
-				continue;
-			if (bk_age_parse_identity(line, &id) < 0 ||
-			    bk_age_to_recipient(&id, &pub) < 0)
-				bk_errx(BK_EX_DATAERR, "could not parse identity "
-				    "file \"%s\": line %zu is not an age "
-				    "identity (AGE-SECRET-KEY-1... or "
-				    "AGE-SECRET-KEY-PQ-1...)", name, lineno);
+			code = bk_age_ids_load_fd(ids, STDIN_FILENO,
+			    bk_input_name(NULL), err, sizeof(err));
+		else
+			code = bk_age_ids_load(ids, c->idfiles[i], err,
+			    sizeof(err));
+		if (code != 0)
+			bk_errx(code, "%s", err);
+		for (k = 0; k < bk_age_ids_count(ids); k++) {
+			if (bk_age_ids_recipient(ids, k, &pub) < 0)
+				bk_errx(BK_EX_SOFTWARE, "could not compute a "
+				    "public key");
 			rcpt = bk_age_recipient_str(&pub);
 			printf("%s\n", rcpt);
 			free(rcpt);
 		}
-		if (ferror(f))
-			bk_err(BK_EX_IOERR, "could not read identity file "
-			    "\"%s\"", name);
-		if (f != stdin)
-			fclose(f);
+		bk_age_ids_free(ids);
+		live.ids = NULL;
 	}
-	if (line != NULL)
-		bk_explicit_bzero(line, cap);
-	free(line);
-	bk_explicit_bzero(&id, sizeof(id));
 	return BK_EX_OK;
 }
 
@@ -571,9 +581,7 @@ main(int argc, char *argv[])
 				    optarg);
 			break;
 		case OPT_MAXWF:
-			if ((c.max_logn = parse_int(optarg, 1, 30)) < 0)
-				bk_usage_error("bad --max-work-factor \"%s\" "
-				    "(1 to 30)", optarg);
+			c.max_logn = bk_age_parse_max_logn(optarg);
 			break;
 		case OPT_KEYGEN:
 			c.mode = MODE_KEYGEN;
@@ -604,6 +612,17 @@ main(int argc, char *argv[])
 	if (c.passfile != NULL && c.passfd >= 0)
 		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
 		    "each other");
+	/*
+	 * The passphrase's line would be read from the input itself, and
+	 * what the read took beyond it lost to the data: refuse, whatever
+	 * the mode (-y and --keygen read no passphrase and say so below).
+	 */
+	if (c.passfd == STDIN_FILENO && (c.input == NULL ||
+	    strcmp(c.input, "-") == 0) && (c.mode == MODE_ENCRYPT ||
+	    c.mode == MODE_DECRYPT || c.mode == MODE_TEST))
+		bk_usage_error("--passphrase-fd 0 is standard input, which is "
+		    "also the input: name the input, or use another "
+		    "descriptor or --passphrase-file");
 	switch (c.mode) {
 	case MODE_ENCRYPT:
 		if (c.nidfiles > 0 || c.max_logn > 0)

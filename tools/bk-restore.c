@@ -49,7 +49,7 @@
 static const char usage[] =
 "usage: bk-restore [-cfnPqvy] [--no-safety-backup] [-m manifest] [-w seconds]\n"
 "                  [-i identity ...] [--passphrase-file file | --passphrase-fd n]\n"
-"                  -d target file\n";
+"                  [--max-work-factor n] -d target file\n";
 
 #define HEAD		4096		/* bytes read to recognise a layer */
 #define CHUNK		(256 * 1024)
@@ -68,6 +68,7 @@ struct opts {
 	size_t		 nidfiles;
 	const char	*passfile;
 	int		 passfd;
+	int		 max_logn;	/* --max-work-factor, 0 without */
 	int		 wait;		/* manifest and log lock, seconds */
 	int		 clean;
 	int		 force;
@@ -150,6 +151,8 @@ load_identities(struct restore *r)
 	int code;
 
 	r->ids = bk_age_ids_new();
+	if (o->max_logn > 0)
+		bk_age_ids_set_max_logn(r->ids, o->max_logn);
 	for (i = 0; i < o->nidfiles; i++)
 		if ((code = bk_age_ids_load(r->ids, o->idfiles[i], err,
 		    sizeof(err))) != 0)
@@ -2165,7 +2168,8 @@ restore(const struct opts *o)
 }
 
 enum {
-	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_VERSION
+	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_MAXWF,
+	OPT_VERSION
 };
 
 int
@@ -2189,6 +2193,7 @@ main(int argc, char *argv[])
 		{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
 		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
 		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
 		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
 	};
@@ -2259,6 +2264,9 @@ main(int argc, char *argv[])
 				bk_usage_error("bad --passphrase-fd \"%s\"",
 				    optarg);
 			o.passfd = (int)n;
+			break;
+		case OPT_MAXWF:
+			o.max_logn = bk_age_parse_max_logn(optarg);
 			break;
 		case OPT_VERSION:
 			bk_print_version();

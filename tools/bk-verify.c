@@ -30,8 +30,9 @@
 
 static const char usage[] =
     "usage: bk-verify [-Pqv] [-m manifest] [-s sums] [-t type]\n"
-    "                 [-i identity ...] [-p passphrase-file] [-a duration]\n"
-    "                 [-M metrics] [-n] [-r] [-w seconds] [file ...]\n";
+    "                 [-i identity ...] [-p passphrase-file]\n"
+    "                 [--max-work-factor n] [-a duration] [-M metrics] [-n]\n"
+    "                 [-r] [-w seconds] [file ...]\n";
 
 #define REASON	1024
 
@@ -44,6 +45,7 @@ struct opts {
 	const char	**idfiles;	/* -i, each tried */
 	size_t		 nidfiles;
 	const char	*passfile;
+	int		 max_logn;	/* --max-work-factor, 0 without */
 	int64_t		 max_age;	/* seconds, -1 without --max-age */
 	const char	*metrics;
 	int		 noscan;
@@ -823,6 +825,8 @@ load_identities(struct verify *v)
 	if (v->o->nidfiles == 0 && v->o->passfile == NULL)
 		return;
 	v->ids = bk_age_ids_new();
+	if (v->o->max_logn > 0)
+		bk_age_ids_set_max_logn(v->ids, v->o->max_logn);
 	for (i = 0; i < v->o->nidfiles; i++)
 		if ((code = bk_age_ids_load(v->ids, v->o->idfiles[i], err,
 		    sizeof(err))) != 0)
@@ -857,6 +861,7 @@ main(int argc, char *argv[])
 		{ "type",		required_argument,	NULL, 't' },
 		{ "identity",		required_argument,	NULL, 'i' },
 		{ "passphrase-file",	required_argument,	NULL, 'p' },
+		{ "max-work-factor",	required_argument,	NULL, 'W' },
 		{ "max-age",		required_argument,	NULL, 'a' },
 		{ "metrics",		required_argument,	NULL, 'M' },
 		{ "no-scan",		no_argument,		NULL, 'n' },
@@ -904,6 +909,9 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			o.passfile = optarg;
+			break;
+		case 'W':	/* --max-work-factor: a long option only */
+			o.max_logn = bk_age_parse_max_logn(optarg);
 			break;
 		case 'a':
 			if (bk_parse_duration(optarg, &o.max_age) < 0 ||

@@ -1,4 +1,7 @@
 /* t-age.c: the age layer of common/: keys, the writer, the reader, info. */
+#define _GNU_SOURCE	/* dlsym's RTLD_NEXT, malloc_usable_size, memmem */
+#include <dlfcn.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +16,61 @@ struct mem {
 	unsigned char	*p;
 	size_t		 n;
 };
+
+/*
+ * While a secret is watched, every block freed is searched for it: a copy
+ * found there was freed without being wiped (by realloc moving an array of
+ * keys, say), and stays in the heap for whatever reads it next.  This free
+ * (and the realloc below) replace the C library's for the whole program,
+ * common/ and libcrypto included, and hand the block on to the real free
+ * (or a sanitizer's).
+ */
+static const unsigned char *watched;
+static size_t watchlen;
+static int unwiped;		/* blocks freed with the secret inside */
+
+void
+free(void *p)
+{
+	static void (*real)(void *);
+	static int resolving;
+
+	if (real == NULL) {
+		/* dlsym may free a block of its own: that one is let go. */
+		if (resolving)
+			return;
+		resolving = 1;
+		*(void **)&real = dlsym(RTLD_NEXT, "free");
+		resolving = 0;
+		if (real == NULL)
+			return;
+	}
+	if (p != NULL && watched != NULL && memmem(p, malloc_usable_size(p),
+	    watched, watchlen) != NULL)
+		unwiped++;
+	real(p);
+}
+
+/*
+ * A realloc that always moves the block and frees the old one through the
+ * free above: the C library's would often grow a block in place, or free
+ * the old one out of this file's sight.
+ */
+void *
+realloc(void *p, size_t n)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return malloc(n);
+	old = malloc_usable_size(p);
+	if ((q = malloc(n == 0 ? 1 : n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	free(p);
+	return q;
+}
 
 static void
 mem_sink(void *ctx, const void *buf, size_t n)
@@ -116,7 +174,8 @@ main(void)
 	static unsigned char pt[200000];
 	struct bk_age_key sec, pub, pqid, pqpub, k;
 	char *s, *pqids, *pqrcpt;
-	struct bk_age_ids *ids, *pw, *bad, *pq;
+	struct bk_age_ids *ids, *pw, *bad, *bad2, *pq;
+	unsigned char *nul;
 	struct bk_age_info info;
 	struct bk_reader *r;
 	struct mem m;
@@ -141,6 +200,12 @@ main(void)
 	ok(bk_age_parse_identity("age-secret-key-1xst4zklh2vc7ghkrncpc643era7t8aaassaze8dqugz2ec60m50s7msde9", &sec) < 0,
 	    "refuses a lower-case identity, as age writes none");
 	ok(bk_age_parse_recipient(ID, &pub) < 0, "an identity is no recipient");
+	ok(bk_age_parse_recipient("AGE1H0QZDZ5CGD5C5Y5SYAQPULXSCNCCVKSX9MZ3TLN49GZ7MA6TJUVSLWSVNK", &pub) == -1,
+	    "refuses an upper-case recipient, as age does");
+	ok(bk_age_parse_recipient("age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z", &pub) == -2,
+	    "a low-order point (0) is a recipient refused (-2)");
+	ok(bk_age_parse_recipient("age1ur4h5lpmgxu2u9jku0a0r87ydtdqnr0tnsetrlvxvgz3vh6fhqqqzyt4v9", &pub) == -2,
+	    "so is a point of order 8");
 
 	/* Post-quantum keys: strings, and what a bad one looks like. */
 	ok(bk_age_keygen(BK_AGE_PQ, &pqid, &pqpub) == 0 && pqid.type ==
@@ -173,6 +238,10 @@ main(void)
 		pt[i] = (unsigned char)(i * 7 + i / 251);
 	ids = bk_age_ids_new();
 	ok(bk_age_ids_add_key(ids, ID) == 0, "adds a key");
+	ok(bk_age_ids_recipient(ids, 0, &k) == 0 && k.len == 32 &&
+	    bk_age_parse_recipient(PUB, &pub) == 0 &&
+	    memcmp(k.key, pub.key, 32) == 0, "gives its recipient back");
+	ok(bk_age_ids_recipient(ids, 1, &k) < 0, "and no recipient past the end");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		m = encrypt(pt, sizes[i], NULL, 0);
 		ok(decrypt(&m, ids, 1 + 4095 * (i % 2), pt, sizes[i], &code) ==
@@ -221,6 +290,74 @@ main(void)
 	ok(decrypt(&m, pw, 4096, pt, 70000, &code) < 0 &&
 	    code == BK_EX_DATAERR, "an altered last chunk fails with 65");
 	free(m.p);
+
+	/* A NUL byte in a header line, before the MAC can be checked. */
+	m = encrypt(pt, 10, NULL, 0);
+	nul = bk_malloc(m.n + 1);
+	memcpy(nul, m.p, 21);
+	nul[21] = '\0';
+	memcpy(nul + 22, m.p + 21, m.n - 21);
+	free(m.p);
+	m.p = nul;
+	m.n++;
+	r = bk_reader_age(mem_reader(&m), NULL);
+	ok(bk_age_info(r, &info) < 0 && r->code == BK_EX_DATAERR &&
+	    strcmp(r->err, "invalid header: NUL byte at offset 21") == 0,
+	    "a NUL byte after the version line is refused (%s)", r->err);
+	bk_reader_close(r);
+	free(m.p);
+
+	/* The default work factor limit, and a file at it and above it. */
+	m = encrypt(pt, 10, "hunter2", 0);
+	r = bk_reader_age(mem_reader(&m), pw);
+	ok(bk_age_info(r, &info) < 0 && r->code == BK_EX_DATAERR,
+	    "the limit set stays");
+	bk_reader_close(r);
+	free(m.p);
+	bad2 = bk_age_ids_new();
+	bk_age_ids_set_passphrase(bad2, "hunter2", 7);
+	m = encrypt(pt, 10, "hunter2", 0);
+	s = (char *)memmem(m.p, m.n, " 10\n", 4);
+	ok(s != NULL, "the scrypt stanza names its work factor");
+	memcpy(s, " 21\n", 4);
+	r = bk_reader_age(mem_reader(&m), bad2);
+	ok(bk_age_info(r, &info) < 0 && r->code == BK_EX_DATAERR &&
+	    strstr(r->err, "scrypt work factor 21 is above the limit of 20") !=
+	    NULL, "by default, work factor 21 is refused before scrypt runs");
+	bk_reader_close(r);
+	free(m.p);
+	bk_age_ids_free(bad2);
+
+	/*
+	 * No copy of a secret key is freed unwiped: identities read from a
+	 * file of many (the array grows), used, and freed.
+	 */
+	ok(bk_age_parse_identity(ID, &sec) == 0, "the watched secret");
+	watched = sec.key;
+	watchlen = 32;
+	unwiped = 0;
+	{
+		char path[] = "/tmp/t-age.XXXXXX", err[512];
+		int fd = mkstemp(path);
+		struct bk_age_ids *many = bk_age_ids_new();
+
+		for (i = 0; i < 40; i++)
+			if (bk_write_full(fd, ID "\n", sizeof(ID)) < 0)
+				abort();
+		close(fd);
+		ok(bk_age_ids_load(many, path, err, sizeof(err)) == 0 &&
+		    bk_age_ids_count(many) == 40, "loads 40 identities");
+		unlink(path);
+		m = encrypt(pt, 70000, NULL, 0);
+		ok(decrypt(&m, many, 4096, pt, 70000, &code) == 0,
+		    "which open a file");
+		free(m.p);
+		bk_age_ids_free(many);
+	}
+	watched = NULL;
+	ok(unwiped == 0, "no block was freed with the secret key in it "
+	    "(%d were)", unwiped);
+	bk_explicit_bzero(&sec, sizeof(sec));
 
 	/* Round trips through the mlkem768x25519 stanza. */
 	pq = bk_age_ids_new();
