@@ -1189,7 +1189,10 @@ struct bk_pgarchive {
 int	bk_pgarchive_start(struct bk_pgarchive *, enum bk_layer, char *,
 	    size_t);
 void	bk_pgarchive_feed(struct bk_pgarchive *, const void *, size_t);
-/* Returns 1 whole, else 0 with why (pg_restore's error, a phrase). */
+/*
+ * Returns 1 whole, else 0 with why (pg_restore's error, a phrase), or -1
+ * with why when pg_restore could not be run: no verdict.
+ */
 int	bk_pgarchive_finish(struct bk_pgarchive *, char *, size_t);
 
 /* ---- inspect.c: is a backup whole?  One answer for every tool ---- */

@@ -283,6 +283,7 @@ struct check {
 	struct bk_pgarchive pa;
 	int		 pa_started;
 	int		 tfd;		/* SQLite: the private copy */
+	int		 io;		/* writing it failed */
 };
 
 static void
@@ -415,10 +416,12 @@ check_main(void *arg)
 				bk_pgarchive_feed(&c->pa, p, n);
 				break;
 			case BK_LAYER_SQLITE:
-				if (bk_write_full(c->tfd, p, n) < 0)
+				if (bk_write_full(c->tfd, p, n) < 0) {
 					check_fail(c, "could not write a "
 					    "temporary copy: %s",
 					    strerror(errno));
+					c->io = 1;
+				}
 				break;
 			default:
 				break;
@@ -477,11 +480,21 @@ content_verdict(struct bk_inspect *ins, struct check *c, char *copy)
 	if (c->pa_started) {
 		/* pg_restore is waited for in any case. */
 		ins->complete = bk_pgarchive_finish(&c->pa, why, sizeof(why));
-		if (!ins->complete)
+		if (ins->complete < 0 && ins->code == 0) {
+			/* Not the archive's fault: nothing can be said of it. */
+			snprintf(ins->why, sizeof(ins->why), "%s", why);
+			ins->code = BK_EX_UNAVAILABLE;
+			ins->layer_failed = 1;
+		} else if (!ins->complete)
 			content_fail(ins, "pg_dump archive is incomplete "
 			    "(%s)", why);
 	}
-	if (c->failed)
+	if (c->failed && c->io && ins->code == 0) {
+		/* Our temporary copy, not the backup, failed. */
+		snprintf(ins->why, sizeof(ins->why), "%s", c->err);
+		ins->code = BK_EX_IOERR;
+		ins->layer_failed = 1;
+	} else if (c->failed)
 		content_fail(ins, "%s", c->err);
 	switch (c->kind) {
 	case BK_LAYER_CSV:
@@ -650,9 +663,11 @@ drain:
 	bk_progress_end(&meter);
 	if (started) {
 		pthread_join(ct, NULL);
-		if (c->tfd >= 0 && close(c->tfd) < 0)
+		if (c->tfd >= 0 && close(c->tfd) < 0) {
 			check_fail(c, "could not write a temporary copy: %s",
 			    strerror(errno));
+			c->io = 1;
+		}
 		content_verdict(ins, c, ins->copy);
 		q_free(&c->q);
 	}

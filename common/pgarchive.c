@@ -155,6 +155,12 @@ bk_pgarchive_finish(struct bk_pgarchive *a, char *why, size_t size)
 		    "zero blocks: it was cut short");
 		return 0;
 	}
+	/* No pg_restore to ask: no verdict on the archive at all. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
+	    strncmp(a->first, "could not run pg_restore", 24) == 0) {
+		snprintf(why, size, "%s", a->first);
+		return -1;
+	}
 	if (a->first[0] != '\0')
 		snprintf(why, size, "%s", a->first);
 	else if (WIFSIGNALED(status))

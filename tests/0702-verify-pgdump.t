@@ -116,8 +116,13 @@ verdict "tar archive without its end blocks" 'the tar archive does not end with 
 # Without pg_restore, an archive is not OK: the check could not run.
 rm -rf tr; mkdir tr; cp dump.fc tr/db.dump; line tr/db.dump >tr/manifest.jsonl
 run env PATH="$BUILD/bin" bk-verify -m tr/manifest.jsonl
-is "no pg_restore: FAIL, saying so" "$rc $(cat "$T/out")" \
-    "1 FAIL db.dump: pg_dump archive is incomplete (could not run pg_restore (from postgresql-client): No such file or directory)"
+is "no pg_restore: FAIL, saying so (not 'incomplete': no verdict)" "$rc $(cat "$T/out")" \
+    "1 FAIL db.dump: could not run pg_restore (from postgresql-client): No such file or directory"
+run env PATH="$BUILD/bin" bk-manifest -m tr/add.jsonl add -f tr/db.dump
+is "...bk-manifest add cannot record it, even with -f: 69" "$rc $(cat "$T/err")" \
+    '69 bk-manifest: error: could not read "tr/db.dump": could not run pg_restore (from postgresql-client): No such file or directory'
+run env PATH="$BUILD/bin" bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.dump
+is "...nor bk-restore: 69" "$rc" 69
 # Inside age, the verdict needs the key: with it, the same.
 bk-crypt --keygen -o fc.key 2>/dev/null
 rm -rf tr; mkdir tr
