@@ -215,6 +215,7 @@ load_identities(struct crypt *c)
 /* Where the ciphertext goes: the output, and its digest for the record. */
 struct sink {
 	struct bk_out		*out;
+	int			 hash;		/* for the record only */
 	struct bk_digest	 dg;
 	uint64_t		 size;
 };
@@ -225,7 +226,8 @@ sink_out(void *ctx, const void *buf, size_t n)
 	struct sink *k = ctx;
 
 	bk_out_write(k->out, buf, n);
-	bk_digest_update(&k->dg, buf, n);
+	if (k->hash)
+		bk_digest_update(&k->dg, buf, n);
 	k->size += n;
 }
 
@@ -297,7 +299,8 @@ encrypt_file(struct crypt *c)
 		pass = get_passphrase(c, 1, &passlen);
 	memset(&k, 0, sizeof(k));
 	k.out = &out;
-	bk_digest_init(&k.dg, bk_digest_lookup("sha256"));
+	if ((k.hash = recording))
+		bk_digest_init(&k.dg, bk_digest_lookup("sha256"));
 	w = bk_age_writer_new(c->rcpts, c->nrcpts, pass, passlen,
 	    BK_AGE_DEFAULT_LOGN, c->armor, sink_out, &k);
 	live.w = w;
@@ -325,10 +328,11 @@ encrypt_file(struct crypt *c)
 	bk_age_writer_finish(w);
 	live.w = NULL;
 	bk_progress_end(&pg);
-	if (recording)
+	if (recording) {
 		record_end(&rec);
-	bk_digest_final(&k.dg, dg);
-	bk_hex(hex, dg, 32);
+		bk_digest_final(&k.dg, dg);
+		bk_hex(hex, dg, 32);
+	}
 	bk_out_commit(&out);
 	if (recording) {
 		bk_plain_write(c->output, &rec.ins, k.size, hex);
