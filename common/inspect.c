@@ -277,6 +277,7 @@ struct check {
 	struct bk_pgarchive pa;
 	int		 pa_started;
 	int		 tfd;		/* SQLite: the private copy */
+	int		 local;		/* failed writing it: no verdict */
 };
 
 static void
@@ -376,10 +377,12 @@ check_main(void *arg)
 				bk_pgarchive_feed(&c->pa, p, n);
 				break;
 			case BK_LAYER_SQLITE:
-				if (bk_write_full(c->tfd, p, n) < 0)
+				if (bk_write_full(c->tfd, p, n) < 0) {
 					check_fail(c, "could not write a "
 					    "temporary copy: %s",
 					    strerror(errno));
+					c->local = 1;
+				}
 				break;
 			default:
 				break;
@@ -439,6 +442,13 @@ content_verdict(struct bk_inspect *ins, struct check *c, char *copy)
 		if (!ins->complete)
 			content_fail(ins, "pg_dump archive is incomplete "
 			    "(%s)", why);
+	}
+	if (c->failed && c->local && ins->code == 0) {
+		/* Our own copy (a full TMPDIR), not the backup: no verdict. */
+		snprintf(ins->why, sizeof(ins->why), "%s", c->err);
+		ins->code = BK_EX_IOERR;
+		ins->layer_failed = 1;
+		return;
 	}
 	if (c->failed)
 		content_fail(ins, "%s", c->err);
@@ -609,9 +619,11 @@ drain:
 	bk_progress_end(&meter);
 	if (started) {
 		pthread_join(ct, NULL);
-		if (c->tfd >= 0 && close(c->tfd) < 0)
+		if (c->tfd >= 0 && close(c->tfd) < 0) {
 			check_fail(c, "could not write a temporary copy: %s",
 			    strerror(errno));
+			c->local = 1;
+		}
 		content_verdict(ins, c, ins->copy);
 		q_free(&c->q);
 	}
