@@ -147,10 +147,19 @@ void	bk_out_write(struct bk_out *, const void *, size_t);
 /*
  * Makes the output final: fsync, rename over path (or link, refusing an
  * existing file, without BK_OUT_FORCE), fsync of the folder.  For stdout,
- * does nothing (bk_finish checks it).  Exits 73/74 on failure.  Commit and
- * abort free path and tmp: copy the name first if it is needed afterwards.
+ * does nothing (bk_finish checks it).  Exits 73/74 on failure, leaving
+ * nothing at path (a folder that cannot be synced takes the name back).
+ * Commit and abort free path and tmp: copy the name first if it is needed
+ * afterwards.
  */
 void	bk_out_commit(struct bk_out *);
+/*
+ * Commits the first output, then the second, which goes with it (the
+ * counts or the digest beside an output): if the second cannot be
+ * committed, the first is removed again, so that a run leaves both or
+ * neither.
+ */
+void	bk_out_commit2(struct bk_out *, struct bk_out *);
 /* Removes the temporary file; safe to call twice or after commit. */
 void	bk_out_abort(struct bk_out *);
 /* The name to show in messages: the path or "(stdout)". */

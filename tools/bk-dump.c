@@ -1277,9 +1277,10 @@ dump_run(struct dump *d)
 	bk_progress_end(&d->prog);
 	if (d->counts_path != NULL)
 		write_counts(d);
-	bk_out_commit(&d->out);
 	if (d->counts_path != NULL)
-		bk_out_commit(&d->counts);
+		bk_out_commit2(&d->out, &d->counts);
+	else
+		bk_out_commit(&d->out);
 	if (d->pg)
 		PQfinish(d->pg);
 	if (d->db)
