@@ -51,6 +51,8 @@ LIBSRC	 = $(wildcard common/*.c)
 LIBOBJ	 = $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIBSRC))
 UNITSRC	 = $(wildcard tests/unit/t-*.c)
 UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNITSRC))
+# The fault injector the 10xx tests preload (tests/faults/inject.c).
+INJECT	 = $(BUILD)/faults/inject.so
 MAN1	 = $(wildcard man/*.1)
 MAN5	 = $(wildcard man/*.5)
 MAN7	 = $(wildcard man/*.7)
@@ -73,7 +75,7 @@ DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 all: deps-build
 	@$(MAKE) --no-print-directory build
 
-build: $(BINS) $(UNITS)
+build: $(BINS) $(UNITS) $(INJECT)
 
 # Objects depend on the flags, so switching WERROR or OPT rebuilds them.
 $(BUILD)/.flags: FORCE
@@ -98,6 +100,12 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbk.a $(BUILD)/.flag
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbk.a \
 	    $(BK_LDFLAGS) $(BK_LIBS)
+
+# A shared object of its own, without the sanitizers: it is preloaded
+# into the tools (and into the programs they run, such as psql).
+$(INJECT): tests/faults/inject.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) $(OPT) -shared -fPIC -o $@ $< -ldl
 
 # deps-build and deps: install the missing Debian packages when root,
 # with apt's own progress on the screen; otherwise name them in the one

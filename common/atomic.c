@@ -219,6 +219,9 @@ link_unsupported(struct bk_out *o)
 void
 bk_out_commit(struct bk_out *o)
 {
+	struct stat st, now;
+	int have, e;
+
 	if (o->path != NULL && o->tmp == NULL) {
 		/* A device or FIFO written in place: only close it. */
 		if (close(o->fd) < 0)
@@ -232,6 +235,7 @@ bk_out_commit(struct bk_out *o)
 		return;
 	if (fsync(o->fd) < 0 && errno != EINVAL)
 		bk_err(BK_EX_IOERR, "could not write \"%s\"", o->path);
+	have = fstat(o->fd, &st) == 0;
 	if (close(o->fd) < 0)
 		bk_err(BK_EX_IOERR, "could not write \"%s\"", o->path);
 	o->fd = -1;
@@ -256,11 +260,37 @@ bk_out_commit(struct bk_out *o)
 	o->slot = -1;
 	free(o->tmp);
 	o->tmp = NULL;
-	if (bk_fsync_dir(o->path) < 0)
+	if (bk_fsync_dir(o->path) < 0) {
+		/* A failed run leaves nothing at the path: the name goes
+		 * again, if it still holds this file. */
+		e = errno;
+		if (have && lstat(o->path, &now) == 0 &&
+		    now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+			unlink(o->path);
+		errno = e;
 		bk_err(BK_EX_IOERR, "could not sync the folder of \"%s\"",
 		    o->path);
+	}
 	free(o->path);
 	o->path = NULL;
+}
+
+void
+bk_out_commit2(struct bk_out *a, struct bk_out *b)
+{
+	char *path = a->tmp != NULL ? bk_strdup(a->path) : NULL;
+	int slot;
+
+	bk_out_commit(a);
+	if (path == NULL) {
+		bk_out_commit(b);
+		return;
+	}
+	/* Until b stands, a goes if the program stops. */
+	slot = bk_tmp_register(path);
+	bk_out_commit(b);
+	bk_tmp_forget(slot);
+	free(path);
 }
 
 void

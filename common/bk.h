@@ -174,10 +174,19 @@ void	bk_out_write(struct bk_out *, const void *, size_t);
 /*
  * Makes the output final: fsync, rename over path (or link, refusing an
  * existing file, without BK_OUT_FORCE), fsync of the folder.  For stdout,
- * does nothing (bk_finish checks it).  Exits 73/74 on failure.  Commit and
- * abort free path and tmp: copy the name first if it is needed afterwards.
+ * does nothing (bk_finish checks it).  Exits 73/74 on failure, leaving
+ * nothing at path (a folder that cannot be synced takes the name back).
+ * Commit and abort free path and tmp: copy the name first if it is needed
+ * afterwards.
  */
 void	bk_out_commit(struct bk_out *);
+/*
+ * Commits the first output, then the second, which goes with it (the
+ * counts or the digest beside an output): if the second cannot be
+ * committed, the first is removed again, so that a run leaves both or
+ * neither.
+ */
+void	bk_out_commit2(struct bk_out *, struct bk_out *);
 /* Removes the temporary file; safe to call twice or after commit. */
 void	bk_out_abort(struct bk_out *);
 /* The name to show in messages: the path or "(stdout)". */
@@ -422,17 +431,38 @@ struct sqlite3;
 
 /*
  * Creates a private temporary file (mode 0600) in $TMPDIR (else /tmp)
- * named PREFIX.XXXXXX, registered for removal when the program exits or
- * is killed; stores its new path and slot.  Returns an open descriptor,
- * or exits 73.  bk_sqlite_tmp_remove removes it and the -journal, -wal
- * and -shm files SQLite may have made beside it, and frees the path.
+ * without a name (O_TMPFILE), so that nothing is left of it whatever
+ * happens, kill -9 included; its path is /proc/self/fd/N, a descriptor of
+ * its own kept open until bk_sqlite_tmp_remove (open it with
+ * bk_sqlite_open_copy).  Where that cannot be (no /proc, no O_TMPFILE in
+ * that file system) it is PREFIX.XXXXXX, registered for removal at exit
+ * and on SIGINT, SIGTERM and SIGHUP.  Stores the path and slot; returns
+ * another open descriptor (the caller closes it), or exits 73.
+ * bk_sqlite_tmp_remove closes or removes it (with the -journal, -wal and
+ * -shm files SQLite may have made beside a named one), and frees the path.
  */
 int	bk_sqlite_tmp(const char *, char **, int *);
 void	bk_sqlite_tmp_remove(char **, int);
 /*
- * PRAGMA integrity_check on a database file (opened read-write, as a
- * database in WAL mode needs): 0 when it says "ok", else -1 with its
- * first complaint, as one line, in buf.
+ * Opens a database file for PRAGMA integrity_check or for writing (write
+ * set), the copies of bk_sqlite_tmp included: a named file read-write, as
+ * a database in WAL mode needs; a copy without a name read-only as
+ * immutable (no lock, no -wal or -shm file), or, to write, made a
+ * rollback-journal database (bk_sqlite_unwal) with its journal in memory.
+ * Returns SQLite's code; close *db in any case.
+ */
+int	bk_sqlite_open_copy(const char *, int, struct sqlite3 **);
+/*
+ * Makes a database file that says it is in WAL mode say it is not (the
+ * file format versions at offsets 18 and 19), for a file that holds
+ * every page itself, as a copy made by the backup API into a connection
+ * without WAL does: what PRAGMA journal_mode=DELETE would do, without
+ * the -wal and -shm files it makes on the way.  Returns 0 or -1.
+ */
+int	bk_sqlite_unwal(const char *);
+/*
+ * PRAGMA integrity_check on a database file (bk_sqlite_open_copy): 0 when
+ * it says "ok", else -1 with its first complaint, as one line, in buf.
  */
 int	bk_sqlite_integrity(const char *, char *, size_t);
 /*

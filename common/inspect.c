@@ -283,7 +283,7 @@ struct check {
 	struct bk_pgarchive pa;
 	int		 pa_started;
 	int		 tfd;		/* SQLite: the private copy */
-	int		 io;		/* writing it failed */
+	int		 local;		/* failed writing it: no verdict */
 };
 
 static void
@@ -420,7 +420,7 @@ check_main(void *arg)
 					check_fail(c, "could not write a "
 					    "temporary copy: %s",
 					    strerror(errno));
-					c->io = 1;
+					c->local = 1;
 				}
 				break;
 			default:
@@ -489,12 +489,14 @@ content_verdict(struct bk_inspect *ins, struct check *c, char *copy)
 			content_fail(ins, "pg_dump archive is incomplete "
 			    "(%s)", why);
 	}
-	if (c->failed && c->io && ins->code == 0) {
-		/* Our temporary copy, not the backup, failed. */
+	if (c->failed && c->local && ins->code == 0) {
+		/* Our own copy (a full TMPDIR), not the backup: no verdict. */
 		snprintf(ins->why, sizeof(ins->why), "%s", c->err);
 		ins->code = BK_EX_IOERR;
 		ins->layer_failed = 1;
-	} else if (c->failed)
+		return;
+	}
+	if (c->failed)
 		content_fail(ins, "%s", c->err);
 	switch (c->kind) {
 	case BK_LAYER_CSV:
@@ -666,7 +668,7 @@ drain:
 		if (c->tfd >= 0 && close(c->tfd) < 0) {
 			check_fail(c, "could not write a temporary copy: %s",
 			    strerror(errno));
-			c->io = 1;
+			c->local = 1;
 		}
 		content_verdict(ins, c, ins->copy);
 		q_free(&c->q);

@@ -287,7 +287,7 @@ encrypt_file(struct crypt *c)
 	char *pass = NULL, *buf, hex[65];
 	size_t passlen = 0;
 	ssize_t got;
-	int fd, recording;
+	int fd, recording, slot;
 
 	/* Refuse a missing input or output before asking for anything. */
 	fd = bk_open_input(c->input);
@@ -335,7 +335,10 @@ encrypt_file(struct crypt *c)
 	}
 	bk_out_commit(&out);
 	if (recording) {
+		/* The output stands with its record, or goes. */
+		slot = bk_tmp_register(c->output);
 		bk_plain_write(c->output, &rec.ins, k.size, hex);
+		bk_tmp_forget(slot);
 		bk_inspect_free(&rec.ins);
 	}
 	if (fd != STDIN_FILENO)

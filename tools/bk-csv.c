@@ -313,9 +313,11 @@ write_count(struct state *st, uint64_t records)
 	n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)records);
 	if (st->countfile != NULL)
 		bk_out_write(&st->countout, line, (size_t)n);
-	if (!st->check)
+	if (!st->check && st->countfile != NULL)
+		bk_out_commit2(&st->out, &st->countout);
+	else if (!st->check)
 		bk_out_commit(&st->out);
-	if (st->countfile != NULL)
+	else if (st->countfile != NULL)
 		bk_out_commit(&st->countout);
 	if (st->count) {
 		/* With --check, stdout is free for the number. */

@@ -1030,8 +1030,10 @@ sqlite_export(struct dump *d, struct export *e)
  * Copies the whole database with the online backup API.  One step of all
  * pages (-1) holds the source's read lock from the first page to the last,
  * so a writer cannot make it restart: it waits for us, or we for it (up to
- * BUSY_MS), never a loop.  The copy is switched to rollback-journal mode so
- * that it is one self-contained file, and checked before it is committed.
+ * BUSY_MS), never a loop.  The copy keeps its rollback journal in memory
+ * (a failure throws the whole temporary file away, so nothing is left
+ * beside it), is made a rollback-journal database so that it is one
+ * self-contained file, and is checked before it is committed.
  */
 static void
 sqlite_copy(struct dump *d)
@@ -1043,18 +1045,13 @@ sqlite_copy(struct dump *d)
 	if (d->out.tmp != NULL)
 		path = d->out.tmp;
 	else {
-		const char *dir = getenv("TMPDIR");
-
-		tmpl = bk_asprintf("%s/bk-dump.XXXXXX", dir && *dir ? dir :
-		    "/tmp");
-		if ((fd = mkstemp(tmpl)) < 0)
-			bk_err(BK_EX_CANTCREAT, "could not create \"%s\"",
-			    tmpl);
-		slot = bk_tmp_register(tmpl);
+		/* For stdout, a copy without a name: kill -9 leaves nothing. */
+		fd = bk_sqlite_tmp("bk-dump", &tmpl, &slot);
 		path = tmpl;
 	}
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
+	if (bk_sqlite_open_copy(path, 1, &dst) != SQLITE_OK ||
+	    sqlite3_exec(dst, "PRAGMA journal_mode=MEMORY", NULL, NULL,
+	    NULL) != SQLITE_OK)
 		bk_errx(BK_EX_CANTCREAT, "could not create \"%s\": %s",
 		    bk_out_name(&d->out), dst ? sqlite3_errmsg(dst) :
 		    "out of memory");
@@ -1066,13 +1063,11 @@ sqlite_copy(struct dump *d)
 	if (rc == SQLITE_NOTADB)
 		bk_errx(BK_EX_DATAERR, "\"%s\": file is not an SQLite "
 		    "database", d->sqlite_path);
+	/* An extended code (SQLITE_IOERR_WRITE) is an I/O error too. */
 	if (rc != SQLITE_DONE)
 		bk_errx(sqlite_io(rc) ? BK_EX_IOERR : BK_EX_DATAERR,
 		    "backup: %s", sqlite3_errstr(rc));
-	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		sqlite_fail(d, dst, "backup");
-	if (sqlite3_close(dst) != SQLITE_OK)
+	if (sqlite3_close(dst) != SQLITE_OK || bk_sqlite_unwal(path) < 0)
 		bk_errx(BK_EX_IOERR, "could not write \"%s\"",
 		    bk_out_name(&d->out));
 	/* The one check of bk-verify and bk-restore, common/sqlitefile.c. */
@@ -1092,9 +1087,7 @@ sqlite_copy(struct dump *d)
 		if (n < 0)
 			bk_err(BK_EX_IOERR, "could not read \"%s\"", tmpl);
 		close(fd);
-		unlink(tmpl);
-		bk_tmp_forget(slot);
-		free(tmpl);
+		bk_sqlite_tmp_remove(&tmpl, slot);
 	}
 }
 
@@ -1291,9 +1284,10 @@ dump_run(struct dump *d)
 	bk_progress_end(&d->prog);
 	if (d->counts_path != NULL)
 		write_counts(d);
-	bk_out_commit(&d->out);
 	if (d->counts_path != NULL)
-		bk_out_commit(&d->counts);
+		bk_out_commit2(&d->out, &d->counts);
+	else
+		bk_out_commit(&d->out);
 	if (d->pg)
 		PQfinish(d->pg);
 	if (d->db)

@@ -1059,6 +1059,21 @@ sqlite_open(const char *path, int flags, const char *what)
 	return db;
 }
 
+/* The private copy the verification made (bk_sqlite_open_copy). */
+static sqlite3 *
+copy_open(struct restore *r, int write)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if ((rc = bk_sqlite_open_copy(r->tmp, write, &db)) != SQLITE_OK)
+		bk_errx(sqlite_code(rc), "could not open the copy of \"%s\": "
+		    "%s", r->rel, db != NULL ? sqlite3_errmsg(db) :
+		    "out of memory");
+	sqlite3_busy_timeout(db, BUSY_MS);
+	return db;
+}
+
 /* A checked copy of the live database, in one read transaction. */
 static void
 safety_sqlite(struct restore *r, const char *path)
@@ -1071,15 +1086,15 @@ safety_sqlite(struct restore *r, const char *path)
 	bk_out_open(&out, path, 0);
 	src = sqlite_open(r->path, SQLITE_OPEN_READONLY, "database");
 	dst = sqlite_open(out.tmp, SQLITE_OPEN_READWRITE, "safety backup");
-	rc = bk_sqlite_copy(dst, src, BUSY_MS);
+	/* Its journal in memory: nothing is left beside it by a kill. */
+	rc = sqlite3_exec(dst, "PRAGMA journal_mode=MEMORY", NULL, NULL,
+	    NULL) == SQLITE_OK ? bk_sqlite_copy(dst, src, BUSY_MS) :
+	    sqlite3_errcode(dst);
 	sqlite3_close(src);
-	/* One self-contained file, even when the target runs in WAL mode. */
-	if (rc == SQLITE_DONE)
-		rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
-		    NULL) == SQLITE_OK ? SQLITE_DONE : sqlite3_errcode(dst);
 	if (rc != SQLITE_DONE)
 		safety_failed(r, sqlite_code(rc), sqlite_why(rc));
-	if (sqlite3_close(dst) != SQLITE_OK)
+	/* One self-contained file, even when the target runs in WAL mode. */
+	if (sqlite3_close(dst) != SQLITE_OK || bk_sqlite_unwal(out.tmp) < 0)
 		bk_errx(BK_EX_IOERR, "could not write \"%s\"", path);
 	if (bk_sqlite_integrity(out.tmp, why, sizeof(why)) < 0)
 		safety_failed(r, BK_EX_DATAERR, why);
@@ -2009,20 +2024,23 @@ pragma_text(sqlite3 *db, const char *sql, char *buf, size_t len)
  * then reports the failure.
  */
 static void
-match_page_size(sqlite3 *src, sqlite3 *dst)
+match_page_size(struct restore *r, sqlite3 **src, sqlite3 *dst)
 {
 	char mode[32], want[32], have[32], *sql;
 
 	pragma_text(dst, "PRAGMA journal_mode", mode, sizeof(mode));
 	pragma_text(dst, "PRAGMA page_size", want, sizeof(want));
-	pragma_text(src, "PRAGMA page_size", have, sizeof(have));
+	pragma_text(*src, "PRAGMA page_size", have, sizeof(have));
 	if (strcmp(mode, "wal") != 0 || want[0] == '\0' ||
 	    strcmp(want, have) == 0 || strspn(want, "0123456789") !=
 	    strlen(want))
 		return;
-	sql = bk_asprintf("PRAGMA journal_mode=DELETE; PRAGMA page_size=%s; "
+	/* Opened again to be written (common/sqlitefile.c). */
+	sqlite3_close(*src);
+	*src = copy_open(r, 1);
+	sql = bk_asprintf("PRAGMA journal_mode=MEMORY; PRAGMA page_size=%s; "
 	    "VACUUM", want);
-	(void)sqlite3_exec(src, sql, NULL, NULL, NULL);
+	(void)sqlite3_exec(*src, sql, NULL, NULL, NULL);
 	free(sql);
 }
 
@@ -2033,9 +2051,9 @@ restore_sqlite(struct restore *r)
 	char why[300];
 	int rc;
 
-	src = sqlite_open(r->tmp, SQLITE_OPEN_READWRITE, "the copy of");
+	src = copy_open(r, 0);
 	dst = sqlite_open(r->path, SQLITE_OPEN_READWRITE, "database");
-	match_page_size(src, dst);
+	match_page_size(r, &src, dst);
 	rc = bk_sqlite_copy(dst, src, BUSY_MS);
 	sqlite3_close(src);
 	if (rc != SQLITE_DONE) {

@@ -510,7 +510,6 @@ sum_tee(struct sum *s)
 	for (i = 0; i < s->nalgs; i++)
 		pthread_join(h[i].thread, NULL);
 	bk_progress_end(&pr);
-	bk_out_commit(&out);
 
 	name = s->name != NULL ? s->name :
 	    s->output != NULL && strcmp(s->output, "-") != 0 ? s->output : "-";
@@ -519,9 +518,13 @@ sum_tee(struct sum *s)
 		format_line(&l, s, s->algs[i], md, name);
 	}
 	if (s->digest_to != NULL) {
+		/* The output and its digest: both or neither. */
 		bk_out_write(&dig, l.p, l.len);
-		bk_out_commit(&dig);
-	} else if (bk_write_full(STDERR_FILENO, l.p, l.len) < 0)
+		bk_out_commit2(&out, &dig);
+	} else
+		bk_out_commit(&out);
+	if (s->digest_to == NULL && bk_write_full(STDERR_FILENO, l.p,
+	    l.len) < 0)
 		bk_err(BK_EX_IOERR, "could not write the digest to standard "
 		    "error");
 	free(l.p);
