@@ -192,17 +192,24 @@ as_nobody() {
 	runuser -u nobody -- env PATH="$_nb/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
 }
 
-# faulty SPEC CMD...: runs CMD with one system call made to fail as
-# BK_INJECT=SPEC tells tests/inject.c (see there), which is built on first
-# use; exits 125 if it cannot be built.  A sanitized build accepts the
-# library loaded before its runtime.
+# faulty CALL:NAME:N:WHAT CMD...: runs CMD with its Nth CALL (write,
+# fsync, unlinkat, rename) on a file whose name begins with NAME made to
+# fail (eio, enospc), come up short (short: half written, then every such
+# write fails with ENOSPC, a disk filling up mid-line) or kill the program
+# before the call (kill): the short form of the fault injector
+# tests/faults/inject.c (see there), built into $BUILD/faults.  A sanitized
+# build accepts the library loaded before its runtime.
 faulty() {
-	if [ ! -e "$T/inject.so" ] && ! cc -shared -fPIC -o "$T/inject.so" \
-	    "$TESTS/inject.c" -ldl 2>"$T/inject.err"; then
-		sed 's/^/# inject.c: /' "$T/inject.err"; return 125
-	fi
 	_spec=$1; shift
-	BK_INJECT=$_spec LD_PRELOAD=$T/inject.so \
+	_fc=${_spec%%:*} _fr=${_spec#*:}
+	_fn=${_fr%%:*} _fr=${_fr#*:}
+	_fk=${_fr%%:*} _fw=${_fr#*:}
+	[ "$_fc" = unlinkat ] && _fc=unlink
+	_ft=1
+	[ "$_fw" = short ] && _ft=0
+	BK_FAULT_OPS=$_fc BK_FAULT_PATH="*/$_fn*" BK_FAULT_NTH=$_fk \
+	    BK_FAULT_TIMES=$_ft BK_FAULT_DO=$_fw \
+	    LD_PRELOAD=$BUILD/faults/inject.so \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	    "$@"
 }
