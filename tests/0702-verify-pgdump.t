@@ -118,6 +118,8 @@ rm -rf tr; mkdir tr; cp dump.fc tr/db.dump; line tr/db.dump >tr/manifest.jsonl
 run env PATH="$BUILD/bin" bk-verify -m tr/manifest.jsonl
 is "no pg_restore: FAIL, saying so (not 'incomplete': no verdict)" "$rc $(cat "$T/out")" \
     "1 FAIL db.dump: could not run pg_restore (from postgresql-client): No such file or directory"
+run env PATH="$BUILD/bin" bk-verify -r -m tr/manifest.jsonl
+unlike "...and -r records no verdict it could not reach" tr/manifest.jsonl '"verified"'
 run env PATH="$BUILD/bin" bk-manifest -m tr/add.jsonl add -f tr/db.dump
 is "...bk-manifest add cannot record it, even with -f: 69" "$rc $(cat "$T/err")" \
     '69 bk-manifest: error: could not read "tr/db.dump": could not run pg_restore (from postgresql-client): No such file or directory'

@@ -61,6 +61,8 @@ struct result {
 	time_t		 created;
 	int		 ok;
 	int		 owned;		/* name is ours to free */
+	int		 noverdict;	/* the check could not run (no
+					   pg_restore, a full TMPDIR) */
 	int64_t		 size;
 	int64_t		 records;	/* counted, -1 when not */
 	char		 note[256];	/* "(...)" after OK */
@@ -189,6 +191,13 @@ verify_stream(struct verify *v, int fd, const char *name,
 		layers_differ(lerr, sizeof(lerr), &ins, e->layers, e->nlayers);
 	res->size = (int64_t)ins.size;
 	res->records = -1;
+	/*
+	 * Our side failed, not the backup: pg_restore missing (69), the
+	 * temporary copy on a full TMPDIR (74 after the file was read).
+	 */
+	res->noverdict = ins.layer_failed && (ins.code == BK_EX_UNAVAILABLE ||
+	    (ins.code == BK_EX_IOERR && strncmp(ins.why, "could not read",
+	    14) != 0));
 	if (ins.code == BK_EX_IOERR && ins.layer_failed)
 		snprintf(res->reason, sizeof(res->reason), "%s", ins.why);
 	else if (want_sha[0] != '\0' && strcmp(ins.sha256, want_sha) != 0)
@@ -779,7 +788,8 @@ record_keep(struct bk_entry *e, void *arg)
 	key.path = e->path;
 	r = bsearch(&kp, v->byname, v->nbyname, sizeof(*v->byname),
 	    cmp_result);
-	if (r != NULL)
+	/* A check that could not run says nothing of the backup. */
+	if (r != NULL && !(*r)->noverdict)
 		bk_entry_set_verified(e, v->now, (*r)->ok ? BK_VERIFIED_OK :
 		    BK_VERIFIED_FAIL, (*r)->ok ? NULL : (*r)->reason);
 	return 1;
