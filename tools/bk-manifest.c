@@ -1136,5 +1136,6 @@ main(int argc, char *argv[])
 		code = cmd_report(&o, argc, argv);
 	bk_manifest_free(&o.m);
 	free(o.attrs);
+	free(o.source);
 	return bk_finish(code);
 }
