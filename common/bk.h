@@ -485,7 +485,8 @@ void	bk_csv_buf_grow(struct bk_csv_buf *, size_t);
 static inline char *
 bk_csv_buf_room(struct bk_csv_buf *b, size_t n)
 {
-	if (b->size - b->len < n)
+	/* An empty buffer has no storage yet: p + 0 would be NULL + 0. */
+	if (b->p == NULL || b->size - b->len < n)
 		bk_csv_buf_grow(b, n);
 	return b->p + b->len;
 }
