@@ -344,6 +344,7 @@ entry_parse(struct bk_entry *e, const char *line, size_t len, size_t lineno)
 {
 	json_error_t jerr;
 	json_t *o;
+	const char *nul;
 
 	e->size = e->records = -1;
 	e->complete = -1;
@@ -351,6 +352,16 @@ entry_parse(struct bk_entry *e, const char *line, size_t len, size_t lineno)
 	e->raw = bk_malloc(len + 1);
 	memcpy(e->raw, line, len);
 	e->raw[len] = '\0';
+	/*
+	 * jansson takes a raw NUL after a number ("size":1<NUL>}); raw, a
+	 * C string, would end there, and a rewrite lose the entry's fields.
+	 */
+	if ((nul = memchr(line, '\0', len)) != NULL) {
+		e->bad = 1;
+		e->error = bk_asprintf("NUL byte at column %zu",
+		    (size_t)(nul - line) + 1);
+		return;
+	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL) {
 		e->bad = 1;

@@ -266,6 +266,48 @@ test_inspect(void)
 	    "a bad age header is refused without a key: %s", ins.why);
 }
 
+static int
+verify_all(struct bk_entry *e, void *arg)
+{
+	(void)arg;
+	bk_entry_set_verified(e, 1700000000, BK_VERIFIED_OK, NULL);
+	return 1;
+}
+
+/*
+ * A raw NUL byte that jansson accepts (after a number) makes a bad line,
+ * which a rewrite keeps byte for byte: read as good, its entry lost its
+ * path, size and sha256 to {"verified":...} alone (issue 11).
+ */
+static void
+test_nul_line(void)
+{
+	static const char text[] = "{\"path\":\"n.csv\",\"created\":"
+	    "\"2024-02-01T00:00:00Z\",\"size\":1\0}\n";
+	struct bk_manifest m;
+	FILE *f;
+	char buf[sizeof(text) + 16];
+	size_t n;
+	int bad;
+
+	f = fopen("nul.jsonl", "w");
+	fwrite(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	bk_manifest_init(&m, "nul.jsonl");
+	bk_manifest_lock(&m, BK_LOCK_EX, 0, 0);
+	bad = bk_manifest_load(&m, BK_MF_QUIET);
+	ok(bad == 1 && m.n == 1 && m.ents[0].bad, "a line with a NUL byte "
+	    "is bad (%s)", m.n == 1 && m.ents[0].error != NULL ?
+	    m.ents[0].error : "good");
+	bk_manifest_rewrite(&m, verify_all, NULL);
+	bk_manifest_free(&m);
+	f = fopen("nul.jsonl", "r");
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ok(n == sizeof(text) - 1 && memcmp(buf, text, n) == 0,
+	    "and a rewrite keeps it byte for byte");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -279,6 +321,7 @@ main(int argc, char *argv[])
 	test_manifest();
 	test_relpath();
 	test_inspect();
+	test_nul_line();
 	system("rm -rf \"$PWD\"");
 	return tap_done();
 }
