@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "bk.h"
 
@@ -1123,8 +1124,8 @@ strip_uri(const char *s, const char *sep)
 	return out;
 }
 
-char *
-bk_strip_secrets(const char *s)
+static char *
+strip_by_hand(const char *s)
 {
 	const char *sep, *p, *k, *start;
 	char *out, *o;
@@ -1176,4 +1177,112 @@ bk_strip_secrets(const char *s)
 		;
 	memmove(out, o, strlen(o) + 1);
 	return out;
+}
+
+/* A dbname that is itself a connection string, as libpq tells them. */
+static int
+pq_expanded(const char *v)
+{
+	return strncmp(v, "postgresql://", 13) == 0 ||
+	    strncmp(v, "postgres://", 11) == 0 || strchr(v, '=') != NULL;
+}
+
+/*
+ * Whether libpq sees a password in s, or with expand in a dbname of s
+ * that is a connection string (libpq expands one level, as here): any
+ * when out is NULL, else one written in out.
+ */
+static int
+pq_password(const char *s, const char *out, int expand)
+{
+	PQconninfoOption *opts, *o;
+	int found = 0;
+
+	if ((opts = PQconninfoParse(s, NULL)) == NULL)
+		return 0;
+	for (o = opts; o->keyword != NULL && !found; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (secret_key(o->keyword, strlen(o->keyword)))
+			found = out == NULL || strstr(out, o->val) != NULL;
+		else if (expand && strcmp(o->keyword, "dbname") == 0 &&
+		    pq_expanded(o->val))
+			found = pq_password(o->val, out, 0);
+	}
+	PQconninfoFree(opts);
+	return found;
+}
+
+static char	*strip_secrets(const char *, int);
+
+/*
+ * s written again from libpq's reading of it, without its passwords;
+ * NULL when libpq cannot read it.
+ */
+static char *
+pq_rebuild(const char *s, int expand)
+{
+	PQconninfoOption *opts, *o;
+	char *out, *v, *w;
+	const char *p;
+	size_t n;
+
+	if ((opts = PQconninfoParse(s, NULL)) == NULL)
+		return NULL;
+	out = bk_strdup("");
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || secret_key(o->keyword,
+		    strlen(o->keyword)))
+			continue;
+		v = expand && strcmp(o->keyword, "dbname") == 0 &&
+		    pq_expanded(o->val) ? strip_secrets(o->val, 0) :
+		    bk_strdup(o->val);
+		n = strlen(out);
+		out = bk_realloc(out, n + strlen(o->keyword) + 2 * strlen(v) +
+		    5);
+		w = out + n;
+		if (n > 0)
+			*w++ = ' ';
+		memcpy(w, o->keyword, strlen(o->keyword));
+		w += strlen(o->keyword);
+		*w++ = '=';
+		*w++ = '\'';
+		for (p = v; *p != '\0'; p++) {
+			if (*p == '\'' || *p == '\\')
+				*w++ = '\\';
+			*w++ = *p;
+		}
+		*w++ = '\'';
+		*w = '\0';
+		free(v);
+	}
+	PQconninfoFree(opts);
+	return out;
+}
+
+/*
+ * The hand-made stripping keeps the string as it was written, but misses
+ * what libpq's grammar allows (a '#' or "://" in a value, a key written
+ * with percent escapes...): when libpq still sees a password in what it
+ * left, or one of the input's, the string is written again from libpq's
+ * own reading (of what was left, when libpq cannot read the input).
+ */
+static char *
+strip_secrets(const char *s, int expand)
+{
+	char *out = strip_by_hand(s), *again;
+
+	if (pq_password(out, NULL, expand) || pq_password(s, out, expand)) {
+		if ((again = pq_rebuild(s, expand)) == NULL)
+			again = pq_rebuild(out, expand);
+		free(out);
+		out = again;
+	}
+	return out;
+}
+
+char *
+bk_strip_secrets(const char *s)
+{
+	return s != NULL ? strip_secrets(s, 1) : NULL;
 }

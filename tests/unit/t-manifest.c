@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <zlib.h>
 
 #include "bk.h"
@@ -308,6 +309,43 @@ test_nul_line(void)
 	    "and a rewrite keeps it byte for byte");
 }
 
+/*
+ * Passwords that hand-written stripping let through (issue 11), and the
+ * one the fuzzer found: libpq must see no password in what is left, and
+ * the password's text must be gone.
+ */
+static void
+test_secrets_libpq(void)
+{
+	static const struct { const char *in, *pw; } t[] = {
+		{ "postgresql://app:Summer#2024@db/erp", "Summer" },
+		{ "postgresql://app:ab?cd@db/erp", "ab?cd" },
+		{ "host=db password='ab://cd'", "ab://cd" },
+		{ "postgresql://db/erp?%70assword=hunter2", "hunter2" },
+		{ "host=db password=hunter2://", "hunter2" },
+		{ "dbname='host=db password=hunter2' user=u", "hunter2" },
+	};
+	PQconninfoOption *o, *p;
+	size_t i;
+	char *s;
+	int seen;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		s = bk_strip_secrets(t[i].in);
+		seen = 0;
+		if ((o = PQconninfoParse(s, NULL)) != NULL) {
+			for (p = o; p->keyword != NULL; p++)
+				if (p->val != NULL &&
+				    strstr(p->keyword, "password") != NULL)
+					seen = 1;
+			PQconninfoFree(o);
+		}
+		ok(!seen && strstr(s, t[i].pw) == NULL,
+		    "no password left in \"%s\" (from %s)", s, t[i].in);
+		free(s);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -322,6 +360,7 @@ main(int argc, char *argv[])
 	test_relpath();
 	test_inspect();
 	test_nul_line();
+	test_secrets_libpq();
 	system("rm -rf \"$PWD\"");
 	return tap_done();
 }
