@@ -64,11 +64,11 @@ DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libssl-dev libpq-dev \
 DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
-	    libreoffice-calc-nogui
+	    libreoffice-calc-nogui clang libclang-rt-dev
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all build check deps deps-build install uninstall bench demo clean lint
-	lint
+	lint fuzz fuzz-build
 
 # The build dependencies first (installed when root, else named), then
 # the build itself in a second make that reads pkg-config afresh.
@@ -140,6 +140,33 @@ check: deps
 	@$(MAKE) --no-print-directory WERROR=1 build
 	@$(MAKE) --no-print-directory lint
 	BUILD=$(BUILD) tests/run.sh
+	@$(FUZZ_RUN) -k $(FUZZ_CHECK_TIME)
+
+# Fuzzing: the libFuzzer harnesses of tests/fuzz/, built by clang with
+# ASan and UBSan in build-fuzz/.  make fuzz runs each FUZZ_TIME seconds;
+# check runs each FUZZ_CHECK_TIME seconds, or says in one line that
+# clang's libFuzzer is missing and skips (see tests/fuzz/run.sh).
+FUZZ_CC	  ?= clang
+FUZZ_TIME ?= 60
+FUZZ_CHECK_TIME ?= 3
+FUZZ_SAN   = -fsanitize=fuzzer-no-link,address,undefined \
+	     -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_RUN   = MAKE='$(MAKE)' FUZZ_CC='$(FUZZ_CC)' tests/fuzz/run.sh
+
+fuzz: deps-build
+	@$(FUZZ_RUN) $(FUZZ_TIME)
+
+# Called by tests/fuzz/run.sh once it found libFuzzer.
+fuzz-build:
+	@$(MAKE) --no-print-directory CC='$(FUZZ_CC)' BUILD=build-fuzz \
+	    SANFLAGS='$(FUZZ_SAN)' $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,\
+	    $(wildcard tests/fuzz/fuzz-*.c))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libbk.a \
+	    $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(BK_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< \
+	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(BK_LIBS)
 
 bench: all
 	BUILD=$(BUILD) tests/bench.sh
@@ -162,4 +189,4 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

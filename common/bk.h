@@ -106,7 +106,8 @@ void	bk_buf_grow(struct bk_buf *, size_t);
 static inline char *
 bk_buf_room(struct bk_buf *b, size_t n)
 {
-	if (b->size - b->len < n)
+	/* An empty buffer has no storage yet: p + 0 would be NULL + 0. */
+	if (b->p == NULL || b->size - b->len < n)
 		bk_buf_grow(b, n);
 	return b->p + b->len;
 }

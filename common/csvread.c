@@ -648,7 +648,11 @@ read_chunks(struct ctx *x, struct bk_reader *r)
 			    find_boundary(ch->in, ch->len, first);
 			if (b == 0 && eof)
 				b = ch->len;
-			if (b > 0)
+			/*
+			 * Input that ended on a chunk's boundary leaves an
+			 * empty last chunk: it still goes out, to finish.
+			 */
+			if (b > 0 || eof)
 				break;
 			if (ch->len > x->max) {
 				char sz[32], m[80];

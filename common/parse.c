@@ -351,10 +351,18 @@ bk_parse_name_date(const char *name, time_t *out)
 void
 bk_format_rfc3339(char *buf, size_t n, time_t t, long off)
 {
-	int64_t local = (int64_t)t + off, days, y;
+	int64_t local, days, y;
 	unsigned mo, d;
 	long secs, a;
 
+	/*
+	 * RFC 3339 offsets are whole minutes; local mean time is not
+	 * (Berlin before 1893 is +00:53:28): the next whole minute up, so
+	 * that the text still names the instant t, and a local 0001-01-01
+	 * stays in year 1.
+	 */
+	off += (60 - off % 60) % 60;
+	local = (int64_t)t + off;
 	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	secs = (long)(local - days * 86400);
 	bk_civil_from_days(days, &y, &mo, &d);

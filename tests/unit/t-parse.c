@@ -76,6 +76,11 @@ test_dates(void)
 	is_str(buf, "2024-09-01T09:00:00-03:00", "format with an offset");
 	bk_format_rfc3339(buf, sizeof(buf), 1725192000, 19800);
 	is_str(buf, "2024-09-01T17:30:00+05:30", "format half-hour offset");
+	/* Berlin's local mean time, +00:53:28: the text must name t. */
+	bk_format_rfc3339(buf, sizeof(buf), -23603705608, 3208);
+	ok(bk_parse_date(buf, &t, &off) == 0 && t == -23603705608 &&
+	    off == 3240, "an offset with seconds names the same instant (%s)",
+	    buf);
 	ok(bk_days_from_civil(1970, 1, 1) == 0 &&
 	    bk_days_from_civil(2000, 3, 1) == 11017, "days from civil");
 }

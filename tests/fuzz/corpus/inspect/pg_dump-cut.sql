@@ -1,0 +1,4 @@
+--
+-- PostgreSQL database dump
+--
+SET x = 1;
