@@ -164,10 +164,10 @@ found() {
 listed_one() { one; bk-manifest -q -m "$M" add "$F"; FINALS=; }
 none() { FINALS= F=; }
 
-TORN="mf11: a short write leaves a torn manifest line"
-D2="mf11: add exits 74 though the line was written (fsync failed)"
-D3="mf11: a multi-file add is not all-or-nothing"
-D4="mf11: bk-rotate --delete removes files, then its rewrite fails"
+# The defects these runs were marked TODO for (a torn line, 74 with the
+# line written, a partial multi-file add, rotate's deleted files still
+# named) are fixed: every run is a plain test now.
+TORN= D2= D3= D4=
 
 one; man_case "add" bk-manifest append write '*/manifest.jsonl' eio 1 1 "" "" \
     bk-manifest -m "$M" add $F

@@ -196,7 +196,7 @@ extra_restore() {
 chmod +x bin/*
 new_tree t5
 tool_runs "bk-manifest add, three files" "$T/t5" bk-manifest append \
-    "mf11: a multi-file add is not all-or-nothing" atomic add3
+    "" atomic add3
 new_tree t6
 tool_runs "bk-manifest adopt" "$T/t6" bk-manifest append "" "" adopt
 new_tree t7
@@ -207,8 +207,7 @@ bk-manifest -q -m t8/manifest.jsonl adopt -t daily t8
 tool_runs "bk-verify -r" "$T/t8" bk-verify rewrite "" "" verify
 new_tree t9
 tool_runs "bk-rotate --delete" "$T/t9" bk-rotate delete \
-    "mf11: bk-rotate --delete removes files before its manifest rewrite" \
-    verify rotate
+    "" verify rotate
 new_tree t10
 sqlite3 state_a.db "CREATE TABLE t (v); INSERT INTO t VALUES ('a1'), ('a2')"
 sqlite3 t10/daily/state_b.db \
