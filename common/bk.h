@@ -1177,8 +1177,12 @@ char	*bk_entry_line(struct bk_entry *);
  * the script began with \restrict KEY, the line \unrestrict KEY, and
  * nothing after them but blank lines.
  */
+#define BK_PGSCRIPT_HEAD	4096	/* where pg_dump writes \restrict KEY */
+
 struct bk_pgscript {
 	uint64_t	 seen;		/* bytes fed */
+	unsigned char	 head[BK_PGSCRIPT_HEAD];	/* the first bytes */
+	size_t		 hlen;
 	int		 restrict_seen;	/* began with \restrict KEY */
 	char		 key[160];	/* "\unrestrict KEY\n" expected */
 	unsigned char	 tail[BK_PGSCRIPT_TAIL * 2];

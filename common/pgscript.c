@@ -7,8 +7,6 @@
 
 #include "bk.h"
 
-#define HEAD	4096	/* where pg_dump writes \restrict KEY */
-
 void
 bk_pgscript_init(struct bk_pgscript *s)
 {
@@ -54,8 +52,18 @@ bk_pgscript_feed(struct bk_pgscript *s, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
 
-	if (s->seen < HEAD)
-		find_restrict(s, p, n);
+	/*
+	 * The first bytes are kept, however they arrive: a \restrict line
+	 * cut between two feeds is still found once its newline comes.
+	 */
+	if (!s->restrict_seen && s->hlen < sizeof(s->head)) {
+		size_t k = sizeof(s->head) - s->hlen < n ?
+		    sizeof(s->head) - s->hlen : n;
+
+		memcpy(s->head + s->hlen, p, k);
+		s->hlen += k;
+		find_restrict(s, s->head, s->hlen);
+	}
 	s->seen += n;
 	/* Keeps the last BK_PGSCRIPT_TAIL bytes, in a window of twice that. */
 	if (n >= BK_PGSCRIPT_TAIL) {
