@@ -505,6 +505,11 @@ struct bk_reader *bk_reader_fd(int, const char *);
 struct bk_reader *bk_reader_replay(struct bk_reader *, const void *, size_t);
 /* Reads from r until n bytes or end of stream; like read's result. */
 ssize_t	bk_reader_read_full(struct bk_reader *, void *, size_t);
+/*
+ * A reader's message as a reason, without the "NAME": it may begin with
+ * (the caller names the file itself); "could not read" when it has none.
+ */
+const char *bk_reader_why(const struct bk_reader *, const char *);
 void	bk_reader_close(struct bk_reader *);
 
 /* ---- hashreader.c: the bottom reader, hashing the raw bytes ---- */

@@ -438,19 +438,12 @@ check_main(void *arg)
 
 /* ---- stage 2: the layers ---- */
 
-/* Copies a layer's message, without the "NAME": that it may start with. */
+/* A layer's message, as the verdict's reason. */
 static void
 take_error(struct bk_inspect *ins, const struct bk_reader *r,
     const char *name)
 {
-	size_t nl = strlen(name);
-	const char *s = r->err;
-
-	if (s[0] == '"' && strncmp(s + 1, name, nl) == 0 &&
-	    strncmp(s + 1 + nl, "\": ", 3) == 0)
-		s += nl + 4;
-	snprintf(ins->why, sizeof(ins->why), "%s",
-	    *s != '\0' ? s : "could not read");
+	snprintf(ins->why, sizeof(ins->why), "%s", bk_reader_why(r, name));
 	ins->code = r->code != 0 ? r->code : BK_EX_IOERR;
 	ins->layer_failed = 1;
 }

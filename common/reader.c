@@ -68,6 +68,18 @@ bk_reader_fd(int fd, const char *name)
 	return &f->r;
 }
 
+const char *
+bk_reader_why(const struct bk_reader *r, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *s = r->err;
+
+	if (s[0] == '"' && strncmp(s + 1, name, nl) == 0 &&
+	    strncmp(s + 1 + nl, "\": ", 3) == 0)
+		s += nl + 4;
+	return *s != '\0' ? s : "could not read";
+}
+
 ssize_t
 bk_reader_read_full(struct bk_reader *r, void *buf, size_t n)
 {

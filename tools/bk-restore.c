@@ -229,29 +229,6 @@ open_backup(struct restore *r)
 	memcpy(r->want, e->sha256, sizeof(r->want));
 }
 
-/*
- * Stacks the layers of the backup on raw (common/inspect.c's peeling, as
- * every tool's); returns the top reader, with ly saying what lies inside.
- */
-static struct bk_reader *
-open_layers(struct restore *r, struct bk_reader *raw, struct bk_layers *ly)
-{
-	return bk_reader_layers(raw, r->rel, r->ids, ly);
-}
-
-/* A layer's message, without the "NAME": it may start with. */
-static const char *
-layer_error(const struct restore *r, const struct bk_reader *rd)
-{
-	size_t nl = strlen(r->rel);
-	const char *s = rd->err;
-
-	if (s[0] == '"' && strncmp(s + 1, r->rel, nl) == 0 &&
-	    strncmp(s + 1 + nl, "\": ", 3) == 0)
-		s += nl + 4;
-	return *s != '\0' ? s : "could not read";
-}
-
 /* Refuses content that the target cannot take. */
 static void
 check_content(struct restore *r, enum bk_layer l)
@@ -1905,7 +1882,7 @@ restore_pg(struct restore *r)
 	free(pre);
 	bk_progress_init(&meter, r->o->progress, "restoring", r->size);
 	top = raw = bk_reader_hash(r->fd, r->rel, &meter);
-	top = r->top = open_layers(r, raw, &ly);
+	top = r->top = bk_reader_layers(raw, r->rel, r->ids, &ly);
 	l = ly.content;
 	failed = ly.failed;
 	if (!failed && l != r->content) {
@@ -1933,7 +1910,7 @@ restore_pg(struct restore *r)
 	    !gone;
 	if (failed)
 		snprintf(why, sizeof(why), "reading it again: %s",
-		    layer_error(r, in));
+		    bk_reader_why(in, r->rel));
 	else if (t.bad[0] != '\0') {
 		failed = 1;
 		snprintf(why, sizeof(why), "%s", t.bad);
