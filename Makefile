@@ -94,12 +94,29 @@ $(BUILD)/libbk.a: $(LIBOBJ)
 
 $(BUILD)/bin/%: tools/%.c $(BUILD)/libbk.a common/bk.h $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(BK_CFLAGS) -o $@ $< $(BUILD)/libbk.a $(BK_LDFLAGS) $(BK_LIBS)
+	$(CC) $(BK_CFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libbk.a \
+	    $(BK_LDFLAGS) $(BK_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbk.a $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(BK_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbk.a \
-	    $(BK_LDFLAGS) $(BK_LIBS)
+	$(CC) $(BK_CFLAGS) -Itests/unit -o $@ $< $(filter %.o,$^) \
+	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(BK_LIBS)
+
+# A long tool is cut into parts: tools/bk-X.c (main) and tools/X/*.c,
+# an object each, all depending on the folder's headers.  The unit tests
+# of a part name it below.
+parts_of = $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(wildcard tools/$(1)/*.c))
+$(foreach t,$(TOOLS),$(eval $(BUILD)/bin/$(t): $(call parts_of,$(t:bk-%=%)) \
+	$(wildcard tools/$(t:bk-%=%)/*.h)))
+
+.SECONDEXPANSION:
+$(BUILD)/tools/%.o: tools/%.c $$(wildcard $$(dir tools/$$*)*.h) common/bk.h \
+	    $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(BK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/t-restore-statements: $(BUILD)/tools/restore/statements.o \
+	tools/restore/restore.h
 
 # A shared object of its own, without the sanitizers: it is preloaded
 # into the tools (and into the programs they run, such as psql).

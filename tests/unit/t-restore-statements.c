@@ -1,0 +1,209 @@
+/*
+ * t-restore-statements.c: how bk-restore reads a script's statements on
+ * their way to psql (tools/restore/statements.c).  A script runs inside
+ * the restore's one transaction, so a statement that would end or split
+ * it is refused with its reason and line; pg_dump's own BEGIN; and
+ * COMMIT; lines around large objects, and its \restrict and \unrestrict
+ * lines, become comments; everything else (the same words in strings,
+ * quotes, comments, COPY data, function bodies) goes to psql as it is.
+ * Every case is fed whole, in pieces of every small size, and cut in two
+ * at every byte, since a stream arrives however its layers cut it: the
+ * verdict, the reason and the bytes psql gets must not change.
+ */
+#include <stdlib.h>
+
+#include "bk.h"
+#include "../../tools/restore/restore.h"
+#include "tap.h"
+
+/* The whole output and the verdict, as restore_pg drives the filter. */
+struct run {
+	char	*out;
+	size_t	 len;
+	char	 why[160];
+	int	 ok;
+};
+
+static void
+take(struct txf *t, struct run *r)
+{
+	r->out = realloc(r->out, r->len + t->olen + 1);
+	memcpy(r->out + r->len, t->out, t->olen);
+	r->len += t->olen;
+	r->out[r->len] = '\0';
+	t->olen = 0;
+}
+
+/*
+ * Feeds text in pieces: cut1 and step (0: whole) say where they end.
+ * The first refusal stops the feed, as it stops bk-restore.
+ */
+static void
+filter(const char *text, size_t len, size_t cut1, size_t step, struct run *r)
+{
+	struct txf t;
+	size_t off, k;
+
+	memset(&t, 0, sizeof(t));
+	t.line = 1;
+	memset(r, 0, sizeof(*r));
+	r->out = calloc(1, 1);
+	for (off = 0; off < len; off += k) {
+		k = off == 0 && cut1 > 0 ? cut1 : step == 0 ||
+		    len - off < step ? len - off : step;
+		if (k > len - off)
+			k = len - off;
+		txf_feed(&t, (const unsigned char *)text + off, k);
+		take(&t, r);
+		if (t.bad[0] != '\0')
+			break;
+	}
+	if (t.bad[0] == '\0') {
+		txf_end(&t);
+		take(&t, r);
+	}
+	snprintf(r->why, sizeof(r->why), "%s", t.bad);
+	r->ok = t.bad[0] == '\0';
+	free(t.out);
+}
+
+/*
+ * The same verdict whole, in pieces of 1 to 17 bytes and cut in two at
+ * every byte: accepted with want_out as psql's input, or refused with
+ * want_why.
+ */
+static void
+expect(const char *name, const char *text, const char *want_out,
+    const char *want_why)
+{
+	struct run r;
+	size_t len = strlen(text), step, cut, tries = 0, bad = 0;
+
+	for (step = 0; step <= 17; step++)
+		for (cut = 0; cut <= (step == 0 ? len : 0); cut++) {
+			filter(text, len, cut, step, &r);
+			tries++;
+			if (want_out != NULL ? !r.ok || strcmp(r.out,
+			    want_out) != 0 : r.ok || strcmp(r.why,
+			    want_why) != 0) {
+				if (bad++ == 0)
+					printf("# step %zu, cut %zu: %s: "
+					    "\"%s\"\n", step, cut, r.ok ?
+					    "accepted" : "refused", r.ok ?
+					    r.out : r.why);
+			}
+			free(r.out);
+		}
+	ok(bad == 0, "%s: %s%s (%zu of %zu feeds differ)", name, want_out ?
+	    "accepted" : "refused: ", want_out ? "" : want_why, bad, tries);
+}
+
+/* Accepted and passed on byte for byte. */
+static void
+same(const char *name, const char *text)
+{
+	expect(name, text, text, NULL);
+}
+
+static void
+refused(const char *name, const char *text, const char *why)
+{
+	expect(name, text, NULL, why);
+}
+
+#define OWN(w, n)	"the script has its own " w " statement (line " #n \
+			"), which would end the restore's one transaction"
+#define NAMED(w, n)	"a function body at line " #n " has " w " as a " \
+			"name or nested, which psql and the server read " \
+			"differently"
+#define BACKSLASH(n)	"a string at line " #n " has a backslash before " \
+			"its closing quote, which psql reads two ways " \
+			"(standard_conforming_strings)"
+
+int
+main(int argc, char *argv[])
+{
+	bk_init(argc, argv);
+
+	/* What pg_dump writes goes through, its own lines as comments. */
+	same("plain statements", "SET lock_timeout = 0;\n"
+	    "CREATE TABLE t (a int, b text);\n"
+	    "ALTER TABLE t OWNER TO me;\n");
+	same("an empty script", "");
+	expect("pg_dump's BEGIN; and COMMIT; around large objects",
+	    "SELECT pg_catalog.lo_create('16401');\nBEGIN;\n"
+	    "SELECT pg_catalog.lo_open('16401', 131072);\nCOMMIT;\n",
+	    "SELECT pg_catalog.lo_create('16401');\n-- BEGIN;\n"
+	    "SELECT pg_catalog.lo_open('16401', 131072);\n-- COMMIT;\n", NULL);
+	expect("the same with CR LF", "BEGIN;\r\nSELECT 1;\r\nCOMMIT;\r\n",
+	    "-- BEGIN;\r\nSELECT 1;\r\n-- COMMIT;\r\n", NULL);
+	expect("pg_dump's \\restrict and \\unrestrict lines",
+	    "\\restrict Ab3kQ9zZ\nSELECT 1;\n\\unrestrict Ab3kQ9zZ\n",
+	    "-- \\restrict Ab3kQ9zZ\nSELECT 1;\n-- \\unrestrict Ab3kQ9zZ\n",
+	    NULL);
+	same("other backslash lines (psql's restricted mode stops them)",
+	    "\\connect other\nSELECT 1;\n");
+
+	/* The words where they are no statement. */
+	same("in strings", "SELECT 'x; COMMIT;', 'it''s; ROLLBACK;';\n");
+	same("in an E'' string with \\'",
+	    "SELECT E'it\\'s; COMMIT; \\\\';\nSELECT 1;\n");
+	same("in a quoted name", "SELECT 1 AS \"x; COMMIT;\";\n");
+	same("in dollar quotes", "CREATE FUNCTION f() RETURNS void "
+	    "LANGUAGE plpgsql AS $$\nBEGIN\n  COMMIT;\n  ROLLBACK;\nEND;\n"
+	    "$$;\nDO $body$ BEGIN COMMIT; END $body$;\n");
+	same("$1 is no dollar quote", "SELECT $1, 'a; COMMIT;';\n");
+	same("in line comments", "-- COMMIT;\nSELECT 1; -- ROLLBACK;\n");
+	same("in nested block comments",
+	    "/* a /* b */ COMMIT; */ SELECT 1;\n");
+	same("in COPY data", "COPY t (a) FROM stdin;\nCOMMIT;\nBEGIN;\n"
+	    "ROLLBACK;\n\\.\nSELECT 1;\n");
+	expect("after COPY data, a COMMIT; line is pg_dump's again",
+	    "COPY t (a) FROM stdin;\nx\n\\.\nCOMMIT;\n",
+	    "COPY t (a) FROM stdin;\nx\n\\.\n-- COMMIT;\n", NULL);
+	same("a function with an SQL-standard body", "CREATE FUNCTION f() "
+	    "RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\n SELECT 2;\n"
+	    "END;\nSELECT f();\n");
+	same("CASE inside such a body", "CREATE OR REPLACE PROCEDURE p() "
+	    "LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; "
+	    "END;\n");
+
+	/* Statements that would end or split the one transaction. */
+	refused("ROLLBACK", "SELECT 1;\nROLLBACK;\n", OWN("ROLLBACK", 2));
+	refused("a COMMIT that is not a whole line",
+	    "SELECT 1; COMMIT;\n", OWN("COMMIT", 1));
+	refused("an indented COMMIT", "SELECT 1;\n  COMMIT;\n",
+	    OWN("COMMIT", 2));
+	refused("commit in lower case", "commit;\n", OWN("COMMIT", 1));
+	refused("BEGIN with more on its line", "BEGIN; SELECT 1;\n",
+	    OWN("BEGIN", 1));
+	refused("START TRANSACTION", "\n\nSTART TRANSACTION;\n",
+	    OWN("START", 3));
+	refused("END", "END;\n", OWN("END", 1));
+	refused("ABORT", "ABORT;\n", OWN("ABORT", 1));
+	refused("PREPARE TRANSACTION", "PREPARE TRANSACTION 'x';\n",
+	    OWN("PREPARE", 1));
+	refused("SAVEPOINT", "SAVEPOINT a;\n", OWN("SAVEPOINT", 1));
+	refused("RELEASE", "RELEASE SAVEPOINT a;\n", OWN("RELEASE", 1));
+	refused("the line of a statement over several lines",
+	    "SELECT 1;\n\nROLLBACK\n  AND CHAIN;\n", OWN("ROLLBACK", 3));
+	refused("after a comment", "/* x */ ROLLBACK;\n", OWN("ROLLBACK", 1));
+	refused("a COMMIT; line without its newline at the end",
+	    "SELECT 1;\nCOMMIT;", OWN("COMMIT", 2));
+	refused("a last statement without its semicolon",
+	    "SELECT 1;\nROLLBACK", OWN("ROLLBACK", 2));
+	refused("after COPY data", "COPY t (a) FROM stdin;\n1\n\\.\n"
+	    "ROLLBACK;\n", OWN("ROLLBACK", 4));
+	refused("inside an SQL-standard body", "CREATE FUNCTION f() RETURNS "
+	    "int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\n COMMIT;\nEND;\n",
+	    OWN("COMMIT", 4));
+	refused("a nested BEGIN in such a body", "CREATE FUNCTION f() RETURNS "
+	    "int LANGUAGE sql\nBEGIN ATOMIC\n BEGIN ATOMIC SELECT 1; END;\n"
+	    "END;\n", NAMED("BEGIN", 3));
+	refused("END as a name in such a body", "CREATE FUNCTION f() RETURNS "
+	    "int LANGUAGE sql BEGIN ATOMIC SELECT 1 AS end; END;\n",
+	    NAMED("end", 1));
+	refused("a backslash before a string's closing quote",
+	    "SELECT 1;\nSELECT 'a\\';\n", BACKSLASH(2));
+	return tap_done();
+}
