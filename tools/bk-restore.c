@@ -47,9 +47,10 @@
 #include "bk.h"
 
 static const char usage[] =
-"usage: bk-restore [-cfnPqvy] [--no-safety-backup] [-m manifest] [-w seconds]\n"
-"                  [-i identity ...] [--passphrase-file file | --passphrase-fd n]\n"
-"                  [--max-work-factor n] -d target file\n";
+"usage: bk-restore [-nPqv] [--clean] [--unlisted] [--yes] [--no-safety-backup]\n"
+"                  [-m manifest] [-w seconds | --no-wait] [-i identity ...]\n"
+"                  [--passphrase-file file | --passphrase-fd n]\n"
+"                  [--max-work-factor n] -D target file\n";
 
 #define HEAD		4096		/* bytes read to recognise a layer */
 #define CHUNK		(256 * 1024)
@@ -62,7 +63,7 @@ static const char usage[] =
 enum kind { TARGET_PG, TARGET_SQLITE };
 
 struct opts {
-	const char	*target;	/* -d as given */
+	const char	*target;	/* -D as given */
 	const char	*manifest;
 	const char	**idfiles;
 	size_t		 nidfiles;
@@ -101,7 +102,7 @@ struct restore {
 	char		*record;	/* in the manifest and the log: no secrets */
 	PGconn		*pg;
 	char		*dbarg;		/* --dbname= for psql and pg_dump */
-	char		**env;		/* PGPASSWORD=, if -d held one */
+	char		**env;		/* PGPASSWORD=, if -D held one */
 	size_t		 nenv;
 	char		*path;		/* SQLite: the database file */
 	int		 lockfd;
@@ -205,10 +206,10 @@ open_backup(struct restore *r)
 	if ((e = bk_manifest_find(&r->m, r->rel)) == NULL) {
 		if (!o->force)
 			bk_errx(BK_EX_FAIL, "could not restore \"%s\": not in the "
-			    "manifest \"%s\" (an incomplete backup; --force "
+			    "manifest \"%s\" (an incomplete backup; --unlisted "
 			    "restores it anyway)", r->rel, r->m.path);
 		bk_warnx("\"%s\" is not in the manifest: restoring it because "
-		    "of --force", r->rel);
+		    "of --unlisted", r->rel);
 		return;
 	}
 	r->listed = 1;
@@ -222,9 +223,9 @@ open_backup(struct restore *r)
 		if (!o->force)
 			bk_errx(BK_EX_FAIL, "could not restore \"%s\": its "
 			    "manifest line has no sha256 to check it against "
-			    "(--force restores it anyway)", r->rel);
+			    "(--unlisted restores it anyway)", r->rel);
 		bk_warnx("\"%s\" has no sha256 in the manifest: restoring it "
-		    "unchecked because of --force", r->rel);
+		    "unchecked because of --unlisted", r->rel);
 	}
 	memcpy(r->want, e->sha256, sizeof(r->want));
 }
@@ -242,7 +243,7 @@ check_content(struct restore *r, enum bk_layer l)
 		return;
 	if (r->kind == TARGET_PG && l == BK_LAYER_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds an "
-		    "SQLite database, and the target is %s (use -d sqlite:PATH)",
+		    "SQLite database, and the target is %s (use -D sqlite:PATH)",
 		    r->rel, what);
 	if (r->kind == TARGET_SQLITE && l == BK_LAYER_PGDUMP)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
@@ -579,10 +580,10 @@ pg_args(struct restore *r)
 	int rc;
 
 	if ((rc = bk_conninfo_parse(r->o->target, &ci)) != 0)
-		bk_usage_error("bad -d: %s (not shown: it may hold a "
+		bk_usage_error("bad -D: %s (not shown: it may hold a "
 		    "password)", bk_conninfo_why(rc));
 	if (ci.secret != NULL)
-		bk_usage_error("bad -d: an %s cannot be passed on to psql and "
+		bk_usage_error("bad -D: an %s cannot be passed on to psql and "
 		    "pg_dump (leave it out: libpq asks for it)", ci.secret);
 	if (ci.password != NULL) {
 		r->env = bk_calloc(1, sizeof(*r->env));
@@ -648,7 +649,7 @@ sqlite_setup(struct restore *r)
 
 	r->path = bk_strdup(r->o->target + 7);
 	if (*r->path == '\0')
-		bk_usage_error("empty path in -d sqlite:");
+		bk_usage_error("empty path in -D sqlite:");
 	if ((r->lockfd = open(r->path, O_RDWR | O_CLOEXEC)) < 0) {
 		if (errno == EISDIR)
 			bk_errx(BK_EX_DATAERR, "could not restore into \"%s\": "
@@ -2049,7 +2050,7 @@ dry_run(struct restore *r)
 {
 	printf("verified \"%s\": %" PRIu64 " bytes, %s, sha256 %s\n", r->rel,
 	    r->size, r->layers, r->want[0] ? "as recorded" :
-	    "not recorded (--force)");
+	    "not recorded (--unlisted)");
 	if (r->safety != NULL)
 		printf("would make the safety backup \"%s\" of %s\n",
 		    r->safety, r->shown);
@@ -2112,7 +2113,7 @@ restore(const struct opts *o)
 	if (r.kind == TARGET_SQLITE && o->clean)
 		bk_usage_error("--clean is for PostgreSQL: an SQLite restore "
 		    "replaces the whole file");
-	/* A -d that cannot be passed on is refused before any prompt. */
+	/* A -D that cannot be passed on is refused before any prompt. */
 	if (r.kind == TARGET_PG)
 		pg_args(&r);
 	load_identities(&r);
@@ -2164,18 +2165,15 @@ restore(const struct opts *o)
 
 enum {
 	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_MAXWF,
-	OPT_VERSION
+	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_VERSION
 };
 
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = "cd:fhi:m:nPqvw:y";
+	static const char optstring[] = "D:hi:m:nPqvw:";
 	static const struct option longopts[] = {
-		{ "clean",		no_argument,		NULL, 'c' },
-		{ "dbname",		required_argument,	NULL, 'd' },
-		{ "database",		required_argument,	NULL, 'd' },
-		{ "force",		no_argument,		NULL, 'f' },
+		{ "database",		required_argument,	NULL, 'D' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "identity",		required_argument,	NULL, 'i' },
 		{ "manifest",		required_argument,	NULL, 'm' },
@@ -2184,7 +2182,10 @@ main(int argc, char *argv[])
 		{ "quiet",		no_argument,		NULL, 'q' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "wait",		required_argument,	NULL, 'w' },
-		{ "yes",		no_argument,		NULL, 'y' },
+		{ "clean",		no_argument,		NULL, OPT_CLEAN },
+		{ "no-wait",		no_argument,		NULL, OPT_NO_WAIT },
+		{ "unlisted",		no_argument,		NULL, OPT_UNLISTED },
+		{ "yes",		no_argument,		NULL, OPT_YES },
 		{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
 		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
 		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
@@ -2205,15 +2206,15 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'c':
+		case OPT_CLEAN:
 			o.clean = 1;
 			break;
-		case 'd':
+		case 'D':
 			if (*optarg == '\0')
-				bk_usage_error("empty target (-d)");
+				bk_usage_error("empty target (-D)");
 			o.target = optarg;
 			break;
-		case 'f':
+		case OPT_UNLISTED:
 			o.force = 1;
 			break;
 		case 'h':
@@ -2242,7 +2243,10 @@ main(int argc, char *argv[])
 		case 'w':
 			o.wait = bk_parse_wait(optarg);
 			break;
-		case 'y':
+		case OPT_NO_WAIT:
+			o.wait = 0;
+			break;
+		case OPT_YES:
 			o.yes = 1;
 			break;
 		case OPT_NO_SAFETY:
@@ -2273,7 +2277,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	bk_set_verbosity(verbosity);
 	if (o.target == NULL)
-		bk_usage_error("no target: give -d DBNAME or -d sqlite:PATH");
+		bk_usage_error("no target: give -D DBNAME or -D sqlite:PATH");
 	if (argc != 1)
 		bk_usage_error(argc == 0 ? "no backup file to restore" :
 		    "one backup file at a time");
