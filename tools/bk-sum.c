@@ -617,7 +617,7 @@ check_entry(struct sum *s, const struct bk_sumentry *e)
  * Checks one list.  Every line is checked, whatever happens to the ones
  * before it; malformed lines are reported with their number and count as
  * failures (coreutils skips them silently unless --strict).  The lines
- * are read by common/sumlist.c, as bk-verify -s reads them, so that the
+ * are read by common/sumlist.c, as bk-verify -c reads them, so that the
  * two tools accept the same lists and give the same reasons.
  */
 static void
