@@ -296,6 +296,13 @@ int	bk_parse_duration(const char *, int64_t *);
  */
 int	bk_parse_wait(const char *);
 /*
+ * Parses the argument of -j/--threads: a whole number from 1 to
+ * BK_MAX_THREADS.  Anything else exits 64 through bk_usage_error with
+ * 'bad thread count "ARG" (1 to 256)', the same in every tool.
+ */
+#define BK_MAX_THREADS	256
+int	bk_parse_threads(const char *);
+/*
  * Parses a date: RFC 3339 (2024-09-01T12:00:00Z, with an offset, with
  * fractional seconds), "YYYY-MM-DD HH:MM[:SS]", or "YYYY-MM-DD".  A date
  * without an offset is local time.  Stores the time and the UTC offset in

@@ -715,8 +715,8 @@ bk_csv_read(struct bk_reader *r, const struct bk_csv_opts *o,
 	x.sep = o->sep == ';' || o->sep == '\t' ? o->sep : ',';
 	res->sep = x.sep;
 	x.nthreads = o->threads > 1 ? o->threads : 0;
-	if (x.nthreads > 64)
-		x.nthreads = 64;
+	if (x.nthreads > BK_MAX_THREADS)
+		x.nthreads = BK_MAX_THREADS;
 	x.nslots = x.nthreads > 0 ? 2 * x.nthreads : 1;
 	x.slots = bk_calloc((size_t)x.nslots, sizeof(*x.slots));
 	x.w = bk_calloc((size_t)x.nthreads + 1, sizeof(*x.w));

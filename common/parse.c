@@ -105,6 +105,25 @@ bk_parse_wait(const char *s)
 	return (int)v;
 }
 
+/*
+ * -j/--threads, in every tool that takes it (bk-gz, bk-csv): the same
+ * range and the same message, so that the two cannot drift apart.
+ */
+int
+bk_parse_threads(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
+	    v < 1 || v > BK_MAX_THREADS)
+		bk_usage_error("bad thread count \"%s\" (1 to %d)", s,
+		    BK_MAX_THREADS);
+	return (int)v;
+}
+
 /* Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar. */
 int64_t
 bk_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -40,12 +40,12 @@ echo "  examples/monthly-export.sh -d sqlite:$db -b $out/backups ${opts[*]} $mon
     "${opts[@]}" "$month" >/dev/null
 
 echo "demo: consistent copy of the whole database, recorded as a manual backup:"
-echo "  bk-dump -d sqlite:$db -F sqlite -o $out/backups/estudio-copy.db"
-bk-dump -d "sqlite:$db" -F sqlite -o "$out/backups/estudio-copy.db"
+echo "  bk-dump -D sqlite:$db -F sqlite -o $out/backups/estudio-copy.db"
+bk-dump -D "sqlite:$db" -F sqlite -o "$out/backups/estudio-copy.db"
 if command -v bk-manifest >/dev/null; then
-	echo "  bk-manifest -m $out/backups/manifest.jsonl add -t manual -s sqlite:estudio.db -d 'before the demo' $out/backups/estudio-copy.db"
-	bk-manifest -m "$out/backups/manifest.jsonl" add -t manual \
-	    -s sqlite:estudio.db -d "before the demo" "$out/backups/estudio-copy.db"
+	echo "  bk-manifest -m $out/backups/manifest.jsonl add -T manual --source sqlite:estudio.db --description 'before the demo' $out/backups/estudio-copy.db"
+	bk-manifest -m "$out/backups/manifest.jsonl" add -T manual \
+	    --source sqlite:estudio.db --description "before the demo" "$out/backups/estudio-copy.db"
 fi
 
 echo

@@ -14,7 +14,7 @@
 # BASEDIR/manifest.jsonl (bk-manifest add, type monthly, which counts the
 # records again and must agree): the commit point of bk(7).
 #
-# SOURCE is anything bk-dump -d takes: a PostgreSQL conninfo or URI (the
+# SOURCE is anything bk-dump -D takes: a PostgreSQL conninfo or URI (the
 # password comes from ~/.pgpass or PGPASSFILE, never from here) or
 # sqlite:PATH; without -d, libpq's PG* environment decides.
 #
@@ -41,7 +41,7 @@ gzip=0
 sums=0
 while getopts d:b:mzsh opt; do
 	case $opt in
-	d) source_opt=(-d "$OPTARG")
+	d) source_opt=(-D "$OPTARG")
 	   # The manifest records the source, never a connection string
 	   # (it may hold a password).
 	   case $OPTARG in sqlite:*) source_desc=$OPTARG ;; esac ;;
@@ -145,8 +145,8 @@ if [ $manifest = 1 ]; then
 	records=$(awk -F '\t' '{ n += $2 } END { print n + 0 }' "$dir/$name.counts")
 	recorded=("$dir/$name.csv")
 	[ $gzip = 0 ] || recorded+=("$dir/$name.csv.gz")
-	bk-manifest -m "$base/manifest.jsonl" add -t monthly \
-	    -d "monthly export $month" -s "$source_desc" -r "$records" \
+	bk-manifest -m "$base/manifest.jsonl" add -T monthly \
+	    --description "monthly export $month" --source "$source_desc" --records "$records" \
 	    "${recorded[@]}"
 fi
 for f in "${files[@]}"; do

@@ -18,6 +18,6 @@ run bk-gz -o
 like "a short option without its argument" err 'option "-o" needs an argument'
 run bk-verify --type
 like "a long option without its argument" err 'option "--type" needs an argument'
-run bk-manifest list --json=yes
-like "a flag given an argument" err 'option "--json" takes no argument'
+run bk-manifest remove --delete=yes
+like "a flag given an argument" err 'option "--delete" takes no argument'
 done_testing

@@ -50,7 +50,7 @@ bk-manifest -m t/manifest.jsonl add t/a.csv
 cp t/manifest.jsonl t.orig
 for d in 01 02 03 04; do
 	printf 'id\n%s\n' "$d" >r/daily/db_2024-09-$d.csv
-	bk-manifest -m r/manifest.jsonl add -t daily -c 2024-09-${d}T02:00:00Z \
+	bk-manifest -m r/manifest.jsonl add -T daily --created 2024-09-${d}T02:00:00Z \
 	    r/daily/db_2024-09-$d.csv
 done
 cp r/manifest.jsonl r.orig
@@ -113,23 +113,23 @@ nothing_in "bk-crypt --keygen -o" ro
 
 # ---- bk-dump (SQLite)
 denied "bk-dump unreadable SQLite file" locked.db.sqlite \
-    bk-dump -d sqlite:locked.db.sqlite -t t
-denied "bk-dump -o in a closed folder" ro/t.csv bk-dump -d sqlite:db.sqlite -t t -o ro/t.csv
+    bk-dump -D sqlite:locked.db.sqlite --table t
+denied "bk-dump -o in a closed folder" ro/t.csv bk-dump -D sqlite:db.sqlite --table t -o ro/t.csv
 nothing_in "bk-dump -o" ro
 denied "bk-dump -F sqlite -o in a closed folder" ro/copy.sqlite \
-    bk-dump -d sqlite:db.sqlite -F sqlite -o ro/copy.sqlite
+    bk-dump -D sqlite:db.sqlite -F sqlite -o ro/copy.sqlite
 nothing_in "bk-dump -F sqlite -o" ro
 # The counts file is part of the output: if it cannot be made, no output.
-denied "bk-dump --counts in a closed folder" ro/n bk-dump -d sqlite:db.sqlite -t t \
+denied "bk-dump --counts in a closed folder" ro/n bk-dump -D sqlite:db.sqlite --table t \
     -o dump.csv --counts ro/n
 ok "bk-dump --counts: no -o file either" test ! -e dump.csv
 nothing_in "bk-dump --counts" ro
 denied "bk-dump --counts in a closed folder, to stdout" ro/n \
-    bk-dump -d sqlite:db.sqlite -t t --counts ro/n
+    bk-dump -D sqlite:db.sqlite --table t --counts ro/n
 
 # ---- bk-csv
 denied "bk-csv unreadable input" locked.in.csv bk-csv locked.in.csv
-denied "bk-csv --check unreadable input" locked.in.csv bk-csv -c locked.in.csv
+denied "bk-csv --test unreadable input" locked.in.csv bk-csv -t locked.in.csv
 denied "bk-csv -o in a closed folder" ro/x.csv bk-csv -o ro/x.csv in.csv
 nothing_in "bk-csv -o" ro
 denied "bk-csv --count-file in a closed folder" ro/n bk-csv --count-file ro/n \
@@ -168,23 +168,23 @@ chmod 000 t/manifest.jsonl
 denied "bk-verify unreadable manifest" t/manifest.jsonl bk-verify $M
 chmod 600 t/manifest.jsonl
 denied "bk-verify unreadable identity" locked.k.key bk-verify $M -i locked.k.key
-denied "bk-verify unreadable passphrase file" locked.pass bk-verify $M -p locked.pass
-denied "bk-verify -s unreadable list" locked.sums bk-verify -s locked.sums
+denied "bk-verify unreadable passphrase file" locked.pass bk-verify $M --passphrase-file locked.pass
+denied "bk-verify -c unreadable list" locked.sums bk-verify -c locked.sums
 errline "bk-verify -M in a closed folder: exit 77, one line" 77 \
     '^bk-verify: error: could not create "ro/metrics.prom": Permission denied$' \
     as bk-verify $M -M ro/metrics.prom
 nothing_in "bk-verify -M" ro
 chmod 444 t/manifest.jsonl
-errline "bk-verify -r, read-only manifest: exit 77, one line" 77 \
+errline "bk-verify --record, read-only manifest: exit 77, one line" 77 \
     '^bk-verify: error: could not open manifest "t/manifest.jsonl": Permission denied$' \
-    as bk-verify $M -r
-unchanged "bk-verify -r, read-only manifest" t/manifest.jsonl t.orig
+    as bk-verify $M --record
+unchanged "bk-verify --record, read-only manifest" t/manifest.jsonl t.orig
 chmod 600 t/manifest.jsonl
 chmod 555 t
-errline "bk-verify -r, closed folder: exit 77, one line" 77 \
+errline "bk-verify --record, closed folder: exit 77, one line" 77 \
     '^bk-verify: error: could not create a temporary file beside "t/manifest.jsonl": Permission denied$' \
-    as bk-verify $M -r
-unchanged "bk-verify -r, closed folder" t/manifest.jsonl t.orig
+    as bk-verify $M --record
+unchanged "bk-verify --record, closed folder" t/manifest.jsonl t.orig
 chmod 755 t
 
 # ---- bk-rotate

@@ -92,7 +92,7 @@ meter "bk-gz -t" 'in\.csv\.gz' "$GZ" % bk-gz -t in.csv.gz
 # A pipe has no size: no percentage.
 meter "bk-gz from a pipe" '\(stdin\)' "$IN" "" sh -c 'cat in.csv | bk-gz "$@"' sh
 meter "bk-gz <file" '\(stdin\)' "$IN" % sh -c 'exec bk-gz "$@" <in.csv' sh
-meter "bk-gz -p 2" 'in\.csv' "$IN" % bk-gz -p 2 in.csv
+meter "bk-gz -j 2" 'in\.csv' "$IN" % bk-gz -j 2 in.csv
 
 # ---- bk-sum: the bytes digested, of each file
 meter "bk-sum" 'in\.csv' "$IN" % bk-sum in.csv
@@ -135,14 +135,14 @@ empty "bk-crypt without -P: nothing on the terminal" tty.out
 
 # ---- bk-csv: the bytes read
 meter "bk-csv" 'bk-csv' "$IN" % bk-csv in.csv
-meter "bk-csv -t jsonl" 'bk-csv' "$IN" % bk-csv -t jsonl in.csv
+meter "bk-csv -F jsonl" 'bk-csv' "$IN" % bk-csv -F jsonl in.csv
 
 # ---- bk-dump (SQLite): the bytes written
 sqlite3 db.sqlite "create table t(id integer primary key, name text);
     with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000)
     insert into t select i, 'cliente ' || i from n;"
-bk-dump -d sqlite:db.sqlite -t t >dump.csv
-meter "bk-dump" 'bk-dump' "$(wc -c <dump.csv)" "" bk-dump -d sqlite:db.sqlite -t t
+bk-dump -D sqlite:db.sqlite --table t >dump.csv
+meter "bk-dump" 'bk-dump' "$(wc -c <dump.csv)" "" bk-dump -D sqlite:db.sqlite --table t
 
 # ---- bk-verify: the bytes read of each backup
 mkdir tree

@@ -88,7 +88,7 @@ HEX=$(printf '%s' "$V" | od -An -tx1 | tr -d ' \n')
 sqlite3 -bail a.db "CREATE TABLE t (description TEXT, w TEXT);
     INSERT INTO t VALUES (CAST(X'$HEX' AS TEXT), '\\.');"
 
-bk-dump -d sqlite:a.db -F jsonl -t t >sqlite.jsonl
+bk-dump -D sqlite:a.db -F jsonl --table t >sqlite.jsonl
 ok "bk-dump's JSON Lines hold the string exactly" python3 -c '
 import json, sys
 o = json.loads(open("sqlite.jsonl", encoding="utf-8").read())
@@ -96,7 +96,7 @@ assert o == {"description": sys.argv[1], "w": "\\."}, o' "$V"
 like "... short escapes and lower-case hex, as row_to_json" sqlite.jsonl \
     '^\{"description":"a\\b\\f\\u0001\\u001b'
 
-bk-dump -d sqlite:a.db -t t >sqlite.csv
+bk-dump -D sqlite:a.db --table t >sqlite.csv
 ok "bk-dump's CSV holds the string exactly" python3 -c '
 import csv, sys
 r = list(csv.reader(open("sqlite.csv", newline="", encoding="utf-8")))
@@ -104,19 +104,19 @@ assert r == [["description", "w"], [sys.argv[1], "\\."]], r' "$V"
 like "... \\. beside another field is not quoted, as PostgreSQL does" \
     sqlite.csv '",\\\.$'
 
-run sh -c 'bk-csv -t jsonl sqlite.csv'
-same "bk-csv --to jsonl writes bk-dump's bytes" out sqlite.jsonl
+run sh -c 'bk-csv -F jsonl sqlite.csv'
+same "bk-csv --format jsonl writes bk-dump's bytes" out sqlite.jsonl
 run bk-csv sqlite.csv
 same "bk-csv writes bk-dump's CSV unchanged" out sqlite.csv
 
 # The manifest (jansson holds the values, json.c writes them).
 printf 'v\n1\n' >f.csv
-bk-manifest -m m.jsonl add -d "$V" f.csv 2>/dev/null
+bk-manifest -m m.jsonl add --description "$V" f.csv 2>/dev/null
 grep -o '"description":"\([^"\\]\|\\.\)*"' m.jsonl | sed 's/^/{/; s/$/,"w":"\\\\."}/' >m.desc
 same "the manifest writes the string as bk-dump's JSON Lines do" m.desc sqlite.jsonl
-bk-manifest -m m.jsonl info --json f.csv | grep '"description"' |
+bk-manifest -m m.jsonl info -F json f.csv | grep '"description"' |
     sed 's/^ *"description": /{"description":/; s/,$/,"w":"\\\\."}/' >info.desc
-same "... and so does bk-manifest info --json" info.desc sqlite.jsonl
+same "... and so does bk-manifest info -F json" info.desc sqlite.jsonl
 ok "python's json reads the manifest's string exactly" python3 -c '
 import json, sys
 o = json.loads(open("m.jsonl", encoding="utf-8").read())
@@ -128,12 +128,12 @@ sqlite3 -bail b.db "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('ok');
     INSERT INTO t VALUES (CAST(X'41FF42' AS TEXT));"
 errline "not UTF-8 in JSON Lines: exit 65, row and column named" 65 \
     '^bk-dump: error: t: row 2, column "v": text that is not valid UTF-8' \
-    bk-dump -d sqlite:b.db -F jsonl -t t
-run bk-dump -d sqlite:b.db -t t
+    bk-dump -D sqlite:b.db -F jsonl --table t
+run bk-dump -D sqlite:b.db --table t
 is "... the same bytes in CSV" "$(od -An -tx1 out | tr -d ' \n')" \
     "760a6f6b0a41ff420a"
 exits "a table name that is not UTF-8 exits 64" 64 \
-    bk-dump -d sqlite:b.db -F jsonl -t "$(printf 'x\377')"
+    bk-dump -D sqlite:b.db -F jsonl --table "$(printf 'x\377')"
 
 # PostgreSQL writes the JSON (row_to_json) and the CSV (COPY) itself: the
 # writers agree with it byte for byte.
@@ -141,9 +141,9 @@ if [ -n "${BK_TEST_PG:-}" ]; then
 	tb=wr_$$
 	psql -Xq -v ON_ERROR_STOP=1 -c "CREATE TABLE $tb (description text, w text)" \
 	    -c "INSERT INTO $tb VALUES (convert_from('\\x$HEX', 'UTF8'), '\\.')"
-	bk-dump -F jsonl -t "$tb" >pg.jsonl
+	bk-dump -F jsonl --table "$tb" >pg.jsonl
 	same "PostgreSQL's JSON Lines: the same bytes as SQLite's" pg.jsonl sqlite.jsonl
-	bk-dump -t "$tb" >pg.csv
+	bk-dump --table "$tb" >pg.csv
 	same "PostgreSQL's CSV: the same bytes as SQLite's" pg.csv sqlite.csv
 	psql -Xq -c "DROP TABLE $tb"
 else

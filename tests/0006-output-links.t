@@ -35,7 +35,7 @@ check bk-gz bk-gz in.csv
 check bk-csv bk-csv in.csv
 check bk-crypt bk-crypt -r "$pub" in.csv
 check bk-sum sh -c 'exec bk-sum --tee "$@" <in.csv' sh
-check bk-dump bk-dump -d "sqlite:$(sqlite3 db.sqlite 'create table t(a); insert into t values(1);' && echo db.sqlite)" -t t
+check bk-dump bk-dump -D "sqlite:$(sqlite3 db.sqlite 'create table t(a); insert into t values(1);' && echo db.sqlite)" --table t
 
 # /dev/stdout is a link under /dev: the user named standard output.
 run sh -c 'bk-gz -o /dev/stdout in.csv | gzip -dc'

@@ -11,7 +11,7 @@ empty "--help writes nothing on stderr" err
 exits "-h exits 0" 0 bk-gz -h
 exits "--version exits 0" 0 bk-gz --version
 like "--version names the suite" out '^bk-gz \(bk\) [0-9]'
-for bad in -x --bogus "-p 0" "-p x" "-p 257" "--level 0" "-d -t" \
+for bad in -x --bogus "-j 0" "-j x" "-j 257" "--level 0" "-d -t" \
     "-c -o x" "-t -o x" "a b" -p; do
 	# shellcheck disable=SC2086
 	exits "bad usage $bad exits 64" 64 bk-gz $bad
@@ -48,22 +48,22 @@ is "level 9 marks the header as best" "$(cat xfl9)" 1f8b0800000000000203
 gen_random 3000000 >random
 cat text random text >mixed
 for lvl in 1 6 9; do
-	bk-gz -$lvl -p1 <mixed >p1.gz
-	bk-gz -$lvl -p2 <mixed >p2.gz
-	bk-gz -$lvl -p3 <mixed >p3.gz
-	same "level $lvl: -p1 and -p2 give the same bytes" p2.gz p1.gz
-	same "level $lvl: -p1 and -p3 give the same bytes" p3.gz p1.gz
+	bk-gz -$lvl -j 1 <mixed >p1.gz
+	bk-gz -$lvl -j 2 <mixed >p2.gz
+	bk-gz -$lvl -j 3 <mixed >p3.gz
+	same "level $lvl: -j 1 and -j 2 give the same bytes" p2.gz p1.gz
+	same "level $lvl: -j 1 and -j 3 give the same bytes" p3.gz p1.gz
 	bk-gz -d <p3.gz >back
 	same "level $lvl: the mixed input comes back" back mixed
 done
-bk-gz -p2 <mixed >a.gz
-bk-gz -p16 <mixed >p16.gz
-same "-p16, more threads than blocks in flight, gives the same bytes" p16.gz a.gz
-bk-gz -p2 <mixed >b.gz
+bk-gz -j 2 <mixed >a.gz
+bk-gz -j 16 <mixed >p16.gz
+same "-j 16, more threads than blocks in flight, gives the same bytes" p16.gz a.gz
+bk-gz -j 2 <mixed >b.gz
 same "two runs give the same bytes" b.gz a.gz
-cat mixed | bk-gz -p2 >pipe.gz
+cat mixed | bk-gz -j 2 >pipe.gz
 same "a pipe gives the same bytes as a file" pipe.gz a.gz
-bk-gz -p2 mixed >named.gz
+bk-gz -j 2 mixed >named.gz
 same "a named input gives the same bytes as stdin" named.gz a.gz
 bk-gz -9 <mixed >l9.gz
 bk-gz -1 <mixed >l1.gz
@@ -108,7 +108,7 @@ empty "-t writes nothing on stdout" out
 empty "-t writes nothing on stderr" err
 exits "-tv passes" 0 bk-gz -tv a.gz
 like "-tv says OK" err '^bk-gz: "a.gz": OK, 1 member, 5200000 bytes$'
-exits "-v compresses" 0 bk-gz -v -p2 -o v.gz mixed
+exits "-v compresses" 0 bk-gz -v -j 2 -o v.gz mixed
 like "-v reports sizes and threads" err '^bk-gz: "mixed": 5200000 -> [0-9]+ bytes \([0-9.]+%\), 2 threads$'
 exits "-dv decompresses" 0 bk-gz -dv -o dv.out a.gz
 like "-dv reports sizes" err '^bk-gz: "a.gz": [0-9]+ -> 5200000 bytes$'
@@ -133,8 +133,8 @@ else
 fi
 
 # A reader that goes away stops bk-gz quietly, as it stops cat.
-bk-gz -p2 <mixed >/dev/null
-(bk-gz -p2 <mixed 2>pipe.err; echo $? >pipe.rc) | head -c 10 >/dev/null
+bk-gz -j 2 <mixed >/dev/null
+(bk-gz -j 2 <mixed 2>pipe.err; echo $? >pipe.rc) | head -c 10 >/dev/null
 empty "a broken pipe while compressing is quiet" pipe.err
 ok "a broken pipe ends compression by SIGPIPE" grep -Eq '^(141|0)$' pipe.rc
 (bk-gz -d <a.gz 2>dpipe.err; echo $? >dpipe.rc) | head -c 10 >/dev/null

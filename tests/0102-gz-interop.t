@@ -17,7 +17,7 @@ inputs="0 1 32767 32768 32769 131071 131072 131073 text random mixed"
 
 # Ours, read by theirs.
 for n in $inputs; do
-	bk-gz -p2 <in.$n >ours.gz
+	bk-gz -j 2 <in.$n >ours.gz
 	gzip -dc <ours.gz >g.out
 	same "gzip -d reads our $n" g.out in.$n
 	zcat ours.gz >z.out
@@ -26,7 +26,7 @@ for n in $inputs; do
 	same "pigz -d reads our $n" p.out in.$n
 done
 for lvl in 1 9; do
-	bk-gz -$lvl -p3 <in.mixed >ours.gz
+	bk-gz -$lvl -j 3 <in.mixed >ours.gz
 	ok "gzip -t accepts our level $lvl" gzip -t ours.gz
 	gzip -dc ours.gz >g.out
 	same "gzip -d reads our level $lvl" g.out in.mixed
@@ -71,7 +71,7 @@ errline "a zlib stream (pigz -z) is not gzip" 65 'not gzip data \(no gzip magic\
 
 # Our output equals pigz's deflate data: the same blocks, the same
 # dictionaries (the header differs only by the time pigz stores).
-bk-gz -6 -p2 <in.mixed >ours.gz
+bk-gz -6 -j 2 <in.mixed >ours.gz
 pigz -6 -p2 -n <in.mixed >pigz.gz
 tail -c +11 ours.gz >ours.body
 tail -c +11 pigz.gz >pigz.body

@@ -107,7 +107,7 @@ fi
 # Threads that cannot start (address space too small for their stacks).
 if sh -c 'ulimit -v 40000 && bk-gz --version' >/dev/null 2>&1; then
 	errline "threads that cannot start exit 70" 70 'could not start a thread' \
-	    sh -c 'ulimit -v 40000; bk-gz -p 64 <text'
+	    sh -c 'ulimit -v 40000; bk-gz -j 64 <text'
 else
 	skip "cannot limit the address space here (sanitizer build?)"
 fi

@@ -13,11 +13,12 @@ like "--version names the program" out '^bk-sum \(bk\) [0-9]'
 exits "a bad option exits 64" 64 bk-sum --bogus
 empty "a bad option prints nothing on stdout" out
 like "a bad option says which" err '"--bogus"'
-exits "a missing option argument exits 64" 64 bk-sum -a
-exits "an unknown algorithm exits 64" 64 bk-sum -a crc32
+exits "a missing option argument exits 64" 64 bk-sum --algorithm
+exits "an unknown algorithm exits 64" 64 bk-sum --algorithm crc32
 like "an unknown algorithm is named" err 'unknown algorithm "crc32"'
-exits "the same algorithm twice exits 64" 64 bk-sum -a md5 -a MD5
-exits "-q without -c exits 64" 64 bk-sum -q
+exits "the same algorithm twice exits 64" 64 bk-sum --algorithm md5 --algorithm MD5
+exits "--status without -c exits 64" 64 bk-sum --status
+exits "-q without -c digests (-q works in every mode)" 0 sh -c 'bk-sum -q </dev/null'
 exits "--name without --tee exits 64" 64 bk-sum --name x
 exits "-c with --tee exits 64" 64 bk-sum -c --tee
 
@@ -28,19 +29,19 @@ printf 'abc' >abc
 for f in text abc empty; do
 	run bk-sum "$f"
 	same "sha256 of $f as sha256sum" out "$(sha256sum "$f" >want; echo want)"
-	run bk-sum -a sha512 "$f"
+	run bk-sum --algorithm sha512 "$f"
 	same "sha512 of $f as sha512sum" out "$(sha512sum "$f" >want; echo want)"
-	run bk-sum -a sha1 "$f"
+	run bk-sum --algorithm sha1 "$f"
 	same "sha1 of $f as sha1sum" out "$(sha1sum "$f" >want; echo want)"
-	run bk-sum -a md5 "$f"
+	run bk-sum --algorithm md5 "$f"
 	same "md5 of $f as md5sum" out "$(md5sum "$f" >want; echo want)"
-	run bk-sum -a blake2b512 "$f"
+	run bk-sum --algorithm blake2b512 "$f"
 	same "blake2b512 of $f as b2sum" out "$(b2sum "$f" >want; echo want)"
-	run bk-sum -a sha3-256 "$f"
+	run bk-sum --algorithm sha3-256 "$f"
 	is "sha3-256 of $f as openssl dgst -sha3-256" "$(cut -d' ' -f1 out)" \
 	    "$(openssl dgst -sha3-256 -r "$f" | cut -d' ' -f1)"
 done
-is "sha3-256 of abc is the FIPS 202 vector" "$(bk-sum -a sha3-256 <abc)" \
+is "sha3-256 of abc is the FIPS 202 vector" "$(bk-sum --algorithm sha3-256 <abc)" \
     "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532  -"
 
 # Standard input, named "-", when no file is given.
@@ -50,18 +51,18 @@ run sh -c 'bk-sum - <text'
 is "- is stdin" "$(cat out)" "$(sha256sum - <text)"
 
 # Several -a in one pass: per file, in the order of -a.
-run bk-sum -a md5 -a sha256 abc text
+run bk-sum --algorithm md5 --algorithm sha256 abc text
 { md5sum abc; sha256sum abc; md5sum text; sha256sum text; } >want
 same "several -a: per file, in -a order" out want
 
 # Tagged lines, as coreutils --tag writes them.
 run bk-sum --tag abc text
 same "--tag as sha256sum --tag" out "$(sha256sum --tag abc text >want; echo want)"
-run bk-sum --tag -a md5 abc
+run bk-sum --tag --algorithm md5 abc
 same "--tag -a md5 as md5sum --tag" out "$(md5sum --tag abc >want; echo want)"
-run bk-sum --tag -a blake2b512 abc
+run bk-sum --tag --algorithm blake2b512 abc
 same "--tag -a blake2b512 as b2sum --tag" out "$(b2sum --tag abc >want; echo want)"
-run bk-sum --tag -a sha1 -a sha512 abc
+run bk-sum --tag --algorithm sha1 --algorithm sha512 abc
 { sha1sum --tag abc; sha512sum --tag abc; } >want
 same "--tag with several -a" out want
 
@@ -130,7 +131,7 @@ like ">/dev/full says so" err 'could not write'
 # Far more output than two pipe buffers, so the writes must fail.
 gen_random 1000 >r
 set -- $(i=0; while [ $i -lt 2000 ]; do echo r; i=$((i + 1)); done)
-run sh -c '(bk-sum -a sha512 -a blake2b512 "$@"; echo $? >status) |
+run sh -c '(bk-sum --algorithm sha512 --algorithm blake2b512 "$@"; echo $? >status) |
     head -c 10 >/dev/null' sh "$@"
 is "a broken pipe ends bk-sum by SIGPIPE, silently" "$(cat status)" 141
 empty "a broken pipe prints nothing" err

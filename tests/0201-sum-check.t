@@ -18,13 +18,13 @@ bk-sum "$@" >ours.sha256
 ok "sha256sum -c accepts our list" sha256sum -c --strict --quiet ours.sha256
 bk-sum --tag "$@" >ours.tag
 ok "sha256sum -c accepts our tagged list" sha256sum -c --strict --quiet ours.tag
-bk-sum -a md5 "$@" >ours.md5
+bk-sum --algorithm md5 "$@" >ours.md5
 ok "md5sum -c accepts our list" md5sum -c --strict --quiet ours.md5
-bk-sum -a sha512 --tag "$@" >ours.sha512
+bk-sum --algorithm sha512 --tag "$@" >ours.sha512
 ok "sha512sum -c accepts our tagged list" sha512sum -c --strict --quiet ours.sha512
-bk-sum -a sha1 "$@" >ours.sha1
+bk-sum --algorithm sha1 "$@" >ours.sha1
 ok "sha1sum -c accepts our list" sha1sum -c --strict --quiet ours.sha1
-bk-sum -a blake2b512 --tag "$@" >ours.b2
+bk-sum --algorithm blake2b512 --tag "$@" >ours.b2
 ok "b2sum -c accepts our tagged list" b2sum -c --strict --quiet ours.b2
 
 # Their lists, checked by us, with the same report as theirs.
@@ -79,19 +79,19 @@ is "upper-case digests are accepted" "$(cat out)" "text: OK"
 openssl dgst -sha3-256 -r text | sed 's/ \*/  /' >sha3
 run bk-sum -c sha3
 is "a 64-digit line is sha256 without -a" "$rc" 1
-run bk-sum -a sha3-256 -c sha3
+run bk-sum --algorithm sha3-256 -c sha3
 is "-a sha3-256 reads 64-digit lines as SHA3-256" "$(cat out)" "text: OK"
 b2sum text >b2
-run bk-sum -a blake2b512 -c b2
+run bk-sum --algorithm blake2b512 -c b2
 is "-a blake2b512 reads 128-digit lines as BLAKE2b" "$(cat out)" "text: OK"
-bk-sum -a sha3-256 --tag text >sha3tag
+bk-sum --algorithm sha3-256 --tag text >sha3tag
 run bk-sum -c sha3tag
 is "a SHA3-256 tag needs no -a" "$(cat out)" "text: OK"
 sha256sum --tag text >one
 errline "-a md5 refuses a SHA256 tagged line" 1 \
-    'one:1: malformed line: algorithm not among -a' bk-sum -a md5 -c one
+    'one:1: malformed line: algorithm not among -a' bk-sum --algorithm md5 -c one
 errline "-a md5 refuses a 64-digit line" 1 \
-    'digest length fits no -a algorithm' bk-sum -a md5 -c upper
+    'digest length fits no -a algorithm' bk-sum --algorithm md5 -c upper
 
 # Tampered and missing files.
 cp ours.sha256 list

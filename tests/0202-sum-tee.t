@@ -20,11 +20,11 @@ same "through pipes: identical bytes" copy inbig
 is "through pipes: the digest" "$(cat err)" "$(sha256sum <inbig)"
 
 # Many pieces of every size through the ring of buffers, several digests.
-run sh -c 'cat inbig | bk-sum --tee -a md5 -a sha512 -a sha1 -a sha256 | cat >copy'
+run sh -c 'cat inbig | bk-sum --tee --algorithm md5 --algorithm sha512 --algorithm sha1 --algorithm sha256 | cat >copy'
 same "several -a through pipes: identical bytes" copy inbig
 is "several -a through pipes: every digest" "$(cat err)" \
     "$(md5sum <inbig; sha512sum <inbig; sha1sum <inbig; sha256sum <inbig)"
-run sh -c '(printf a; sleep 0.1; printf b; sleep 0.1; printf c) | bk-sum --tee -a md5'
+run sh -c '(printf a; sleep 0.1; printf b; sleep 0.1; printf c) | bk-sum --tee --algorithm md5'
 is "pieces that arrive slowly: the copy" "$(cat out)" abc
 is "pieces that arrive slowly: the digest" "$(cat err)" "$(printf abc | md5sum)"
 
@@ -49,7 +49,7 @@ empty "-o: nothing on stdout" out
 same "-o: the copy" copy.gz intext
 is "-o: mode 0600" "$(mode copy.gz)" 600
 ok "-o: the name defaults to FILE" sha256sum -c --quiet copy.gz.sha256
-run sh -c 'bk-sum --tee -a md5 -a sha256 --name x --digest-to m <intext >copy'
+run sh -c 'bk-sum --tee --algorithm md5 --algorithm sha256 --name x --digest-to m <intext >copy'
 same "several -a: the copy" copy intext
 is "several -a: the lines, in -a order" "$(cat m)" \
     "$(md5sum <intext | sed 's/-$/x/'; sha256sum <intext | sed 's/-$/x/')"

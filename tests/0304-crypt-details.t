@@ -152,9 +152,9 @@ run sh -c 'bk-crypt -d --passphrase-fd 3 p.age 3<open.pw'
 like "a passphrase descriptor on such a file: the same warning" err 'passphrase descriptor is readable by other users'
 run bk-crypt -q -d -i open.key none.age
 empty "-q silences the warning" err
-run bk-verify -i open.key --sums /dev/null
+run bk-verify -i open.key --check /dev/null
 like "bk-verify warns too (common/)" err 'bk-verify: warning: identity file "open.key" is readable'
-run bk-verify -p open.pw --sums /dev/null
+run bk-verify --passphrase-file open.pw --check /dev/null
 like "... for its passphrase file too" err 'bk-verify: warning: passphrase file "open.pw" is readable'
 # --keygen: a shell redirection makes a file of the shell's umask.
 run sh -c 'umask 022; bk-crypt --keygen >open.new'
@@ -206,14 +206,14 @@ same "bk-crypt --max-work-factor 18 opens it" out hello
 mkdir tree
 cp p.age tree/p.age; cp wf22.age tree/wf22.age
 (cd tree && bk-manifest add p.age wf22.age) >/dev/null 2>&1 || fail "bk-manifest add"
-run limited bk-verify -m tree/manifest.jsonl -p pw tree/wf22.age
+run limited bk-verify -m tree/manifest.jsonl --passphrase-file pw tree/wf22.age
 is "bk-verify: a work factor of 22 fails the check (1)" "$rc" 1
 like "... refused before scrypt, at the default limit" out \
     '^FAIL tree/wf22.age: scrypt work factor 22 is above the limit of 20'
-run bk-verify --max-work-factor 17 -m tree/manifest.jsonl -p pw tree/p.age
+run bk-verify --max-work-factor 17 -m tree/manifest.jsonl --passphrase-file pw tree/p.age
 like "bk-verify --max-work-factor 17 refuses 18" out '^FAIL tree/p.age: scrypt work factor 18 is above the limit of 17'
 exits "bk-verify --max-work-factor 18 accepts it" 0 \
-    bk-verify --max-work-factor 18 -m tree/manifest.jsonl -p pw tree/p.age
+    bk-verify --max-work-factor 18 -m tree/manifest.jsonl --passphrase-file pw tree/p.age
 usage "bk-verify: a bad --max-work-factor" 'bad --max-work-factor "0" \(1 to 30\)' \
     bk-verify --max-work-factor 0 -m tree/manifest.jsonl
 usage "bk-crypt: the same message" 'bad --max-work-factor "x" \(1 to 30\)' \
@@ -221,7 +221,7 @@ usage "bk-crypt: the same message" 'bad --max-work-factor "x" \(1 to 30\)' \
 # bk-restore, into SQLite: the target stays as it was.
 sqlite3 app.db 'CREATE TABLE t(a); INSERT INTO t VALUES (1);'
 mkdir rt
-bk-dump -d sqlite:app.db -F sqlite -o rt/app.db
+bk-dump -D sqlite:app.db -F sqlite -o rt/app.db
 bk-crypt -p --passphrase-file pw -o rt/app.db.age rt/app.db
 python3 -c 'd = open("rt/app.db.age", "rb").read(); open("rt/wf22.db.age", "wb").write(d.replace(b" 18\n", b" 22\n", 1))'
 (cd rt && bk-manifest add app.db.age wf22.db.age) >/dev/null 2>&1 || fail "bk-manifest add rt"
@@ -229,13 +229,13 @@ sqlite3 target.db 'CREATE TABLE keep(x); INSERT INTO keep VALUES (1);'
 cp target.db target.saved
 errline "bk-restore: work factor 22 is refused by default (65)" 65 \
     'scrypt work factor 22 is above the limit of 20' \
-    limited bk-restore -y -d sqlite:target.db --passphrase-file pw rt/wf22.db.age
+    limited bk-restore --yes -D sqlite:target.db --passphrase-file pw rt/wf22.db.age
 same "... the target untouched" target.db target.saved
 errline "bk-restore --max-work-factor 17 refuses 18" 65 'above the limit of 17' \
-    bk-restore -n --max-work-factor 17 -d sqlite:target.db --passphrase-file pw rt/app.db.age
+    bk-restore -n --max-work-factor 17 -D sqlite:target.db --passphrase-file pw rt/app.db.age
 exits "bk-restore --max-work-factor 18 accepts it" 0 \
-    bk-restore -n --max-work-factor 18 -d sqlite:target.db --passphrase-file pw rt/app.db.age
-run bk-restore --max-work-factor 31 -d sqlite:target.db rt/app.db.age
+    bk-restore -n --max-work-factor 18 -D sqlite:target.db --passphrase-file pw rt/app.db.age
+run bk-restore --max-work-factor 31 -D sqlite:target.db rt/app.db.age
 is "bk-restore: a bad --max-work-factor (64)" "$rc|$(head -1 err)" \
     '64|bk-restore: error: bad --max-work-factor "31" (1 to 30)'
 done_testing

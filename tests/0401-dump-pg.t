@@ -38,7 +38,7 @@ INSERT INTO outra VALUES (10, 'azul', 'Zoë'), (11, NULL, '');
 SQL
 
 # csv: the header and the server's encoding; psql \copy reads it back.
-run bk-dump -t loja.itens
+run bk-dump --table loja.itens
 is "csv exits 0" "$rc" 0
 like "csv header names every column, odd names quoted" out \
     '^id,nome,valor,ativo,quando,dia,extra,dados,"Nome Estranho, ""sim"""$'
@@ -58,7 +58,7 @@ is "NULL is unquoted empty, empty string is \"\"" \
 
 # sql: psql replays the script into an empty copy of the schema.
 psql -Xq -d "${db}_r" -c 'TRUNCATE loja.itens'
-run bk-dump -F sql -t loja.itens -t outra
+run bk-dump -F sql --table loja.itens --table outra
 is "sql exits 0" "$rc" 0
 like "sql starts a transaction" out '^BEGIN;$'
 like "sql loads through COPY FROM stdin" out '^COPY "loja"\."itens" \(.*"Nome Estranho, ""sim"""\) FROM stdin;$'
@@ -75,7 +75,7 @@ ok "the replayed rows equal the source" sh -c '
     done >b && cmp -s a b'
 
 # jsonl: real types, checked by python.
-run bk-dump -F jsonl -t loja.itens -t vazia -t o=outra
+run bk-dump -F jsonl --table loja.itens --table vazia --table o=outra
 is "jsonl exits 0" "$rc" 0
 cp out itens.jsonl
 cat >check.py <<'PY'
@@ -102,7 +102,7 @@ is "python reads the jsonl with the right types" "$(cat out)" ok
 
 # json values with raw line breaks stay on one line.
 psql -Xq -c "CREATE TABLE j (id int, v json); INSERT INTO j VALUES (1, E'{\"a\":\n 1,\r\n\"b\":\"x\\\\ny\"}')"
-run bk-dump -F jsonl -t j
+run bk-dump -F jsonl --table j
 is "a json column with line breaks: one line" "$(wc -l <out)" 1
 ok "a json column with line breaks: valid JSON" python3 -c '
 import json, sys
@@ -111,7 +111,7 @@ assert o == {"id": 1, "v": {"a": 1, "b": "x\ny"}}, o' out
 
 # Labels and the union of columns, first-seen order.
 run bk-dump --query "a=SELECT id, nome FROM outra ORDER BY id" \
-    --query "b=SELECT cor, id FROM outra WHERE id = 10" -t vazia
+    --query "b=SELECT cor, id FROM outra WHERE id = 10" --table vazia
 cat >want <<'CSV'
 type,id,nome,cor
 a,10,Zoë,
@@ -119,18 +119,18 @@ a,11,"",
 b,10,,azul
 CSV
 same "labels and the union of columns" out want
-run bk-dump --labels -t outra
+run bk-dump --labels --table outra
 like "--labels adds the type column to one export" out '^type,id,cor,nome$'
 like "--labels: label in the first column" out '^outra,10,azul,Zo'
 
-run bk-dump -F sql --query "a=SELECT 1 AS type, 2 AS n" -t vazia
+run bk-dump -F sql --query "a=SELECT 1 AS type, 2 AS n" --table vazia
 like "sql format: no label column, so a column named type is fine" out '^COPY "a" \("type", "n"\) FROM stdin;$'
 
 # 0 rows, 1 row.
-run bk-dump -t vazia
+run bk-dump --table vazia
 is "0 rows: exit 0" "$rc" 0
 is "0 rows: only the header" "$(cat out)" "id,nome"
-run bk-dump -F jsonl -t vazia
+run bk-dump -F jsonl --table vazia
 empty "0 rows in jsonl: nothing" out
 run bk-dump --query "SELECT 1 AS um"
 is "1 row" "$(cat out)" "um
@@ -166,16 +166,16 @@ run bk-dump --param "n=O'Brien" --query "SELECT :n AS n" -F sql
 like "sql format with a parameter" out "^O'Brien$"
 
 # --serializable
-run bk-dump --serializable -t outra
+run bk-dump --serializable --table outra
 is "--serializable exits 0" "$rc" 0
-run bk-dump -v -v --serializable -t outra
+run bk-dump -v -v --serializable --table outra
 is "--serializable exports the same rows" "$(sed -n 2p out)" "10,azul,Zoë"
 
 # Errors.
 errline "unknown table: 65 with the label" 65 '^bk-dump: error: x: relation "nope" does not exist$' \
-    bk-dump -t x=nope
+    bk-dump --table x=nope
 errline "SQL error: 65 with the label" 65 '^bk-dump: error: q2: syntax error' \
-    bk-dump -t outra --query "q2=SELEC 1"
+    bk-dump --table outra --query "q2=SELEC 1"
 errline "a write in the read-only snapshot fails" 65 'read-only transaction' \
     bk-dump --query "w=INSERT INTO outra VALUES (1) RETURNING *"
 run sh -c 'bk-dump --query "boom=SELECT n, repeat(chr(120), 100) AS pad, 1 / (n - 3000) AS r FROM generate_series(1, 5000) n" 2>err >out.csv; echo $? >rc2'
@@ -187,16 +187,16 @@ errline "with -o nothing is committed" 65 'division by zero' \
 ok "no file after the failure" test ! -e fail.csv
 errline "unreachable server: 69, libpq's message, no password" 69 \
     'could not connect to the database: .*No such file or directory' \
-    bk-dump -d "host=$T/nowhere password=s3cr3tpw" -t outra
+    bk-dump -D "host=$T/nowhere password=s3cr3tpw" --table outra
 unlike "the password is not shown" err s3cr3tpw
 errline "URI to an unreachable server: 69" 69 'could not connect' \
-    bk-dump -d "postgresql://bk:s3cr3tpw@/nodb?host=$T/nowhere" -t outra
+    bk-dump -D "postgresql://bk:s3cr3tpw@/nodb?host=$T/nowhere" --table outra
 unlike "the password in the URI is not shown" err s3cr3tpw
 errline "a missing database: 69" 69 'database "bk_0401_nope" does not exist' \
-    bk-dump -d dbname=bk_0401_nope -t outra
+    bk-dump -D dbname=bk_0401_nope --table outra
 
 # --counts from PostgreSQL.
-run bk-dump -t loja.itens -t vazia --query "um=SELECT 1" --counts n.tsv -o all.csv
+run bk-dump --table loja.itens --table vazia --query "um=SELECT 1" --counts n.tsv -o all.csv
 printf 'loja.itens\t5\nvazia\t0\num\t1\n' >want.tsv
 same "--counts from PostgreSQL" n.tsv want.tsv
 is "the csv has a header and 6 records" "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1]))))' all.csv)" 7

@@ -21,7 +21,7 @@ SQL
 
 # csv, cell for cell against sqlite3 -csv (NULL and "" are told apart the
 # same way by both: unquoted empty against "").
-run bk-dump -d sqlite:app.db -t usuarios
+run bk-dump -D sqlite:app.db --table usuarios
 is "csv exits 0" "$rc" 0
 cp out ours.csv
 sqlite3 -csv -header app.db 'SELECT * FROM usuarios' >peer.csv
@@ -40,12 +40,12 @@ is "csv has the same cells as sqlite3 -csv" "$(cat out)" same
 like "NULL is unquoted empty, empty text is \"\"" ours.csv '^2,"",,,0,'
 ok "csv: every line of sqlite3's output that needs no quotes is identical" sh -c \
     'grep -v "\"" peer.csv | grep -v "^$" | while read -r l; do grep -qxF "$l" ours.csv || exit 1; done'
-run bk-dump -d sqlite:app.db -t 'esquisita, "sim"'
+run bk-dump -D sqlite:app.db --table 'esquisita, "sim"'
 is "odd table and column names" "$(cat out)" 'a b,"c""d"
 x,1'
 
 # jsonl against sqlite3 -json.
-run bk-dump -d sqlite:app.db -F jsonl -t usuarios
+run bk-dump -D sqlite:app.db -F jsonl --table usuarios
 cp out ours.jsonl
 sqlite3 -json app.db 'SELECT * FROM usuarios' >peer.json
 ok "jsonl has the same objects as sqlite3 -json" python3 -c '
@@ -57,7 +57,7 @@ assert ours[0]["saldo"] == -12.5 and ours[0]["id"] == 1 and ours[1]["senha"] is 
 assert list(ours[0]) == ["id", "nome", "senha", "saldo", "ativo", "criado"]'
 
 # sql: sqlite3 replays it into an empty copy of the schema, and so can psql.
-run bk-dump -d sqlite:app.db -F sql -t usuarios -t vazia -t 'esquisita, "sim"'
+run bk-dump -D sqlite:app.db -F sql --table usuarios --table vazia --table 'esquisita, "sim"'
 is "sql exits 0" "$rc" 0
 cp out dump.sql
 sqlite3 app.db .schema >schema.sql
@@ -70,8 +70,8 @@ ok "the replayed rows are the same, types too" sh -c '
     sqlite3 replay.db "SELECT * FROM \"esquisita, \"\"sim\"\"\"" >b && cmp -s a b'
 
 # Labels, the union of columns, and leaving sensitive columns out by query.
-run bk-dump -d sqlite:app.db --query "u=SELECT id, nome FROM usuarios WHERE id < 3" \
-    --query "e=SELECT \"c\"\"d\" AS id, \"a b\" AS outra FROM \"esquisita, \"\"sim\"\"\"" -t vazia
+run bk-dump -D sqlite:app.db --query "u=SELECT id, nome FROM usuarios WHERE id < 3" \
+    --query "e=SELECT \"c\"\"d\" AS id, \"a b\" AS outra FROM \"esquisita, \"\"sim\"\"\"" --table vazia
 cat >want <<'CSV'
 type,id,nome,outra
 u,1,"Zoë, ""a primeira""",
@@ -81,21 +81,21 @@ CSV
 same "labels and the union of columns" out want
 
 # Parameters: bound by name, never pasted.
-run bk-dump -d sqlite:app.db --month 2024-09 \
+run bk-dump -D sqlite:app.db --month 2024-09 \
     --query "SELECT id FROM usuarios WHERE criado >= :month_start AND criado < :month_end ORDER BY id"
 is "--month on text timestamps: both ends of September" "$(tr '\n' ' ' <out)" "id 1 2 "
-run bk-dump -d sqlite:app.db --month 2024-08 \
+run bk-dump -D sqlite:app.db --month 2024-08 \
     --query "SELECT id FROM usuarios WHERE criado >= :month_start AND criado < :month_end"
 is "--month 2024-08: 23:59:59 on the 31st" "$(tr '\n' ' ' <out)" "id 4 "
-run bk-dump -d sqlite:app.db --param "v=x'); DROP TABLE usuarios; --" \
+run bk-dump -D sqlite:app.db --param "v=x'); DROP TABLE usuarios; --" \
     --query "SELECT :v AS v, ':v' AS lit, :v = :v AS same"
 is "a value with quotes and SQL comes back unchanged" "$(sed -n 2p out)" \
     "x'); DROP TABLE usuarios; --,:v,1"
 is "and the table is still there" "$(sqlite3 app.db 'SELECT count(*) FROM usuarios')" 5
-run bk-dump -d sqlite:app.db -t vazia
+run bk-dump -D sqlite:app.db --table vazia
 is "0 rows: only the header" "$(cat out)" "id,nome"
 exits "writing through the read-only connection fails" 65 \
-    bk-dump -d sqlite:app.db --query "INSERT INTO vazia VALUES (1, 'x') RETURNING *"
+    bk-dump -D sqlite:app.db --query "INSERT INTO vazia VALUES (1, 'x') RETURNING *"
 
 # --format sqlite of a database another process keeps writing.  Each
 # writer transaction adds one row to a and one to b: a consistent copy has
@@ -119,7 +119,7 @@ for mode in wal delete; do
 	while [ $total -lt 8 ]; do
 		total=$((total + 1))
 		rm -f copy.db
-		bk-dump -d sqlite:live.db -F sqlite -o copy.db 2>copy.err || continue
+		bk-dump -D sqlite:live.db -F sqlite -o copy.db 2>copy.err || continue
 		[ "$(sqlite3 copy.db 'PRAGMA integrity_check')" = ok ] || continue
 		[ "$(sqlite3 copy.db 'SELECT (SELECT count(*) FROM a) = (SELECT count(*) FROM b)')" = 1 ] || continue
 		good=$((good + 1))
@@ -145,7 +145,7 @@ done) &
 loop=$!
 bad=0
 for i in 1 2 3 4 5 6; do
-	bk-dump -d sqlite:live.db --query "a=SELECT count(*) AS n FROM a" \
+	bk-dump -D sqlite:live.db --query "a=SELECT count(*) AS n FROM a" \
 	    --query "pause=WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 300000) SELECT count(*) AS p FROM c" \
 	    --query "b=SELECT count(*) AS n FROM b" >snap.csv || bad=$((bad + 1))
 	[ "$(grep '^a,' snap.csv | cut -d, -f2)" = "$(grep '^b,' snap.csv | cut -d, -f2)" ] || bad=$((bad + 1))

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bk-dump -d takes what libpq takes, passwords with "#", "?", "://" or
+# bk-dump -D takes what libpq takes, passwords with "#", "?", "://" or
 # percent-encoded keys included (libpq's own parser checks it, libpq
 # connects), and a -d it cannot parse or would misread is refused with
 # exit 64 before connecting, without repeating it: libpq's message would
@@ -15,9 +15,9 @@ trap 'cd /; dropdb --if-exists "$db" 2>/dev/null; rm -rf "$T"' EXIT
 psql -Xq -d "$db" -c "CREATE TABLE t (x text); INSERT INTO t VALUES ('v1')" ||
     skip_all "could not create the table"
 
-# dumps NAME SOURCE: bk-dump -d SOURCE reads the table.
+# dumps NAME SOURCE: bk-dump -D SOURCE reads the table.
 dumps() {
-	run bk-dump -d "$2" -t t
+	run bk-dump -D "$2" --table t
 	if [ "$rc" = 0 ] && grep -q '^v1' out; then pass "$1"
 	else fail "$1"; diag "exit $rc"; sed 's/^/#   /' err | head -3; fi
 }
@@ -29,9 +29,9 @@ dumps "issue 11: a percent-encoded key" "postgresql:///$db?%70assword=x"
 
 # refused NAME REGEX SOURCE SECRET: exit 64, the reason, never SECRET.
 refused() {
-	run bk-dump -d "$3" -t t
+	run bk-dump -D "$3" --table t
 	if [ "$rc" = 64 ] && [ ! -s out ] &&
-	    head -1 err | grep -Eq -- "^bk-dump: error: bad -d: $2" &&
+	    head -1 err | grep -Eq -- "^bk-dump: error: bad -D: $2" &&
 	    ! grep -qF -- "$4" err; then pass "$1"
 	else fail "$1"; diag "exit $rc"; sed 's/^/#   /' err | head -3; fi
 }

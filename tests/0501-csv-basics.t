@@ -9,12 +9,12 @@ run bk-csv --version
 like "--version names the suite" out '^bk-csv \(bk\) [0-9]'
 exits "a bad option exits 64" 64 bk-csv --frobnicate
 empty "a bad option writes nothing on stdout" out
-exits "an unknown format exits 64" 64 bk-csv -t xml
+exits "an unknown format exits 64" 64 bk-csv -F xml
 exits "--select with --drop exits 64" 64 bk-csv -s a -x b
 exits "--sep-line without --excel exits 64" 64 bk-csv --sep-line
-exits "--excel with --to jsonl exits 64" 64 bk-csv --excel -t jsonl
-exits "a bad delimiter exits 64" 64 bk-csv -d '"'
-exits "a bad thread count exits 64" 64 bk-csv -p 0
+exits "--excel with -F jsonl exits 64" 64 bk-csv --excel -F jsonl
+exits "a bad delimiter exits 64" 64 bk-csv --delimiter '"'
+exits "a bad thread count exits 64" 64 bk-csv -j 0
 exits "a missing file exits 66" 66 bk-csv nosuch.csv
 
 # Tricky but valid RFC 4180: quotes, commas, embedded CRLF and LF, spaces at
@@ -62,18 +62,18 @@ is "a byte order mark is removed" "$(cat out)" "$(printf 'a,b\n1,2')"
 
 # Counting and checking.
 printf 'a,b\n1,2\n3,4\n5,6\n' >n.csv
-run bk-csv --check n.csv
+run bk-csv --test n.csv
 is "--check exits 0 on valid input" "$rc" 0
 empty "--check writes nothing" out
-run bk-csv --check --count n.csv
+run bk-csv --test --count n.csv
 is "--check --count prints the records on stdout" "$(cat out)" 3
 run bk-csv --count n.csv
 is "--count prints the records on stderr" "$(cat err)" 3
 same "--count still copies the data" out n.csv
-run bk-csv --check --count-file cnt n.csv
+run bk-csv --test --count-file cnt n.csv
 is "--count-file writes the number" "$(cat cnt)" 3
 is "--count-file is private" "$(mode cnt)" 600
-run bk-csv -v --check n.csv
+run bk-csv -v --test n.csv
 like "-v reports records and fields" err '3 records, 2 fields'
 
 # Columns.
@@ -84,14 +84,14 @@ run bk-csv -s 4,1 c.csv
 is "--select by column number" "$(cat out)" "$(printf 'valor,id\n10.5,1\n-3,2')"
 run bk-csv -x cpf c.csv
 is "--drop removes a column" "$(cat out)" "$(printf 'id,nome,valor\n1,Ana,10.5\n2,"Bia, Jr",-3')"
-run bk-csv -r cpf,nome c.csv
+run bk-csv --redact cpf,nome c.csv
 is "--redact replaces the values" "$(cat out)" "$(printf 'id,nome,cpf,valor\n1,REDACTED,REDACTED,10.5\n2,REDACTED,REDACTED,-3')"
 errline "an unknown column exits 64" 64 'no column "nada" in the header' bk-csv -s id,nada c.csv
 empty "an unknown column writes nothing" out
 
 # TSV with PostgreSQL's text escapes, JSON Lines with strings and null.
 printf 'a,b\n"t\tab","l\nf"\n,""\n"back\\slash",x\n' >e.csv
-run bk-csv -t tsv e.csv
+run bk-csv -F tsv e.csv
 cat >want.tsv <<'TSV'
 a	b
 t\tab	l\nf
@@ -99,7 +99,7 @@ t\tab	l\nf
 back\\slash	x
 TSV
 same "TSV escapes tab, newline, backslash; NULL is \\N" out want.tsv
-run bk-csv -t jsonl e.csv
+run bk-csv -F jsonl e.csv
 cat >want.jsonl <<'JSON'
 {"a":"t\tab","b":"l\nf"}
 {"a":null,"b":""}
@@ -107,13 +107,13 @@ cat >want.jsonl <<'JSON'
 JSON
 same "JSON Lines: strings, null for NULL" out want.jsonl
 if command -v jq >/dev/null; then
-	run sh -c 'bk-csv -t jsonl c.csv | jq -c "[.nome, .valor]"'
+	run sh -c 'bk-csv -F jsonl c.csv | jq -c "[.nome, .valor]"'
 	is "jq reads the JSON Lines" "$(cat out)" "$(printf '["Ana","10.5"]\n["Bia, Jr","-3"]')"
 else
 	skip "jq missing"
 fi
 printf 'a,a\n1,2\n' >dup.csv
-errline "JSON Lines refuses duplicate names" 65 'duplicate column name "a"' bk-csv -t jsonl dup.csv
+errline "JSON Lines refuses duplicate names" 65 'duplicate column name "a"' bk-csv -F jsonl dup.csv
 
 # Output: atomic -o, no overwrite, -f, /dev/full, broken pipe, -q.
 run bk-csv -o out.csv n.csv
@@ -139,7 +139,7 @@ exits "writing to /dev/full exits 74" 74 sh -c 'bk-csv n.csv >/dev/full'
 gen_text 3000000 | awk 'BEGIN { print "id,data,valor,nome,forma" } { print }' | sed '$d' >big.csv
 run sh -c 'bk-csv big.csv | head -c 10 >/dev/null; echo "${PIPESTATUS:-x}"'
 empty "a broken pipe prints nothing" err
-run bk-csv -q --count --check n.csv
+run bk-csv -q --count --test n.csv
 empty "-q: no message" err
 exits "-q does not hide errors" 65 bk-csv -q bad.csv
 like "-q still prints the error" err 'record has 1 field'

@@ -5,9 +5,9 @@
 
 bad() {	# bad NAME REGEX PRINTF-INPUT
 	printf "$3" >bad.csv
-	errline "$1" 65 "^bk-csv: error: \"bad.csv\" $2" bk-csv --check bad.csv
+	errline "$1" 65 "^bk-csv: error: \"bad.csv\" $2" bk-csv --test bad.csv
 	errline "$1 (stdin, 1 thread)" 65 "^bk-csv: error: \\(stdin\\) $2" \
-	    sh -c 'bk-csv -p 1 <bad.csv'
+	    sh -c 'bk-csv -j 1 <bad.csv'
 }
 
 bad "unterminated quote" 'line 2, column 3: quoted field not closed' 'a,b\n1,"abc\n2,3\n'
@@ -34,21 +34,21 @@ bad "column counted in characters" 'line 2, column 6: quote in an unquoted field
 # Oversized records: caught in a worker (small) and while cutting (large).
 awk 'BEGIN { print "a"; s = sprintf("%2000s", ""); gsub(/ /, "x", s); print s }' >big.csv
 errline "a field over --max-record" 65 '"big.csv" line 2, column 2001: record longer than 1.0 KiB' \
-    bk-csv --check --max-record 1K big.csv
-exits "the same field fits the default limit" 0 bk-csv --check big.csv
+    bk-csv --test --max-record 1K big.csv
+exits "the same field fits the default limit" 0 bk-csv --test big.csv
 awk 'BEGIN { print "a"; print 1; s = sprintf("%1000s", ""); gsub(/ /, "y", s)
     for (i = 0; i < 400; i++) printf "%s", s; print "" }' >huge.csv
 errline "a record longer than the chunk and the limit" 65 '"huge.csv" line 3, column 1: record longer than 300.0 KiB' \
-    bk-csv --check --max-record 300K huge.csv
+    bk-csv --test --max-record 300K huge.csv
 { printf 'a\n"'; cat huge.csv; } >open.csv
 errline "a quote never closed in a large input" 65 'line 2, column 1: (quoted field not closed|record longer than 300.0 KiB)' \
-    bk-csv --check --max-record 300K open.csv
+    bk-csv --test --max-record 300K open.csv
 exits "a bad --max-record exits 64" 64 bk-csv --max-record 0 big.csv
 
 # The first error wins, whatever the threads find later.
 { printf 'a,b\n'; i=0; while [ $i -lt 20000 ]; do printf '%d,"x\ny"\n' $i; i=$((i+1)); done
   printf '1,2,3\n'; i=0; while [ $i -lt 20000 ]; do printf '%d,x\n' $i; i=$((i+1)); done
   printf '"unclosed\n'; } >late.csv
-errline "the first error in input order, with threads" 65 'line 40002, column 6: record has 3 fields' bk-csv -p 4 --check late.csv
-errline "the same error without threads" 65 'line 40002, column 6: record has 3 fields' bk-csv -p 1 --check late.csv
+errline "the first error in input order, with threads" 65 'line 40002, column 6: record has 3 fields' bk-csv -j 4 --test late.csv
+errline "the same error without threads" 65 'line 40002, column 6: record has 3 fields' bk-csv -j 1 --test late.csv
 done_testing

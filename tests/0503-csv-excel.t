@@ -6,7 +6,7 @@ printf 'id,valor,nota\n1,-12.50,ação\n2,1000,"a,b"\n' >in.csv
 run bk-csv --excel in.csv
 printf '\357\273\277id,valor,nota\r\n1,-12.50,ação\r\n2,1000,"a,b"\r\n' >want
 same "--excel: BOM, CRLF, comma" out want
-run bk-csv --excel -d ';' --decimal-comma valor in.csv
+run bk-csv --excel --delimiter ';' --decimal-comma valor in.csv
 printf '\357\273\277id;valor;nota\r\n1;-12,50;ação\r\n2;1000;a,b\r\n' >want
 same "--excel -d ';' --decimal-comma: pt-BR" out want
 run bk-csv --excel --decimal-comma valor in.csv
@@ -14,12 +14,12 @@ printf '\357\273\277id,valor,nota\r\n1,"-12,50",ação\r\n2,1000,"a,b"\r\n' >wan
 same "a decimal comma with a comma delimiter is quoted" out want
 
 printf 'valor\n1.5\nn/a\n-2\n3.0e2\n\n' >d.csv
-run bk-csv -d ';' --decimal-comma 1 d.csv
+run bk-csv --delimiter ';' --decimal-comma 1 d.csv
 is "--decimal-comma leaves non-numbers alone" "$(cat out)" "$(printf 'valor\n1,5\nn/a\n-2\n3,0e2\n')"
 printf '\357\273\277sep=;\r\nid;valor;nota\r\n' >want
-run sh -c 'bk-csv --excel --sep-line -d ";" in.csv | head -c 25'
+run sh -c 'bk-csv --excel --sep-line --delimiter ";" in.csv | head -c 25'
 same "--sep-line writes sep= after the BOM" out want
-run bk-csv -d tab in.csv
+run bk-csv --delimiter tab in.csv
 is "-d tab without --excel: tabs, LF, no BOM" "$(head -1 out)" "$(printf 'id\tvalor\tnota')"
 
 # The neutralisation table: value in, cell out.  Plain numbers (sign,
@@ -66,6 +66,6 @@ same "neutralise: TAB, CR and LF" got want
 # Neutralisation applies in --excel only; other formats keep values.
 run bk-csv t.csv
 like "without --excel, =1+2 stays as it is" out '^=1\+2$'
-run bk-csv -t jsonl t.csv
+run bk-csv -F jsonl t.csv
 like "JSON Lines keeps =1+2" out '^\{"v":"=1\+2"\}$'
 done_testing

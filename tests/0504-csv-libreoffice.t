@@ -16,7 +16,7 @@ id,valor,cliente,observacoes
 linha 2"
 CSV
 bk-csv --excel -o comma.csv in.csv
-bk-csv --excel -d ';' --decimal-comma valor -o semi.csv in.csv
+bk-csv --excel --delimiter ';' --decimal-comma valor -o semi.csv in.csv
 # The control: the same cells without neutralisation must become formulas,
 # or this test could not fail.
 printf 'a,b\n=1+2,-3\n' >control.csv

@@ -27,7 +27,7 @@ if command -v csvformat >/dev/null; then
 	csvformat in.csv >kit-in.csv
 	bk-csv in.csv | csvformat >kit-out.csv
 	same "csvkit reads the same cells" kit-out.csv kit-in.csv
-	bk-csv -d ';' in.csv | csvformat -d ';' >kit-semi.csv
+	bk-csv --delimiter ';' in.csv | csvformat -d ';' >kit-semi.csv
 	same "csvkit reads the semicolon output" kit-semi.csv kit-in.csv
 else
 	skip "csvformat missing"; skip "csvformat missing"
@@ -49,14 +49,14 @@ P -c "create table $S.u (like $S.t); create table $S.v (like $S.t)"
 P -c "\\copy $S.u from back.csv csv header"
 is "a COPY round trip through bk-csv keeps every value" \
     "$(P -c "select count(*) from (select * from $S.t except select * from $S.u) x") $(P -c "select count(*) from $S.u")" "0 5"
-bk-csv -t tsv pg.csv >pg.tsv
+bk-csv -F tsv pg.csv >pg.tsv
 P -c "\\copy $S.v from pg.tsv (format text, header true)"
-is "--to tsv loads with COPY's text format, NULLs included" \
+is "-F tsv loads with COPY's text format, NULLs included" \
     "$(P -c "select count(*) from (select * from $S.t except select * from $S.v) x") $(P -c "select count(*) from $S.v where nome is null")" "0 1"
 if command -v jq >/dev/null; then
 	P -c "select json_build_object('id', id::text, 'nome', nome, 'nota', nota, 'valor', valor::text) from $S.t order by id" | jq -cS . >pg.json
-	bk-csv -t jsonl pg.csv | jq -cS . >ours.json
-	same "--to jsonl: strings and nulls as PostgreSQL has them" ours.json pg.json
+	bk-csv -F jsonl pg.csv | jq -cS . >ours.json
+	same "-F jsonl: strings and nulls as PostgreSQL has them" ours.json pg.json
 else
 	skip "jq missing"
 fi

@@ -18,19 +18,19 @@ awk 'BEGIN { srand(3); printf "id,texto,valor,nota\r\n"
 	    (i % 7 ? "n" : "\n\n"), (i % 3 ? "\r\n" : "\n") } }' >big.csv
 ok "the input spans many chunks" test "$(wc -c <big.csv)" -gt 2000000
 
-run bk-csv -p 1 --count big.csv
+run bk-csv -j 1 --count big.csv
 is "one thread: exit 0" "$rc" 0
 is "one thread: 80000 records" "$(cat err)" 80000
 mv out one.csv
 for p in 2 3 8; do
-	run bk-csv -p $p --count big.csv
+	run bk-csv -j $p --count big.csv
 	same "$p threads: the same bytes as one" out one.csv
 	is "$p threads: the same count" "$(cat err)" 80000
 done
-run sh -c 'bk-csv -p 4 <big.csv'
+run sh -c 'bk-csv -j 4 <big.csv'
 same "a pipe on stdin gives the same bytes" out one.csv
-run bk-csv -p 4 --excel big.csv
-bk-csv -p 1 --excel big.csv >xl1.csv
+run bk-csv -j 4 --excel big.csv
+bk-csv -j 1 --excel big.csv >xl1.csv
 same "--excel: the same bytes with 1 and 4 threads" out xl1.csv
 
 cat >cells.py <<'PY'
@@ -50,7 +50,7 @@ fi
 awk 'BEGIN { print "a,b"; for (i = 0; i < 1000; i++) print i ",x"
     printf "long,\"x,"; for (i = 0; i < 100000; i++) printf "0123456789"; print "\""
     for (i = 0; i < 1000; i++) print i ",y" }' >long.csv
-run bk-csv -p 4 --count long.csv
+run bk-csv -j 4 --count long.csv
 ok "a 1 MB field passes through" cmp -s out long.csv
 is "and is counted once" "$(cat err)" 2001
 done_testing

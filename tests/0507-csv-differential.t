@@ -38,8 +38,8 @@ sys.exit(a != b)
 PY
 for seed in 1 2 3 4 5 6; do
 	python3 gen.py $seed >in.csv
-	bk-csv -p 1 --count in.csv >o1 2>e1; r1=$?
-	bk-csv -p 3 --count in.csv >o3 2>e3; r3=$?
+	bk-csv -j 1 --count in.csv >o1 2>e1; r1=$?
+	bk-csv -j 3 --count in.csv >o3 2>e3; r3=$?
 	if [ $r1 = $r3 ] && cmp -s e1 e3 && { [ $r1 != 0 ] || cmp -s o1 o3; }; then
 		pass "seed $seed: 1 and 3 threads agree (exit $r1)"
 	else

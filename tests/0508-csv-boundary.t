@@ -17,9 +17,9 @@ count() {
 # 131072 lines of "1\n" after the header: exactly one 256 KiB chunk.
 { echo a; yes 1 | head -n 131072; } >one.csv
 for p in 1 2 4; do
-	count "one chunk, -p $p" 131072 one.csv -p $p
+	count "one chunk, -j $p" 131072 one.csv -j $p
 done
-run sh -c '{ echo a; yes 1 | head -n 131072; } | timeout 20 bk-csv -c'
+run sh -c '{ echo a; yes 1 | head -n 131072; } | timeout 20 bk-csv -t'
 is "the issue's pipeline returns, exit 0" "$rc" 0
 
 # 24576 fixed 32-byte rows: exactly three chunks.
@@ -27,8 +27,8 @@ awk 'BEGIN { print "id,valor"; for (i = 0; i < 24576; i++)
     printf "%010d,%020d\n", i, i * 7 }' >three.csv
 is "three chunks of rows after the header" \
     "$(($(wc -c <three.csv) - 9))" $((3 * 262144))
-count "three chunks" 24576 three.csv -p 1
-count "three chunks, 3 threads" 24576 three.csv -p 3
+count "three chunks" 24576 three.csv -j 1
+count "three chunks, 3 threads" 24576 three.csv -j 3
 
 # A header of exactly 4096 bytes and nothing after it.
 awk 'BEGIN { for (i = 0; i < 4095; i++) printf "a"; print "" }' >head.csv

@@ -37,21 +37,21 @@ for w in -1 1.5 ' 5' 2147483648; do
 Try 'bk-manifest --help' for more information.|"
 done
 usage_error "reserved attribute" '"size" has its own option' \
-    bk-manifest add -a size=3 x
+    bk-manifest add --attribute size=3 x
 usage_error "bad --created" 'could not parse date' \
-    bk-manifest add -c yesterday x
+    bk-manifest add --created yesterday x
 
 # A small tree with fixed times, so that the outputs are golden.
 mkdir -p daily weekly manual
 printf 'id,valor\n1,10.00\n2,"20,00"\n3,30.00\n' >daily/db_2025-06-27.csv
 gzip -nc daily/db_2025-06-27.csv >weekly/db_2025-06-22.csv.gz
 printf 'CREATE TABLE t (a int);\n' >manual/before-v2.sql
-ok "add daily" bk-manifest add -t daily -u cron -c 2025-06-27T02:00:00+02:00 \
-    -s 'postgresql://app:s3cret@db/erp?sslmode=require' daily/db_2025-06-27.csv
-ok "add weekly" bk-manifest add -t weekly -u cron -c 2025-06-22T03:00:00+02:00 \
+ok "add daily" bk-manifest add -T daily -u cron --created 2025-06-27T02:00:00+02:00 \
+    --source 'postgresql://app:s3cret@db/erp?sslmode=require' daily/db_2025-06-27.csv
+ok "add weekly" bk-manifest add -T weekly -u cron --created 2025-06-22T03:00:00+02:00 \
     weekly/db_2025-06-22.csv.gz
-ok "add manual" bk-manifest add -t manual -u admin -d "Before migration" \
-    -a database_version=1 -c 2025-05-30T16:45:10-03:00 manual/before-v2.sql
+ok "add manual" bk-manifest add -T manual -u admin --description "Before migration" \
+    --attribute database_version=1 --created 2025-05-30T16:45:10-03:00 manual/before-v2.sql
 is "manifest is 0600" "$(mode manifest.jsonl)" 600
 exits "--wait unlimited is read" 0 bk-manifest -w unlimited list
 exits "--wait 0 is read" 0 bk-manifest --wait=0 list
@@ -66,7 +66,7 @@ CREATED           TYPE    SIZE  RECORDS  VERIFIED  PATH
 2025-06-22 03:00  weekly  $size_w B        3  -         weekly/db_2025-06-22.csv.gz
 2025-05-30 16:45  manual  24 B        -  -         manual/before-v2.sql
 EOF
-bk-manifest list --table >got
+bk-manifest list -F table >got
 same "list --table" got want
 
 sum_d=$(sha256sum daily/db_2025-06-27.csv | cut -c1-64)
@@ -78,19 +78,19 @@ printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     2025-05-30T16:45:10-03:00 manual 24 "" "" "$sum_m" manual/before-v2.sql >want
 bk-manifest list >got
 same "list to a pipe is TSV, newest first" got want
-bk-manifest list --tsv --type weekly >got
+bk-manifest list -F tsv --type weekly >got
 is "list --type" "$(cut -f7 got)" weekly/db_2025-06-22.csv.gz
-bk-manifest list --tsv --since 2025-06-01 >got
+bk-manifest list -F tsv --since 2025-06-01 >got
 is "list --since" "$(cut -f7 got | tr '\n' ' ')" \
     "daily/db_2025-06-27.csv weekly/db_2025-06-22.csv.gz "
-bk-manifest list --tsv --limit 1 >got
+bk-manifest list -F tsv --limit 1 >got
 is "list --limit" "$(wc -l <got)" 1
-bk-manifest list --json >got
-is "list --json gives the lines newest first" \
+bk-manifest list -F json >got
+is "list -F json gives the lines newest first" \
     "$(sed -n 1p got)" "$(sed -n 1p manifest.jsonl)"
-is "list --json: one line each" "$(wc -l <got)" 3
+is "list -F json: one line each" "$(wc -l <got)" 3
 if command -v python3 >/dev/null; then
-	ok "list --json parses" python3 -c '
+	ok "list -F json parses" python3 -c '
 import json, sys
 for l in open("got"): json.loads(l)'
 else skip "no python3"; fi
@@ -130,8 +130,8 @@ cat >want <<EOF
   "database_version": "1"
 }
 EOF
-bk-manifest info --json manual/before-v2.sql >got
-same "info --json (seed 001's metadata)" got want
+bk-manifest info -F json manual/before-v2.sql >got
+same "info -F json (seed 001's metadata)" got want
 
 cat >want <<EOF
 TYPE            COUNT       SIZE  OLDEST            NEWEST            FAILED
@@ -146,10 +146,10 @@ MONTH           COUNT      ADDED      TOTAL
 EOF
 bk-manifest report >got
 same "report" got want
-bk-manifest report --json >got
-like "report --json: types" got '"type": "daily"'
-like "report --json: months with running total" got '"total": '$((59 + size_w))'$'
-like "report --json: bad lines" got '"bad_lines": 0'
+bk-manifest report -F json >got
+like "report -F json: types" got '"type": "daily"'
+like "report -F json: months with running total" got '"total": '$((59 + size_w))'$'
+like "report -F json: bad lines" got '"bad_lines": 0'
 
 # Environment and -m name the manifest; -m wins.
 cp manifest.jsonl other.jsonl
@@ -177,7 +177,7 @@ errline "the manifest itself" 65 'the manifest itself' \
 printf 'CREATE TABLE t (a int);\n' >manual/x
 errline "named twice" 64 'named twice' bk-manifest add manual/x ./manual/x
 errline "records disagree" 65 '5 records given, 3 counted' \
-    bk-manifest -m other.jsonl add -r 5 daily/db_2025-06-27.csv
+    bk-manifest -m other.jsonl add --records 5 daily/db_2025-06-27.csv
 echo secret >manual/locked.sql; chmod 000 manual/locked.sql
 if [ "$(id -u)" != 0 ]; then
 	errline "unreadable file" 77 'Permission denied' \
@@ -207,14 +207,14 @@ if command -v flock >/dev/null; then
 	run bk-manifest --no-wait list
 	is "readers share the lock... not with a writer" "$rc" 75
 	release_lock
-	ok "lock free again" bk-manifest --no-wait add -c 2025-06-28T10:00:00Z manual/x
+	ok "lock free again" bk-manifest --no-wait add --created 2025-06-28T10:00:00Z manual/x
 else skip "no flock"; skip "no flock"; skip "no flock"; skip "no flock"; fi
 
 # remove: the line, then --delete the file too.
 ok "remove a line" bk-manifest remove manual/x
 ok "... the file stays" test -f manual/x
 is "... the line is gone" "$(grep -c '"manual/x"' manifest.jsonl)" 0
-bk-manifest add -c 2025-06-28T10:00:00Z manual/x
+bk-manifest add --created 2025-06-28T10:00:00Z manual/x
 ok "remove --delete" bk-manifest remove --delete manual/x
 ok "... the file is gone" test ! -e manual/x
 ok "remove --delete of an already missing file" sh -c '
@@ -244,13 +244,13 @@ else skip "no /dev/full"; skip "no /dev/full"; fi
 for i in $(seq 200); do
 	printf '{"path":"p%d","created":"2025-01-01T00:00:00Z"}\n' "$i"
 done >>manifest.jsonl
-run sh -c 'bk-manifest list --table | head -1'
+run sh -c 'bk-manifest list -F table | head -1'
 is "a broken pipe: quiet" "$(cat err)" ""
 # From a subfolder of the tree, add finds the tree's manifest above, as git
 # finds its repository: no second manifest is made beside the file.
 n0=$(wc -l <manifest.jsonl)
 printf 'id\n1\n' >daily/from_sub.csv
-run sh -c 'cd daily && bk-manifest add -t daily from_sub.csv'
+run sh -c 'cd daily && bk-manifest add -T daily from_sub.csv'
 is "add from a subfolder exits 0" "$rc" 0
 ok "... makes no second manifest" test ! -e daily/manifest.jsonl
 is "... appends to the tree's" "$(wc -l <manifest.jsonl)" $((n0 + 1))

@@ -5,7 +5,7 @@ need gzip sha256sum
 
 need python3
 field() {	# field PATH KEY: a field of PATH's line, as compact JSON text
-	bk-manifest list --json | python3 -c '
+	bk-manifest list -F json | python3 -c '
 import json, sys
 for l in sys.stdin:
     o = json.loads(l)
@@ -18,7 +18,7 @@ for l in sys.stdin:
   i=1; while [ $i -le 500 ]; do
 	printf '%d,"Cliente %d, Ltda",%d.50\n' $i $i $i; i=$((i + 1)); done
   printf '501,"two\nlines",1.00\n'; } >a.csv
-ok "add a csv" bk-manifest add -c 2025-06-27T02:00:00Z a.csv
+ok "add a csv" bk-manifest add --created 2025-06-27T02:00:00Z a.csv
 is "csv records (header excluded, quoted newline inside)" \
     "$(field a.csv records)" 501
 is "csv layers" "$(field a.csv layers)" '["csv"]'
@@ -63,7 +63,7 @@ is "no completeness for plain SQL" "$(field e.sql complete)" ""
 # A SQLite database file.
 if command -v sqlite3 >/dev/null; then
 	sqlite3 app.db 'create table t(a); insert into t values (1),(2);'
-	bk-manifest add -t manual -d "Before migration" app.db
+	bk-manifest add -T manual --description "Before migration" app.db
 	is "sqlite layer" "$(field app.db layers)" '["sqlite"]'
 	is "no records for sqlite" "$(field app.db records)" ""
 	gzip -k app.db
@@ -78,12 +78,12 @@ if command -v sqlite3 >/dev/null; then
 	flip big.db 8292; flip big.db 8293
 	gzip -k big.db
 	errline "an SQLite database failing integrity_check is refused" 65 \
-	    '^bk-manifest: error: could not add "big.db": the SQLite database fails integrity_check: .* \(-f records it anyway\)$' \
+	    '^bk-manifest: error: could not add "big.db": the SQLite database fails integrity_check: .* \(--incomplete records it anyway\)$' \
 	    bk-manifest add big.db
 	errline "... inside gzip too" 65 'could not add "big.db.gz": the SQLite database fails integrity_check' \
 	    bk-manifest add big.db.gz
 	unlike "... and neither is listed" manifest.jsonl '"path":"big\.db'
-	exits "-f records it anyway" 0 bk-manifest add -f big.db
+	exits "--incomplete records it anyway" 0 bk-manifest add --incomplete big.db
 	run bk-verify -q big.db
 	like "... and bk-verify gives the same reason" out '^FAIL big\.db: the SQLite database fails integrity_check: '
 else for i in 1 2 3 4 5 6 7 8; do skip "no sqlite3"; done; fi
@@ -92,7 +92,7 @@ else for i in 1 2 3 4 5 6 7 8; do skip "no sqlite3"; done; fi
 if command -v age >/dev/null && command -v age-keygen >/dev/null; then
 	age-keygen -o key 2>/dev/null
 	gzip -c a.csv | age -r "$(age-keygen -y key)" >a.csv.gz.age
-	ok "add an age file with --records" bk-manifest add -r 501 a.csv.gz.age
+	ok "add an age file with --records" bk-manifest add --records 501 a.csv.gz.age
 	is "age layer only" "$(field a.csv.gz.age layers)" '["age"]'
 	is "records as given" "$(field a.csv.gz.age records)" 501
 	is "digest of the encrypted bytes" "$(field a.csv.gz.age sha256)" \

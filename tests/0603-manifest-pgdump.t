@@ -11,13 +11,13 @@ INSERT INTO m0603 SELECT i, 'Cliente ' || i, i * 1.5 FROM generate_series(1, 200
 SQL
 
 complete() {	# complete PATH: the "complete" field of PATH's line
-	bk-manifest list --json | grep "\"path\":\"$1\"" |
+	bk-manifest list -F json | grep "\"path\":\"$1\"" |
 	    sed -n 's/.*"complete":\([a-z]*\).*/\1/p'
 }
 
 pg_dump -Fp -t m0603 >full.sql
 ok "pg_dump wrote a script" test -s full.sql
-ok "add a complete dump" bk-manifest add -t daily -s "host=$PGHOST dbname=$PGDATABASE password=hunter2" full.sql
+ok "add a complete dump" bk-manifest add -T daily --source "host=$PGHOST dbname=$PGDATABASE password=hunter2" full.sql
 is "complete" "$(complete full.sql)" true
 like "pg_dump layer" manifest.jsonl '"path":"full.sql".*"layers":\["pg_dump"\]'
 unlike "no password in the source" manifest.jsonl hunter2
@@ -40,7 +40,7 @@ for at in 100 $((size / 2)) $((size - 40)); do
 	    "could not add \"trunc$at.sql\": pg_dump script is incomplete" \
 	    bk-manifest add trunc$at.sql
 done
-ok "-f records an incomplete dump" bk-manifest add -f trunc100.sql
+ok "-f records an incomplete dump" bk-manifest add --incomplete trunc100.sql
 is "... as incomplete" "$(complete trunc100.sql)" false
 
 # Through gzip, as seed 003 makes them; a truncated member is bad data.

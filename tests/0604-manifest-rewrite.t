@@ -5,7 +5,7 @@
 
 # A garbled line, a line of a future version, a line with a bad path.
 printf 'a\n' >a.csv; printf 'b\n' >b.csv; printf 'c\n' >c.csv
-bk-manifest add -c 2025-06-01T00:00:00Z a.csv b.csv
+bk-manifest add --created 2025-06-01T00:00:00Z a.csv b.csv
 cat >>manifest.jsonl <<'EOF2'
 {"path":"b2.csv","created":"2025-06-0
 {"path":"future.csv","created":"2025-06-02T00:00:00+01:00","x-new":{"kept":[1,2,3]},"size":1}
@@ -13,7 +13,7 @@ cat >>manifest.jsonl <<'EOF2'
 EOF2
 printf '\377\376 not text\n' >>manifest.jsonl
 cp manifest.jsonl before
-run bk-manifest list --tsv
+run bk-manifest list -F tsv
 is "list still works" "$rc" 0
 like "the garbled line is reported with its number" err \
     '^bk-manifest: warning: manifest.jsonl:3: invalid JSON'
@@ -58,14 +58,14 @@ while [ $i -lt 16 ]; do
 done
 i=0
 while [ $i -lt 16 ]; do
-	bk-manifest add -t daily d$i/*.csv || echo "d$i" >>failed &
+	bk-manifest add -T daily d$i/*.csv || echo "d$i" >>failed &
 	i=$((i + 1))
 done
 wait
 ok "every add succeeded" test ! -e failed
 is "1600 lines" "$(wc -l <manifest.jsonl)" 1600
 is "1600 distinct paths" "$(sed 's/^{"path":"\([^"]*\)".*/\1/' manifest.jsonl | sort -u | wc -l)" 1600
-run bk-manifest --strict list --json
+run bk-manifest --strict list -F json
 is "every line parses" "$rc" 0
 is "... all of them" "$(wc -l <out)" 1600
 if command -v python3 >/dev/null; then

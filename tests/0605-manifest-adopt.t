@@ -15,7 +15,7 @@ touch -d '2025-03-04 05:06:07' old/erp_backup.sql
 printf 'not a backup\n' >backup_report_20250627.txt
 printf 'log\n' >rotation.log
 printf 'x\n' >.hidden.sql
-bk-manifest add -c 2025-06-28T02:00:00-03:00 -t daily daily/backup_20250627_143022.sql.gz 2>/dev/null
+bk-manifest add --created 2025-06-28T02:00:00-03:00 -T daily daily/backup_20250627_143022.sql.gz 2>/dev/null
 bk-manifest -q remove daily/backup_20250627_143022.sql.gz
 
 run bk-manifest adopt -n .
@@ -51,7 +51,7 @@ mkdir -p scattered
 printf 'CREATE TABLE v (a int);\n' >scattered/pre_v2.3.1_20250701_101500.sql
 printf 'CREATE TABLE w (a int);\n' >scattered/manual-2025-07-02.sql
 mode_before=$(mode scattered/manual-2025-07-02.sql)
-run bk-manifest adopt -M -t pre-migration scattered
+run bk-manifest adopt --move -T pre-migration scattered
 is "adopt --move exits 0" "$rc" 0
 ok "moved into pre-migration/" test -f pre-migration/pre_v2.3.1_20250701_101500.sql
 ok "... and gone from where it was" test ! -e scattered/pre_v2.3.1_20250701_101500.sql
@@ -62,7 +62,7 @@ is "moved file mode kept" "$(mode pre-migration/manual-2025-07-02.sql)" "$mode_b
 mkdir -p manual
 printf 'A\n' >manual/same.sql
 printf 'CREATE TABLE z (a int);\n' >scattered/same.sql
-run bk-manifest adopt -M scattered
+run bk-manifest adopt --move scattered
 is "a clash is a failure" "$rc" 1
 like "... saying so" "$T/err" 'could not move "scattered/same.sql" to'
 is "... the existing file untouched" "$(cat manual/same.sql)" A

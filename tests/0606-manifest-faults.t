@@ -15,7 +15,7 @@ mkdir t && cd t || exit 1
 for f in a b c d e; do good 1 $f.csv; done
 bk-manifest -q add a.csv
 # Lines that all parse, none lost: the invariant after every fault.
-parses() { bk-manifest --strict list --tsv >/dev/null 2>&1; }
+parses() { bk-manifest --strict list -F tsv >/dev/null 2>&1; }
 
 # taken_back NAME SPEC MESSAGE FILE: an add of FILE that meets the fault
 # SPEC exits 74 saying MESSAGE, leaves the manifest as it was (74 means
@@ -53,7 +53,7 @@ ok "every line parses" parses
 cp manifest.jsonl before
 printf '{"path":"d.csv","created":"2025-0' >>manifest.jsonl
 n=$(wc -l <manifest.jsonl)
-run bk-manifest list --tsv
+run bk-manifest list -F tsv
 like "a reader names the unfinished line" "$T/err" \
     "^bk-manifest: warning: manifest.jsonl:$((n + 1)): unfinished last line, without its newline: an append that was cut short \\(the next write removes it\\)"
 run bk-manifest add d.csv
@@ -102,14 +102,14 @@ cd "$T" && mkdir z && cd z || exit 1
 for f in a b c; do good 1 $f.csv; done
 bk-manifest -q add a.csv b.csv c.csv
 # jansson reads on after a NUL that follows a number: the line parsed,
-# and bk-verify -r wrote {"verified":...} in its place.
+# and bk-verify --record wrote {"verified":...} in its place.
 perl -i -pe 's/("size":\d+)/$1\0/ if /"c\.csv"/' manifest.jsonl
 perl -ne 'print if /\0/' manifest.jsonl >nul.line
 is "the NUL line is there" "$(wc -l <nul.line)" 1
-run bk-manifest list --tsv
+run bk-manifest list -F tsv
 like "list reports it as a bad line" "$T/err" '^bk-manifest: warning: manifest\.jsonl:3: a NUL byte at column [0-9]+ \(line kept, ignored\)$'
-run bk-verify -r
-is "bk-verify -r: FAIL (exit 1)" "$rc" 1
+run bk-verify --record
+is "bk-verify --record: FAIL (exit 1)" "$rc" 1
 like "... names the line" "$T/out" '^FAIL manifest\.jsonl:3: a NUL byte at column'
 perl -ne 'print if /\0/' manifest.jsonl >nul.after
 same "... and the rewrite kept it byte for byte" nul.after nul.line
@@ -132,7 +132,7 @@ errline "add refuses it" 65 "$re" bk-manifest add y.csv
 errline "list refuses it" 65 "$re" bk-manifest list
 errline "remove refuses it" 65 "$re" bk-manifest remove x.csv
 errline "bk-verify refuses it" 65 "$re" bk-verify
-errline "bk-verify -r refuses it" 65 "$re" bk-verify -r
+errline "bk-verify --record refuses it" 65 "$re" bk-verify --record
 errline "bk-rotate refuses it" 65 "$re" bk-rotate --keep-last 1
 errline "bk-rotate --delete refuses it" 65 "$re" bk-rotate --keep-last 1 --delete
 ok "the link is still a link" test -L manifest.jsonl
@@ -150,7 +150,7 @@ run bk-manifest -q -m bad.jsonl report
 is "report, no good line: 0" "$rc" 0
 like "... counts the bad line" "$T/out" '^1 line of "bad\.jsonl" could not be parsed$'
 : >empty.jsonl
-exits "report, empty manifest: 0" 0 bk-manifest -m empty.jsonl report --json
+exits "report, empty manifest: 0" 0 bk-manifest -m empty.jsonl report -F json
 
 # ---- a full disk for real, as root: a tmpfs of 64 KiB
 if tmpfs_mount mnt 64k; then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bk-manifest add -s: the source is recorded as libpq parsed it, without
+# bk-manifest add --source: the source is recorded as libpq parsed it, without
 # any secret, whatever its form; one libpq cannot parse (or would misread)
 # is recorded as a placeholder, never as given.  Issue 11: a "#" or "?" in
 # a URI password, "://" in a quoted conninfo value and a percent-encoded
@@ -12,9 +12,9 @@ n=0
 src() {
 	n=$((n + 1))
 	printf 'id\n%s\n' $n >f$n.csv
-	run bk-manifest add -t manual -s "$2" f$n.csv
+	run bk-manifest add -T manual --source "$2" f$n.csv
 	if [ "$rc" != 0 ]; then fail "$1: add"; sed 's/^/#   /' err; return; fi
-	_got=$(bk-manifest list --json | grep "\"path\":\"f$n.csv\"" |
+	_got=$(bk-manifest list -F json | grep "\"path\":\"f$n.csv\"" |
 	    jq -r '.source // "(none)"')
 	is "$1" "$_got" "$3"
 	if grep -qF -- "$4" manifest.jsonl; then fail "... no secret"
@@ -51,7 +51,7 @@ src "free text" 'before the demo' 'before the demo' 'nothing-secret-here'
 # Refused by the parser: a placeholder, a warning, the add still done.
 src "libpq cannot parse it" 'host=db password=Summer 2024' \
     '(unparsable connection string)' 'Summer'
-like "... a warning" err '^bk-manifest: warning: -s is not a connection string libpq can parse: recorded as "\(unparsable connection string\)"$'
+like "... a warning" err '^bk-manifest: warning: --source is not a connection string libpq can parse: recorded as "\(unparsable connection string\)"$'
 unlike "... that does not repeat it" err 'Summer|2024'
 src "a raw / in a URI password" 'postgresql://app:Sum/mer24@db/erp' \
     '(unparsable connection string)' 'mer24'

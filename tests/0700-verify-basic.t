@@ -11,7 +11,7 @@ big=$(($(wc -l <tree/daily/big.csv) - 1))
 gzip -9 tree/daily/big.csv
 sqlite3 tree/app.sqlite 'create table t(a, b); insert into t values (1, 2), (3, 4); create index ti on t(b);'
 (cd tree && bk-manifest add a.csv a.csv.gz app.sqlite &&
-    bk-manifest add -t daily daily/big.csv.gz) >/dev/null 2>&1 ||
+    bk-manifest add -T daily daily/big.csv.gz) >/dev/null 2>&1 ||
     fail "bk-manifest add"
 M=tree/manifest.jsonl
 
@@ -31,7 +31,7 @@ like "--version prints the version" "$T/out" '^bk-verify \(bk\) [0-9]'
 usage "a bad option exits 64" 'unknown option' bk-verify --bogus
 empty "a bad option leaves stdout empty" "$T/out"
 usage "-x exits 64" 'unknown option "-x"' bk-verify -x
-usage "--max-age needs a duration" 'bad duration "soon"' bk-verify -m $M --max-age soon
+usage "--max-age needs a duration" 'bad duration "soon"' bk-verify -m $M --fresh-within soon
 usage "--wait needs seconds" 'bad number of seconds' bk-verify -m $M -w -3
 # The rows every tool taking -w shares (bk_parse_wait): message and hint.
 for w in soon 1.5 ' 5' 2147483648; do
@@ -42,17 +42,17 @@ Try 'bk-verify --help' for more information.|"
 done
 exits "--wait unlimited is read" 0 bk-verify -q -m $M -w unlimited
 exits "--wait 0 is read" 0 bk-verify -q -m $M --wait=0
-usage "--sums with --record is refused" 'does not go with' bk-verify --sums x --record
+usage "-c with --record is refused" 'does not go with' bk-verify --check x --record
 errline "a missing manifest exits 66" 66 'could not open manifest "nope/manifest.jsonl"|could not open the folder' bk-verify -m nope/manifest.jsonl
 errline "a manifest file that is missing exits 66" 66 'could not open manifest' bk-verify -m tree/other.jsonl
 errline "a missing identity file exits 66" 66 'no-such-key' bk-verify -m $M -i no-such-key
 echo garbage >badkey.txt
 errline "an identity file without a key exits 65" 65 'badkey.txt.*not an age identity' bk-verify -m $M -i badkey.txt
 : >emptypass
-errline "an empty passphrase file exits 65" 65 'no passphrase in "emptypass"' bk-verify -m $M -p emptypass
-errline "a missing passphrase file exits 66" 66 'could not open "no-such-pass"' bk-verify -m $M -p no-such-pass
+errline "an empty passphrase file exits 65" 65 'no passphrase in "emptypass"' bk-verify -m $M --passphrase-file emptypass
+errline "a missing passphrase file exits 66" 66 'could not open "no-such-pass"' bk-verify -m $M --passphrase-file no-such-pass
 awk 'BEGIN { s = ""; for (i = 0; i < 4097; i++) s = s "a"; print s }' >longpass
-errline "a passphrase over 4096 bytes exits 65" 65 'passphrase file "longpass" is longer than 4096 bytes' bk-verify -m $M -p longpass
+errline "a passphrase over 4096 bytes exits 65" 65 'passphrase file "longpass" is longer than 4096 bytes' bk-verify -m $M --passphrase-file longpass
 
 # Golden output: one OK line per backup, in manifest order.
 cat >want <<'EOF2'
@@ -108,18 +108,18 @@ rm tree/new.csv tree/link.csv
 # sha256sum lists for files without a manifest.
 (cd tree && sha256sum a.csv a.csv.gz app.sqlite) >sums
 cp tree/a.csv tree/a.csv.gz tree/app.sqlite .
-exits "--sums: all OK" 0 bk-verify --sums sums
-is "--sums: three OK lines" "$(grep -c '^OK ' "$T/out")" 3
+exits "-c: all OK" 0 bk-verify --check sums
+is "-c: three OK lines" "$(grep -c '^OK ' "$T/out")" 3
 printf 'x' >>a.csv
 echo "garbage line" >>sums
-exits "--sums: a changed file fails" 1 bk-verify --sums sums
+exits "-c: a changed file fails" 1 bk-verify --check sums
 like "...digest mismatch, and where the content broke" "$T/out" '^FAIL a.csv: sha256 does not match \(CSV line 4, column 2: record has 1 field, the header has 3\)$'
 like "...a bad sums line is reported with its number and reason" "$T/out" '^FAIL sums:4: malformed line: expected "HEX  NAME" or "ALG \(NAME\) = HEX"$'
 grep -v garbage sums >sums2
-exits "--sums names restrict the list" 0 bk-verify --sums sums2 a.csv.gz
-errline "--sums file missing exits 66" 66 'could not open "nosums"' bk-verify --sums nosums
-sha256sum a.csv.gz | bk-verify --sums - >out4; rc=$?
-is "--sums - reads standard input" "$rc $(cat out4)" "0 OK a.csv.gz"
+exits "-c names restrict the list" 0 bk-verify --check sums2 a.csv.gz
+errline "-c file missing exits 66" 66 'could not open "nosums"' bk-verify --check nosums
+sha256sum a.csv.gz | bk-verify --check - >out4; rc=$?
+is "-c - reads standard input" "$rc $(cat out4)" "0 OK a.csv.gz"
 
 # Other dialects and contents that bk-manifest add records.
 mkdir t2

@@ -175,7 +175,7 @@ is "the other lines are still verified" "$(grep -c '^OK' "$T/out")" 3
 tree nm; cp good.csv nm/; line nm/good.csv >nm/manifest.jsonl
 mkdir nm/daily; cp good.csv.gz nm/daily/late.csv.gz
 scenario "a file not in the manifest" nm 'daily/late.csv.gz: not in the manifest \(incomplete backup\)'
-exits "...not with --no-scan" 0 bk-verify -n -m nm/manifest.jsonl
+exits "...not with --no-scan" 0 bk-verify --no-scan -m nm/manifest.jsonl
 
 # ---- age with and without an identity ----
 tree ag; cp good.csv.gz.age ag/x.csv.gz.age; line ag/x.csv.gz.age 2000 '["age"]' >ag/manifest.jsonl
@@ -194,10 +194,10 @@ is "...decrypted by the first file's key" "$(cat "$T/out")" "OK x.csv.gz.age (cs
 printf 'secret words\n' >pass.txt
 bk-crypt -p --passphrase-file pass.txt -o ag/p.csv.age good.csv
 line ag/p.csv.age 2000 >>ag/manifest.jsonl
-exits "a passphrase file opens scrypt files" 0 bk-verify -v -p pass.txt -m ag/manifest.jsonl ag/p.csv.age
+exits "a passphrase file opens scrypt files" 0 bk-verify -v --passphrase-file pass.txt -m ag/manifest.jsonl ag/p.csv.age
 is "...through to the CSV" "$(cat "$T/out")" "OK ag/p.csv.age (csv age, 2000 records)"
 printf 'other words\n' >wrong.txt
-exits "a wrong passphrase fails" 1 bk-verify -p wrong.txt -m ag/manifest.jsonl ag/p.csv.age
+exits "a wrong passphrase fails" 1 bk-verify --passphrase-file wrong.txt -m ag/manifest.jsonl ag/p.csv.age
 tree ag; head -c 40 good.csv.gz.age >ag/x.age; line ag/x.age >ag/manifest.jsonl
 scenario "age header cut: fails even without identity" ag 'x.age: .*'
 

@@ -47,7 +47,7 @@ verdict() {
 		exits "$_vn: bk-verify OK" 0 bk-verify -m tr/manifest.jsonl
 		like "$_vn: ... says OK" "$T/out" '^OK db.sql.gz$'
 		exits "$_vn: bk-restore -n accepts it" 0 \
-		    bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.sql.gz
+		    bk-restore -n -m tr/manifest.jsonl -D "dbname=$PGDATABASE" tr/db.sql.gz
 		rm tr/manifest.jsonl
 		exits "$_vn: bk-manifest add accepts it" 0 \
 		    bk-manifest -m tr/manifest.jsonl add tr/db.sql.gz
@@ -56,13 +56,13 @@ verdict() {
 	_why="pg_dump $what is incomplete ($_vr)"
 	run bk-verify -m tr/manifest.jsonl
 	is "$_vn: bk-verify says FAIL, why" "$rc $(cat "$T/out")" "1 FAIL db.sql.gz: $_why"
-	run bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.sql.gz
+	run bk-restore -n -m tr/manifest.jsonl -D "dbname=$PGDATABASE" tr/db.sql.gz
 	is "$_vn: bk-restore -n refuses it, the same why" "$rc $(cat "$T/err")" \
 	    "65 bk-restore: error: could not restore \"db.sql.gz\": $_why"
 	rm tr/manifest.jsonl
 	run bk-manifest -m tr/manifest.jsonl add tr/db.sql.gz
 	is "$_vn: bk-manifest add refuses it, the same why" "$rc $(cat "$T/err")" \
-	    "65 bk-manifest: error: could not add \"tr/db.sql.gz\": $_why (-f records it anyway)"
+	    "65 bk-manifest: error: could not add \"tr/db.sql.gz\": $_why (--incomplete records it anyway)"
 }
 
 verdict "pg_dump as written" ok dump.sql
@@ -118,12 +118,12 @@ rm -rf tr; mkdir tr; cp dump.fc tr/db.dump; line tr/db.dump >tr/manifest.jsonl
 run env PATH="$BUILD/bin" bk-verify -m tr/manifest.jsonl
 is "no pg_restore: FAIL, saying so (not 'incomplete': no verdict)" "$rc $(cat "$T/out")" \
     "1 FAIL db.dump: could not run pg_restore (from postgresql-client): No such file or directory"
-run env PATH="$BUILD/bin" bk-verify -r -m tr/manifest.jsonl
+run env PATH="$BUILD/bin" bk-verify --record -m tr/manifest.jsonl
 unlike "...and -r records no verdict it could not reach" tr/manifest.jsonl '"verified"'
-run env PATH="$BUILD/bin" bk-manifest -m tr/add.jsonl add -f tr/db.dump
+run env PATH="$BUILD/bin" bk-manifest -m tr/add.jsonl add --incomplete tr/db.dump
 is "...bk-manifest add cannot record it, even with -f: 69" "$rc $(cat "$T/err")" \
     '69 bk-manifest: error: could not read "tr/db.dump": could not run pg_restore (from postgresql-client): No such file or directory'
-run env PATH="$BUILD/bin" bk-restore -n -m tr/manifest.jsonl -d "dbname=$PGDATABASE" tr/db.dump
+run env PATH="$BUILD/bin" bk-restore -n -m tr/manifest.jsonl -D "dbname=$PGDATABASE" tr/db.dump
 is "...nor bk-restore: 69" "$rc" 69
 # Inside age, the verdict needs the key: with it, the same.
 bk-crypt --keygen -o fc.key 2>/dev/null
@@ -139,7 +139,7 @@ what=script
 mkdir -p tree/daily
 bk-crypt --keygen -o key.txt 2>/dev/null
 pg_dump -Fp -t bk_verify_t | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o tree/daily/db.sql.gz.age &&
-    (cd tree && bk-manifest add -t daily daily/db.sql.gz.age) >/dev/null 2>&1 || fail "the recipe"
+    (cd tree && bk-manifest add -T daily daily/db.sql.gz.age) >/dev/null 2>&1 || fail "the recipe"
 exits "the recipe's output verifies with the key" 0 bk-verify -v -i key.txt -m tree/manifest.jsonl
 like "...through every layer" "$T/out" '^OK daily/db.sql.gz.age \(pg_dump gzip age\)$'
 exits "...and without the key, its header" 0 bk-verify -m tree/manifest.jsonl

@@ -26,19 +26,19 @@ M=tree/manifest.jsonl
 d2=$(stat -c %s tree/daily/d2.csv.gz)
 
 # ---- freshness ----
-exits "fresh enough: exit 0" 0 bk-verify -q -m $M --max-age 2d --type daily
+exits "fresh enough: exit 0" 0 bk-verify -q -m $M --fresh-within 2d --type daily
 empty "...and quiet" "$T/out"
-exits "too old: exit 1" 1 bk-verify -q -m $M --max-age 1d --type daily
+exits "too old: exit 1" 1 bk-verify -q -m $M --fresh-within 1d --type daily
 is "...the reason" "$(cat "$T/out")" "FAIL type daily: newest good backup is 1d 6h old (limit 1d)"
-exits "without --type, every type is checked" 1 bk-verify -q -m $M --max-age 36h
+exits "without --type, every type is checked" 1 bk-verify -q -m $M --fresh-within 36h
 is "...only the stale one fails" "$(cat "$T/out")" "FAIL type weekly: newest good backup is 2d old (limit 1d 12h)"
 # A broken newest backup does not count: the next good one is older.
 cp tree/daily/d2.csv.gz d2.keep
 printf 'x' >>tree/daily/d2.csv.gz
-exits "the newest is broken: the older good one counts" 1 bk-verify -q -m $M --max-age 2d --type daily
+exits "the newest is broken: the older good one counts" 1 bk-verify -q -m $M --fresh-within 2d --type daily
 is "...two lines" "$(cat "$T/out" | tr '\n' '|')" "FAIL daily/d2.csv.gz: size is $((d2 + 1)) bytes, the manifest says $d2|FAIL type daily: newest good backup is 3d 4h old (limit 2d)|"
 cp d2.keep tree/daily/d2.csv.gz
-exits "a type with no backup at all" 1 bk-verify -q -m $M --max-age 1d --type monthly
+exits "a type with no backup at all" 1 bk-verify -q -m $M --fresh-within 1d --type monthly
 is "...says there is none" "$(cat "$T/out")" "FAIL type monthly: no good backup"
 
 # ---- metrics ----
@@ -137,7 +137,7 @@ rm tree/bk.prom
 # ---- --record ----
 echo '{"path": "garbled' >>$M
 cp $M before
-exits "--record: exit 1 (the garbled line)" 1 bk-verify -q -r -m $M
+exits "--record: exit 1 (the garbled line)" 1 bk-verify -q --record -m $M
 grep -c '"verified":{' $M >n
 is "--record: every good line has its result" "$(cat n)" 4
 like "--record: the time and result" $M '"verified":\{"time":"[0-9-]+T[0-9:]+(Z|[+-][0-9:]+)","result":"ok"\}'
@@ -148,15 +148,15 @@ sed 's/,"verified":{[^}]*}//' $M >stripped
 same "--record: nothing else changed" stripped before
 is "--record: the manifest stays 0600" "$(mode $M)" 600
 printf 'x' >>tree/daily/d1.csv
-bk-verify -q -r -m $M >/dev/null
+bk-verify -q --record -m $M >/dev/null
 like "--record: a failure and its reason" $M '"path":"daily/d1.csv".*"verified":\{"time":"[^"]+","result":"fail","reason":"size is 13 bytes, the manifest says 12"\}'
 like "--record: the others stay ok" $M '"path":"weekly/w2.csv".*"result":"ok"'
-bk-verify -q -r -m $M tree/weekly/w1.csv >/dev/null
+bk-verify -q --record -m $M tree/weekly/w1.csv >/dev/null
 is "--record with named files touches only those lines" \
     "$(grep -c '"result":"fail"' $M)" 1
 if command -v flock >/dev/null 2>&1; then
 	hold_lock $M
-	errline "--record with the lock busy: 75" 75 'could not lock' bk-verify -q -r -w 0 -m $M
+	errline "--record with the lock busy: 75" 75 'could not lock' bk-verify -q --record -w 0 -m $M
 	release_lock
 else
 	skip "no flock(1)"

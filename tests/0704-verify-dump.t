@@ -14,16 +14,16 @@ linha2'), (3, 'Cid', null);
 mkdir -p tree/manual
 bk-crypt --keygen -o key.txt 2>/dev/null
 for f in csv jsonl sql; do
-	bk-dump -q -d sqlite:app.db -F $f -t c -o tree/manual/c.$f || fail "bk-dump -F $f"
-	bk-dump -q -d sqlite:app.db -F $f -t c | bk-gz >tree/manual/c.$f.gz
-	bk-dump -q -d sqlite:app.db -F $f -t c | bk-gz |
+	bk-dump -q -D sqlite:app.db -F $f --table c -o tree/manual/c.$f || fail "bk-dump -F $f"
+	bk-dump -q -D sqlite:app.db -F $f --table c | bk-gz >tree/manual/c.$f.gz
+	bk-dump -q -D sqlite:app.db -F $f --table c | bk-gz |
 	    bk-crypt -r "$(bk-crypt -y -i key.txt)" -o tree/manual/c.$f.gz.age
 done
-bk-dump -q -d sqlite:app.db -F sqlite -o tree/manual/app.sqlite || fail "bk-dump -F sqlite"
+bk-dump -q -D sqlite:app.db -F sqlite -o tree/manual/app.sqlite || fail "bk-dump -F sqlite"
 (cd tree && bk-manifest add manual/*) >/dev/null 2>&1 || fail "bk-manifest add"
 # The counts file the man pages' example writes beside its export is no
 # backup: the tree still verifies with it there.
-bk-dump -q -d sqlite:app.db -t c --counts tree/manual/c.counts -o tree/manual/counted.csv
+bk-dump -q -D sqlite:app.db --table c --counts tree/manual/c.counts -o tree/manual/counted.csv
 (cd tree && bk-manifest add manual/counted.csv) >/dev/null 2>&1 || fail "bk-manifest add counted.csv"
 
 cat >want <<'EOF2'

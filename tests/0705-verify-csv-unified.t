@@ -14,7 +14,7 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 }
 # records PATH: the records field of PATH in the manifest, "" if none.
 records() {
-	bk-manifest list --json | python3 -c '
+	bk-manifest list -F json | python3 -c '
 import json, sys
 for l in sys.stdin:
     o = json.loads(l)
@@ -47,7 +47,7 @@ cd ..
 mkdir r && cd r || exit 1
 printf 'id,name,amount\n1,"Ana, Ltda",10.50\n2,Bob\n3,Carl,7\n' >rag.csv
 errline "add: a ragged row is refused with line and column" 65 \
-    '^bk-manifest: error: could not add "rag.csv": CSV line 3, column 6: record has 2 fields, the header has 3 \(-f records it anyway\)$' \
+    '^bk-manifest: error: could not add "rag.csv": CSV line 3, column 6: record has 2 fields, the header has 3 \(--incomplete records it anyway\)$' \
     bk-manifest add rag.csv
 empty "...and nothing is recorded" manifest.jsonl
 printf 'id,name\n1,"open\n2,x\n' | gzip >quote.csv.gz
@@ -58,9 +58,9 @@ printf 'id,name\n1,\377\n' >utf.csv
 errline "add: invalid UTF-8, with its column" 65 \
     'could not add "utf.csv": CSV line 2, column 3: invalid UTF-8 \(byte 0xFF\)' \
     bk-manifest add utf.csv
-exits "add -f records it anyway" 0 bk-manifest add -f rag.csv
+exits "add --incomplete records it anyway" 0 bk-manifest add --incomplete rag.csv
 is "...without a record count" "$(records rag.csv)" ""
-exits "add -f -r records the count given" 0 bk-manifest add -f -r 3 quote.csv.gz
+exits "add -f -r records the count given" 0 bk-manifest add --incomplete --records 3 quote.csv.gz
 is "...that count" "$(records quote.csv.gz)" 3
 # bk-verify reports the same place for the same files.
 run bk-verify quote.csv.gz rag.csv

@@ -15,11 +15,11 @@ age-keygen -y tree/keys/identity.txt >tree/recipients
 f=daily/erp_20250101.sql.gz.age
 printf -- '--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (a int);\n--\n-- PostgreSQL database dump complete\n--\n' |
     bk-gz | bk-crypt -R tree/recipients -o tree/$f
-(cd tree && bk-manifest add -t daily $f && bk-sum $f >$f.sha256 &&
+(cd tree && bk-manifest add -T daily $f && bk-sum $f >$f.sha256 &&
     sha256sum daily/erp_20250101.sql.gz.age >SHA256SUMS) 2>/dev/null ||
     fail "recipe 5 of bk(7)"
 printf 'id,name\n1,Ana\n' >tree/monthly.csv
-(cd tree && bk-manifest add -t monthly monthly.csv) 2>/dev/null
+(cd tree && bk-manifest add -T monthly monthly.csv) 2>/dev/null
 M=tree/manifest.jsonl
 ok "sha256sum reads bk-sum's file" sh -c "cd tree && sha256sum -c --quiet $f.sha256"
 cat >want <<EOF2
@@ -146,7 +146,7 @@ is "...two FAIL lines, sorted" "$(cat out)" "FAIL chame-copy: not in the manifes
 FAIL dump.sql.gz: not in the manifest (incomplete backup)"
 like "...bk_verify_unlisted_files 2" m.prom '^bk_verify_unlisted_files 2$'
 like "...bk_verify_success 0" m.prom '^bk_verify_success 0$'
-exits "--no-scan: exit 0" 0 bk-verify -q -n -m $M
+exits "--no-scan: exit 0" 0 bk-verify -q --no-scan -m $M
 # What adopt takes is what verify missed: after adopting, it is clean.
 (cd tree && bk-manifest -q adopt .) >/dev/null 2>&1
 exits "after bk-manifest adopt: clean again" 0 bk-verify -q -m $M

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bk-verify -s and bk-sum -c read checksum lists with one parser
+# bk-verify -c and bk-sum -c read checksum lists with one parser
 # (common/sumlist.c): lists written by the real sha256sum, with and without
 # --tag, escaped names included, get the same verdict from both tools, and
 # a bad line the same reason.
@@ -30,14 +30,14 @@ EOF2
 sum_verdicts() { sed -e 's/^\(.*\): OK$/OK \1/' -e 's/^\(.*\): FAILED.*$/FAIL \1/' "$1"; }
 verify_verdicts() { sed 's/^FAIL \([^:]*\):.*$/FAIL \1/' "$1"; }
 
-# both NAME LIST CODE: bk-sum -c and bk-verify -s both exit CODE on LIST and
+# both NAME LIST CODE: bk-sum -c and bk-verify -c both exit CODE on LIST and
 # give each file the same verdict.
 both() {
 	run bk-sum -c "$2"
 	is "$1: bk-sum -c exits $3" "$rc" "$3"
 	sum_verdicts out >sum.v
-	run bk-verify -s "$2"
-	is "$1: bk-verify -s exits $3" "$rc" "$3"
+	run bk-verify -c "$2"
+	is "$1: bk-verify -c exits $3" "$rc" "$3"
 	verify_verdicts out >verify.v
 	same "$1: the same verdicts" verify.v sum.v
 }
@@ -55,11 +55,11 @@ sha256sum -b "$@" >binary.sums
 both "sha256sum -b list (the * marker)" binary.sums 0
 { echo '# made by hand'; sed 's/$/\r/' tag.sums; } >crlf.sums
 both "a comment and CR LF line ends" crlf.sums 0
-run bk-verify -s gnu.sums 'new
+run bk-verify -c gnu.sums 'new
 line.csv'
 is "an operand with a newline picks its escaped line" "$rc $(cat out)" \
     '0 OK \new\nline.csv'
-bk-sum "$@" | bk-verify -s - >out 2>err; rc=$?
+bk-sum "$@" | bk-verify -c - >out 2>err; rc=$?
 is "bk-sum's own list, on standard input" "$rc" 0
 same "...every file OK" out want.ok
 
@@ -82,14 +82,14 @@ both "all restored" gnu.sums 0
 md5sum "$@" >md5.sums
 run bk-sum -c md5.sums
 is "an md5 list: bk-sum -c exits 0" "$rc" 0
-run bk-verify -s md5.sums
-is "an md5 list: bk-verify -s exits 1" "$rc" 1
+run bk-verify -c md5.sums
+is "an md5 list: bk-verify -c exits 1" "$rc" 1
 is "...a FAIL line for each file" "$(grep -c '^FAIL ' out)" 5
 like "...saying bk-verify checks only sha256" out \
     '^FAIL plain\.csv: listed with md5; bk-verify checks only sha256 \(bk-sum -c checks md5\)$'
 empty "...nothing on stderr" err
 { sha256sum plain.csv; md5sum --tag 'x) = y.csv'; } >mixed.sums
-run bk-verify -s mixed.sums
+run bk-verify -c mixed.sums
 is "a mixed list: the sha256 line OK, the MD5 tag FAIL" "$rc|$(cat out)" \
     "1|OK plain.csv
 FAIL x) = y.csv: listed with md5; bk-verify checks only sha256 (bk-sum -c checks md5)"
@@ -101,7 +101,7 @@ while IFS='|' read -r what line; do
 	printf '%s  plain.csv\n%s\n' "$h" "$line" >bad.lst
 	run bk-sum -c bad.lst
 	sum="$rc|$(sum_verdicts out)|$(sed 's/^bk-sum: error: //' err)"
-	run bk-verify -s bad.lst
+	run bk-verify -c bad.lst
 	verify="$rc|$(grep -v '^FAIL' out)|$(sed -n 's/^FAIL //p' out)"
 	is "malformed, $what: the same reason from both" "$verify" "$sum"
 	like "malformed, $what: the line number" out '^FAIL bad\.lst:2: malformed line: '
@@ -120,18 +120,18 @@ bad escape|\\$h  a\\tb
 empty tagged name|SHA256 () = $h
 EOF2
 printf '%s  plain.csv\0x\n' "$h" >nul.lst
-run bk-verify -s nul.lst
+run bk-verify -c nul.lst
 is "a NUL byte: FAIL with the line number" "$rc|$(cat out)" \
     "1|FAIL nul.lst:1: malformed line: NUL byte in the line"
 : >empty.lst
-run bk-verify -s empty.lst
+run bk-verify -c empty.lst
 is "an empty list fails, as in bk-sum -c" "$rc|$(cat out)" \
     "1|FAIL empty.lst: no digest lines"
 echo '# nothing' >comments.lst
-run bk-verify -s comments.lst
+run bk-verify -c comments.lst
 is "a list of comments only fails" "$rc|$(cat out)" \
     "1|FAIL comments.lst: no digest lines"
-run bk-verify -M metrics.prom -s bad.lst
+run bk-verify -M metrics.prom -c bad.lst
 like "malformed lines count in the metrics" metrics.prom '^bk_verify_bad_lines 1$'
 
 done_testing

@@ -10,7 +10,7 @@ mkdir -p tree/listed tree/a tree/deep/er/and/deeper tree/nested/daily \
     tree/.cache elsewhere
 sql() { printf 'CREATE TABLE t (a int);\n' >"$1"; }
 sql tree/listed/erp_20250101.sql
-(cd tree && bk-manifest -q add -t daily listed/erp_20250101.sql) ||
+(cd tree && bk-manifest -q add -T daily listed/erp_20250101.sql) ||
     fail "the listed backup"
 M=tree/manifest.jsonl
 

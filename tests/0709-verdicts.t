@@ -213,7 +213,7 @@ check() {
 
 	# bk-restore -n: the same verdict and reason.
 	if [ -n "$tgt" ]; then
-		run bk-restore -n $_i -m $_m -d "$tgt" "$_f"
+		run bk-restore -n $_i -m $_m -D "$tgt" "$_f"
 		got "$T/err"
 		_e="bk-restore: error: could not restore \"$_b\": "
 		if [ "$_w" = ok ] && [ -z "$orig" ]; then _e=
@@ -247,7 +247,7 @@ check() {
 	c:*)
 		is "$_nm: bk-manifest add refuses it$_s" \
 		    "$rc $_g" \
-		    "$code bk-manifest: error: could not add \"$_f\": ${_a#c:} (-f records it anyway)" ;;
+		    "$code bk-manifest: error: could not add \"$_f\": ${_a#c:} (--incomplete records it anyway)" ;;
 	l:*)
 		is "$_nm: bk-manifest add cannot read it$_s" \
 		    "$rc $_g" \

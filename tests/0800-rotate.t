@@ -74,20 +74,20 @@ remove daily/db_20240601_020000.sql.gz (older than 5d)
 EOF2
 run bk-rotate -m manifest.jsonl --type daily --max-age 5d --now $NOW
 same "--type and --max-age (from now)" out want
-BK_MANIFEST=$T/manifest.jsonl run bk-rotate -t daily --max-age 5d --now $NOW
+BK_MANIFEST=$T/manifest.jsonl run bk-rotate -T daily --max-age 5d --now $NOW
 same "BK_MANIFEST names the manifest" out want
 # Without -m, the tree's manifest is the nearest one above, as from its
 # root: one rule in every tool (bk_manifest_init).
-(cd daily && run bk-rotate -t daily --max-age 5d --now $NOW; echo $rc >../st)
+(cd daily && run bk-rotate -T daily --max-age 5d --now $NOW; echo $rc >../st)
 is "from a subfolder, the tree's manifest above: exit 0" "$(cat st)" 0
 same "... the same verdicts" out want
 
 cat >want <<'EOF2'
 keep manual/before-upgrade.sql.gz (newest of its type)
 EOF2
-run bk-rotate -m manifest.jsonl -t manual --max-age 1d --now $NOW
+run bk-rotate -m manifest.jsonl -T manual --max-age 1d --now $NOW
 same "the newest backup of a type is never removed" out want
-run bk-rotate -m manifest.jsonl -t nosuchtype --keep-last 1
+run bk-rotate -m manifest.jsonl -T nosuchtype --keep-last 1
 empty "a type without backups: nothing to say" out
 is "a type without backups: exit 0" "$rc" 0
 
@@ -130,7 +130,7 @@ done
 exits "--wait unlimited is read" 0 bk-rotate -m manifest.jsonl --keep-last 1 -w unlimited --now $NOW
 exits "--wait 0 is read" 0 bk-rotate -m manifest.jsonl --keep-last 1 --wait=0 --now $NOW
 errline "-m and --dir together" 64 'cannot be used together' bk-rotate -m manifest.jsonl --dir daily --keep-last 1
-errline "--type with --dir" 64 'needs a manifest' bk-rotate --dir daily -t daily --keep-last 1
+errline "--type with --dir" 64 'needs a manifest' bk-rotate --dir daily -T daily --keep-last 1
 errline "an extra argument" 64 'unexpected argument "daily"' bk-rotate --keep-last 1 daily
 errline "a missing manifest" 66 'could not open manifest "nope.jsonl"' bk-rotate -m nope.jsonl --keep-last 1
 errline "a missing manifest with --delete" 66 'could not open manifest' bk-rotate -m nope.jsonl --keep-last 1 --delete

@@ -133,7 +133,7 @@ mkdir m && cd m && mkdir daily
 for d in 01 02 03 04; do
 	f=daily/erp_202501$d.sql.gz
 	printf 'SELECT %s;\n' $d | gzip >$f
-	bk-manifest -q add -t daily -c 2025-01-${d}T02:00:00Z $f || fail "bk-manifest add $f"
+	bk-manifest -q add -T daily --created 2025-01-${d}T02:00:00Z $f || fail "bk-manifest add $f"
 	bk-sum "$f" >"$f.sha256"
 done
 md5sum daily/erp_20250101.sql.gz >daily/erp_20250101.sql.gz.md5
@@ -144,7 +144,7 @@ mkdir daily/erp_20250102.sql.gz.sums && echo inside >daily/erp_20250102.sql.gz.s
 rm daily/erp_20250103.sql.gz
 # A backup of its own that happens to be named like 01's checksum file.
 printf 'w\n' | gzip >daily/erp_20250101.sql.gz.sums
-bk-manifest -q add -t weekly -c 2025-01-05T03:00:00Z daily/erp_20250101.sql.gz.sums ||
+bk-manifest -q add -T weekly --created 2025-01-05T03:00:00Z daily/erp_20250101.sql.gz.sums ||
 	fail "bk-manifest add a weekly backup"
 cp manifest.jsonl ../m.orig
 cd "$T"
@@ -159,11 +159,11 @@ remove daily/erp_20250101.sql.gz (no rule keeps it)
 remove daily/erp_20250101.sql.gz.sha256 (checksum of daily/erp_20250101.sql.gz)
 remove daily/erp_20250101.sql.gz.md5 (checksum of daily/erp_20250101.sql.gz)
 EOF2
-run bk-rotate -m m/manifest.jsonl -t daily --keep-last 1 --now $NOW
+run bk-rotate -m m/manifest.jsonl -T daily --keep-last 1 --now $NOW
 same "manifest: each removal with its checksum files, a missing one's too" out want
-run bk-rotate -v -m m/manifest.jsonl -t daily --keep-last 1 --now $NOW
+run bk-rotate -v -m m/manifest.jsonl -T daily --keep-last 1 --now $NOW
 is "-v: the summary counts them" "$(cat err)" "bk-rotate: 1 kept, 3 to remove, with 4 checksum files"
-exits "manifest --delete" 0 bk-rotate -m m/manifest.jsonl -t daily --keep-last 1 --delete --now $NOW
+exits "manifest --delete" 0 bk-rotate -m m/manifest.jsonl -T daily --keep-last 1 --delete --now $NOW
 is "what remains in daily/" "$(ls m/daily | tr '\n' ' ')" \
     "erp_20250101.sql.gz.sums erp_20250102.sql.gz.sha512 erp_20250102.sql.gz.sums erp_20250104.sql.gz erp_20250104.sql.gz.sha256 "
 ok "the checksum link stays a link" test -L m/daily/erp_20250102.sql.gz.sha512

@@ -17,7 +17,7 @@ tree() {
 }
 # listed_exist: every line of the manifest names a file that is there.
 listed_exist() {
-	bk-manifest --strict list --tsv >"$T/listed" 2>&1 || return 1
+	bk-manifest --strict list -F tsv >"$T/listed" 2>&1 || return 1
 	awk -F '\t' '{ print $NF }' "$T/listed" | while read -r p; do
 		[ -e "$p" ] || { echo "listed, gone: $p"; return 1; }
 	done

@@ -21,7 +21,7 @@ untouched() {
 # ---- the command line ----
 run bk-restore --help
 is "--help exits 0" "$rc" 0
-like "--help prints the usage" out '^usage: bk-restore \[-cfnPqvy\]'
+like "--help prints the usage" out '^usage: bk-restore \[-nPqv\]'
 empty "--help: nothing on stderr" err
 # The usage is the man page's SYNOPSIS.
 is "the usage is the SYNOPSIS" \
@@ -40,40 +40,40 @@ usage() {
 	    grep -q "Try 'bk-restore --help'" err; then pass "$_un"
 	else fail "$_un"; diag "exit $rc"; sed 's/^/#   /' err; fi
 }
-usage "no target" 'no target: give -d' x.db
-usage "no file" 'no backup file to restore' -d sqlite:t.db
-usage "two files" 'one backup file at a time' -d sqlite:t.db a b
-usage "empty -d" 'empty target' -d '' x.db
-usage "--clean is for PostgreSQL" '--clean is for PostgreSQL' -c -d sqlite:t.db x.db
+usage "no target" 'no target: give -D' x.db
+usage "no file" 'no backup file to restore' -D sqlite:t.db
+usage "two files" 'one backup file at a time' -D sqlite:t.db a b
+usage "empty -D" 'empty target' -D '' x.db
+usage "--clean is for PostgreSQL" '--clean is for PostgreSQL' --clean -D sqlite:t.db x.db
 usage "passphrase file and fd" 'exclude each other' \
-    --passphrase-file p --passphrase-fd 3 -d x f
-usage "bad --passphrase-fd" 'bad --passphrase-fd "x"' --passphrase-fd x -d x f
-usage "bad -w" 'bad number of seconds "soon"' -w soon -d x f
+    --passphrase-file p --passphrase-fd 3 -D x f
+usage "bad --passphrase-fd" 'bad --passphrase-fd "x"' --passphrase-fd x -D x f
+usage "bad -w" 'bad number of seconds "soon"' -w soon -D x f
 usage "bad option" 'unknown option "--bogus"' --bogus
 
 # ---- a tree with a good backup ----
 sqlite3 app.db "CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT);
     INSERT INTO u VALUES (1, 'Ana'), (2, 'Bó'); CREATE INDEX un ON u(name);"
-bk-dump -d sqlite:app.db -F sqlite -o good.db
+bk-dump -D sqlite:app.db -F sqlite -o good.db
 gzip -c good.db >good.db.gz
-bk-manifest add -t daily good.db good.db.gz
+bk-manifest add -T daily good.db good.db.gz
 sqlite3 target.db "CREATE TABLE keep(x); INSERT INTO keep VALUES ('before');"
 cp target.db target.saved
 
-# A -d that cannot go on to psql is refused before the backup is even
+# A -D that cannot go on to psql is refused before the backup is even
 # opened (nope.sql does not exist), and never repeated: libpq's own
 # message would quote it, password and all.
-usage "bad connection string" 'bad -d: libpq cannot parse it \(not shown: it may hold a password\)$' \
-    -d "host=x password=Summer 2024" nope.sql
+usage "bad connection string" 'bad -D: libpq cannot parse it \(not shown: it may hold a password\)$' \
+    -D "host=x password=Summer 2024" nope.sql
 unlike "... not repeated" err 'Summer|2024'
-usage "a URI libpq would misread" 'bad -d: libpq would read part of a password as a host' \
-    -d "postgresql://app:Sum/mer2024@db/erp" nope.sql
+usage "a URI libpq would misread" 'bad -D: libpq would read part of a password as a host' \
+    -D "postgresql://app:Sum/mer2024@db/erp" nope.sql
 unlike "... not repeated" err 'Sum|mer2024|app'
-usage "a value holding a password" 'bad -d: a value in it holds what looks like a password' \
-    -d "host= password=Summer2024" nope.sql
+usage "a value holding a password" 'bad -D: a value in it holds what looks like a password' \
+    -D "host= password=Summer2024" nope.sql
 unlike "... not repeated" err 'Summer2024'
 usage "an sslpassword cannot be passed on" 'an sslpassword cannot be passed on to psql' \
-    -d "dbname=x sslpassword=secret" nope.sql
+    -D "dbname=x sslpassword=secret" nope.sql
 unlike "... not repeated" err secret
 
 # ---- bad inputs: code, one line, target untouched ----
@@ -81,18 +81,18 @@ unlike "... not repeated" err secret
 bad() {
 	_bn=$1 _bc=$2 _br=$3 _bf=$4; shift 4
 	errline "$_bn" "$_bc" "^bk-restore: error: .*$_br" \
-	    bk-restore -y "$@" -d sqlite:target.db "$_bf"
+	    bk-restore --yes "$@" -D sqlite:target.db "$_bf"
 	untouched "$_bn"
 }
 bad "missing file" 66 'could not open "nope.db": No such file or directory' nope.db
 cp good.db unlisted.db
-bad "not in the manifest" 1 '"unlisted.db": not in the manifest .*incomplete backup; --force' unlisted.db
+bad "not in the manifest" 1 '"unlisted.db": not in the manifest .*incomplete backup; --unlisted' unlisted.db
 cp good.db grown.db; line grown.db >>manifest.jsonl; echo x >>grown.db
 bad "size differs" 1 '"grown.db": size is [0-9]+ bytes, the manifest says [0-9]+$' grown.db
 cp good.db.gz altered.db.gz; line altered.db.gz >>manifest.jsonl
 flip altered.db.gz 100
 bad "altered: sha256 differs" 1 '"altered.db.gz": sha256 does not match the manifest' altered.db.gz
-bad "altered, even with --force" 1 'sha256 does not match the manifest' altered.db.gz -f
+bad "altered, even with --unlisted" 1 'sha256 does not match the manifest' altered.db.gz --unlisted
 head -c $(($(stat -c %s good.db.gz) / 2)) good.db.gz >cut.db.gz
 line cut.db.gz >>manifest.jsonl
 bad "truncated gzip" 65 '"cut.db.gz": truncated gzip input at byte [0-9]+$' cut.db.gz
@@ -118,7 +118,7 @@ bad "a folder" 65 '"folder.db": not a regular file$' folder.db
 : >elsewhere.log; ln -s elsewhere.log restore.log
 errline "restore.log a symbolic link" 65 \
     'restore.log": it is a symbolic link \(nothing was restored\)$' \
-    bk-restore -y -d sqlite:target.db good.db
+    bk-restore --yes -D sqlite:target.db good.db
 ok "...target untouched, nothing written through the link" sh -c \
     'cmp -s target.db target.saved && [ ! -e pre-restore ] && [ ! -s elsewhere.log ]'
 rm -f restore.log elsewhere.log
@@ -128,7 +128,7 @@ bad "outside the tree" 65 "\"../outside.$$/o.db\": outside the manifest's folder
 rm -rf ../outside.$$
 printf '{"path":"nosum.db","created":"2024-09-01T02:00:00Z"}\n' >>manifest.jsonl
 cp good.db nosum.db
-bad "no sha256 recorded" 1 '"nosum.db": its manifest line has no sha256 .*--force' nosum.db
+bad "no sha256 recorded" 1 '"nosum.db": its manifest line has no sha256 .*--unlisted' nosum.db
 bad "missing manifest" 66 'could not open manifest "none.jsonl"' good.db -m none.jsonl
 bad "missing identity file" 66 'nokey.txt' good.db -i nokey.txt
 bk-crypt --keygen -o key.txt 2>/dev/null
@@ -145,7 +145,7 @@ bk-manifest add pass.db.age
 # run from one.
 errline "a passphrase, and no terminal to ask for it" 66 \
     'could not open the terminal to ask for the passphrase \(use --passphrase-file' \
-    setsid -w bk-restore -y -d sqlite:target.db pass.db.age
+    setsid -w bk-restore --yes -D sqlite:target.db pass.db.age
 untouched "no terminal for the passphrase"
 echo "wrong horse" >wrong.txt
 bad "a wrong passphrase" 1 '"pass.db.age": .*(wrong key or passphrase|passphrase)' \
@@ -159,19 +159,19 @@ bad "age chunk forged, recorded as is" 65 '"forged.db.age": .*failed authenticat
 echo "not a database" >notdb.txt; cp notdb.txt notdb.saved
 errline "a target that is not a database" 65 \
     'could not restore into "notdb.txt": it is not an SQLite database' \
-    bk-restore -y -d sqlite:notdb.txt good.db
+    bk-restore --yes -D sqlite:notdb.txt good.db
 ok "... is left alone" cmp -s notdb.txt notdb.saved
 mkdir dir.db
 errline "a folder as target" 65 'could not restore into "dir.db": not a regular file' \
-    bk-restore -y -d sqlite:dir.db good.db
+    bk-restore --yes -D sqlite:dir.db good.db
 errline "a target in a missing folder" 66 'could not open the folder of "no/t.db"' \
-    bk-restore -y -d sqlite:no/t.db good.db
+    bk-restore --yes -D sqlite:no/t.db good.db
 ok "... and nothing was created" test ! -e pre-restore
 
-# ---- --force: a file without a manifest line ----
-run bk-restore -y -f -d sqlite:target.db unlisted.db
-is "--force restores an unlisted file" "$rc" 0
-like "... with a warning" err 'warning: "unlisted.db" is not in the manifest: restoring it because of --force'
+# ---- --unlisted: a file without a manifest line ----
+run bk-restore --yes --unlisted -D sqlite:target.db unlisted.db
+is "--unlisted restores an unlisted file" "$rc" 0
+like "... with a warning" err 'warning: "unlisted.db" is not in the manifest: restoring it because of --unlisted'
 sqlite3 target.db .dump >t.dump; sqlite3 app.db .dump >a.dump
 same "... the data" t.dump a.dump
 like "... logged as forced" restore.log '"path":"unlisted.db".*"result":"ok".*"forced":true'
@@ -183,7 +183,7 @@ same "... which holds the old data" s.dump ts.dump
 
 # ---- dry run, quiet, verbose ----
 cp target.saved target.db; rm -rf pre-restore restore.log
-run bk-restore -n -d sqlite:target.db good.db.gz
+run bk-restore -n -D sqlite:target.db good.db.gz
 is "-n exits 0" "$rc" 0
 sed 's/_[0-9]\{8\}_[0-9]\{6\}\(-[0-9]*\)\{0,1\}/_STAMP/' out >dry
 cat >dry.want <<'EOF'
@@ -195,23 +195,23 @@ sed -i "s/256 bytes/$(stat -c %s good.db.gz) bytes/" dry.want
 same "-n says what it would do" dry dry.want
 untouched "-n"
 errline "-n to a full disk" 74 'could not write standard output' \
-    sh -c 'bk-restore -n -d sqlite:target.db good.db.gz >/dev/full'
+    sh -c 'bk-restore -n -D sqlite:target.db good.db.gz >/dev/full'
 # A reader that has gone: exit 74 without a message, as bk_finish does.
 python3 -c '
 import os, subprocess, sys
 r, w = os.pipe(); os.close(r)
 p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
 sys.stderr.buffer.write(p.stderr); sys.exit(p.returncode)' \
-    bk-restore -n -d sqlite:target.db good.db.gz 2>err
+    bk-restore -n -D sqlite:target.db good.db.gz 2>err
 is "-n to a closed pipe exits 74" "$?" 74
 empty "... quietly" err
-run bk-restore -q -y --no-safety-backup -d sqlite:new1.db good.db.gz
+run bk-restore -q --yes --no-safety-backup -D sqlite:new1.db good.db.gz
 is "-q: restored" "$rc" 0
 empty "-q: nothing on stdout" out
 empty "-q: nothing on stderr" err
-run bk-restore -y --no-safety-backup -d sqlite:new2.db good.db.gz
+run bk-restore --yes --no-safety-backup -D sqlite:new2.db good.db.gz
 like "--no-safety-backup warns" err 'warning: no safety backup of SQLite database "new2.db" \(--no-safety-backup\)'
-run bk-restore -v -y -d sqlite:target.db good.db.gz
+run bk-restore -v --yes -D sqlite:target.db good.db.gz
 like "-v: what was verified" err '^bk-restore: verified "good.db.gz": [0-9]+ bytes, sha256 as recorded, sqlite gzip$'
 like "-v: the safety backup" err '^bk-restore: safety backup "pre-restore/target_[0-9_-]+\.db": [0-9]+ bytes$'
 like "-v: the outcome" err '^bk-restore: restored "good.db.gz" into SQLite database "target.db" in [0-9.]+ s; the safety backup is "pre-restore/target_[0-9_-]+\.db"$'
@@ -221,16 +221,16 @@ empty "-v: nothing on stdout" out
 cp target.saved target.db; rm -rf pre-restore restore.log
 errline "another restore holds the target" 75 \
     'another bk-restore is restoring into "target.db"' \
-    flock target.db bk-restore -y -d sqlite:target.db good.db
+    flock target.db bk-restore --yes -D sqlite:target.db good.db
 untouched "target lock"
 errline "the manifest's lock stays busy (-w 0)" 75 \
     'could not lock manifest ".*manifest.jsonl": another process holds it' \
-    flock manifest.jsonl bk-restore -w 0 -y -d sqlite:target.db good.db
+    flock manifest.jsonl bk-restore -w 0 --yes -D sqlite:target.db good.db
 untouched "manifest lock"
 touch pre-restore
 errline "pre-restore is not a folder" 73 \
     'could not create the safety backup: ".*/pre-restore" is not a folder' \
-    bk-restore -y -d sqlite:target.db good.db
+    bk-restore --yes -D sqlite:target.db good.db
 ok "... nothing restored" cmp -s target.db target.saved
 rm -f pre-restore
 if [ "$(id -u)" = 0 ]; then
@@ -248,29 +248,29 @@ elif [ "$(id -u)" = 0 ]; then
 	chown nobody target.db
 	chmod 600 good.db
 	errline "an unreadable backup" 77 'could not open "good.db": Permission denied' \
-	    as_nobody bk-restore -y -d sqlite:target.db good.db
+	    as_nobody bk-restore --yes -D sqlite:target.db good.db
 	chmod 644 good.db
 	errline "a manifest that cannot take the safety backup's line" 77 \
 	    'could not write ".*/manifest.jsonl": Permission denied' \
-	    as_nobody bk-restore -y -d sqlite:target.db good.db
+	    as_nobody bk-restore --yes -D sqlite:target.db good.db
 	chown root target.db; chmod 644 target.db
 	chown nobody "$T" manifest.jsonl
 	errline "a target that cannot be written" 77 'could not open "target.db": Permission denied' \
-	    as_nobody bk-restore -y -d sqlite:target.db good.db
+	    as_nobody bk-restore --yes -D sqlite:target.db good.db
 	chown root "$T" manifest.jsonl
 	chmod 600 target.db manifest.jsonl
 	chmod 700 "$T"
 else
 	chmod 000 good.db
 	errline "an unreadable backup" 77 'could not open "good.db": Permission denied' \
-	    bk-restore -y -d sqlite:target.db good.db
+	    bk-restore --yes -D sqlite:target.db good.db
 	chmod 644 good.db; chmod 444 manifest.jsonl
 	errline "a manifest that cannot take the safety backup's line" 77 \
 	    'could not write ".*/manifest.jsonl": Permission denied' \
-	    bk-restore -y -d sqlite:target.db good.db
+	    bk-restore --yes -D sqlite:target.db good.db
 	chmod 600 manifest.jsonl; chmod 444 target.db
 	errline "a target that cannot be written" 77 'could not open "target.db": Permission denied' \
-	    bk-restore -y -d sqlite:target.db good.db
+	    bk-restore --yes -D sqlite:target.db good.db
 	chmod 600 target.db
 fi
 untouched "permissions"

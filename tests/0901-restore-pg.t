@@ -69,9 +69,9 @@ bk-crypt --keygen -o key.txt 2>/dev/null
 f=daily/src_20250627_020000.sql.gz.age
 pg_dump -Fp ${P}_src | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o $f
 ok "the pipeline made a backup" test -s $f
-ok "bk-manifest add records it" bk-manifest add -t daily $f
+ok "bk-manifest add records it" bk-manifest add -T daily $f
 createdb ${P}_a
-run bk-restore -y -i key.txt -d "dbname=${P}_a password=hunter2" $f
+run bk-restore --yes -i key.txt -D "dbname=${P}_a password=hunter2" $f
 is "restore into a new database" "$rc" 0
 empty "... silently" err
 answers ${P}_a >a.answers
@@ -98,9 +98,9 @@ empty "... no FAIL line" out
 # ---- pg_dump's custom format (-Fc): the same round trip ----
 fc=daily/src_20250627_030000.dump.gz.age
 pg_dump -Fc ${P}_src | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o $fc
-ok "bk-manifest add records a custom archive" bk-manifest add -t daily $fc
+ok "bk-manifest add records a custom archive" bk-manifest add -T daily $fc
 createdb ${P}_fc
-run bk-restore -y -i key.txt -d ${P}_fc $fc
+run bk-restore --yes -i key.txt -D ${P}_fc $fc
 is "a custom archive restores into a new database" "$rc" 0
 answers ${P}_fc >fc.answers
 same "... psql reads what the source holds (large object too)" fc.answers src.answers
@@ -109,16 +109,16 @@ same "... pg_dump sees the same database" fc.state src.state
 like "... logged ok" restore.log "\"path\":\"$fc\",.*\"result\":\"ok\""
 ft=daily/src_20250627_040000.tar.gz
 pg_dump -Ft ${P}_src | bk-gz -o $ft
-ok "bk-manifest add records a tar archive" bk-manifest add -t daily $ft
+ok "bk-manifest add records a tar archive" bk-manifest add -T daily $ft
 like "... as pg_dump-tar inside gzip" manifest.jsonl "\"path\":\"$ft\".*\"layers\":\\[\"pg_dump-tar\",\"gzip\"\\],\"complete\":true"
 createdb ${P}_ft
-run bk-restore -y -d ${P}_ft $ft
+run bk-restore --yes -D ${P}_ft $ft
 is "a tar archive restores into a new database" "$rc" 0
 answers ${P}_ft >ft.answers
 same "... psql reads what the source holds" ft.answers src.answers
 # Into a database that holds a table of its own: all or nothing there too.
 marked ${P}_fc2
-run bk-restore -y -i key.txt -d ${P}_fc2 $fc
+run bk-restore --yes -i key.txt -D ${P}_fc2 $fc
 is "a custom archive into a database that is not empty: 65" "$rc" 65
 like "... the server's reason" err 'already exists .*nothing was changed \(rolled back\)'
 state ${P}_fc2 >fc2.now
@@ -129,7 +129,7 @@ marked ${P}_b
 n0=$(nlines manifest.jsonl)
 errline "a database that is not empty" 65 \
     "could not restore \"$f\" into PostgreSQL database \"${P}_b\" .*: psql:<stdin>:[0-9]+: ERROR: .* already exists \(the database is not empty: --clean empties it first, in the same transaction\); nothing was changed \(rolled back\); the safety backup is \"pre-restore/${P}_b_[0-9_-]+\.sql\.gz\"$" \
-    bk-restore -y -i key.txt -d ${P}_b $f
+    bk-restore --yes -i key.txt -D ${P}_b $f
 state ${P}_b >b.after
 same "... left exactly as it was" b.after ${P}_b.state
 named=$(sed -n 's/.*the safety backup is "\(.*\)"$/\1/p' err)
@@ -138,7 +138,7 @@ is "... and is in the manifest" "$(nlines manifest.jsonl)" $((n0 + 1))
 like "... the log says why" restore.log "\"result\":\"fail\".*\"reason\":\"psql:<stdin>:[0-9]+: ERROR: .*already exists"
 
 # ---- --clean: exactly the dump, whatever was there ----
-run bk-restore -y -c -i key.txt -d ${P}_b $f
+run bk-restore --yes --clean -i key.txt -D ${P}_b $f
 is "--clean restores over a full database" "$rc" 0
 state ${P}_b >b.clean
 same "... which becomes the source" b.clean src.state
@@ -148,7 +148,7 @@ undo=$(sed -n "s/.*\"safety_backup\":\"\\([^\"]*\\)\".*\"clean\":true.*/\\1/p" r
 ok "... after a safety backup" test -s "$undo"
 
 # ---- undo: restore the safety backup ----
-run bk-restore -y -c -d ${P}_b "$undo"
+run bk-restore --yes --clean -D ${P}_b "$undo"
 is "the safety backup restores" "$rc" 0
 state ${P}_b >b.undone
 same "... and the database is as before the restore" b.undone ${P}_b.state
@@ -167,7 +167,7 @@ marked ${P}_c
 n0=$(nlines restore.log)
 errline "an error in the middle, with --clean" 65 \
     "could not restore \"daily/broken.sql.gz\" into .*: psql:<stdin>:[0-9]+: ERROR: division by zero; nothing was changed \(rolled back\); the safety backup is \"pre-restore/${P}_c_[0-9_-]+\.sql\.gz\"$" \
-    bk-restore -y -c -d ${P}_c daily/broken.sql.gz
+    bk-restore --yes --clean -D ${P}_c daily/broken.sql.gz
 state ${P}_c >c.after
 same "... the target is exactly as before (the clean rolled back too)" c.after ${P}_c.state
 is "... its large object is still there" "$(los ${P}_c)" 1
@@ -180,7 +180,7 @@ like "... psql's line number points into the decoded script" restore.log \
     "\"reason\":\"psql:<stdin>:$want: ERROR: division by zero\""
 createdb ${P}_d
 errline "an error in the middle, into an empty database" 65 'division by zero; nothing was changed' \
-    bk-restore -q -y --no-safety-backup -d ${P}_d daily/broken.sql.gz
+    bk-restore -q --yes --no-safety-backup -D ${P}_d daily/broken.sql.gz
 is "... no table stays" "$(tables ${P}_d | wc -l | tr -d ' ')" 0
 is "... no large object stays" "$(los ${P}_d)" 0
 
@@ -223,7 +223,7 @@ pg_dump -Fp ${P}_t >trick.sql
 ok "the script has COMMIT; lines that are data" test "$(grep -c '^COMMIT;$' trick.sql)" -ge 3
 bk-manifest add trick.sql
 createdb ${P}_t2
-run bk-restore -y -d ${P}_t2 trick.sql
+run bk-restore --yes -D ${P}_t2 trick.sql
 is "a script with BEGIN;/COMMIT; in bodies, strings and rows restores" "$rc" 0
 state ${P}_t >t.state; state ${P}_t2 >t2.state
 same "... unchanged" t2.state t.state
@@ -235,7 +235,7 @@ createdb -T ${P}_src ${P}_m
 mkdir pre-migration
 m=pre-migration/m_20250627_100000.sql.gz
 pg_dump -Fp ${P}_m | bk-gz -o $m
-bk-manifest add -t pre-migration -d "before 0042" $m
+bk-manifest add -T pre-migration --description "before 0042" $m
 state ${P}_m >m.state
 psql -Xq -v ON_ERROR_STOP=1 -d ${P}_m >/dev/null 2>&1 <<'SQL'
 ALTER TABLE clientes ADD COLUMN email text;
@@ -247,8 +247,8 @@ is "the migration failed half way" "$?" 3
 state ${P}_m >m.half
 cmp -s m.half m.state && fail "... and changed the database" ||
     pass "... and changed the database"
-run bk-restore -y -c -d ${P}_m $m
-is "bk-restore -c rolls it back" "$rc" 0
+run bk-restore --yes --clean -D ${P}_m $m
+is "bk-restore --clean rolls it back" "$rc" 0
 state ${P}_m >m.back
 same "... to the exact state before the migration" m.back m.state
 done_testing

@@ -29,15 +29,15 @@ dump app.db >before.dump
 mkdir -p bk/manual
 bk-crypt --keygen -o key.txt 2>/dev/null
 f=bk/manual/app_20250627_143022.db.gz.age
-bk-dump -d sqlite:app.db -F sqlite | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o $f
+bk-dump -D sqlite:app.db -F sqlite | bk-gz | bk-crypt -r "$(bk-crypt -y -i key.txt)" -o $f
 ok "the pipeline made a backup" test -s $f
-bk-manifest -m bk/manifest.jsonl add -t manual -d "Before migration" -u admin $f
+bk-manifest -m bk/manifest.jsonl add -T manual --description "Before migration" -u admin $f
 sqlite3 app.db "DELETE FROM sales WHERE id > 100; UPDATE users SET name = 'x';
     CREATE TABLE extra (a);"
 dump app.db >changed.dump
 
 # ---- the round trip ----
-run bk-restore -y -i key.txt -d sqlite:app.db $f
+run bk-restore --yes -i key.txt -D sqlite:app.db $f
 is "restore into the live database" "$rc" 0
 empty "... silently" err
 dump app.db >after.dump
@@ -56,13 +56,13 @@ is "bk-verify passes on the tree afterwards" "$rc" 0
 empty "... no FAIL line" out
 
 # ---- undo with the safety copy ----
-run bk-restore -y -d sqlite:app.db "bk/$safety"
+run bk-restore --yes -D sqlite:app.db "bk/$safety"
 is "the safety copy restores" "$rc" 0
 dump app.db >undone.dump
 same "... back to what it held" undone.dump changed.dump
 
 # ---- targets: new, empty, WAL ----
-run bk-restore -y -i key.txt -d sqlite:new.db $f
+run bk-restore --yes -i key.txt -D sqlite:new.db $f
 is "a new database file" "$rc" 0
 dump new.db >new.dump
 same "... holds the backup" new.dump before.dump
@@ -70,13 +70,13 @@ is "... mode 0600" "$(mode new.db)" 600
 unlike "... no safety copy for it" bk/manifest.jsonl 'pre-restore/new_'
 like "... logged without one" bk/restore.log '"target":"sqlite:[^"]*/new.db","sha256":"[0-9a-f]+","seconds"'
 : >empty.db
-run bk-restore -y -i key.txt -d sqlite:empty.db $f
+run bk-restore --yes -i key.txt -D sqlite:empty.db $f
 is "an empty file" "$rc" 0
 dump empty.db >empty.dump
 same "... holds the backup" empty.dump before.dump
 unlike "... no safety copy for it" bk/manifest.jsonl 'pre-restore/empty_'
 sqlite3 wal.db "PRAGMA journal_mode=WAL; CREATE TABLE t(a); INSERT INTO t VALUES (1);" >/dev/null
-run bk-restore -y -i key.txt -d sqlite:wal.db $f
+run bk-restore --yes -i key.txt -D sqlite:wal.db $f
 is "a database in WAL mode" "$rc" 0
 dump wal.db >wal.dump
 same "... holds the backup" wal.dump before.dump
@@ -97,7 +97,7 @@ print(db.execute("PRAGMA integrity_check").fetchone()[0], flush=True)
 PY
 app=$!
 i=0; while [ ! -s app.out ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-run bk-restore -y -i key.txt -d sqlite:live.db $f
+run bk-restore --yes -i key.txt -D sqlite:live.db $f
 is "restore under an open connection" "$rc" 0
 echo go >go
 wait $app
@@ -108,9 +108,9 @@ is "... whole" "$(sed -n 3p app.out)" ok
 cp $f bk/altered.db.gz.age; bk-manifest -m bk/manifest.jsonl add bk/altered.db.gz.age
 flip bk/altered.db.gz.age 300
 errline "an altered backup into a new file" 1 'sha256 does not match the manifest' \
-    bk-restore -y -i key.txt -d sqlite:new2.db bk/altered.db.gz.age
+    bk-restore --yes -i key.txt -D sqlite:new2.db bk/altered.db.gz.age
 ok "... the new file is not left behind" test ! -e new2.db
-run bk-restore -n -i key.txt -d sqlite:new3.db $f
+run bk-restore -n -i key.txt -D sqlite:new3.db $f
 like "-n for a new file" out '^would restore ".*" into a new SQLite database "new3.db"$'
 like "... and no safety copy" out '^would make no safety backup: SQLite database "new3.db" is new$'
 ok "... creates nothing" test ! -e new3.db
@@ -120,7 +120,7 @@ mkdir ps
 sqlite3 ps/small.db 'PRAGMA page_size=1024; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);'
 sqlite3 ps/live.db 'PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE u(y);' >/dev/null
 bk-manifest -m ps/manifest.jsonl add ps/small.db >/dev/null
-run bk-restore -y -d sqlite:ps/live.db ps/small.db
+run bk-restore --yes -D sqlite:ps/live.db ps/small.db
 is "a WAL target with another page size is restored" "$rc" 0
 is "... with the backup's data" "$(sqlite3 ps/live.db 'SELECT group_concat(x) FROM t')" 1,2
 is "... keeping its page size and WAL mode" \

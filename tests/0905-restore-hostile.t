@@ -30,14 +30,14 @@ script() {
 	{ printf -- '--\n-- PostgreSQL database dump\n--\n\nSET standard_conforming_strings = on;\n'
 	  printf '%s\n' "$2"
 	  printf -- '\n--\n-- PostgreSQL database dump complete\n--\n\n'; } >"$1.sql"
-	bk-manifest add -f "$1.sql" 2>/dev/null
+	bk-manifest add --incomplete "$1.sql" 2>/dev/null
 }
 # hostile NAME BODY REASON: refused for REASON (an ERE), nothing changed.
 hostile() {
 	script h "$2"
 	rm -f restore.log
 	errline "$1" 65 "^bk-restore: error: could not restore \"h.sql\" into PostgreSQL database \"${P}_t\" .*: $3[^;]*; nothing was changed \\(rolled back\\)\$" \
-	    bk-restore -q -y --no-safety-backup -d ${P}_t h.sql
+	    bk-restore -q --yes --no-safety-backup -D ${P}_t h.sql
 	state ${P}_t >t.now
 	if cmp -s t.now t.saved; then pass "$1: the target as it was"
 	else fail "$1: the target as it was"; diff t.saved t.now | head -5 | sed 's/^/#   /'; fi
@@ -76,7 +76,7 @@ script guess "CREATE TABLE t5 (a int);
 \\! touch $T/pwned5"
 rm -f restore.log
 errline "an unrestrict of the script's own leaves psql restricted" 65 "$restricted" \
-    bk-restore -q -y --no-safety-backup -d ${P}_t guess.sql
+    bk-restore -q --yes --no-safety-backup -D ${P}_t guess.sql
 ok "... the command after it did not run" test ! -e "$T/pwned5"
 
 # ---- statements that end the transaction: refused before psql runs them ----
@@ -96,9 +96,9 @@ hostile "COMMIT after a comment" "/* x */ COMMIT;" "$txn COMMIT statement"
 # psql runs a last statement that has no ";": nothing may follow pg_dump's
 # last lines, even with -f.
 { printf -- '--\n-- PostgreSQL database dump complete\n--\n\nCREATE TABLE t9 (a int);\nCOMMIT'; } >h.sql
-bk-manifest add -f h.sql 2>/dev/null; rm -f restore.log
+bk-manifest add --incomplete h.sql 2>/dev/null; rm -f restore.log
 errline "a COMMIT without ; after the last lines" 65 'pg_dump script is incomplete \(data after its last line\)$' \
-    bk-restore -q -y -f --no-safety-backup -d ${P}_t h.sql
+    bk-restore -q --yes --unlisted --no-safety-backup -D ${P}_t h.sql
 bk-manifest remove h.sql 2>/dev/null
 # With standard_conforming_strings off, psql would read 'x\' as an open
 # string and see the COMMIT that the filter reads as string content.
@@ -120,7 +120,7 @@ SQL
 pg_dump -Fp ${P}_fn >fn.sql
 dropdb ${P}_fn; createdb ${P}_fn
 bk-manifest add fn.sql
-exits "pg_dump's BEGIN ATOMIC bodies restore whole" 0 bk-restore -q -y --no-safety-backup -d ${P}_fn fn.sql
+exits "pg_dump's BEGIN ATOMIC bodies restore whole" 0 bk-restore -q --yes --no-safety-backup -D ${P}_fn fn.sql
 is "... and work" "$(psql -XAt -d ${P}_fn -c 'SELECT dobro(21)')" 42
 dropdb ${P}_fn
 fnbody='CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC'
@@ -145,7 +145,7 @@ chmod 755 fake/psql
 unmasked() {
 	script "$1" "$2"
 	rm -f restore.log
-	run env PATH="$T/fake:$PATH" bk-restore -q -y --no-safety-backup -d ${P}_t "$1.sql"
+	run env PATH="$T/fake:$PATH" bk-restore -q --yes --no-safety-backup -D ${P}_t "$1.sql"
 }
 unmasked split "CREATE TABLE before_split (a int);
 -- bk-test: COMMIT;
@@ -180,7 +180,7 @@ INSERT INTO words VALUES ('COMMIT;'), (E'it''s \\\\'), (\$q\$ROLLBACK;\$q\$);
 -- COMMIT;
 /* END; */
 CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS \$\$BEGIN RETURN 1; END\$\$;"
-exits "the same words as data restore whole" 0 bk-restore -q -y --no-safety-backup -d ${P}_t fine.sql
+exits "the same words as data restore whole" 0 bk-restore -q --yes --no-safety-backup -D ${P}_t fine.sql
 is "... all five rows" "$(psql -XAt -d ${P}_t -c 'SELECT count(*) FROM words')" 5
 like "... logged ok" restore.log '"path":"fine.sql".*"result":"ok"'
 done_testing

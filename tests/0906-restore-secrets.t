@@ -34,7 +34,7 @@ done
 createdb ${P}_t
 psql -Xq -d ${P}_t -c "CREATE TABLE t (x text); INSERT INTO t VALUES ('v1')"
 pg_dump -Fp ${P}_t >b.sql
-bk-manifest add -t daily b.sql
+bk-manifest add -T daily b.sql
 
 # restore NAME -d PASSWORD: a restore with -d, through the wrappers; the
 # password is nowhere in any argv, the manifest or the log, and is the
@@ -42,7 +42,7 @@ bk-manifest add -t daily b.sql
 restore() {
 	_rn=$1 _d=$2 _pw=$3
 	rm -f psql.argv pg_dump.argv psql.env pg_dump.env
-	run env PATH="$T/fake:$PATH" bk-restore -y -c -d "$_d" b.sql
+	run env PATH="$T/fake:$PATH" bk-restore --yes --clean -D "$_d" b.sql
 	if [ "$rc" != 0 ]; then fail "$_rn: restored"; sed 's/^/#   /' err
 		return; fi
 	pass "$_rn: restored"
@@ -90,7 +90,7 @@ is "... and the last one worked" \
 # Refused before anything runs: no psql, no pg_dump, no repetition.
 rm -f psql.argv pg_dump.argv
 errline_pw() {	# errline_pw NAME REGEX -d PASSWORD
-	run env PATH="$T/fake:$PATH" bk-restore -y -c -d "$2" b.sql
+	run env PATH="$T/fake:$PATH" bk-restore --yes --clean -D "$2" b.sql
 	if [ "$rc" = 64 ] && grep -Eq -- "$3" err &&
 	    ! grep -qF -- "$4" err && [ ! -e psql.argv ] && [ ! -e pg_dump.argv ]
 	then pass "$1"
@@ -98,11 +98,11 @@ errline_pw() {	# errline_pw NAME REGEX -d PASSWORD
 }
 errline_pw "unparsable: refused, not repeated, nothing run" \
     "host=$PGHOST dbname=${P}_t password=Summer 2024" \
-    'bad -d: libpq cannot parse it' 'Summer'
+    'bad -D: libpq cannot parse it' 'Summer'
 errline_pw "a raw / in a URI password: refused" \
     "postgresql://$PGUSER:Sum/mer24@/${P}_t" \
-    'bad -d: libpq would read part of a password' 'mer24'
+    'bad -D: libpq would read part of a password' 'mer24'
 errline_pw "a value left empty: refused" \
     "dbname=${P}_t host= password=EmptyB4" \
-    'bad -d: a value in it holds what looks like a password' 'EmptyB4'
+    'bad -D: a value in it holds what looks like a password' 'EmptyB4'
 done_testing

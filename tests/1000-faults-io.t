@@ -108,8 +108,8 @@ out_tool "bk-crypt -o" out.txt.age 'bk-crypt -R '"$T/key.pub"' -o "$1" '"$T/in.t
 out_tool "bk-crypt -d -o" out.txt 'bk-crypt -d -i '"$T/key.txt"' -o "$1" '"$T/in.txt.age"
 EXTRA='link,rename */.out.csv.counts.bk-* eio 1 1 fail'
 out_tool "bk-dump -o --counts" out.csv \
-    'bk-dump -d sqlite:'"$T/app.db"' -t t -o "$1" --counts "$1.counts"'
-out_tool "bk-dump -F sqlite -o" out.db 'bk-dump -d sqlite:'"$T/app.db"' -F sqlite -o "$1"'
+    'bk-dump -D sqlite:'"$T/app.db"' --table t -o "$1" --counts "$1.counts"'
+out_tool "bk-dump -F sqlite -o" out.db 'bk-dump -D sqlite:'"$T/app.db"' -F sqlite -o "$1"'
 out_tool "bk-sum -o" out.sha256 'bk-sum -o "$1" '"$T/in.txt"
 EXTRA='link,rename */.out.txt.sha256.bk-* eio 1 1 fail'
 out_tool "bk-sum --tee -o --digest-to" out.txt \
@@ -189,9 +189,9 @@ while read -r op act times; do
 	listed_one; man_case "remove" bk-manifest append "$op" \
 	    '*/.manifest.jsonl.bk-*' "$act" "$times" 1 "" "" \
 	    bk-manifest -q -m "$M" remove "$F"
-	none; man_case "bk-verify -r" bk-verify rewrite "$op" \
+	none; man_case "bk-verify --record" bk-verify rewrite "$op" \
 	    '*/.manifest.jsonl.bk-*' "$act" "$times" 1 "" "" \
-	    bk-verify -q -r -m "$M"
+	    bk-verify -q --record -m "$M"
 done <<EOF
 write eio 0
 fsync eio 1
@@ -202,7 +202,7 @@ old() {
 	for _d in 01 02; do
 		_k=$((_k + 1))
 		printf 'o\n%s\n' $_k >"$T/m/daily/db_202401${_d}_$_k.csv"
-		bk-manifest -q -m "$M" add -t daily -c 2024-01-$_d \
+		bk-manifest -q -m "$M" add -T daily --created 2024-01-$_d \
 		    "$T/m/daily/db_202401${_d}_$_k.csv"
 	done
 	FINALS=
@@ -210,7 +210,7 @@ old() {
 while read -r op act times; do
 	old; man_case "bk-rotate --delete" bk-rotate delete "$op" \
 	    '*/.manifest.jsonl.bk-*' "$act" "$times" 1 "$D4" verify \
-	    bk-rotate -q -m "$M" -t daily --keep-within 30d --delete \
+	    bk-rotate -q -m "$M" -T daily --keep-within 30d --delete \
 	    --now 2025-06-30T00:00:00Z
 done <<EOF
 write eio 0
@@ -232,7 +232,7 @@ while read -r op glob act times; do
 	[ "$act" != short ] || _todo=$TORN _re='torn|parse'
 	live; man_case "bk-restore" bk-restore append "$op" "$glob" "$act" \
 	    "$times" 1 "$_todo" "$_re" \
-	    bk-restore -q -y -m "$M" -d "sqlite:$T/live/app.db" "$T/m/daily/state_b.db"
+	    bk-restore -q --yes -m "$M" -D "sqlite:$T/live/app.db" "$T/m/daily/state_b.db"
 	for f in m/pre-restore/*; do
 		[ -e "$f" ] || continue
 		grep -q "\"path\":\"pre-restore/${f##*/}\"" "$M" ||

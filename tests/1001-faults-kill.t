@@ -36,37 +36,37 @@ cat >bin/monthly <<'EOF'
 set -eu -o pipefail
 cd "$1"
 rm -f "$COUNTS/${2##*/}.counts"
-bk-dump -d "sqlite:$SRC/app.db" --month 2024-09 --counts "$COUNTS/${2##*/}.counts" \
+bk-dump -D "sqlite:$SRC/app.db" --month 2024-09 --counts "$COUNTS/${2##*/}.counts" \
     --query pagamento="SELECT id, data, valor, obs FROM pagamentos p
 	WHERE p.data >= :month_start AND p.data < :month_end" \
     --query gasto="SELECT id, data, valor, descr FROM gastos g
 	WHERE g.data >= :month_start AND g.data < :month_end" |
     bk-csv --excel -o "$2"
-bk-manifest add -t monthly "$2"
+bk-manifest add -T monthly "$2"
 EOF
 # Recipe 2: a copy of the live database, and an export without secrets.
 cat >bin/copy <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
-bk-dump -d "sqlite:$SRC/app.db" -F sqlite -o "$2"
-bk-manifest add -t daily -d "nightly" -u cron "$2"
+bk-dump -D "sqlite:$SRC/app.db" -F sqlite -o "$2"
+bk-manifest add -T daily --description "nightly" -u cron "$2"
 EOF
 cat >bin/export <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
-bk-dump -d "sqlite:$SRC/app.db" -t users |
+bk-dump -D "sqlite:$SRC/app.db" --table users |
     bk-csv -x password_hash,token -o "$2" &&
-    bk-manifest add -t export -d "users, no secrets" "$2"
+    bk-manifest add -T export --description "users, no secrets" "$2"
 EOF
 # Recipe 5, from SQLite: compressed, encrypted, recorded.
 cat >bin/crypt <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
-bk-dump -d "sqlite:$SRC/app.db" -t pagamentos | bk-gz | bk-crypt -R "$KEYPUB" -o "$2"
-bk-manifest add -t daily -s sqlite:app "$2"
+bk-dump -D "sqlite:$SRC/app.db" --table pagamentos | bk-gz | bk-crypt -R "$KEYPUB" -o "$2"
+bk-manifest add -T daily --source sqlite:app "$2"
 EOF
 chmod +x bin/*
 
@@ -93,7 +93,7 @@ cat >bin/add3 <<'EOF'
 #!/bin/sh
 m=$1/manifest.jsonl
 shift
-exec bk-manifest -m "$m" add -t daily "$@"
+exec bk-manifest -m "$m" add -T daily "$@"
 EOF
 prep_add3() {
 	mkdir -p "$1/multi"
@@ -116,7 +116,7 @@ extra_add3() {
 # adopt: each file adopted is listed, the others reported by the scan.
 cat >bin/adopt <<'EOF'
 #!/bin/sh
-exec bk-manifest -q -m "$1/manifest.jsonl" adopt -t daily "$1"
+exec bk-manifest -q -m "$1/manifest.jsonl" adopt -T daily "$1"
 EOF
 prep_adopt() {
 	mkdir -p "$1/found"
@@ -129,7 +129,7 @@ extra_adopt() { :; }
 # remove -D: the line goes first, then the file.
 cat >bin/remove <<'EOF'
 #!/bin/sh
-exec bk-manifest -q -m "$1/manifest.jsonl" remove -D "$2"
+exec bk-manifest -q -m "$1/manifest.jsonl" remove --delete "$2"
 EOF
 prep_remove() {
 	mkdir -p "$1/gone"
@@ -139,10 +139,10 @@ prep_remove() {
 }
 post_remove() { :; }
 extra_remove() { :; }
-# bk-verify -r: every backup kind of the recipes, age decrypted.
+# bk-verify --record: every backup kind of the recipes, age decrypted.
 cat >bin/verify <<'EOF'
 #!/bin/sh
-exec bk-verify -q -r -m "$1/manifest.jsonl" -i "$KEY"
+exec bk-verify -q --record -m "$1/manifest.jsonl" -i "$KEY"
 EOF
 export KEY
 prep_verify() { FINALS= ARGS=; }
@@ -151,15 +151,15 @@ extra_verify() { :; }
 # bk-rotate --delete: two new daily backups a run, two kept.
 cat >bin/rotate <<'EOF'
 #!/bin/sh
-exec bk-rotate -q -m "$1/manifest.jsonl" -t daily --keep-last 2 --delete \
+exec bk-rotate -q -m "$1/manifest.jsonl" -T daily --keep-last 2 --delete \
     --now 2025-06-30T00:00:00Z
 EOF
 prep_rotate() {
 	for _d in 1 2; do
 		_day=$(printf %02d $(( ($2 * 2 + _d) % 28 + 1 )))
 		printf 'n\n%s\n' "$2$_d" >"$1/daily/db_202506${_day}_r$2$_d.csv"
-		bk-manifest -q -m "$1/manifest.jsonl" add -t daily \
-		    -c "2025-06-$_day" "$1/daily/db_202506${_day}_r$2$_d.csv"
+		bk-manifest -q -m "$1/manifest.jsonl" add -T daily \
+		    --created "2025-06-$_day" "$1/daily/db_202506${_day}_r$2$_d.csv"
 	done
 	FINALS= ARGS=
 }
@@ -169,7 +169,7 @@ extra_rotate() { :; }
 # anything else; its safety backup listed, or reported by the scan.
 cat >bin/restore <<'EOF'
 #!/bin/sh
-exec bk-restore -q -y -m "$1/manifest.jsonl" -d "sqlite:$LIVE/app.db" "$1/$2"
+exec bk-restore -q --yes -m "$1/manifest.jsonl" -D "sqlite:$LIVE/app.db" "$1/$2"
 EOF
 export LIVE=$T/live
 prep_restore() {
@@ -200,11 +200,11 @@ tool_runs "bk-manifest add, three files" "$T/t5" bk-manifest append \
 new_tree t6
 tool_runs "bk-manifest adopt" "$T/t6" bk-manifest append "" "" adopt
 new_tree t7
-tool_runs "bk-manifest remove -D" "$T/t7" bk-manifest delete "" "" remove
+tool_runs "bk-manifest remove --delete" "$T/t7" bk-manifest delete "" "" remove
 new_tree t8
 cp t4/daily/pag_r*.csv.gz.age t2/daily/chame_r*.db t8/daily/ 2>/dev/null
-bk-manifest -q -m t8/manifest.jsonl adopt -t daily t8
-tool_runs "bk-verify -r" "$T/t8" bk-verify rewrite "" "" verify
+bk-manifest -q -m t8/manifest.jsonl adopt -T daily t8
+tool_runs "bk-verify --record" "$T/t8" bk-verify rewrite "" "" verify
 new_tree t9
 tool_runs "bk-rotate --delete" "$T/t9" bk-rotate delete \
     "" verify rotate

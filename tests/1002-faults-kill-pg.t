@@ -46,25 +46,25 @@ cat >bin/crypt <<'EOF'
 set -eu -o pipefail
 cd "$1"
 pg_dump -Fp "$SRCDB" | bk-gz | bk-crypt -R "$KEYPUB" -o "$2"
-bk-manifest add -t daily -s "postgresql:$SRCDB" "$2"
+bk-manifest add -T daily --source "postgresql:$SRCDB" "$2"
 EOF
 cat >bin/gz <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
 pg_dump -Fp "$SRCDB" | bk-gz -o "$2"
-bk-manifest add -t pre-migration -d "before 0042" "$2"
+bk-manifest add -T pre-migration --description "before 0042" "$2"
 EOF
 cat >bin/csv <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
-bk-dump -d "dbname=$SRCDB" -t pagamentos -t clientes | bk-csv | bk-gz -o "$2"
-bk-manifest add -t daily -s "postgresql:$SRCDB" "$2"
+bk-dump -D "dbname=$SRCDB" --table pagamentos --table clientes | bk-csv | bk-gz -o "$2"
+bk-manifest add -T daily --source "postgresql:$SRCDB" "$2"
 EOF
 cat >bin/restore <<'EOF'
 #!/bin/sh
-exec bk-restore -q -y -c -m "$1/manifest.jsonl" -i "$KEY" -d "$LIVEDB" "$1/$2"
+exec bk-restore -q --yes --clean -m "$1/manifest.jsonl" -i "$KEY" -D "$LIVEDB" "$1/$2"
 EOF
 chmod +x bin/*
 
@@ -79,7 +79,7 @@ new_tree t3
 kill_runs "bk-dump | bk-csv | bk-gz -o" "$T/t3" \
     "bk-dump bk-csv bk-gz bk-manifest" "" "" csv daily/pag_r%d.csv.gz
 
-# ---- bk-restore -c: the database as it was, or the backup ----
+# ---- bk-restore --clean: the database as it was, or the backup ----
 new_tree t4
 (cd t4 && "$T/bin/crypt" "$T/t4" daily/erp.sql.gz.age) ||
     { echo "Bail out! no backup to restore"; exit 1; }
@@ -114,7 +114,7 @@ extra_restore() {
 		viol restore "the database is neither as it was nor the backup: $(diff a.state live.state | head -3 | tr '\n' ' ')"
 	fi
 }
-tool_runs "bk-restore -c" "$T/t4" "bk-restore psql pg_dump" append "" "" \
+tool_runs "bk-restore --clean" "$T/t4" "bk-restore psql pg_dump" append "" "" \
     restore
 
 done_testing

@@ -60,8 +60,8 @@ bk-gz out.gz bk-gz -1 -o "\$1" $T/rand.bin
 bk-gz-d out.bin bk-gz -c $T/rand.bin | bk-gz -d -o "\$1"
 bk-csv out.csv bk-csv -o "\$1" $T/big.csv
 bk-crypt out.age bk-crypt -R $T/key.pub -o "\$1" $T/rand.bin
-bk-dump out.csv bk-dump -d sqlite:$T/big.db -t t -o "\$1"
-bk-dump-F-sqlite out.db bk-dump -d sqlite:$T/big.db -F sqlite -o "\$1"
+bk-dump out.csv bk-dump -D sqlite:$T/big.db --table t -o "\$1"
+bk-dump-F-sqlite out.db bk-dump -D sqlite:$T/big.db -F sqlite -o "\$1"
 bk-sum-tee out.bin bk-sum --tee -o "\$1" <$T/rand.bin
 EOF
 
@@ -72,7 +72,7 @@ tree() {
 	rm -rf "${F:?}"/* "$F"/.[!.]* 2>/dev/null
 	new_tree "$F"
 	printf 'id,v\n1,%s\n' "$(printf 'p%.0s' $(seq 1 50))" >"$F/daily/pad.csv"
-	bk-manifest -q -m "$F/manifest.jsonl" add -d x "$F/daily/pad.csv"
+	bk-manifest -q -m "$F/manifest.jsonl" add --description x "$F/daily/pad.csv"
 	$PY - "$F/manifest.jsonl" "$1" <<'PY'
 import json, sys
 path, room = sys.argv[1], int(sys.argv[2])
@@ -128,10 +128,10 @@ tree 0
 fill
 begin_run "$F" pipeline rewrite
 met
-run_plain bk-verify -q -r -m "$F/manifest.jsonl"
+run_plain bk-verify -q --record -m "$F/manifest.jsonl"
 check_run
 want_enospc
-report_run "bk-verify -r on a full disk: exit $R_RC"
+report_run "bk-verify --record on a full disk: exit $R_RC"
 
 tree 0
 fill
@@ -146,12 +146,12 @@ report_run "remove on a full disk: exit $R_RC"
 # rewrite needs (the manifest takes three).
 tree 0
 printf 'o\n1\n' >"$F/daily/old_20241231.csv"
-bk-manifest -q -m "$F/manifest.jsonl" add -t daily -c 2024-12-31 \
+bk-manifest -q -m "$F/manifest.jsonl" add -T daily --created 2024-12-31 \
     "$F/daily/old_20241231.csv"
 fill
 begin_run "$F" pipeline delete
 met
-run_plain bk-rotate -q -m "$F/manifest.jsonl" -t daily --keep-last 2 --delete \
+run_plain bk-rotate -q -m "$F/manifest.jsonl" -T daily --keep-last 2 --delete \
     --now 2025-06-30T00:00:00Z
 check_run
 want_enospc
@@ -170,7 +170,7 @@ sqlite3 live/a.db "SELECT count(*) FROM t" >live.before
 fill
 begin_run "$F" pipeline append
 met
-run_plain bk-restore -q -y -m "$F/manifest.jsonl" -d "sqlite:$T/live/a.db" \
+run_plain bk-restore -q --yes -m "$F/manifest.jsonl" -D "sqlite:$T/live/a.db" \
     "$F/daily/b.db"
 check_run
 want_enospc
@@ -188,8 +188,8 @@ fill
 cp big.db tree2/big2.db
 for cmd in "bk-verify -q -m $T/tree2/manifest.jsonl" \
     "bk-manifest -m $T/tree2/manifest.jsonl add $T/tree2/big2.db" \
-    "bk-restore -n -q -m $T/tree2/manifest.jsonl -d sqlite:$T/live/a.db $T/tree2/big.db" \
-    "bk-restore -q -y --no-safety-backup -m $T/tree2/manifest.jsonl -d sqlite:$T/live/a.db $T/tree2/big.db"; do
+    "bk-restore -n -q -m $T/tree2/manifest.jsonl -D sqlite:$T/live/a.db $T/tree2/big.db" \
+    "bk-restore -q --yes --no-safety-backup -m $T/tree2/manifest.jsonl -D sqlite:$T/live/a.db $T/tree2/big.db"; do
 	begin_run "$T/tree2" pipeline append
 	met
 	R_TMP=$F/tmp

@@ -63,18 +63,18 @@ while IFS='|' read -r name cmd; do
 	esac
 	report_run "$name | head -c 100: exit $R_RC"
 done <<EOF
-bk-dump|bk-dump -d sqlite:$T/app.db -t t
-bk-dump -F jsonl|bk-dump -d sqlite:$T/app.db -t t -F jsonl
-bk-dump -F sqlite|bk-dump -d sqlite:$T/app.db -F sqlite
+bk-dump|bk-dump -D sqlite:$T/app.db --table t
+bk-dump -F jsonl|bk-dump -D sqlite:$T/app.db --table t -F jsonl
+bk-dump -F sqlite|bk-dump -D sqlite:$T/app.db -F sqlite
 bk-csv|bk-csv $T/in.csv
-bk-csv -t jsonl|bk-csv -t jsonl <$T/in.csv
+bk-csv -F jsonl|bk-csv -F jsonl <$T/in.csv
 bk-gz|bk-gz -c $T/in.txt
 bk-gz -d|bk-gz -d -c $T/in.txt.gz
 bk-crypt|bk-crypt -R $T/key.pub $T/in.txt
 bk-crypt -d|bk-crypt -d -i $T/key.txt $T/in.txt.age
 bk-sum --tee|bk-sum --tee <$T/in.txt 2>/dev/null
 bk-manifest list|bk-manifest -q -m $T/big/manifest.jsonl list
-bk-manifest list --json|bk-manifest -q -m $T/big/manifest.jsonl list --json
+bk-manifest list -F json|bk-manifest -q -m $T/big/manifest.jsonl list -F json
 
 bk-rotate (dry run)|bk-rotate -m $T/big/manifest.jsonl --keep-last 1
 EOF
@@ -86,8 +86,8 @@ cat >recipe <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
-bk-dump -d "sqlite:$2" -t t | head -c 200000 | bk-csv --excel -o "$3"
-bk-manifest add -t monthly "$3"
+bk-dump -D "sqlite:$2" --table t | head -c 200000 | bk-csv --excel -o "$3"
+bk-manifest add -T monthly "$3"
 EOF
 begin_run "$T/tree" pipeline append 2024_09/cut.csv
 echo "EPIPE" >"$T/fault.log"

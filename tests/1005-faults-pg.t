@@ -80,7 +80,7 @@ bgpids="$bgpids $holder"
 wait_for "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
     AND objid = 1005 AND granted)" || fail "the holder took its lock"
 killed_conn bk1005dump "wait_event_type = 'Lock'" tool daily/cut.csv \
-    bk-dump -d dbname=${P}_src -o tree/daily/cut.csv \
+    bk-dump -D dbname=${P}_src -o tree/daily/cut.csv \
     --query "rows=SELECT id, valor, obs FROM pagamentos" \
     --query "stuck=SELECT 1 AS n FROM (SELECT pg_advisory_xact_lock(1005)) l"
 [ "$R_RC" = 69 ] || viol exit "exit $R_RC, wanted 69 (database unavailable)"
@@ -92,11 +92,11 @@ cat >recipe-csv <<'EOF'
 #!/bin/bash
 set -eu -o pipefail
 cd "$1"
-bk-dump -d "dbname=$2" \
+bk-dump -D "dbname=$2" \
     --query "rows=SELECT id, valor, obs FROM pagamentos" \
     --query "stuck=SELECT 1 AS n FROM (SELECT pg_advisory_xact_lock(1005)) l" |
     bk-csv | bk-gz -o "$3"
-bk-manifest add -t daily "$3"
+bk-manifest add -T daily "$3"
 EOF
 killed_conn bk1005csv "wait_event_type = 'Lock'" pipeline daily/cut.csv.gz \
     bash recipe-csv "$T/tree" ${P}_src daily/cut.csv.gz
@@ -115,7 +115,7 @@ cd "$1"
 pg_dump -Fp "$2" |
     { while [ ! -e "$4" ]; do sleep 0.1; done; cat; } |
     bk-gz | bk-crypt -R "$KEYPUB" -o "$3"
-bk-manifest add -t daily "$3"
+bk-manifest add -T daily "$3"
 EOF
 export KEYPUB=$T/key.pub
 killed_conn bk1005pgdump "query LIKE 'COPY%' AND wait_event = 'ClientWrite'" \
@@ -165,8 +165,8 @@ holder=$!
 bgpids="$bgpids $holder"
 begin_run "$T/tree" pipeline append
 echo stopped >"$T/fault.log"
-TMPDIR=$R_TMP bk-restore -q -y -c -m tree/manifest.jsonl \
-    -d "host=$_pg2 dbname=erp" tree/daily/src.sql.gz >run.out 2>run.err &
+TMPDIR=$R_TMP bk-restore -q --yes --clean -m tree/manifest.jsonl \
+    -D "host=$_pg2 dbname=erp" tree/daily/src.sql.gz >run.out 2>run.err &
 victim=$!
 wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = 'erp'
     AND wait_event_type = 'Lock')" -h "$_pg2" -d postgres ||
@@ -190,6 +190,6 @@ cmp -s a.state after.state ||
     viol restore "the database changed: $(diff a.state after.state | head -3 | tr '\n' ' ')"
 grep -q '"result":"fail"' tree/restore.log ||
     viol restore "restore.log has no failed attempt"
-report_run "bk-restore -c, the server stopped mid-restore: exit $R_RC"
+report_run "bk-restore --clean, the server stopped mid-restore: exit $R_RC"
 
 done_testing

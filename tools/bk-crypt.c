@@ -21,16 +21,16 @@
 #define IOBUF		(1024 * 1024)
 
 static const char usage_text[] =
-"usage: bk-crypt [-afPqv] [-r RECIPIENT] ... [-R FILE] ... [--no-record]\n"
-"                [-o FILE] [FILE]\n"
-"       bk-crypt -p [-afPqv] [--passphrase-file FILE | --passphrase-fd N]\n"
-"                [--no-record] [-o FILE] [FILE]\n"
-"       bk-crypt -d [-fPqv] [-i FILE] ... [--passphrase-file FILE |\n"
-"                --passphrase-fd N] [--max-work-factor N] [-o FILE] [FILE]\n"
-"       bk-crypt -t [-Pqv] [-i FILE] ... [--passphrase-file FILE |\n"
-"                --passphrase-fd N] [--max-work-factor N] [FILE]\n"
-"       bk-crypt --keygen [--pq] [-q] [-o FILE]\n"
-"       bk-crypt -y [-i FILE] ...\n";
+"usage: bk-crypt [-afPqv] [-r recipient] ... [-R file] ... [--no-record]\n"
+"                [-o file] [file]\n"
+"       bk-crypt -p [-afPqv] [--passphrase-file file | --passphrase-fd n]\n"
+"                [--no-record] [-o file] [file]\n"
+"       bk-crypt -d [-fPqv] [-i identity] ... [--passphrase-file file |\n"
+"                --passphrase-fd n] [--max-work-factor n] [-o file] [file]\n"
+"       bk-crypt -t [-Pqv] [-i identity] ... [--passphrase-file file |\n"
+"                --passphrase-fd n] [--max-work-factor n] [file]\n"
+"       bk-crypt --keygen [--pq] [-q] [-o file]\n"
+"       bk-crypt -y [-i identity] ...\n";
 
 enum mode { MODE_ENCRYPT, MODE_DECRYPT, MODE_TEST, MODE_KEYGEN, MODE_PUBKEY };
 

@@ -17,10 +17,10 @@
 #include "bk.h"
 
 static const char usage[] =
-"usage: bk-csv [-cefPqv] [-d CHAR] [-s COLS | -x COLS] [-r COLS]\n"
-"              [-t csv|tsv|jsonl] [-p THREADS] [--decimal-comma COLS]\n"
-"              [--sep-line] [--count] [--count-file FILE]\n"
-"              [--max-record SIZE] [-o FILE] [FILE]\n";
+"usage: bk-csv [-efPqtv] [--delimiter char] [-s cols | -x cols]\n"
+"              [--redact cols] [-F csv | tsv | jsonl] [-j threads]\n"
+"              [--decimal-comma cols] [--sep-line] [--count]\n"
+"              [--count-file file] [--max-record size] [-o file] [file]\n";
 
 enum { FMT_CSV, FMT_TSV, FMT_JSONL };
 
@@ -28,7 +28,9 @@ enum {
 	OPT_COUNT = 256,
 	OPT_COUNTFILE,
 	OPT_DECIMAL,
+	OPT_DELIM,
 	OPT_MAXREC,
+	OPT_REDACT,
 	OPT_SEPLINE,
 	OPT_VERSION
 };
@@ -320,7 +322,7 @@ write_count(struct state *st, uint64_t records)
 	else if (st->countfile != NULL)
 		bk_out_commit(&st->countout);
 	if (st->count) {
-		/* With --check, stdout is free for the number. */
+		/* With -t, stdout is free for the number. */
 		if (st->check)
 			fputs(line, stdout);
 		else
@@ -398,26 +400,26 @@ parse_delim(const char *s)
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = "cd:efho:Pp:qr:s:t:vx:";
+	static const char optstring[] = "eF:fhj:o:Pqs:tvx:";
 	static const struct option longopts[] = {
-		{ "check",		no_argument,		NULL, 'c' },
-		{ "delimiter",		required_argument,	NULL, 'd' },
 		{ "excel",		no_argument,		NULL, 'e' },
+		{ "format",		required_argument,	NULL, 'F' },
 		{ "force",		no_argument,		NULL, 'f' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "output",		required_argument,	NULL, 'o' },
 		{ "progress",		no_argument,		NULL, 'P' },
-		{ "threads",		required_argument,	NULL, 'p' },
+		{ "threads",		required_argument,	NULL, 'j' },
 		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "redact",		required_argument,	NULL, 'r' },
 		{ "select",		required_argument,	NULL, 's' },
-		{ "to",			required_argument,	NULL, 't' },
+		{ "test",		no_argument,		NULL, 't' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "drop",		required_argument,	NULL, 'x' },
 		{ "count",		no_argument,		NULL, OPT_COUNT },
 		{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
 		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
+		{ "delimiter",		required_argument,	NULL, OPT_DELIM },
 		{ "max-record",		required_argument,	NULL, OPT_MAXREC },
+		{ "redact",		required_argument,	NULL, OPT_REDACT },
 		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
 		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
@@ -425,7 +427,6 @@ main(int argc, char *argv[])
 	struct state st;
 	uint64_t size;
 	long n;
-	char *end;
 	int ch, verbosity = 0, delim_set = 0;
 
 	bk_init(argc, argv);
@@ -438,10 +439,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, optstring,
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			st.check = 1;
-			break;
-		case 'd':
+		case OPT_DELIM:
 			st.delim = parse_delim(optarg);
 			delim_set = 1;
 			break;
@@ -459,25 +457,22 @@ main(int argc, char *argv[])
 		case 'P':
 			st.progress = 1;
 			break;
-		case 'p':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    n < 1 || n > 64)
-				bk_usage_error("bad thread count \"%s\" "
-				    "(1 to 64)", optarg);
-			st.threads = (int)n;
+		case 'j':
+			st.threads = bk_parse_threads(optarg);
 			break;
 		case 'q':
 			verbosity = -1;
 			break;
-		case 'r':
+		case OPT_REDACT:
 			st.redact = optarg;
 			break;
 		case 's':
 			st.select = optarg;
 			break;
 		case 't':
+			st.check = 1;
+			break;
+		case 'F':
 			if (strcmp(optarg, "csv") == 0)
 				st.format = FMT_CSV;
 			else if (strcmp(optarg, "tsv") == 0)
@@ -533,7 +528,7 @@ main(int argc, char *argv[])
 	if (st.sepline && !st.excel)
 		bk_usage_error("--sep-line needs --excel");
 	if (st.check && st.output != NULL)
-		bk_usage_error("--check writes no output: -o makes no sense");
+		bk_usage_error("-t writes no output: -o makes no sense");
 	bk_set_verbosity(verbosity);
 	bk_csv_dialect_init(&st.dialect, st.delim,
 	    (st.excel ? BK_CSV_EXCEL : 0) |

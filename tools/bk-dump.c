@@ -28,10 +28,10 @@
 #include "bk.h"
 
 static const char usage[] =
-"usage: bk-dump [-fPqv] [-d SOURCE] [-F FORMAT] [-o FILE] [--counts FILE]\n"
-"               [--labels] [--month YYYY-MM] [--param NAME=VALUE]\n"
-"               [--serializable] [--timezone TZ]\n"
-"               [-t [LABEL=]TABLE | --query [LABEL=]SQL] ...\n";
+"usage: bk-dump [-fPqv] [-D source] [-F format] [-o file] [--counts file]\n"
+"               [--labels] [--month yyyy-mm] [--param name=value]\n"
+"               [--serializable] [--timezone tz]\n"
+"               [--table [label=]table | --query [label=]sql] ...\n";
 
 #include "dump/dump.h"
 
@@ -351,22 +351,21 @@ parse_format(const char *s)
 
 enum {
 	OPT_COUNTS = 256, OPT_LABELS, OPT_MONTH, OPT_PARAM, OPT_QUERY,
-	OPT_SERIALIZABLE, OPT_TIMEZONE, OPT_VERSION
+	OPT_SERIALIZABLE, OPT_TABLE, OPT_TIMEZONE, OPT_VERSION
 };
 
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = "d:F:fho:Pqt:v";
+	static const char optstring[] = "D:F:fho:Pqv";
 	static const struct option longopts[] = {
-		{ "database",	required_argument, NULL, 'd' },
+		{ "database",	required_argument, NULL, 'D' },
 		{ "format",	required_argument, NULL, 'F' },
 		{ "force",	no_argument,	   NULL, 'f' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "output",	required_argument, NULL, 'o' },
 		{ "progress",	no_argument,	   NULL, 'P' },
 		{ "quiet",	no_argument,	   NULL, 'q' },
-		{ "table",	required_argument, NULL, 't' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "counts",	required_argument, NULL, OPT_COUNTS },
 		{ "labels",	no_argument,	   NULL, OPT_LABELS },
@@ -374,6 +373,7 @@ main(int argc, char *argv[])
 		{ "param",	required_argument, NULL, OPT_PARAM },
 		{ "query",	required_argument, NULL, OPT_QUERY },
 		{ "serializable", no_argument,	   NULL, OPT_SERIALIZABLE },
+		{ "table",	required_argument, NULL, OPT_TABLE },
 		{ "timezone",	required_argument, NULL, OPT_TIMEZONE },
 		{ "version",	no_argument,	   NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -388,7 +388,7 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'd':
+		case 'D':
 			d.source = optarg;
 			break;
 		case 'F':
@@ -407,9 +407,6 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			verbosity = -1;
-			break;
-		case 't':
-			add_export(&d, optarg, 1);
 			break;
 		case 'v':
 			if (verbosity >= 0)
@@ -436,6 +433,9 @@ main(int argc, char *argv[])
 		case OPT_SERIALIZABLE:
 			d.serializable = 1;
 			break;
+		case OPT_TABLE:
+			add_export(&d, optarg, 1);
+			break;
 		case OPT_TIMEZONE:
 			d.timezone = optarg;
 			break;
@@ -451,7 +451,7 @@ main(int argc, char *argv[])
 	if (d.source != NULL && strncmp(d.source, "sqlite:", 7) == 0) {
 		d.sqlite_path = d.source + 7;
 		if (*d.sqlite_path == '\0')
-			bk_usage_error("empty path in -d sqlite:");
+			bk_usage_error("empty path in -D sqlite:");
 		if (d.serializable || d.timezone != NULL)
 			bk_usage_error("--serializable and --timezone are for "
 			    "PostgreSQL");
@@ -466,19 +466,19 @@ main(int argc, char *argv[])
 		int r = bk_conninfo_parse(d.source, &ci);
 
 		if (r < -1)
-			bk_usage_error("bad -d: %s (not shown: it may hold a "
+			bk_usage_error("bad -D: %s (not shown: it may hold a "
 			    "password)", bk_conninfo_why(r));
 		if (r == 0 && !ci.bare)
 			bk_conninfo_free(&ci);
 		else
-			bk_usage_error("bad -d: libpq cannot parse it as a "
+			bk_usage_error("bad -D: libpq cannot parse it as a "
 			    "connection string or URI (not shown: it may hold "
-			    "a password; for SQLite, use -d sqlite:PATH)");
+			    "a password; for SQLite, use -D sqlite:PATH)");
 	}
 	if (d.format == FMT_SQLITE) {
 		if (d.sqlite_path == NULL)
 			bk_usage_error("--format sqlite needs an SQLite "
-			    "source (-d sqlite:PATH)");
+			    "source (-D sqlite:PATH)");
 		if (d.nex > 0 || d.counts_path != NULL || labels)
 			bk_usage_error("--format sqlite copies the whole "
 			    "database: no --table, --query, --counts or "

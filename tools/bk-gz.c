@@ -36,11 +36,10 @@
 #define BLOCK		(128 * 1024)	/* input per compressed block */
 #define DICT		(32 * 1024)	/* deflate's window: the dictionary */
 #define IOBUF		(256 * 1024)	/* decompression output buffer */
-#define MAXTHREADS	256
 #define OS_UNIX		3		/* the gzip header's OS byte */
 
 static const char usage[] =
-    "usage: bk-gz [-1 ... -9] [-cfPqv] [-p threads] [-o file] [file]\n"
+    "usage: bk-gz [-1 ... -9] [-cfPqv] [-j threads] [-o file] [file]\n"
     "       bk-gz -d [-cfPqv] [-o file] [file]\n"
     "       bk-gz -t [-Pqv] [file]\n";
 
@@ -516,33 +515,19 @@ decompress_stream(struct gz *gz)
 /* ---- the command ---- */
 
 static long
-parse_threads(const char *s)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || n < 1 || n > MAXTHREADS)
-		bk_usage_error("invalid thread count \"%s\" (1 to %d)", s,
-		    MAXTHREADS);
-	return n;
-}
-
-static long
 online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (n < 1)
 		return 1;
-	return n > MAXTHREADS ? MAXTHREADS : n;
+	return n > BK_MAX_THREADS ? BK_MAX_THREADS : n;
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = ":123456789cdfho:Pp:qtv";
+	static const char optstring[] = ":123456789cdfhj:o:Pqtv";
 	enum { OPT_VERSION = CHAR_MAX + 1, OPT_FAST, OPT_BEST, OPT_LEVEL };
 	static const struct option longopts[] = {
 		{ "stdout",	no_argument,		NULL, 'c' },
@@ -551,7 +536,7 @@ main(int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "progress",	no_argument,		NULL, 'P' },
-		{ "threads",	required_argument,	NULL, 'p' },
+		{ "threads",	required_argument,	NULL, 'j' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "test",	no_argument,		NULL, 't' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -595,8 +580,8 @@ main(int argc, char *argv[])
 		case 'P':
 			gz.progress = 1;
 			break;
-		case 'p':
-			gz.threads = parse_threads(optarg);
+		case 'j':
+			gz.threads = bk_parse_threads(optarg);
 			break;
 		case 'q':
 			verbosity = -1;

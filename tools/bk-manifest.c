@@ -22,20 +22,22 @@
 static const char usage[] =
     "usage: bk-manifest [-qv] [-m manifest] [-w seconds | --no-wait] [--strict]\n"
     "                   command [argument ...]\n"
-    "       bk-manifest add [-f] [-t type] [-d text] [-u user] [-s source]\n"
-    "                   [-r records] [-c date] [-a key=value] file ...\n"
-    "       bk-manifest list [-t type] [-S date] [-l count]\n"
-    "                   [--table | --tsv | --json]\n"
-    "       bk-manifest info [--json] file\n"
-    "       bk-manifest adopt [-Mn] [-t type] [-d text] [-u user] dir ...\n"
-    "       bk-manifest remove [-D] file ...\n"
-    "       bk-manifest report [--json]\n";
+    "       bk-manifest add [--incomplete] [-T type] [--description text]\n"
+    "                   [-u user] [--source source] [--records n]\n"
+    "                   [--created date] [--attribute key=value] file ...\n"
+    "       bk-manifest list [-T type] [-S date] [-l count]\n"
+    "                   [-F table | tsv | json]\n"
+    "       bk-manifest info [-F text | json] file\n"
+    "       bk-manifest adopt [-n] [--move] [-T type] [--description text]\n"
+    "                   [-u user] dir ...\n"
+    "       bk-manifest remove [--delete] file ...\n"
+    "       bk-manifest report [-F text | json]\n";
 
 /* Folder names that name a backup type (seeds 001, 002, 003). */
 static const char *known_types[] = { "daily", "weekly", "monthly",
     "yearly", "hourly", "manual", "pre-migration", "pre-restore", NULL };
 
-enum out_format { OUT_AUTO, OUT_TABLE, OUT_TSV, OUT_JSON };
+enum out_format { OUT_AUTO, OUT_TABLE, OUT_TSV, OUT_JSON, OUT_TEXT };
 
 struct opts {
 	struct bk_manifest	 m;
@@ -43,7 +45,7 @@ struct opts {
 	int			 wait;		/* seconds, -1 forever */
 	int			 strict;
 	/* add, adopt */
-	int			 force;
+	int			 force;		/* --incomplete */
 	const char		*type;
 	const char		*description;
 	const char		*created_by;
@@ -148,7 +150,7 @@ inspect_file(struct opts *o, struct cand *c, int soft)
 		if (c->ins.layer_failed)
 			COMPLAIN(c->ins.code, "could not read \"%s\": %s",
 			    c->arg, c->ins.why);
-		COMPLAIN(c->ins.code, "could not add \"%s\": %s (-f records "
+		COMPLAIN(c->ins.code, "could not add \"%s\": %s (--incomplete records "
 		    "it anyway)", c->arg, c->ins.why);
 	}
 	close(fd);
@@ -932,164 +934,114 @@ cmd_report(struct opts *o, int argc, char *argv[])
 /* ---- options ---- */
 
 enum {
-	OPT_VERSION = CHAR_MAX + 1, OPT_NO_WAIT, OPT_STRICT, OPT_JSON,
-	OPT_TSV, OPT_TABLE
+	OPT_VERSION = CHAR_MAX + 1, OPT_NO_WAIT, OPT_STRICT, OPT_ATTRIBUTE,
+	OPT_CREATED, OPT_DELETE, OPT_DESCRIPTION, OPT_INCOMPLETE, OPT_MOVE,
+	OPT_RECORDS, OPT_SOURCE
 };
 
+/*
+ * Which options each command takes, by getopt value; the global ones
+ * (-m -q -v -w --no-wait --strict) go with every command.
+ */
+static const struct {
+	const char	*cmd;
+	int		 opts[10];
+} allowed[] = {
+	{ "add", { OPT_ATTRIBUTE, OPT_CREATED, OPT_DESCRIPTION,
+	    OPT_INCOMPLETE, OPT_RECORDS, OPT_SOURCE, 'T', 'u', 0 } },
+	{ "list", { 'T', 'S', 'l', 'F', 0 } },
+	{ "info", { 'F', 0 } },
+	{ "adopt", { OPT_MOVE, 'n', 'T', OPT_DESCRIPTION, 'u', 0 } },
+	{ "remove", { OPT_DELETE, 0 } },
+	{ "report", { 'F', 0 } },
+};
+
+static const struct option longopts[] = {
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "manifest",		required_argument,	NULL, 'm' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "wait",		required_argument,	NULL, 'w' },
+	{ "no-wait",		no_argument,		NULL, OPT_NO_WAIT },
+	{ "strict",		no_argument,		NULL, OPT_STRICT },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ "format",		required_argument,	NULL, 'F' },
+	{ "limit",		required_argument,	NULL, 'l' },
+	{ "dry-run",		no_argument,		NULL, 'n' },
+	{ "since",		required_argument,	NULL, 'S' },
+	{ "type",		required_argument,	NULL, 'T' },
+	{ "created-by",		required_argument,	NULL, 'u' },
+	{ "attribute",		required_argument,	NULL, OPT_ATTRIBUTE },
+	{ "created",		required_argument,	NULL, OPT_CREATED },
+	{ "delete",		no_argument,		NULL, OPT_DELETE },
+	{ "description",	required_argument,	NULL, OPT_DESCRIPTION },
+	{ "incomplete",		no_argument,		NULL, OPT_INCOMPLETE },
+	{ "move",		no_argument,		NULL, OPT_MOVE },
+	{ "records",		required_argument,	NULL, OPT_RECORDS },
+	{ "source",		required_argument,	NULL, OPT_SOURCE },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* How an option was written, for a message: "-T" or "--records". */
 static void
-parse_command_options(struct opts *o, const char *cmd, int *argcp,
-    char ***argvp)
+option_name(int c, char *buf, size_t n)
 {
-	static const struct option longopts[] = {
-		{ "attribute",		required_argument,	NULL, 'a' },
-		{ "created",		required_argument,	NULL, 'c' },
-		{ "delete",		no_argument,		NULL, 'D' },
-		{ "description",	required_argument,	NULL, 'd' },
-		{ "force",		no_argument,		NULL, 'f' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "limit",		required_argument,	NULL, 'l' },
-		{ "move",		no_argument,		NULL, 'M' },
-		{ "dry-run",		no_argument,		NULL, 'n' },
-		{ "records",		required_argument,	NULL, 'r' },
-		{ "since",		required_argument,	NULL, 'S' },
-		{ "source",		required_argument,	NULL, 's' },
-		{ "type",		required_argument,	NULL, 't' },
-		{ "created-by",		required_argument,	NULL, 'u' },
-		{ "json",		no_argument,		NULL, OPT_JSON },
-		{ "tsv",		no_argument,		NULL, OPT_TSV },
-		{ "table",		no_argument,		NULL, OPT_TABLE },
-		{ NULL, 0, NULL, 0 }
-	};
-	/* Which options each command takes. */
-	static const struct {
-		const char *cmd, *opts;
-	} allowed[] = {
-		{ "add", "afdrcstu" }, { "list", "tSlJTB" }, { "info", "J" },
-		{ "adopt", "Mntdu" }, { "remove", "D" }, { "report", "J" },
-	};
-	static const char optstring[] = "a:c:Dd:fhl:Mnr:S:s:t:u:";
-	const char *ok = NULL;
-	char *end, letter;
 	size_t i;
-	int c;
 
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		if (strcmp(cmd, allowed[i].cmd) == 0)
-			ok = allowed[i].opts;
-	if (ok == NULL)
-		bk_usage_error("unknown command \"%s\"", cmd);
-	optind = 1;
-	while ((c = getopt_long(*argcp, *argvp, optstring,
-	    longopts, NULL)) != -1) {
-		letter = c == OPT_JSON ? 'J' : c == OPT_TSV ? 'T' :
-		    c == OPT_TABLE ? 'B' : (char)c;
-		if (c == 'h')
-			bk_print_usage(usage);
-		if (c == '?')
-			bk_bad_option(*argvp, optstring);
-		if (strchr(ok, letter) == NULL) {
-			for (i = 0; longopts[i].name != NULL; i++)
-				if (longopts[i].val == c)
-					break;
-			bk_usage_error("option --%s does not apply to %s",
-			    longopts[i].name, cmd);
-		}
-		switch (c) {
-		case 'a':
-			if (strchr(optarg, '=') == NULL || *optarg == '=')
-				bk_usage_error("--attribute needs KEY=VALUE");
-			o->attrs = bk_reallocarray(o->attrs, o->nattrs + 1,
-			    sizeof(*o->attrs));
-			o->attrs[o->nattrs++] = optarg;
-			break;
-		case 'c': o->created = optarg; break;
-		case 'D': o->delete = 1; break;
-		case 'd': o->description = optarg; break;
-		case 'f': o->force = 1; break;
-		case 'l':
-			errno = 0;
-			o->limit = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    o->limit < 0)
-				bk_usage_error("bad count \"%s\"", optarg);
-			break;
-		case 'M': o->move = 1; break;
-		case 'n': o->dry_run = 1; break;
-		case 'r':
-			errno = 0;
-			o->records = strtoll(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    o->records < 0)
-				bk_usage_error("bad record count \"%s\"",
-				    optarg);
-			break;
-		case 'S': o->since = optarg; break;
-		case 's':
-			/* Stripped once, by libpq's parser, and never echoed. */
-			free(o->source);
-			o->source = bk_strip_secrets(optarg);
-			if (strcmp(o->source, BK_CONNINFO_UNPARSABLE) == 0)
-				bk_warnx("-s is not a connection string libpq "
-				    "can parse: recorded as \"%s\"",
-				    BK_CONNINFO_UNPARSABLE);
-			break;
-		case 't':
-			if (*optarg == '\0')
-				bk_usage_error("empty type");
-			o->type = optarg;
-			break;
-		case 'u': o->created_by = optarg; break;
-		case OPT_JSON: o->format = OUT_JSON; break;
-		case OPT_TSV: o->format = OUT_TSV; break;
-		case OPT_TABLE: o->format = OUT_TABLE; break;
-		}
+	if (c < CHAR_MAX) {
+		snprintf(buf, n, "-%c", c);
+		return;
 	}
-	/* Known fields are set by their own options, not --attribute. */
-	for (i = 0; i < o->nattrs; i++) {
-		static const char *reserved[] = { "path", "created", "type",
-		    "size", "sha256", "layers", "records", "complete",
-		    "description", "created_by", "source", "verified", NULL };
-		size_t k, kl = (size_t)(strchr(o->attrs[i], '=') - o->attrs[i]);
-
-		for (k = 0; reserved[k] != NULL; k++)
-			if (strlen(reserved[k]) == kl &&
-			    strncmp(reserved[k], o->attrs[i], kl) == 0)
-				bk_usage_error("\"%.*s\" has its own option",
-				    (int)kl, o->attrs[i]);
-	}
-	*argcp -= optind;
-	*argvp += optind;
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == c)
+			break;
+	snprintf(buf, n, "--%s", longopts[i].name != NULL ?
+	    longopts[i].name : "?");
 }
 
-int
-main(int argc, char *argv[])
+static enum out_format
+parse_out_format(const char *s)
 {
-	static const struct option longopts[] = {
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "manifest",	required_argument,	NULL, 'm' },
-		{ "quiet",	no_argument,		NULL, 'q' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ "wait",	required_argument,	NULL, 'w' },
-		{ "no-wait",	no_argument,		NULL, OPT_NO_WAIT },
-		{ "strict",	no_argument,		NULL, OPT_STRICT },
-		{ "version",	no_argument,		NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct opts o;
-	const char *cmd;
-	int c, code;
+	if (strcmp(s, "table") == 0)
+		return OUT_TABLE;
+	if (strcmp(s, "tsv") == 0)
+		return OUT_TSV;
+	if (strcmp(s, "json") == 0)
+		return OUT_JSON;
+	if (strcmp(s, "text") == 0)
+		return OUT_TEXT;
+	bk_usage_error("unknown format \"%s\" (table, tsv or json for "
+	    "list; text or json for info and report)", s);
+}
 
-	bk_init(argc, argv);
-	memset(&o, 0, sizeof(o));
-	o.wait = -1;
-	o.records = -1;
-	o.limit = -1;
-	while ((c = getopt_long(argc, argv, "+hm:qvw:", longopts, NULL)) != -1) {
+/*
+ * One pass over the whole line: the global options and the command's may
+ * come before or after the command, in any order (getopt_long permutes
+ * the operands to the end).  An option is checked against the command
+ * once the command is known.  Returns the command; leaves its operands.
+ */
+static const char *
+parse_options(struct opts *o, int *argcp, char ***argvp)
+{
+	static const char optstring[] = "F:hl:m:nqS:T:u:vw:";
+	int seen[CHAR_MAX + 32];
+	const int *ok = NULL;
+	const char *cmd;
+	char *end, name[64];
+	size_t i, k;
+	int c, argc = *argcp;
+	char **argv = *argvp;
+
+	memset(seen, 0, sizeof(seen));
+	while ((c = getopt_long(argc, argv, optstring, longopts,
+	    NULL)) != -1) {
+		if (c >= 0 && (size_t)c < sizeof(seen) / sizeof(seen[0]))
+			seen[c] = 1;
 		switch (c) {
 		case 'h':
 			bk_print_usage(usage);
 		case 'm':
-			o.mpath = optarg;
+			o->mpath = optarg;
 			break;
 		case 'q':
 			bk_set_verbosity(-1);
@@ -1098,18 +1050,63 @@ main(int argc, char *argv[])
 			bk_set_verbosity(bk_verbosity() + 1);
 			break;
 		case 'w':
-			o.wait = bk_parse_wait(optarg);
+			o->wait = bk_parse_wait(optarg);
 			break;
 		case OPT_NO_WAIT:
-			o.wait = 0;
+			o->wait = 0;
 			break;
 		case OPT_STRICT:
-			o.strict = 1;
+			o->strict = 1;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
+		case OPT_ATTRIBUTE:
+			if (strchr(optarg, '=') == NULL || *optarg == '=')
+				bk_usage_error("--attribute needs KEY=VALUE");
+			o->attrs = bk_reallocarray(o->attrs, o->nattrs + 1,
+			    sizeof(*o->attrs));
+			o->attrs[o->nattrs++] = optarg;
+			break;
+		case OPT_CREATED: o->created = optarg; break;
+		case OPT_DELETE: o->delete = 1; break;
+		case OPT_DESCRIPTION: o->description = optarg; break;
+		case OPT_INCOMPLETE: o->force = 1; break;
+		case 'F': o->format = parse_out_format(optarg); break;
+		case 'l':
+			errno = 0;
+			o->limit = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    o->limit < 0)
+				bk_usage_error("bad count \"%s\"", optarg);
+			break;
+		case OPT_MOVE: o->move = 1; break;
+		case 'n': o->dry_run = 1; break;
+		case OPT_RECORDS:
+			errno = 0;
+			o->records = strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    o->records < 0)
+				bk_usage_error("bad record count \"%s\"",
+				    optarg);
+			break;
+		case 'S': o->since = optarg; break;
+		case OPT_SOURCE:
+			/* Stripped once, by libpq's parser, and never echoed. */
+			free(o->source);
+			o->source = bk_strip_secrets(optarg);
+			if (strcmp(o->source, BK_CONNINFO_UNPARSABLE) == 0)
+				bk_warnx("--source is not a connection string "
+				    "libpq can parse: recorded as \"%s\"",
+				    BK_CONNINFO_UNPARSABLE);
+			break;
+		case 'T':
+			if (*optarg == '\0')
+				bk_usage_error("empty type");
+			o->type = optarg;
+			break;
+		case 'u': o->created_by = optarg; break;
 		default:
-			bk_bad_option(argv, "+hm:qvw:");
+			bk_bad_option(argv, optstring);
 		}
 	}
 	argc -= optind;
@@ -1117,7 +1114,59 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		bk_usage_error("missing command");
 	cmd = argv[0];
-	parse_command_options(&o, cmd, &argc, &argv);
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (strcmp(cmd, allowed[i].cmd) == 0)
+			ok = allowed[i].opts;
+	if (ok == NULL)
+		bk_usage_error("unknown command \"%s\"", cmd);
+	for (c = 0; (size_t)c < sizeof(seen) / sizeof(seen[0]); c++) {
+		if (!seen[c] || strchr("hmqvw", c) != NULL ||
+		    c == OPT_NO_WAIT || c == OPT_STRICT)
+			continue;
+		for (k = 0; ok[k] != 0 && ok[k] != c; k++)
+			;
+		if (ok[k] == 0) {
+			option_name(c, name, sizeof(name));
+			bk_usage_error("option %s does not apply to %s", name,
+			    cmd);
+		}
+	}
+	if (o->format == OUT_TEXT && strcmp(cmd, "list") == 0)
+		bk_usage_error("list's formats are table, tsv and json");
+	if ((o->format == OUT_TABLE || o->format == OUT_TSV) &&
+	    strcmp(cmd, "list") != 0)
+		bk_usage_error("%s's formats are text and json", cmd);
+	/* Known fields are set by their own options, not --attribute. */
+	for (i = 0; i < o->nattrs; i++) {
+		static const char *reserved[] = { "path", "created", "type",
+		    "size", "sha256", "layers", "records", "complete",
+		    "description", "created_by", "source", "verified", NULL };
+		size_t kl = (size_t)(strchr(o->attrs[i], '=') - o->attrs[i]);
+
+		for (k = 0; reserved[k] != NULL; k++)
+			if (strlen(reserved[k]) == kl &&
+			    strncmp(reserved[k], o->attrs[i], kl) == 0)
+				bk_usage_error("\"%.*s\" has its own option",
+				    (int)kl, o->attrs[i]);
+	}
+	*argcp = argc - 1;
+	*argvp = argv + 1;
+	return cmd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o;
+	const char *cmd;
+	int code;
+
+	bk_init(argc, argv);
+	memset(&o, 0, sizeof(o));
+	o.wait = -1;
+	o.records = -1;
+	o.limit = -1;
+	cmd = parse_options(&o, &argc, &argv);
 	bk_manifest_init(&o.m, o.mpath);
 	o.m.wait = o.wait;
 	if (strcmp(cmd, "add") == 0) {

@@ -47,14 +47,15 @@
 #include "bk.h"
 
 static const char usage[] =
-"usage: bk-restore [-cfnPqvy] [--no-safety-backup] [-m manifest] [-w seconds]\n"
-"                  [-i identity ...] [--passphrase-file file | --passphrase-fd n]\n"
-"                  [--max-work-factor n] -d target file\n";
+"usage: bk-restore [-nPqv] [--clean] [--unlisted] [--yes] [--no-safety-backup]\n"
+"                  [-m manifest] [-w seconds | --no-wait] [-i identity ...]\n"
+"                  [--passphrase-file file | --passphrase-fd n]\n"
+"                  [--max-work-factor n] -D target file\n";
 
 #include "restore/restore.h"
 
 struct opts {
-	const char	*target;	/* -d as given */
+	const char	*target;	/* -D as given */
 	const char	*manifest;
 	const char	**idfiles;
 	size_t		 nidfiles;
@@ -145,10 +146,10 @@ open_backup(struct restore *r)
 	if ((e = bk_manifest_find(&r->m, r->rel)) == NULL) {
 		if (!o->force)
 			bk_errx(BK_EX_FAIL, "could not restore \"%s\": not in the "
-			    "manifest \"%s\" (an incomplete backup; --force "
+			    "manifest \"%s\" (an incomplete backup; --unlisted "
 			    "restores it anyway)", r->rel, r->m.path);
 		bk_warnx("\"%s\" is not in the manifest: restoring it because "
-		    "of --force", r->rel);
+		    "of --unlisted", r->rel);
 		return;
 	}
 	r->listed = 1;
@@ -162,9 +163,9 @@ open_backup(struct restore *r)
 		if (!o->force)
 			bk_errx(BK_EX_FAIL, "could not restore \"%s\": its "
 			    "manifest line has no sha256 to check it against "
-			    "(--force restores it anyway)", r->rel);
+			    "(--unlisted restores it anyway)", r->rel);
 		bk_warnx("\"%s\" has no sha256 in the manifest: restoring it "
-		    "unchecked because of --force", r->rel);
+		    "unchecked because of --unlisted", r->rel);
 	}
 	memcpy(r->want, e->sha256, sizeof(r->want));
 }
@@ -182,7 +183,7 @@ check_content(struct restore *r, enum bk_layer l)
 		return;
 	if (r->kind == TARGET_PG && l == BK_LAYER_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds an "
-		    "SQLite database, and the target is %s (use -d sqlite:PATH)",
+		    "SQLite database, and the target is %s (use -D sqlite:PATH)",
 		    r->rel, what);
 	if (r->kind == TARGET_SQLITE && l == BK_LAYER_PGDUMP)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
@@ -290,7 +291,7 @@ dry_run(struct restore *r)
 {
 	printf("verified \"%s\": %" PRIu64 " bytes, %s, sha256 %s\n", r->rel,
 	    r->size, r->layers, r->want[0] ? "as recorded" :
-	    "not recorded (--force)");
+	    "not recorded (--unlisted)");
 	if (r->safety != NULL)
 		printf("would make the safety backup \"%s\" of %s\n",
 		    r->safety, r->shown);
@@ -358,7 +359,7 @@ restore(const struct opts *o)
 	if (r.kind == TARGET_SQLITE && o->clean)
 		bk_usage_error("--clean is for PostgreSQL: an SQLite restore "
 		    "replaces the whole file");
-	/* A -d that cannot be passed on is refused before any prompt. */
+	/* A -D that cannot be passed on is refused before any prompt. */
 	if (r.kind == TARGET_PG)
 		pg_args(&r);
 	load_identities(&r);
@@ -410,18 +411,15 @@ restore(const struct opts *o)
 
 enum {
 	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_MAXWF,
-	OPT_VERSION
+	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_VERSION
 };
 
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = "cd:fhi:m:nPqvw:y";
+	static const char optstring[] = "D:hi:m:nPqvw:";
 	static const struct option longopts[] = {
-		{ "clean",		no_argument,		NULL, 'c' },
-		{ "dbname",		required_argument,	NULL, 'd' },
-		{ "database",		required_argument,	NULL, 'd' },
-		{ "force",		no_argument,		NULL, 'f' },
+		{ "database",		required_argument,	NULL, 'D' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "identity",		required_argument,	NULL, 'i' },
 		{ "manifest",		required_argument,	NULL, 'm' },
@@ -430,7 +428,10 @@ main(int argc, char *argv[])
 		{ "quiet",		no_argument,		NULL, 'q' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "wait",		required_argument,	NULL, 'w' },
-		{ "yes",		no_argument,		NULL, 'y' },
+		{ "clean",		no_argument,		NULL, OPT_CLEAN },
+		{ "no-wait",		no_argument,		NULL, OPT_NO_WAIT },
+		{ "unlisted",		no_argument,		NULL, OPT_UNLISTED },
+		{ "yes",		no_argument,		NULL, OPT_YES },
 		{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
 		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
 		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
@@ -451,15 +452,15 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'c':
+		case OPT_CLEAN:
 			o.clean = 1;
 			break;
-		case 'd':
+		case 'D':
 			if (*optarg == '\0')
-				bk_usage_error("empty target (-d)");
+				bk_usage_error("empty target (-D)");
 			o.target = optarg;
 			break;
-		case 'f':
+		case OPT_UNLISTED:
 			o.force = 1;
 			break;
 		case 'h':
@@ -488,7 +489,10 @@ main(int argc, char *argv[])
 		case 'w':
 			o.wait = bk_parse_wait(optarg);
 			break;
-		case 'y':
+		case OPT_NO_WAIT:
+			o.wait = 0;
+			break;
+		case OPT_YES:
 			o.yes = 1;
 			break;
 		case OPT_NO_SAFETY:
@@ -519,7 +523,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	bk_set_verbosity(verbosity);
 	if (o.target == NULL)
-		bk_usage_error("no target: give -d DBNAME or -d sqlite:PATH");
+		bk_usage_error("no target: give -D DBNAME or -D sqlite:PATH");
 	if (argc != 1)
 		bk_usage_error(argc == 0 ? "no backup file to restore" :
 		    "one backup file at a time");

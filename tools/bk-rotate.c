@@ -23,7 +23,7 @@
 #include "bk.h"
 
 static const char usage[] =
-"usage: bk-rotate [-qv] [-m manifest | --dir dir] [-t type] [--keep-last n]\n"
+"usage: bk-rotate [-nqv] [-m manifest | --dir dir] [-T type] [--keep-last n]\n"
 "                 [--keep-hourly n] [--keep-daily n] [--keep-weekly n]\n"
 "                 [--keep-monthly n] [--keep-yearly n] [--keep-within duration]\n"
 "                 [--max-age duration] [--now date] [--delete]\n"
@@ -63,8 +63,9 @@ struct rotate {
 	struct bk_policy policy;
 	const char	*manifest;	/* -m, or NULL for the default */
 	const char	*dir;		/* --dir */
-	const char	*type;		/* -t */
+	const char	*type;		/* -T */
 	int		 delete;
+	int		 dry_run;	/* -n: the default, said aloud */
 	int		 wait;		/* -w: seconds for the lock, -1 ever */
 	time_t		 now;
 	struct item	*items;
@@ -82,10 +83,11 @@ enum {
 };
 
 static const struct option longopts[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "manifest", required_argument, NULL, 'm' },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "type", required_argument, NULL, 't' },
+	{ "type", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "wait", required_argument, NULL, 'w' },
 	{ "dir", required_argument, NULL, OPT_DIR },
@@ -790,7 +792,7 @@ rotate(struct rotate *r)
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = "hm:qt:vw:";
+	static const char optstring[] = "hm:nqT:vw:";
 	struct rotate r;
 	long off;
 	int c;
@@ -811,7 +813,10 @@ main(int argc, char *argv[])
 		case 'q':
 			bk_set_verbosity(-1);
 			break;
-		case 't':
+		case 'n':
+			r.dry_run = 1;
+			break;
+		case 'T':
 			r.type = optarg;
 			break;
 		case 'v':
@@ -871,6 +876,8 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		bk_errx(BK_EX_USAGE, "unexpected argument \"%s\"",
 		    argv[optind]);
+	if (r.dry_run && r.delete)
+		bk_errx(BK_EX_USAGE, "-n and --delete exclude each other");
 	if (r.dir != NULL && r.manifest != NULL)
 		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
 	if (r.dir != NULL && r.type != NULL)

@@ -30,15 +30,16 @@
 #define BUF_SIZE	(1024 * 1024)
 
 static const char usage[] =
-    "usage: bk-sum [-fP] [-a ALG ...] [--tag] [-o FILE] [FILE ...]\n"
-    "       bk-sum -c [-P] [-q | --status] [-a ALG ...] [LIST ...]\n"
-    "       bk-sum --tee [-fP] [-a ALG ...] [--tag] [--name NAME]\n"
-    "              [--digest-to FILE] [-o FILE]\n";
+    "usage: bk-sum [-fPqv] [--algorithm alg ...] [--tag] [-o file] [file ...]\n"
+    "       bk-sum -c [-Pqv] [--status] [--algorithm alg ...] [list ...]\n"
+    "       bk-sum --tee [-fPqv] [--algorithm alg ...] [--tag] [--name name]\n"
+    "              [--digest-to file] [-o file]\n";
 
 enum mode { MODE_DIGEST, MODE_CHECK, MODE_TEE };
 
 enum {
-	OPT_TAG = 256,
+	OPT_ALGORITHM = 256,
+	OPT_TAG,
 	OPT_TEE,
 	OPT_NAME,
 	OPT_DIGEST_TO,
@@ -49,9 +50,13 @@ enum {
 struct sum {
 	const struct bk_digest_alg *algs[MAX_ALGS];
 	size_t		 nalgs;
-	int		 explicit_algs;	/* -a given: restricts -c too */
+	int		 explicit_algs;	/* --algorithm given: restricts -c */
 	int		 tag;		/* --tag: BSD tagged lines */
 	int		 quiet;		/* -q: only failures in -c */
+	uint64_t	 nfiles;	/* inputs digested, for -v */
+	uint64_t	 nbytes;	/* bytes digested, for -v */
+	uint64_t	 nchecked;	/* -c: files checked */
+	uint64_t	 nfailed;	/* -c: files that failed */
 	int		 status;	/* --status: nothing on stdout in -c */
 	int		 force;		/* -f: replace -o / --digest-to */
 	int		 progress;	/* -P: the meter on a terminal */
@@ -249,10 +254,12 @@ digest_fd(struct sum *s, int fd, const char *name,
 		for (i = 0; i < n; i++)
 			bk_digest_update(&d[i], s->buf, (size_t)r);
 		bk_progress_add(&pr, (uint64_t)r);
+		s->nbytes += (uint64_t)r;
 	}
 	bk_progress_end(&pr);
 	for (i = 0; i < n; i++)
 		bk_digest_final(&d[i], md[i]);
+	s->nfiles++;
 	return 0;
 }
 
@@ -505,11 +512,13 @@ sum_tee(struct sum *s)
 		    g.buf[slot], (size_t)r);
 		ring_publish(&g, slot, (size_t)r, 0);
 		bk_progress_add(&pr, (uint64_t)r);
+		s->nbytes += (uint64_t)r;
 	}
 	ring_publish(&g, 0, 0, 1);
 	for (i = 0; i < s->nalgs; i++)
 		pthread_join(h[i].thread, NULL);
 	bk_progress_end(&pr);
+	s->nfiles = 1;
 
 	name = s->name != NULL ? s->name :
 	    s->output != NULL && strcmp(s->output, "-") != 0 ? s->output : "-";
@@ -554,12 +563,15 @@ requested(const struct sum *s, const struct bk_digest_alg *alg)
  * escaped, with a leading backslash, so that each result stays one line.
  */
 static void
-print_result(const struct sum *s, const char *name, const char *result,
+print_result(struct sum *s, const char *name, const char *result,
     int failed)
 {
 	struct line l = { NULL, 0, 0 };
 	int esc;
 
+	s->nchecked++;
+	if (failed)
+		s->nfailed++;
 	if (s->status || (s->quiet && !failed))
 		return;
 	esc = strchr(name, '\n') != NULL;
@@ -605,7 +617,7 @@ check_entry(struct sum *s, const struct bk_sumentry *e)
  * Checks one list.  Every line is checked, whatever happens to the ones
  * before it; malformed lines are reported with their number and count as
  * failures (coreutils skips them silently unless --strict).  The lines
- * are read by common/sumlist.c, as bk-verify -s reads them, so that the
+ * are read by common/sumlist.c, as bk-verify -c reads them, so that the
  * two tools accept the same lists and give the same reasons.
  */
 static void
@@ -675,15 +687,16 @@ add_alg(struct sum *s, const char *name)
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = "a:cfho:Pq";
+	static const char optstring[] = "cfho:Pqv";
 	static const struct option longopts[] = {
-		{ "algorithm",	required_argument,	NULL, 'a' },
+		{ "algorithm",	required_argument,	NULL, OPT_ALGORITHM },
 		{ "check",	no_argument,		NULL, 'c' },
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "progress",	no_argument,		NULL, 'P' },
 		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "tag",	no_argument,		NULL, OPT_TAG },
 		{ "tee",	no_argument,		NULL, OPT_TEE },
 		{ "name",	required_argument,	NULL, OPT_NAME },
@@ -694,7 +707,7 @@ main(int argc, char *argv[])
 	};
 	struct sum s;
 	enum mode mode = MODE_DIGEST;
-	int ch, code;
+	int ch, code, verbosity = 0;
 
 	bk_init(argc, argv);
 	opterr = 0;
@@ -702,7 +715,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'a':
+		case OPT_ALGORITHM:
 			add_alg(&s, optarg);
 			break;
 		case 'c':
@@ -724,6 +737,10 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			s.quiet = 1;
+			verbosity = -1;
+			break;
+		case 'v':
+			verbosity = 1;
 			break;
 		case OPT_TAG:
 			s.tag = 1;
@@ -752,8 +769,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (mode != MODE_CHECK && (s.quiet || s.status))
-		bk_usage_error("-q and --status apply only to -c");
+	bk_set_verbosity(verbosity);
+	if (mode != MODE_CHECK && s.status)
+		bk_usage_error("--status applies only to -c");
 	if (mode == MODE_CHECK && (s.tag || s.output != NULL || s.force))
 		bk_usage_error("-c takes none of --tag, -o, -f");
 	if (mode != MODE_TEE && (s.name != NULL || s.digest_to != NULL))
@@ -776,6 +794,12 @@ main(int argc, char *argv[])
 		code = sum_files(&s, argc, argv);
 		break;
 	}
+	if (mode == MODE_CHECK)
+		bk_info("%ju file%s checked, %ju failed", (uintmax_t)s.nchecked,
+		    s.nchecked == 1 ? "" : "s", (uintmax_t)s.nfailed);
+	else
+		bk_info("%ju file%s, %ju bytes digested", (uintmax_t)s.nfiles,
+		    s.nfiles == 1 ? "" : "s", (uintmax_t)s.nbytes);
 	free(s.buf);
 	return bk_finish(code);
 }

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,10 +30,11 @@
 #include "bk.h"
 
 static const char usage[] =
-    "usage: bk-verify [-Pqv] [-m manifest] [-s sums] [-t type]\n"
-    "                 [-i identity ...] [-p passphrase-file]\n"
-    "                 [--max-work-factor n] [-a duration] [-M metrics] [-n]\n"
-    "                 [-r] [-w seconds] [file ...]\n";
+    "usage: bk-verify [-Pqv] [-m manifest] [-c sums] [-T type] [-i identity ...]\n"
+    "                 [--passphrase-file file | --passphrase-fd n]\n"
+    "                 [--max-work-factor n] [--fresh-within duration]\n"
+    "                 [-M metrics] [--no-scan] [--record]\n"
+    "                 [-w seconds | --no-wait] [file ...]\n";
 
 #define REASON	1024
 
@@ -45,8 +47,9 @@ struct opts {
 	const char	**idfiles;	/* -i, each tried */
 	size_t		 nidfiles;
 	const char	*passfile;
+	int		 passfd;	/* --passphrase-fd, -1 without */
 	int		 max_logn;	/* --max-work-factor, 0 without */
-	int64_t		 max_age;	/* seconds, -1 without --max-age */
+	int64_t		 max_age;	/* seconds, -1 without --fresh-within */
 	const char	*metrics;
 	int		 noscan;
 	int		 record;
@@ -219,7 +222,7 @@ verify_stream(struct verify *v, int fd, const char *name,
 	if (res->reason[0] == '\0' && ins.sealed && e != NULL &&
 	    e->complete == 0)
 		snprintf(res->reason, sizeof(res->reason), "its %s was not "
-		    "whole when it was made (recorded with -f)",
+		    "whole when it was made (recorded with --incomplete)",
 		    e->layers[0]);
 	else if (res->reason[0] == '\0' && ins.sealed)
 		sealed_note(res, e);
@@ -832,7 +835,8 @@ load_identities(struct verify *v)
 	size_t n, i;
 	int code, fd;
 
-	if (v->o->nidfiles == 0 && v->o->passfile == NULL)
+	if (v->o->nidfiles == 0 && v->o->passfile == NULL &&
+	    v->o->passfd < 0)
 		return;
 	v->ids = bk_age_ids_new();
 	if (v->o->max_logn > 0)
@@ -855,39 +859,60 @@ load_identities(struct verify *v)
 		bk_age_ids_set_passphrase(v->ids, line, n);
 		bk_explicit_bzero(line, n);
 		free(line);
+	} else if (v->o->passfd >= 0) {
+		/* Programs started later must not inherit a way to it. */
+		(void)fcntl(v->o->passfd, F_SETFD, FD_CLOEXEC);
+		line = bk_secret_read(v->o->passfd, "the passphrase descriptor",
+		    &n);
+		if (n == 0)
+			bk_errx(BK_EX_DATAERR, "no passphrase on descriptor %d",
+			    v->o->passfd);
+		bk_age_ids_set_passphrase(v->ids, line, n);
+		bk_explicit_bzero(line, n);
+		free(line);
 	}
 }
+
+enum {
+	OPT_PASSFILE = CHAR_MAX + 1, OPT_PASSFD, OPT_MAXWF, OPT_FRESH,
+	OPT_NOSCAN, OPT_RECORD, OPT_NOWAIT, OPT_VERSION
+};
 
 int
 main(int argc, char *argv[])
 {
-	static const char optstring[] = ":Pqvm:s:t:i:p:a:M:nrw:h";
+	static const char optstring[] = ":c:hi:M:m:PqT:vw:";
 	static const struct option longopts[] = {
 		{ "progress",		no_argument,		NULL, 'P' },
 		{ "quiet",		no_argument,		NULL, 'q' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "manifest",		required_argument,	NULL, 'm' },
-		{ "sums",		required_argument,	NULL, 's' },
-		{ "type",		required_argument,	NULL, 't' },
+		{ "check",		required_argument,	NULL, 'c' },
+		{ "type",		required_argument,	NULL, 'T' },
 		{ "identity",		required_argument,	NULL, 'i' },
-		{ "passphrase-file",	required_argument,	NULL, 'p' },
-		{ "max-work-factor",	required_argument,	NULL, 'W' },
-		{ "max-age",		required_argument,	NULL, 'a' },
+		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
+		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
+		{ "fresh-within",	required_argument,	NULL, OPT_FRESH },
 		{ "metrics",		required_argument,	NULL, 'M' },
-		{ "no-scan",		no_argument,		NULL, 'n' },
-		{ "record",		no_argument,		NULL, 'r' },
+		{ "no-scan",		no_argument,		NULL, OPT_NOSCAN },
+		{ "record",		no_argument,		NULL, OPT_RECORD },
 		{ "wait",		required_argument,	NULL, 'w' },
+		{ "no-wait",		no_argument,		NULL, OPT_NOWAIT },
 		{ "help",		no_argument,		NULL, 'h' },
-		{ "version",		no_argument,		NULL, 'V' },
+		{ "version",		no_argument,		NULL, OPT_VERSION },
 		{ NULL,			0,			NULL, 0 }
 	};
 	struct opts o;
 	struct verify v;
+	char *end;
+	long n;
 	int ch, verbosity = 0;
 
 	bk_init(argc, argv);
 	memset(&o, 0, sizeof(o));
 	o.max_age = -1;
+	o.passfd = -1;
 	o.wait = -1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, optstring,
@@ -906,10 +931,10 @@ main(int argc, char *argv[])
 		case 'm':
 			o.manifest = optarg;
 			break;
-		case 's':
+		case 'c':
 			o.sums = optarg;
 			break;
-		case 't':
+		case 'T':
 			o.type = optarg;
 			break;
 		case 'i':
@@ -917,13 +942,22 @@ main(int argc, char *argv[])
 			    sizeof(*o.idfiles));
 			o.idfiles[o.nidfiles++] = optarg;
 			break;
-		case 'p':
+		case OPT_PASSFILE:
 			o.passfile = optarg;
 			break;
-		case 'W':	/* --max-work-factor: a long option only */
+		case OPT_PASSFD:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 0 || n > INT_MAX)
+				bk_usage_error("bad --passphrase-fd \"%s\"",
+				    optarg);
+			o.passfd = (int)n;
+			break;
+		case OPT_MAXWF:
 			o.max_logn = bk_age_parse_max_logn(optarg);
 			break;
-		case 'a':
+		case OPT_FRESH:
 			if (bk_parse_duration(optarg, &o.max_age) < 0 ||
 			    o.max_age <= 0)
 				bk_usage_error("bad duration \"%s\"", optarg);
@@ -931,19 +965,22 @@ main(int argc, char *argv[])
 		case 'M':
 			o.metrics = optarg;
 			break;
-		case 'n':
+		case OPT_NOSCAN:
 			o.noscan = 1;
 			break;
-		case 'r':
+		case OPT_RECORD:
 			o.record = 1;
 			break;
 		case 'w':
 			o.wait = bk_parse_wait(optarg);
 			break;
+		case OPT_NOWAIT:
+			o.wait = 0;
+			break;
 		case 'h':
 			bk_print_usage(usage);
 			/* NOTREACHED */
-		case 'V':
+		case OPT_VERSION:
 			bk_print_version();
 			/* NOTREACHED */
 		default:
@@ -955,8 +992,16 @@ main(int argc, char *argv[])
 	bk_set_verbosity(verbosity);
 	if (o.sums != NULL && (o.manifest != NULL || o.type != NULL ||
 	    o.max_age >= 0 || o.record))
-		bk_usage_error("--sums does not go with --manifest, --type, "
-		    "--max-age or --record");
+		bk_usage_error("-c does not go with --manifest, --type, "
+		    "--fresh-within or --record");
+	if (o.passfile != NULL && o.passfd >= 0)
+		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
+		    "each other");
+	if (o.passfd == STDIN_FILENO && o.sums != NULL &&
+	    strcmp(o.sums, "-") == 0)
+		bk_usage_error("--passphrase-fd 0 is standard input, which is "
+		    "also the list: name the list, or use another descriptor "
+		    "or --passphrase-file");
 
 	memset(&v, 0, sizeof(v));
 	v.o = &o;

@@ -6,7 +6,7 @@
 
 in=$(csv_input 256)
 gz=$DATA/input-256M.csv.bk.gz
-[ -s "$gz" ] || bk-gz -6 -p2 <"$in" >"$gz" || exit 1
+[ -s "$gz" ] || bk-gz -6 -j 2 <"$in" >"$gz" || exit 1
 
 # alternate LABEL OURS PEER: runs the two commands in turn RUNS times, so
 # that a busy machine slows both alike, and prints the best wall time and
@@ -35,16 +35,16 @@ alternate() {
 }
 
 echo "## bk-gz ($(wc -c <"$in") bytes in, best of $RUNS runs)"
-compare "compress: bk-gz -6 -p2 vs pigz -6 -p2" \
-    "bk-gz -6 -p2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null" 1.0
-compare "compress: bk-gz -6 -p2 vs gzip -6" \
-    "bk-gz -6 -p2 <'$in' >/dev/null" "gzip -6 <'$in' >/dev/null" 1.8
-alternate "compress, alternating: bk-gz -6 -p2 vs pigz" \
-    "bk-gz -6 -p2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null"
+compare "compress: bk-gz -6 -j 2 vs pigz -6 -p2" \
+    "bk-gz -6 -j 2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null" 1.0
+compare "compress: bk-gz -6 -j 2 vs gzip -6" \
+    "bk-gz -6 -j 2 <'$in' >/dev/null" "gzip -6 <'$in' >/dev/null" 1.8
+alternate "compress, alternating: bk-gz -6 -j 2 vs pigz" \
+    "bk-gz -6 -j 2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null"
 alternate "compress, alternating: -p1 vs pigz -p1 (info)" \
-    "bk-gz -6 -p1 <'$in' >/dev/null" "pigz -6 -p1 <'$in' >/dev/null"
+    "bk-gz -6 -j 1 <'$in' >/dev/null" "pigz -6 -p1 <'$in' >/dev/null"
 
-ours=$(bk-gz -6 -p2 <"$in" | wc -c)
+ours=$(bk-gz -6 -j 2 <"$in" | wc -c)
 theirs=$(pigz -6 -p2 <"$in" | wc -c)
 awk -v o="$ours" -v p="$theirs" 'BEGIN { d = 100 * (o - p) / p
     printf "%-44s bk %d  pigz %d bytes  %+.4f%%  target <= +0.1%%  %s\n",
@@ -54,4 +54,4 @@ compare "decompress: bk-gz -d vs gzip -d" \
     "bk-gz -d <'$gz' >/dev/null" "gzip -d <'$gz' >/dev/null" 1.2
 compare "decompress: bk-gz -d vs pigz -d (info)" \
     "bk-gz -d <'$gz' >/dev/null" "pigz -d <'$gz' >/dev/null" 1.0
-peak "memory: bk-gz -6 -p2" "bk-gz -6 -p2 <'$in' >/dev/null" 64
+peak "memory: bk-gz -6 -j 2" "bk-gz -6 -j 2 <'$in' >/dev/null" 64

@@ -32,14 +32,14 @@ compare "cat | bk-sum --tee | cat vs cat | cat | cat" \
     "cat $in | cat | cat >/dev/null" 0.91
 # Two digests in one pass: --tee runs one thread per algorithm, while
 # digesting without --tee runs them one after the other on each buffer.
-compare "cat | bk-sum --tee -a sha256 -a md5 vs the same, no copy" \
-    "cat $in | bk-sum --tee -a sha256 -a md5 >/dev/null 2>&1" \
-    "cat $in | bk-sum -a sha256 -a md5 >/dev/null" 0
+compare "cat | bk-sum --tee --algorithm sha256 --algorithm md5 vs the same, no copy" \
+    "cat $in | bk-sum --tee --algorithm sha256 --algorithm md5 >/dev/null 2>&1" \
+    "cat $in | bk-sum --algorithm sha256 --algorithm md5 >/dev/null" 0
 # The other algorithms against their usual programs (no targets).
-compare "bk-sum -a md5 vs md5sum" "bk-sum -a md5 $in >/dev/null" \
+compare "bk-sum --algorithm md5 vs md5sum" "bk-sum --algorithm md5 $in >/dev/null" \
     "md5sum $in >/dev/null" 0
-compare "bk-sum -a sha512 vs sha512sum" "bk-sum -a sha512 $in >/dev/null" \
+compare "bk-sum --algorithm sha512 vs sha512sum" "bk-sum --algorithm sha512 $in >/dev/null" \
     "sha512sum $in >/dev/null" 0
-compare "bk-sum -a blake2b512 vs b2sum" "bk-sum -a blake2b512 $in >/dev/null" \
+compare "bk-sum --algorithm blake2b512 vs b2sum" "bk-sum --algorithm blake2b512 $in >/dev/null" \
     "b2sum $in >/dev/null" 0
 peak "bk-sum --tee peak memory" "bk-sum --tee <$in >/dev/null 2>&1" 16

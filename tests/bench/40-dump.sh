@@ -37,20 +37,20 @@ fi
 q="SELECT * FROM pagamentos"
 echo "# bk-dump: $rows rows, $(psql -XAtc "SELECT pg_size_pretty(pg_total_relation_size('pagamentos'))" -d "$db") in PostgreSQL"
 compare "bk-dump csv PostgreSQL vs psql \\copy" \
-    "bk-dump -d dbname=$db -t pagamentos >/dev/null" \
+    "bk-dump -D dbname=$db --table pagamentos >/dev/null" \
     "psql -X -d $db -c '\\copy ($q) to stdout csv header' >/dev/null" 0.95
 compare "bk-dump csv SQLite vs sqlite3 -csv" \
-    "bk-dump -d sqlite:$sq -t pagamentos >/dev/null" \
+    "bk-dump -D sqlite:$sq --table pagamentos >/dev/null" \
     "sqlite3 -csv -header $sq '$q' >/dev/null" 1.0
 compare "bk-dump jsonl SQLite vs sqlite3 -json" \
-    "bk-dump -d sqlite:$sq -F jsonl -t pagamentos >/dev/null" \
+    "bk-dump -D sqlite:$sq -F jsonl --table pagamentos >/dev/null" \
     "sqlite3 -json $sq '$q' >/dev/null" 1.0
-peak "bk-dump csv PostgreSQL" "bk-dump -d dbname=$db -t pagamentos >/dev/null" 16
+peak "bk-dump csv PostgreSQL" "bk-dump -D dbname=$db --table pagamentos >/dev/null" 16
 peak "bk-dump csv, 2 exports with labels" \
-    "bk-dump -d dbname=$db -t a=pagamentos --query 'b=SELECT id, valor FROM pagamentos' >/dev/null" 16
-peak "bk-dump jsonl PostgreSQL" "bk-dump -d dbname=$db -F jsonl -t pagamentos >/dev/null" 16
-peak "bk-dump sql PostgreSQL" "bk-dump -d dbname=$db -F sql -t pagamentos >/dev/null" 16
-peak "bk-dump csv SQLite" "bk-dump -d sqlite:$sq -t pagamentos >/dev/null" 16
-peak "bk-dump sql SQLite" "bk-dump -d sqlite:$sq -F sql -t pagamentos >/dev/null" 16
-peak "bk-dump sqlite copy" "bk-dump -f -d sqlite:$sq -F sqlite -o $DATA/copy.sqlite" 16
+    "bk-dump -D dbname=$db --table a=pagamentos --query 'b=SELECT id, valor FROM pagamentos' >/dev/null" 16
+peak "bk-dump jsonl PostgreSQL" "bk-dump -D dbname=$db -F jsonl --table pagamentos >/dev/null" 16
+peak "bk-dump sql PostgreSQL" "bk-dump -D dbname=$db -F sql --table pagamentos >/dev/null" 16
+peak "bk-dump csv SQLite" "bk-dump -D sqlite:$sq --table pagamentos >/dev/null" 16
+peak "bk-dump sql SQLite" "bk-dump -D sqlite:$sq -F sql --table pagamentos >/dev/null" 16
+peak "bk-dump sqlite copy" "bk-dump -f -D sqlite:$sq -F sqlite -o $DATA/copy.sqlite" 16
 rm -f "$DATA/copy.sqlite"

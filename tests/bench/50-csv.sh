@@ -29,7 +29,7 @@ if command -v csvformat >/dev/null; then
 else
 	echo "bk-csv: csvformat not installed, skipped"
 fi
-compare "bk-csv --excel -p1 vs mlr --csv cat (64 MiB)" \
-    "bk-csv -p1 --excel $big >/dev/null" "mlr --csv cat $big >/dev/null" 3
+compare "bk-csv --excel -j 1 vs mlr --csv cat (64 MiB)" \
+    "bk-csv -j 1 --excel $big >/dev/null" "mlr --csv cat $big >/dev/null" 3
 peak "bk-csv --excel peak memory (64 MiB)" "bk-csv --excel $big >/dev/null" 16
-peak "bk-csv --check peak memory (64 MiB)" "bk-csv --check $big" 16
+peak "bk-csv --test peak memory (64 MiB)" "bk-csv --test $big" 16

@@ -24,7 +24,7 @@ awk 'BEGIN { for (i = 0; i < 100000; i++)
     printf "{\"path\":\"daily/db_%06d.sql.gz\",\"created\":\"2025-%02d-%02dT02:00:00-03:00\",\"type\":\"daily\",\"size\":%d,\"sha256\":\"%064d\",\"layers\":[\"pg_dump\",\"gzip\"],\"complete\":true,\"created_by\":\"cron\"}\n",
 	i, i % 12 + 1, i % 28 + 1, 100000 + i, i }' >"$work/big.jsonl"
 compare "list: 100 000 entries (peer: jq -c)" \
-    "bk-manifest -m $work/big.jsonl list --tsv >/dev/null" \
+    "bk-manifest -m $work/big.jsonl list -F tsv >/dev/null" \
     "jq -c 'select(.type == \"daily\")' $work/big.jsonl >/dev/null" 1.0
 measure "cp $work/big.jsonl $work/big2.jsonl && bk-manifest -m $work/big2.jsonl remove daily/db_000005.sql.gz"
 printf '%-44s bk %6.2fs  (one rewrite of 100 000 lines)\n' "remove: rewrite 100 000 entries" "$secs"

@@ -12,7 +12,7 @@ if [ ! -s "$gz" ] || [ ! -s "$tree/manifest.jsonl" ]; then
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	gzip -6 <"$csv" >"$gz.tmp" && mv "$gz.tmp" "$gz"
-	bk-manifest -m "$tree/manifest.jsonl" add -t daily "$gz" >/dev/null
+	bk-manifest -m "$tree/manifest.jsonl" add -T daily "$gz" >/dev/null
 fi
 # Warm the page cache so both read from memory.
 cat "$gz" >/dev/null

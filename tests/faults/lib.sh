@@ -29,10 +29,10 @@
 #                newline, and bk-manifest list reads the manifest without
 #                a warning;
 #   lost         every line there before the run is still there (compared
-#                without "verified", which bk-verify -r changes); in MODE
+#                without "verified", which bk-verify --record changes); in MODE
 #                delete a line may go, with its file or leaving it to be
 #                reported by the scan;
-#   verify       every listed file verifies (bk-verify -n, with $KEY);
+#   verify       every listed file verifies (bk-verify --no-scan, with $KEY);
 #   final        nothing at a final path unless committed: KIND tool (one
 #                tool with -o) leaves nothing at FINAL when it fails; KIND
 #                pipeline (-o, then bk-manifest add) leaves FINAL listed,
@@ -161,10 +161,10 @@ check_run() {
 	fi
 	# verify
 	if [ -s "$_m" ]; then
-		TMPDIR=$T/tmp.check bk-verify -q -n -m "$_m" ${KEY:+-i "$KEY"} \
+		TMPDIR=$T/tmp.check bk-verify -q --no-scan -m "$_m" ${KEY:+-i "$KEY"} \
 		    >"$T/ck.out" 2>"$T/ck.err"
 		_rc=$?
-		[ $_rc = 0 ] || viol verify "bk-verify -n exits $_rc: $(grep -v '^OK' "$T/ck.out" | head -1)$(head -1 "$T/ck.err")"
+		[ $_rc = 0 ] || viol verify "bk-verify --no-scan exits $_rc: $(grep -v '^OK' "$T/ck.out" | head -1)$(head -1 "$T/ck.err")"
 	fi
 	# final
 	_scan=
@@ -214,7 +214,7 @@ check_run() {
 	done <"$T/hidden"
 	if [ -n "$_scan" ]; then
 		# The scan alone: a type no backup has checks none.
-		TMPDIR=$T/tmp.check bk-verify -m "$_m" -t bk-fault-scan-only \
+		TMPDIR=$T/tmp.check bk-verify -m "$_m" -T bk-fault-scan-only \
 		    >"$T/scan.out" 2>"$T/scan.err"
 		while IFS= read -r _f; do
 			grep -Fxq -- "FAIL $_f: not in the manifest (incomplete backup)" \
@@ -283,8 +283,8 @@ new_tree() {
 	mkdir -p "$1/daily"
 	printf 'a,b\n1,2\n' >"$1/daily/old_20250101.csv"
 	printf 'a\n1\n' | gzip -n >"$1/daily/old_20250102.csv.gz"
-	(cd "$1" && bk-manifest -q add -t daily -c 2025-01-01 daily/old_20250101.csv &&
-	    bk-manifest -q add -t daily -c 2025-01-02 daily/old_20250102.csv.gz) ||
+	(cd "$1" && bk-manifest -q add -T daily --created 2025-01-01 daily/old_20250101.csv &&
+	    bk-manifest -q add -T daily --created 2025-01-02 daily/old_20250102.csv.gz) ||
 	    { echo "Bail out! could not make $1"; exit 1; }
 }
 

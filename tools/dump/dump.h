@@ -49,7 +49,7 @@ struct export {
 };
 
 struct dump {
-	const char	*source;	/* -d, NULL for libpq's defaults */
+	const char	*source;	/* -D, NULL for libpq's defaults */
 	const char	*sqlite_path;	/* set for an SQLite source */
 	enum format	 format;
 	int		 labels;	/* write the type column */

@@ -49,10 +49,10 @@ pg_args(struct restore *r)
 	int rc;
 
 	if ((rc = bk_conninfo_parse(r->target, &ci)) != 0)
-		bk_usage_error("bad -d: %s (not shown: it may hold a "
+		bk_usage_error("bad -D: %s (not shown: it may hold a "
 		    "password)", bk_conninfo_why(rc));
 	if (ci.secret != NULL)
-		bk_usage_error("bad -d: an %s cannot be passed on to psql and "
+		bk_usage_error("bad -D: an %s cannot be passed on to psql and "
 		    "pg_dump (leave it out: libpq asks for it)", ci.secret);
 	if (ci.password != NULL) {
 		r->env = bk_calloc(1, sizeof(*r->env));

@@ -59,7 +59,7 @@ struct restore {
 	char		*record;	/* in the manifest and the log: no secrets */
 	PGconn		*pg;
 	char		*dbarg;		/* --dbname= for psql and pg_dump */
-	char		**env;		/* PGPASSWORD=, if -d held one */
+	char		**env;		/* PGPASSWORD=, if -D held one */
 	size_t		 nenv;
 	char		*path;		/* SQLite: the database file */
 	int		 lockfd;

@@ -41,7 +41,7 @@ sqlite_setup(struct restore *r)
 
 	r->path = bk_strdup(r->target + 7);
 	if (*r->path == '\0')
-		bk_usage_error("empty path in -d sqlite:");
+		bk_usage_error("empty path in -D sqlite:");
 	if ((r->lockfd = open(r->path, O_RDWR | O_CLOEXEC)) < 0) {
 		if (errno == EISDIR)
 			bk_errx(BK_EX_DATAERR, "could not restore into \"%s\": "
