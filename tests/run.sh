@@ -1,8 +1,10 @@
 #!/bin/sh
 # run.sh: runs bk's tests through prove, with a throwaway PostgreSQL server
-# (Unix socket only, in a temporary folder; see pg.sh) that is stopped at
-# the end even when tests fail.  Arguments go to prove; without them, every
-# test runs.
+# (Unix socket only, in a temporary folder; see pg.sh) and, when a test to
+# run asks for it (need_s3) and BK_TEST_S3 is not 0, a throwaway S3 store
+# (Ceph radosgw on 127.0.0.1, in a temporary folder; see s3.sh), both
+# stopped at the end even when tests fail or the run is interrupted.
+# Arguments go to prove; without them, every test runs.
 #   BUILD=build tests/run.sh [tests/0101-gz.t ...]
 
 set -u
@@ -24,4 +26,28 @@ fi
 if [ $# -eq 0 ]; then
 	set -- "$BUILD"/unit/t-* tests/[0-9]*.t
 fi
-prove -j2 --exec '' --timer "$@"
+
+. "$top/tests/s3.sh"
+trap 'pg_stop; s3_stop' EXIT
+if [ "${BK_TEST_S3:-}" = 0 ]; then
+	unset BK_TEST_S3
+	BK_TEST_S3_WHY="disabled by BK_TEST_S3=0"
+	export BK_TEST_S3_WHY
+	echo "# BK_TEST_S3=0: no test radosgw, its tests will skip"
+elif ! grep -qs need_s3 -- "$@"; then
+	unset BK_TEST_S3
+elif s3_start; then
+	echo "# test radosgw (Ceph $(ceph --version | cut -d' ' -f3)) at $AWS_ENDPOINT_URL in $BK_TEST_S3, up in $S3_START_SECONDS s"
+else
+	echo "# no test radosgw ($BK_TEST_S3_WHY): its tests will skip"
+fi
+
+# prove runs in the background and run.sh waits for it: a shell runs its
+# traps only once a foreground command is over, so a SIGTERM would have
+# left both servers running until every test had.  env gives prove back
+# the SIGINT that a background command starts without, so that Ctrl-C
+# still stops it and its tests at once.
+env --default-signal=INT prove -j2 --exec '' --timer "$@" &
+_prove=$!
+trap 'kill -TERM $_prove 2>/dev/null; exit 130' INT TERM
+wait $_prove
