@@ -8,6 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/s3.sh"
 need_s3
+# Interrupted (run.sh stops the tests with SIGTERM), the test still leaves
+# by exit, so lib.sh's EXIT trap removes $T (20 MiB here): a shell killed
+# by a signal runs no EXIT trap.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 # A configuration of the test's own: multipart from 8 MiB, in 5 MiB parts
 # (the smallest S3 allows), so that 20 MiB takes four parts.
@@ -29,7 +34,7 @@ http://127.0.0.1:[0-9]*) pass "the endpoint is on 127.0.0.1" ;;
 esac
 is "the region" "$AWS_REGION" us-east-1
 # Every listening socket of the three daemons, from /proc: on 127.0.0.1.
-/usr/bin/python3 - $(cat "$BK_TEST_S3/pids") >"$T/listen" <<'EOF'
+/usr/bin/python3 - $(cut -d' ' -f1 "$BK_TEST_S3/pids") >"$T/listen" <<'EOF'
 import os, sys
 inodes = set()
 for pid in sys.argv[1:]:
@@ -202,6 +207,8 @@ exits "... and aborted" 0 aws s3api abort-multipart-upload --bucket bk-plain \
     --key killed/k --upload-id "$id"
 uploads && fail "... then no longer listed" || pass "... then no longer listed"
 
-diag "the cluster's memory: $(awk '/^VmRSS:/ { s += $2 } END { print int(s / 1024) }' \
-    $(sed 's|.*|/proc/&/status|' "$BK_TEST_S3/pids") 2>/dev/null) MiB resident"
+while read -r p name; do
+	echo "$name $(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$p/status") MiB"
+done <"$BK_TEST_S3/pids" >"$T/rss"
+diag "the cluster's resident memory now:" $(cat "$T/rss")
 done_testing

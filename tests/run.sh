@@ -39,15 +39,18 @@ elif ! grep -qs need_s3 -- "$@"; then
 elif s3_start; then
 	echo "# test radosgw (Ceph $(ceph --version | cut -d' ' -f3)) at $AWS_ENDPOINT_URL in $BK_TEST_S3, up in $S3_START_SECONDS s"
 else
-	echo "# no test radosgw ($BK_TEST_S3_WHY): its tests will skip"
+	echo "# no test radosgw, its tests will skip: $BK_TEST_S3_WHY"
 fi
 
-# prove runs in the background and run.sh waits for it: a shell runs its
-# traps only once a foreground command is over, so a SIGTERM would have
-# left both servers running until every test had.  env gives prove back
-# the SIGINT that a background command starts without, so that Ctrl-C
-# still stops it and its tests at once.
-env --default-signal=INT prove -j2 --exec '' --timer "$@" &
+# prove runs in the background, in a session of its own, and run.sh waits
+# for it: a shell runs its traps only once a foreground command is over, so
+# a SIGTERM would have left both servers running until every test had.  A
+# Ctrl-C or a SIGTERM stops prove, the tests and what they run at once, as
+# one process group, then the servers.  env gives them back the SIGINT and
+# SIGQUIT that a background command starts without (tools keep ignored
+# what they inherit ignored, and some tests interrupt them).
+env --default-signal=INT,QUIT setsid -w prove -j2 --exec '' --timer "$@" &
 _prove=$!
-trap 'kill -TERM $_prove 2>/dev/null; exit 130' INT TERM
+trap 'kill -TERM -$_prove 2>/dev/null; exit 130' INT
+trap 'kill -TERM -$_prove 2>/dev/null; exit 143' TERM
 wait $_prove
