@@ -14,21 +14,23 @@
 #   . "$TESTS/s3.sh"; need_s3    skips the whole file without the store
 #   aws s3api ...          Debian's /usr/bin/aws, with --endpoint-url
 #
-# Sourcing defines functions and nothing else.  The daemons run as the
-# user who starts them (root or not: Ceph, unlike PostgreSQL, does not
-# mind), each in a session of its own (a Ctrl-C on the terminal reaches
-# the tests, not the cluster, which s3_stop then stops), with SIGKILL: the
-# store is thrown away, so nothing needs a clean shutdown (a memstore OSD
-# would write every object to disk on a clean one).  A watchdog stops the
-# cluster when the shell that started it goes away without s3_stop (a
-# SIGKILL, a trap that did not run).
+# Sourcing defines functions (and empties s3.sh's own variables), nothing
+# else.  The daemons run as the user who starts them: root or not, Ceph,
+# unlike PostgreSQL, does not mind.  Each runs in the foreground of a
+# session of its own, so a Ctrl-C on the terminal reaches run.sh and the
+# tests, not the cluster, which s3_stop then stops with SIGKILL: the store
+# is thrown away, nothing needs a clean shutdown (on a clean one a memstore
+# OSD writes every object it holds to disk).  A watchdog stops the cluster
+# when the shell that started it is gone without s3_stop (a SIGKILL, a
+# trap that did not run).
 #
 # Measured on 2 cores, Debian 12, Ceph 16.2.15 (S3_START_SECONDS says it
-# for each run): from s3_start to radosgw's first answer 3 to 4.5 s with
-# other test suites running alongside (load 4 to 8); the three daemons
-# take about 135 MiB resident once up and about 210 MiB after
-# tests/1100-s3-harness.t (objects are in the OSD's memory until the
-# folder goes); s3_stop takes well under a second.
+# for each run): from s3_start to radosgw's first answer about 3 s idle,
+# 4 to 5.5 s with other test suites running alongside (load 7 to 9); the
+# three daemons take about 135 MiB resident once up and about 210 MiB
+# after tests/1100-s3-harness.t (monitor 36, OSD 104, radosgw 80: the
+# objects stay in the OSD's memory until the folder goes); s3_stop takes
+# well under a second.
 
 _s3dir=
 _s3pids=
