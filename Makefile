@@ -64,7 +64,8 @@ DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libssl-dev libpq-dev \
 DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
-	    libreoffice-calc-nogui clang libclang-rt-dev
+	    libreoffice-calc-nogui clang libclang-rt-dev \
+	    ceph-mon ceph-osd radosgw ceph-common awscli
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all build check deps deps-build install uninstall bench demo clean lint
