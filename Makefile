@@ -47,7 +47,14 @@ BK_LIBS	 = $(PKG_LIBS) -lcsv -lpthread -lm $(LDLIBS)
 
 TOOLS	 = $(patsubst tools/%.c,%,$(wildcard tools/bk-*.c))
 BINS	 = $(addprefix $(BUILD)/bin/,$(TOOLS))
-LIBSRC	 = $(wildcard common/*.c)
+LIBSRC	 = $(wildcard common/*/*.c)
+LIBHDR	 = $(wildcard common/*/*.h)
+# ar keeps an object under its file name alone: two parts with a file of
+# the same name would replace one another in libbk.a.
+$(if $(filter-out $(words $(sort $(notdir $(LIBSRC)))),$(words $(LIBSRC))),\
+    $(error common/: two files of the same name: $(sort $(foreach f,\
+    $(notdir $(LIBSRC)),$(if $(filter-out 1,$(words $(filter %/$(f),\
+    $(LIBSRC)))),$(f))))))
 LIBOBJ	 = $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIBSRC))
 UNITSRC	 = $(wildcard tests/unit/t-*.c)
 UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNITSRC))
@@ -84,7 +91,7 @@ $(BUILD)/.flags: FORCE
 	    echo '$(BK_CFLAGS) $(BK_LDFLAGS) $(BK_LIBS)' > $@
 FORCE:
 
-$(BUILD)/common/%.o: common/%.c common/bk.h $(BUILD)/.flags
+$(BUILD)/common/%.o: common/%.c $(LIBHDR) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -c -o $@ $<
 
@@ -92,7 +99,7 @@ $(BUILD)/libbk.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
-$(BUILD)/bin/%: tools/%.c $(BUILD)/libbk.a common/bk.h $(BUILD)/.flags
+$(BUILD)/bin/%: tools/%.c $(BUILD)/libbk.a $(LIBHDR) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -o $@ $< $(BUILD)/libbk.a $(BK_LDFLAGS) $(BK_LIBS)
 

@@ -44,7 +44,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 "usage: bk-restore [-cfnPqvy] [--no-safety-backup] [-m manifest] [-w seconds]\n"

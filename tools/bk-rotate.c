@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 "usage: bk-rotate [-qv] [-m manifest | --dir dir] [-t type] [--keep-last n]\n"

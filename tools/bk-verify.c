@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
     "usage: bk-verify [-Pqv] [-m manifest] [-s sums] [-t type]\n"

@@ -9,7 +9,7 @@
 #include <libpq-fe.h>
 #include <zlib.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "tap.h"
 
 static void
