@@ -281,8 +281,6 @@ void	bk_inspect_layers(const struct bk_inspect *, char *, size_t);
 
 /* ---- plain.c: what an encrypted backup held, recorded by bk-crypt ---- */
 
-/* .NAME.bk-plain beside file (malloc'd). */
-char	*bk_plain_path(const char *);
 /*
  * Records pt, the inspection of the plaintext, beside the encrypted file
  * of the given size and sha256 (atomic, 0600; exits on failure).
@@ -419,7 +417,5 @@ void	bk_policy_apply(const struct bk_policy *, struct bk_backup *, size_t,
 /* Writes the reasons of b->why as text: "daily snapshot, within 30d". */
 void	bk_policy_reasons(char *, size_t, const struct bk_policy *,
 	    const struct bk_backup *);
-/* Formats a duration in seconds as bk_parse_duration reads it: 30d, 1d12h. */
-void	bk_format_duration(char *, size_t, int64_t);
 
 #endif /* BK_CATALOG_H */

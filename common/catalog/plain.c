@@ -31,8 +31,9 @@
 
 #include "catalog/catalog.h"
 
-char *
-bk_plain_path(const char *file)
+/* .NAME.bk-plain beside file (malloc'd). */
+static char *
+plain_path(const char *file)
 {
 	char *copy = bk_strdup(file), *dir, *p;
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
@@ -73,7 +74,7 @@ bk_plain_write(const char *file, const struct bk_inspect *pt, uint64_t size,
 		json_object_set_new(o, "empty", json_true());
 	s = bk_json_text(o, 0);
 	json_decref(o);
-	path = bk_plain_path(file);
+	path = plain_path(file);
 	/* Atomic and 0600, as every file bk writes; an old one replaced. */
 	bk_out_open(&out, path, BK_OUT_FORCE);
 	bk_out_write(&out, s, strlen(s));
@@ -108,7 +109,7 @@ bk_plain_read(const char *file, struct bk_inspect *ins)
 
 	if (!ins->sealed || ins->nlayers == 0)
 		return 0;
-	path = bk_plain_path(file);
+	path = plain_path(file);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	free(path);
 	if (fd < 0)
@@ -177,7 +178,7 @@ bad:
 void
 bk_plain_remove(const char *file)
 {
-	char *path = bk_plain_path(file);
+	char *path = plain_path(file);
 
 	(void)unlink(path);
 	free(path);

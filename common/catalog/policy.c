@@ -54,12 +54,6 @@ same_type(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 /*
  * The period of rule r that holds a backup, as a number that differs
  * between periods: YYYYMMDDHH for hours, YYYYWW for ISO weeks, and so on.
@@ -68,37 +62,22 @@ floor_div(int64_t a, int64_t b)
 static int64_t
 period(int r, const struct bk_backup *b, size_t nr)
 {
-	int64_t local, days, y, thursday, iy;
-	unsigned m, d, im, id;
-	long hour;
-	int wd;
+	struct bk_calendar c;
 
 	if (r == R_LAST)
 		return (int64_t)nr;
-	local = (int64_t)b->t + b->utc_offset;
-	days = floor_div(local, 86400);
-	hour = (long)((local - days * 86400) / 3600);
-	bk_civil_from_days(days, &y, &m, &d);
+	bk_calendar_at(b->t, b->utc_offset, &c);
 	switch (r) {
 	case R_HOURLY:
-		return ((y * 100 + m) * 100 + d) * 100 + hour;
+		return ((c.year * 100 + c.month) * 100 + c.day) * 100 + c.hour;
 	case R_DAILY:
-		return (y * 100 + m) * 100 + d;
+		return (c.year * 100 + c.month) * 100 + c.day;
 	case R_WEEKLY:
-		/*
-		 * An ISO week belongs to the year of its Thursday and is
-		 * numbered from the week holding that year's first Thursday.
-		 * 1970-01-01 was a Thursday: wd is 0 on Mondays.
-		 */
-		wd = (int)((days % 7 + 7 + 3) % 7);
-		thursday = days - wd + 3;
-		bk_civil_from_days(thursday, &iy, &im, &id);
-		return iy * 100 +
-		    (thursday - bk_days_from_civil(iy, 1, 1)) / 7 + 1;
+		return c.iso_year * 100 + c.iso_week;
 	case R_MONTHLY:
-		return y * 100 + m;
+		return c.year * 100 + c.month;
 	default:
-		return y;
+		return c.year;
 	}
 }
 
@@ -250,34 +229,6 @@ bk_policy_apply(const struct bk_policy *p, struct bk_backup *b, size_t n,
 	}
 	free(gid);
 	free(groups);
-}
-
-void
-bk_format_duration(char *buf, size_t n, int64_t s)
-{
-	static const struct { int64_t secs; char unit; } units[] = {
-		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
-	};
-	size_t i, len = 0;
-
-	if (n == 0)
-		return;
-	buf[0] = '\0';
-	if (s > 0 && s % (365 * 86400) == 0) {
-		snprintf(buf, n, "%" PRId64 "y", s / (365 * 86400));
-		return;
-	}
-	if (s == 0) {
-		snprintf(buf, n, "0s");
-		return;
-	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]) && len < n; i++) {
-		if (s < units[i].secs)
-			continue;
-		len += (size_t)snprintf(buf + len, n - len, "%" PRId64 "%c",
-		    s / units[i].secs, units[i].unit);
-		s %= units[i].secs;
-	}
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "platform/platform.h"
+#include "platform/internal.h"
 
 int
 bk_parse_size(const char *s, uint64_t *out)
@@ -119,8 +120,9 @@ bk_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-void
-bk_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+/* Its inverse: the civil date of a day number. */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -365,7 +367,7 @@ bk_format_rfc3339(char *buf, size_t n, time_t t, long off)
 	local = (int64_t)t + off;
 	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	secs = (long)(local - days * 86400);
-	bk_civil_from_days(days, &y, &mo, &d);
+	civil_from_days(days, &y, &mo, &d);
 	if (off == 0) {
 		snprintf(buf, n, "%04" PRId64 "-%02u-%02uT%02ld:%02ld:%02ldZ",
 		    y, mo, d, secs / 3600, secs / 60 % 60, secs % 60);
@@ -393,4 +395,55 @@ bk_format_size(char *buf, size_t n, uint64_t v)
 		snprintf(buf, n, "%" PRIu64 " B", v);
 	else
 		snprintf(buf, n, "%.1f %s", x, units[u]);
+}
+
+/*
+ * An ISO 8601 week belongs to the year of its Thursday and is numbered
+ * from the week holding that year's first Thursday.  1970-01-01 was a
+ * Thursday: wd is 0 on Mondays.
+ */
+void
+bk_calendar_at(time_t t, long off, struct bk_calendar *c)
+{
+	int64_t local, days, thursday;
+	unsigned m, d;
+	int wd;
+
+	local = (int64_t)t + off;
+	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	c->hour = (unsigned)((local - days * 86400) / 3600);
+	civil_from_days(days, &c->year, &c->month, &c->day);
+	wd = (int)((days % 7 + 7 + 3) % 7);
+	thursday = days - wd + 3;
+	civil_from_days(thursday, &c->iso_year, &m, &d);
+	c->iso_week = (unsigned)((thursday -
+	    bk_days_from_civil(c->iso_year, 1, 1)) / 7 + 1);
+}
+
+void
+bk_format_duration(char *buf, size_t n, int64_t s)
+{
+	static const struct { int64_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
+	};
+	size_t i, len = 0;
+
+	if (n == 0)
+		return;
+	buf[0] = '\0';
+	if (s > 0 && s % (365 * 86400) == 0) {
+		snprintf(buf, n, "%" PRId64 "y", s / (365 * 86400));
+		return;
+	}
+	if (s == 0) {
+		snprintf(buf, n, "0s");
+		return;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) && len < n; i++) {
+		if (s < units[i].secs)
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%" PRId64 "%c",
+		    s / units[i].secs, units[i].unit);
+		s %= units[i].secs;
+	}
 }

@@ -244,9 +244,19 @@ int	bk_parse_name_date(const char *, time_t *);
 void	bk_format_rfc3339(char *, size_t, time_t, long);
 /* The local UTC offset at time t, in seconds east. */
 long	bk_local_offset(time_t);
-/* Days since 1970-01-01 of a civil date, and the inverse. */
-int64_t	bk_days_from_civil(int64_t, unsigned, unsigned);
-void	bk_civil_from_days(int64_t, int64_t *, unsigned *, unsigned *);
+/* The calendar of an instant as seen at a UTC offset (proleptic Gregorian). */
+struct bk_calendar {
+	int64_t		 year;
+	unsigned	 month;		/* 1 to 12 */
+	unsigned	 day;		/* 1 to 31 */
+	unsigned	 hour;		/* 0 to 23 */
+	int64_t		 iso_year;	/* the ISO 8601 week's year */
+	unsigned	 iso_week;	/* 1 to 53 */
+};
+/* The calendar of time t at the offset (seconds east). */
+void	bk_calendar_at(time_t, long, struct bk_calendar *);
+/* Formats a duration in seconds as bk_parse_duration reads it: 30d, 1d12h. */
+void	bk_format_duration(char *, size_t, int64_t);
 /* Formats a byte count for people: 1.5 MiB. */
 void	bk_format_size(char *, size_t, uint64_t);
 
@@ -267,12 +277,6 @@ void	bk_progress_init(struct bk_progress *, int, const char *, uint64_t);
 void	bk_progress_add(struct bk_progress *, uint64_t);
 /* Draws the final figures and ends the line. */
 void	bk_progress_end(struct bk_progress *);
-/*
- * Ends a meter's line that is still open on the terminal, so that a
- * message printed now starts on a line of its own (bk_err and the other
- * message functions call it).  The next redraw goes on the new line.
- */
-void	bk_progress_break(void);
 
 /* ---- tty.c: the terminal, and secrets from files or descriptors ---- */
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "platform/platform.h"
+#include "platform/internal.h"
 
 const char *bk_progname = "bk";
 static int verbosity;

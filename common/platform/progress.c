@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "platform/platform.h"
+#include "platform/internal.h"
 
 /*
  * Set while a meter's line is drawn without its final newline: a message

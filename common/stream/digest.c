@@ -5,7 +5,7 @@
 
 #include "stream/stream.h"
 
-const struct bk_digest_alg bk_digest_algs[] = {
+static const struct bk_digest_alg algs[] = {
 	{ "sha256",	"SHA256",	"SHA256",	32 },
 	{ "sha512",	"SHA512",	"SHA512",	64 },
 	{ "sha1",	"SHA1",		"SHA1",		20 },
@@ -20,7 +20,7 @@ bk_digest_lookup(const char *name)
 {
 	const struct bk_digest_alg *a;
 
-	for (a = bk_digest_algs; a->name != NULL; a++)
+	for (a = algs; a->name != NULL; a++)
 		if (strcasecmp(a->name, name) == 0 ||
 		    strcasecmp(a->tag, name) == 0)
 			return a;
@@ -32,12 +32,12 @@ bk_digest_lookup(const char *name)
  * search; a tool that digests many small files would pay it per file.  So
  * each algorithm is fetched once and kept for the life of the program.
  */
-static EVP_MD *fetched[sizeof(bk_digest_algs) / sizeof(bk_digest_algs[0])];
+static EVP_MD *fetched[sizeof(algs) / sizeof(algs[0])];
 
 static const EVP_MD *
 fetch(const struct bk_digest_alg *alg)
 {
-	size_t i = (size_t)(alg - bk_digest_algs);
+	size_t i = (size_t)(alg - algs);
 
 	if (i >= sizeof(fetched) / sizeof(fetched[0]))
 		return NULL;

@@ -119,7 +119,6 @@ struct bk_digest {
 	void				*ctx;	/* EVP_MD_CTX */
 };
 
-extern const struct bk_digest_alg bk_digest_algs[];	/* ends with a NULL name */
 
 /* Finds an algorithm by name, case-insensitively; NULL if unknown. */
 const struct bk_digest_alg *bk_digest_lookup(const char *);
