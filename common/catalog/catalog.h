@@ -192,8 +192,6 @@ void	bk_entry_free(struct bk_entry *);
  */
 int	bk_entry_set_str(struct bk_entry *, const char *, const char *);
 void	bk_entry_set_int(struct bk_entry *, const char *, int64_t);
-void	bk_entry_set_created(struct bk_entry *, time_t, long);
-void	bk_entry_set_layers(struct bk_entry *, char *const *, size_t);
 /* Records a verification: result BK_VERIFIED_OK or _FAIL, reason or NULL. */
 void	bk_entry_set_verified(struct bk_entry *, time_t, enum bk_verified,
 	    const char *);

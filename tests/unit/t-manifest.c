@@ -9,7 +9,7 @@
 #include <libpq-fe.h>
 #include <zlib.h>
 
-#include "catalog/catalog.h"
+#include "catalog/internal.h"
 #include "tap.h"
 
 static void
