@@ -10,7 +10,7 @@
 
 #include "stream/stream.h"
 
-/* ---- age.c: the age v1 format ---- */
+/* ---- keys.c, header.c, payload.c, writer.c: the age v1 format ---- */
 
 /*
  * age v1 (C2SP age): X25519 recipients ("age1...") and identities

@@ -156,6 +156,8 @@ void	bk_manifest_append(struct bk_manifest *, struct bk_entry *);
  */
 size_t	bk_manifest_rewrite(struct bk_manifest *,
 	    int (*)(struct bk_entry *, void *), void *);
+/* ---- paths.c: the files entries name, relative to the manifest ---- */
+
 /*
  * Turns a file name (relative to the current folder, or absolute) into a
  * path relative to the manifest's folder, following symlinks in its
@@ -175,6 +177,8 @@ int	bk_manifest_open_file(struct bk_manifest *, const char *, int);
 int	bk_manifest_unlink_file(struct bk_manifest *, const char *);
 /* Checks a relative path as stored in the manifest: 0 or -1. */
 int	bk_manifest_path_ok(const char *);
+
+/* ---- entry.c: one line of the manifest ---- */
 
 /* A new entry for path (relative, checked by the caller), created now. */
 struct bk_entry *bk_entry_new(const char *);

@@ -204,7 +204,7 @@ void	bk_tmp_forget(int);
 /* fsyncs the folder holding path; returns 0 or -1 with errno set. */
 int	bk_fsync_dir(const char *);
 
-/* ---- parse.c: sizes, durations, dates ---- */
+/* ---- parse.c: sizes, durations, dates, their text, the calendar ---- */
 
 /*
  * Parses a size such as 512, 64K, 1.5M, 1G, 2T (powers of 1024; an optional
