@@ -32,22 +32,77 @@ OPT	?= -O2 -g
 deb_of	 = $(or $(word 2,$(subst =, ,$(filter $(1)=%,$(PKG_DEBS)))),$(1))
 PKG_DEBS = zlib=zlib1g-dev libcrypto=libssl-dev libpq=libpq-dev \
 	   sqlite3=libsqlite3-dev jansson=libjansson-dev
+# $(call pkgconf,--cflags,MODULES) or --libs.
 pkgconf	 = $(if $(shell command -v pkg-config),,$(error pkg-config is not \
 	   installed: apt-get install pkg-config (or make deps as root)))$(foreach \
-	   m,$(PKGS),$(if $(shell pkg-config --exists $(m) && echo y),,$(error \
+	   m,$(2),$(if $(shell pkg-config --exists $(m) && echo y),,$(error \
 	   pkg-config finds no $(m): apt-get install $(call deb_of,$(m)) (or \
-	   make deps as root))))$(shell pkg-config $(1) $(PKGS))
-PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkgconf,--cflags))$(PKG_CFLAGS)
-PKG_LIBS   = $(eval PKG_LIBS := $(call pkgconf,--libs))$(PKG_LIBS)
+	   make deps as root))))$(shell pkg-config $(1) $(2))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkgconf,--cflags,$(PKGS)))$(PKG_CFLAGS)
 BK_CFLAGS = -std=c11 $(WARN) $(OPT) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L \
 	   -D_FILE_OFFSET_BITS=64 -DBK_VERSION='"$(VERSION)"' -Icommon \
 	   $(PKG_CFLAGS) $(CFLAGS)
 BK_LDFLAGS = $(SANFLAGS) -Wl,--as-needed $(LDFLAGS)
-BK_LIBS	 = $(PKG_LIBS) -lcsv -lpthread -lm $(LDLIBS)
+
+# The libraries each program links, and nothing else: pkg-config modules
+# (PKGS, asked once each, when a link first needs one) and plain -l
+# libraries (csv, pthread, m).  A program's list covers its own code and
+# the parts of libbk.a it pulls in; tests/0009-libs.t compares it with the
+# NEEDED entries of the built programs.  No program uses libm.
+LIBS_bk-crypt	 = zlib libcrypto sqlite3 jansson csv pthread
+LIBS_bk-csv	 = libcrypto jansson csv pthread
+LIBS_bk-dump	 = libcrypto libpq sqlite3 jansson pthread
+LIBS_bk-gz	 = zlib libcrypto pthread
+LIBS_bk-manifest = zlib libcrypto libpq sqlite3 jansson csv pthread
+LIBS_bk-restore	 = zlib libcrypto libpq sqlite3 jansson csv pthread
+LIBS_bk-rotate	 = libcrypto jansson
+LIBS_bk-sum	 = libcrypto pthread
+LIBS_bk-verify	 = zlib libcrypto sqlite3 jansson csv pthread
+LIBS_t-age	 = libcrypto
+LIBS_t-conninfo	 = libcrypto libpq
+LIBS_t-csvread	 = libcrypto csv pthread
+LIBS_t-detect	 =
+LIBS_t-digest	 = libcrypto
+LIBS_t-gunzip	 = zlib libcrypto
+LIBS_t-io	 = libcrypto
+LIBS_t-manifest	 = zlib libcrypto libpq sqlite3 jansson csv pthread
+LIBS_t-mlkem	 = libcrypto
+LIBS_t-parse	 =
+LIBS_t-pg	 = libpq
+LIBS_t-pgscript	 =
+LIBS_t-policy	 = libcrypto
+LIBS_t-progress	 =
+LIBS_t-restore-statements = libcrypto
+LIBS_t-sqlitefile = libcrypto sqlite3 pthread
+LIBS_t-sumlist	 = libcrypto
+LIBS_t-writers	 = libcrypto jansson
+LIBS_fuzz-age	 = libcrypto
+LIBS_fuzz-csv	 = libcrypto csv pthread
+LIBS_fuzz-gunzip = zlib libcrypto
+LIBS_fuzz-inspect = zlib libcrypto sqlite3 jansson csv pthread
+LIBS_fuzz-manifest = libcrypto jansson
+LIBS_fuzz-parse	 = libcrypto
+LIBS_fuzz-secrets = libcrypto libpq
+pkg_libs = $(foreach m,$(1),$(if $(PKG_LIBS_$(m)),,$(eval PKG_LIBS_$(m) := \
+	   $(call pkgconf,--libs,$(m))))$(PKG_LIBS_$(m)))
+# $(call libs_of,PROGRAM): its link flags; a program without a list stops
+# the build.
+libs_of	 = $(if $(filter undefined,$(origin LIBS_$(1))),$(error $(1): no \
+	   LIBS_$(1) in the Makefile: declare the libraries it links))$(call \
+	   pkg_libs,$(filter $(PKGS),$(LIBS_$(1)))) $(addprefix -l,$(filter-out \
+	   $(PKGS),$(LIBS_$(1)))) $(LDLIBS)
+DECLARED_LIBS = $(foreach p,$(sort $(filter LIBS_%,$(.VARIABLES))),$(p)=$($(p)))
 
 TOOLS	 = $(patsubst tools/%.c,%,$(wildcard tools/bk-*.c))
 BINS	 = $(addprefix $(BUILD)/bin/,$(TOOLS))
-LIBSRC	 = $(wildcard common/*.c)
+LIBSRC	 = $(wildcard common/*/*.c)
+LIBHDR	 = $(wildcard common/*/*.h)
+# ar keeps an object under its file name alone: two parts with a file of
+# the same name would replace one another in libbk.a.
+$(if $(filter-out $(words $(sort $(notdir $(LIBSRC)))),$(words $(LIBSRC))),\
+    $(error common/: two files of the same name: $(sort $(foreach f,\
+    $(notdir $(LIBSRC)),$(if $(filter-out 1,$(words $(filter %/$(f),\
+    $(LIBSRC)))),$(f))))))
 LIBOBJ	 = $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIBSRC))
 UNITSRC	 = $(wildcard tests/unit/t-*.c)
 UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNITSRC))
@@ -81,11 +136,12 @@ build: $(BINS) $(UNITS) $(INJECT)
 # Objects depend on the flags, so switching WERROR or OPT rebuilds them.
 $(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(BK_CFLAGS) $(BK_LDFLAGS) $(BK_LIBS)' | cmp -s - $@ || \
-	    echo '$(BK_CFLAGS) $(BK_LDFLAGS) $(BK_LIBS)' > $@
+	@echo '$(BK_CFLAGS) $(BK_LDFLAGS) $(LDLIBS) $(DECLARED_LIBS)' | \
+	    cmp -s - $@ || \
+	    echo '$(BK_CFLAGS) $(BK_LDFLAGS) $(LDLIBS) $(DECLARED_LIBS)' > $@
 FORCE:
 
-$(BUILD)/common/%.o: common/%.c common/bk.h $(BUILD)/.flags
+$(BUILD)/common/%.o: common/%.c $(LIBHDR) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -c -o $@ $<
 
@@ -93,15 +149,15 @@ $(BUILD)/libbk.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
-$(BUILD)/bin/%: tools/%.c $(BUILD)/libbk.a common/bk.h $(BUILD)/.flags
+$(BUILD)/bin/%: tools/%.c $(BUILD)/libbk.a $(LIBHDR) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libbk.a \
-	    $(BK_LDFLAGS) $(BK_LIBS)
+	    $(BK_LDFLAGS) $(call libs_of,$*)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbk.a $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -Itests/unit -o $@ $< $(filter %.o,$^) \
-	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(BK_LIBS)
+	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(call libs_of,$*)
 
 # A long tool is cut into parts: tools/bk-X.c (main) and tools/X/*.c,
 # an object each, all depending on the folder's headers.  The unit tests
@@ -111,7 +167,7 @@ $(foreach t,$(TOOLS),$(eval $(BUILD)/bin/$(t): $(call parts_of,$(t:bk-%=%)) \
 	$(wildcard tools/$(t:bk-%=%)/*.h)))
 
 .SECONDEXPANSION:
-$(BUILD)/tools/%.o: tools/%.c $$(wildcard $$(dir tools/$$*)*.h) common/bk.h \
+$(BUILD)/tools/%.o: tools/%.c $$(wildcard $$(dir tools/$$*)*.h) $(LIBHDR) \
 	    $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -c -o $@ $<
@@ -184,7 +240,16 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libbk.a \
 	    $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< \
-	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(BK_LIBS)
+	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(call libs_of,$*)
+
+# For the tests: each program's declared libraries (tests/0009-libs.t)
+# and the compiler's flags (tests/0008-layers.t).
+print-libs print-cflags: FORCE
+print-libs:
+	@$(foreach v,$(sort $(filter LIBS_%,$(.VARIABLES))),\
+	    echo '$(v:LIBS_%=%): $(strip $($(v)))';)
+print-cflags:
+	@echo '$(CC) $(filter-out -DBK_VERSION=%,$(BK_CFLAGS))'
 
 bench: all
 	BUILD=$(BUILD) tests/bench.sh

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "format/format.h"
 
 static const char usage[] =
 "usage: bk-csv [-efPqtv] [--delimiter char] [-s cols | -x cols]\n"

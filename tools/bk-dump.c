@@ -25,7 +25,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include "bk.h"
+#include "format/format.h"
 
 static const char usage[] =
 "usage: bk-dump [-fPqv] [-D source] [-F format] [-o file] [--counts file]\n"

@@ -31,7 +31,7 @@
 
 #include <zlib.h>
 
-#include "bk.h"
+#include "stream/stream.h"
 
 #define BLOCK		(128 * 1024)	/* input per compressed block */
 #define DICT		(32 * 1024)	/* deflate's window: the dictionary */

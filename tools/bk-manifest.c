@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
     "usage: bk-manifest [-qv] [-m manifest] [-w seconds | --no-wait] [--strict]\n"

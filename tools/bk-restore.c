@@ -44,7 +44,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 "usage: bk-restore [-nPqv] [--clean] [--unlisted] [--yes] [--no-safety-backup]\n"

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
 "usage: bk-rotate [-nqv] [-m manifest | --dir dir] [-T type] [--keep-last n]\n"

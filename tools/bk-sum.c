@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "format/format.h"
 
 #define MAX_ALGS	8
 /*

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 
 static const char usage[] =
     "usage: bk-verify [-Pqv] [-m manifest] [-c sums] [-T type] [-i identity ...]\n"

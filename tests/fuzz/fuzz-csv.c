@@ -12,6 +12,7 @@
  * no NUL, and a success counts every record and every byte.
  */
 #include "fuzz.h"
+#include "format/format.h"
 
 #define CHUNK	(256 * 1024)	/* csvread.c's */
 

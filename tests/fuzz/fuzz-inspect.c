@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "fuzz.h"
+#include "catalog/catalog.h"
 
 static struct bk_age_ids *ids;
 

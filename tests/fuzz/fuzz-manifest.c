@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
+#include "catalog/catalog.h"
 
 static char *path;
 

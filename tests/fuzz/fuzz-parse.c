@@ -7,6 +7,7 @@
  * (bk_parse_wait exits on a bad value, by design: it is not run here.)
  */
 #include "fuzz.h"
+#include "platform/platform.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

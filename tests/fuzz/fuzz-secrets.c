@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "fuzz.h"
+#include "format/format.h"
 
 #define MAXPW	8
 

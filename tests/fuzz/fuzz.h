@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "age/age.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	LLVMFuzzerInitialize(int *, char ***);

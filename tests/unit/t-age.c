@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "age/internal.h"
 #include "tap.h"
 
 #define ID	"AGE-SECRET-KEY-1XST4ZKLH2VC7GHKRNCPC643ERA7T8AAASSAZE8DQUGZ2EC60M50S7MSDE9"

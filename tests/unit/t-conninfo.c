@@ -19,7 +19,7 @@
 
 #include <libpq-fe.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "tap.h"
 
 #define MARK	"S3CR"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "tap.h"
 
 /* A reader over a string, a few bytes at a time to stress the cutting. */

@@ -1,7 +1,7 @@
 /* t-detect.c: layers by magic bytes. */
 #include <string.h>
 
-#include "bk.h"
+#include "stream/stream.h"
 #include "tap.h"
 
 #define D(s) bk_detect((s), sizeof(s) - 1)

@@ -1,5 +1,5 @@
 /* t-digest.c: the digest table against published test vectors. */
-#include "bk.h"
+#include "stream/stream.h"
 #include "tap.h"
 
 static void

@@ -8,7 +8,7 @@
 
 #include <zlib.h>
 
-#include "bk.h"
+#include "stream/stream.h"
 #include "tap.h"
 
 /* A reader over memory that hands out at most chunk bytes per read. */

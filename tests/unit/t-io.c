@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "stream/stream.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/bk-unit.XXXXXX";

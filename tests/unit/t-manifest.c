@@ -9,7 +9,7 @@
 #include <libpq-fe.h>
 #include <zlib.h>
 
-#include "bk.h"
+#include "catalog/internal.h"
 #include "tap.h"
 
 static void

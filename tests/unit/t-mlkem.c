@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "bk.h"
+#include "age/internal.h"
 #include "tap.h"
 
 static void

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "bk.h"
+#include "platform/internal.h"
 #include "tap.h"
 
 static void

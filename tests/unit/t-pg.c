@@ -7,7 +7,7 @@
 
 #include <libpq-fe.h>
 
-#include "bk.h"
+#include "platform/platform.h"
 #include "tap.h"
 
 int

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "tap.h"
 
 #define HEAD_OLD	"--\n-- PostgreSQL database dump\n--\n\n" \

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "tap.h"
 
 #define DAY	86400

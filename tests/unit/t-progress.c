@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "platform/platform.h"
 #include "tap.h"
 
 int

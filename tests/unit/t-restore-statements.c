@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "../../tools/restore/restore.h"
 #include "tap.h"
 

@@ -12,7 +12,7 @@
 
 #include <sqlite3.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "tap.h"
 
 static void

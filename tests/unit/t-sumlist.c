@@ -1,7 +1,7 @@
 /* t-sumlist.c: checksum lists, the one reader of bk-sum -c and bk-verify -s. */
 #include <stdlib.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "tap.h"
 
 #define H32	"0123456789abcdef0123456789abcdef"

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "tap.h"
 
 #define S(x)	{ x, sizeof(x) - 1 }

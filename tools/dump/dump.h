@@ -12,7 +12,7 @@
  * *), describe an export (its columns), and export it, each of the form
  * void (struct dump *, struct export *).
  *
- * Included after bk.h.
+ * Includes the format layer it builds on.
  */
 #ifndef BK_DUMP_H
 #define BK_DUMP_H
@@ -21,6 +21,8 @@
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include "format/format.h"
 
 
 enum format { FMT_CSV, FMT_JSONL, FMT_SQL, FMT_SQLITE };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "dump.h"
 
 void

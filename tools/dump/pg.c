@@ -12,7 +12,7 @@
 
 #include <libpq-fe.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "dump.h"
 
 /* An identifier for PostgreSQL, quoted by libpq. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "dump.h"
 
 /* A table name, SCHEMA.TABLE or TABLE, quoted part by part. */

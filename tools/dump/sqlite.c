@@ -17,7 +17,7 @@
 
 #include <sqlite3.h>
 
-#include "bk.h"
+#include "format/format.h"
 #include "dump.h"
 
 /* An SQL identifier in double quotes, for SQLite. */

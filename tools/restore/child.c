@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "restore.h"
 
 static int

@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "restore.h"
 
 double

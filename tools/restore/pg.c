@@ -21,7 +21,7 @@
 #include <openssl/rand.h>
 #include <zlib.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "restore.h"
 
 /* Appends key=value to the record, unless the value is empty. */

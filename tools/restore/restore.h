@@ -11,7 +11,7 @@
  *   safety.c      the safety backup: its name, folder and manifest line
  *   log.c         restore.log and the reports of a failed restore
  *
- * Included after bk.h.
+ * Includes the catalog layer it builds on.
  */
 #ifndef BK_RESTORE_H
 #define BK_RESTORE_H
@@ -23,6 +23,8 @@
 #include <time.h>
 
 #include <libpq-fe.h>
+
+#include "catalog/catalog.h"
 
 
 #define HEAD		4096		/* bytes read to recognise a layer */

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "restore.h"
 
 /*

@@ -21,7 +21,7 @@
 
 #include <sqlite3.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "restore.h"
 
 /*

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "restore.h"
 
 static void
