@@ -123,23 +123,8 @@ errline "an existing -o needs -f" 73 'file exists' bk-crypt -d -i fixed.key -o h
 exits "-f replaces it" 0 bk-crypt -d -f -i fixed.key -o hello hello.age
 exits "-q keeps a good run silent" 0 bk-crypt -q -d -i fixed.key hello.age
 empty "-q: nothing on stderr" err
-run python3 -c '
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("bk-crypt", ["bk-crypt", "-r", sys.argv[1], "hello"])
-out = b""
-while True:
-    try:
-        d = os.read(fd, 1024)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
-_, st = os.waitpid(pid, 0)
-sys.stderr.write(out.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(st))' "$FIXED"
+# On a pseudo-terminal (stdout on it, stderr as given).
+run pty -o tty.out bk-crypt -r "$FIXED" hello
 is "binary output to a terminal is refused" "$rc" 64
 like "with a message saying why" err 'refusing to write binary data to a terminal'
 
