@@ -153,7 +153,7 @@ fake psql "kill -9 \$PPID
 rm -f psql.rc
 env PATH="$T/fake:$PATH" bk-restore -y -c -d ${P}_t big.sql >/dev/null 2>&1
 is "bk-restore was killed" "$?" 137
-i=0; while [ ! -s psql.rc ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until test -s psql.rc
 is "... psql read its input to the end and stopped" "$(cat psql.rc 2>/dev/null)" 0
 state ${P}_t >t.now
 same "... the database is as before" t.now t.saved
