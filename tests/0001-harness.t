@@ -17,7 +17,35 @@ is "gen_random makes the size asked" "$(wc -c <r)" 4096
 if [ -n "${BK_TEST_PG:-}" ]; then
 	ok "psql reaches the test server" psql -Xqc 'select 1' -o /dev/null
 	is "the server is ours" "$(psql -XAtc 'show unix_socket_directories')" "$BK_TEST_PG"
+	# libpq (psql's, as the tools') connects from the PG* environment.
+	ok "a server of version 10 or later" \
+	    test "$(psql -XAtc 'show server_version_num')" -ge 100000
+	is "a quoted value makes the round trip" \
+	    "$(echo "SELECT :'v' || ' and read back'" | psql -XAt -v v="it's bound")" \
+	    "it's bound and read back"
+	is "no TCP listener" "$(psql -XAtc 'show listen_addresses')" ""
 else
-	skip "no test server"; skip "no test server"
+	for i in 1 2 3 4 5; do skip "no test server"; done
 fi
+# pty.py, flip, manifest_line and wait_until: the helpers other tests
+# lean on.
+if command -v python3 >/dev/null 2>&1; then
+	pty -o -a 'an answer' tty.out sh -c 'printf "Say: " >/dev/tty; read a </dev/tty
+	    echo "got $a"; kill -TERM $$'
+	is "pty: a command ended by a signal exits 128 + N" "$?" 143
+	like "pty: what the terminal showed, the answer typed at the prompt" \
+	    tty.out '^got an answer'
+else
+	skip "no python3"; skip "no python3"
+fi
+printf 'ABC' >f; flip f 1; flip f -1 1
+is "flip: xor 0x55, or MASK; a negative offset from the end" "$(od -An -c f | tr -d ' ')" 'A027B'
+printf 'AAB' >f; flip f 0 base64; flip f 2 base64
+is "flip base64: another base64 letter" "$(cat f)" BAA
+mkdir m; printf 'abc' >m/f
+is "manifest_line: path, created, type, size, sha256, then EXTRA" \
+    "$(manifest_line -d m f 2025-01-01T00:00:00Z weekly '"records":0')" \
+    '{"path":"f","created":"2025-01-01T00:00:00Z","type":"weekly","size":3,"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","records":0}'
+(: >later) & wait_until test -e later
+is "wait_until: returns once the command succeeds" "$?" 0
 done_testing

@@ -8,33 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 need python3 sqlite3 sha256sum
 
-# ptyrun.py TTYFILE CMD...: runs CMD with stderr on a new pseudo-terminal
+# on_tty TTYFILE CMD...: runs CMD with stderr on a new pseudo-terminal
 # (stdin and stdout as given), writes what the terminal received to
 # TTYFILE, and exits with CMD's status.
-cat >ptyrun.py <<'PY'
-import os, select, subprocess, sys
-master, slave = os.openpty()
-p = subprocess.Popen(sys.argv[2:], stderr=slave)
-os.close(slave)
-seen = b""
-while True:
-    r, _, _ = select.select([master], [], [], 120)
-    if not r:
-        p.kill()
-        break
-    try:
-        d = os.read(master, 65536)
-    except OSError:     # EIO: every holder of the terminal has closed it
-        break
-    if not d:
-        break
-    seen += d
-rc = p.wait()
-with open(sys.argv[1], "wb") as f:
-    f.write(seen)
-sys.exit(rc if rc >= 0 else 128 - rc)
-PY
-on_tty() { python3 "$T/ptyrun.py" "$@"; }
+on_tty() { pty -E "$@"; }
 
 # size_fmt N: N bytes as the meter writes them (bk_format_size).
 size_fmt() {

@@ -119,17 +119,18 @@ exits "-P off a terminal" 0 bk-gz -P -o p.gz mixed
 empty "-P draws nothing when stderr is not a terminal" err
 
 # Binary output to a terminal is refused without -f.
-if command -v script >/dev/null 2>&1; then
-	script -qec "bk-gz <mixed; echo rc=\$?" /dev/null >tty.log 2>&1
+# (On a pseudo-terminal: stdout and stderr on it, or stderr only for -P.)
+if command -v python3 >/dev/null 2>&1; then
+	pty -o -E tty.log bk-gz <mixed; r=$?
 	like "compressed data to a terminal is refused" tty.log 'refusing to write binary data to a terminal'
-	like "the refusal exits 64" tty.log 'rc=64'
-	script -qec "bk-gz -f <in.1 >/dev/null; echo rc=\$?" /dev/null >tty2.log 2>&1
-	like "-f allows it" tty2.log 'rc=0'
-	script -qec "bk-gz -P -o prog.gz mixed" /dev/null >tty3.log 2>&1
+	is "the refusal exits 64" "$r" 64
+	pty -o -E tty2.log bk-gz -f <in.1
+	is "-f allows it" "$?" 0
+	pty -E tty3.log bk-gz -P -o prog.gz mixed
 	like "-P on a terminal shows bytes, rate and time" tty3.log 'mixed: .*B/s  [0-9]+:[0-9]{2}:[0-9]{2}'
 else
-	skip "no script(1)"; skip "no script(1)"; skip "no script(1)"
-	skip "no script(1)"
+	skip "no python3"; skip "no python3"; skip "no python3"
+	skip "no python3"
 fi
 
 # A reader that goes away stops bk-gz quietly, as it stops cat.

@@ -117,11 +117,11 @@ fi
 run bk-sum -P text
 empty "-P prints nothing when stderr is not a terminal" err
 same "-P does not change the output" out "$(sha256sum text >want; echo want)"
-if command -v script >/dev/null 2>&1; then
-	script -qec "bk-sum -P text" /dev/null >tty 2>&1
+if command -v python3 >/dev/null 2>&1; then
+	pty -o -E tty bk-sum -P text
 	like "-P on a terminal shows bytes and rate" tty 'text: .*(100%).*/s'
 else
-	skip "script(1) not installed"
+	skip "python3 not installed"
 fi
 
 # Output errors and a reader that goes away.

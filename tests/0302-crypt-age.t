@@ -6,35 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 need age age-keygen python3
 
-# tty PASSPHRASE CMD...: runs CMD on a pseudo-terminal, answering every
-# passphrase prompt; exits with CMD's status.
-cat >ptydrive.py <<'PY'
-import os, pty, select, sys
-pw = sys.argv[1].encode() + b"\n"
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-seen = b""
-answered = 0
-while True:
-    r, _, _ = select.select([fd], [], [], 60)
-    if not r:
-        os.kill(pid, 9)
-        break
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    seen += d
-    if seen.lower().count(b"passphrase") > answered and seen.rstrip().endswith(b":"):
-        answered = seen.lower().count(b"passphrase")
-        os.write(fd, pw)
-_, st = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(st))
-PY
-tty() { python3 "$T/ptydrive.py" "$@"; }
+# tty PASSPHRASE CMD...: runs CMD on a pseudo-terminal, stdout and stderr
+# on it, typing PASSPHRASE at its first two prompts (asked for one, and to
+# confirm a new one); exits with CMD's status.
+tty() { _pw=$1; shift; pty -o -E -a "$_pw" -a "$_pw" /dev/null "$@"; }
 # same_or_empty STATUS: the command succeeded and dec holds in.
 same_or_empty() {
 	[ "$1" = 0 ] && { cmp -s dec in || { [ ! -s in ] && [ ! -s dec ]; }; }

@@ -91,18 +91,10 @@ errline "a post-quantum identity cannot open an X25519 file" 1 \
 
 # tampering: a wrong stanza tag is no match; the payload is bad data
 bk-crypt -r "$PQ1" -o t.age in
-python3 - t.age <<'PY'
-import sys
-p = sys.argv[1]
-d = bytearray(open(p, 'rb').read())
 # the stanza body is the line after the "-> mlkem768x25519" line
-i = d.index(b'\n', d.index(b'-> mlkem768x25519')) + 1
-d[i] = ord('A') if d[i] != ord('A') else ord('B')
-open('body.age', 'wb').write(d)
-d = bytearray(open(p, 'rb').read())
-d[-100] ^= 1
-open('payload.age', 'wb').write(d)
-PY
+body=$(grep -ab -A1 -- '^-> mlkem768x25519' t.age | sed -n '2s/-.*//p')
+cp t.age body.age; flip body.age "$body" base64
+cp t.age payload.age; flip payload.age -100 1
 errline "an altered stanza body: no identity matches (1)" 1 \
     'no identity matches' bk-crypt -d -i pq1.key -o plain body.age
 errline "an altered payload: bad data (65)" 65 'could not decrypt' \

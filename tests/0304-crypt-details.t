@@ -19,7 +19,6 @@ FIXED=age1h0qzdz5cgd5c5y5syaqpulxscnccvksx9mz3tln49gz7ma6tjuvslwsvnk
 echo hello >hello
 printf 'correct horse\n' >pw
 chmod 600 pw
-pty() { python3 "$TESTS/pty.py" "$@"; }
 
 # ---- a NUL byte in a header line ----
 # mkage.py WHERE OUT: a file for fixed.key holding "hello", made from the

@@ -100,6 +100,9 @@ exits "writing through the read-only connection fails" 65 \
 # --format sqlite of a database another process keeps writing.  Each
 # writer transaction adds one row to a and one to b: a consistent copy has
 # as many rows in both.
+committed() {	# the writer has committed a row
+	[ "$(sqlite3 live.db '.timeout 5000' 'SELECT count(*) FROM a' 2>/dev/null)" -gt 0 ] 2>/dev/null
+}
 for mode in wal delete; do
 	rm -f live.db live.db-wal live.db-shm
 	sqlite3 live.db "PRAGMA journal_mode=$mode; CREATE TABLE a (n INTEGER, pad TEXT);
@@ -112,9 +115,7 @@ for mode in wal delete; do
 	done) &
 	loop=$!
 	# The copies start once the writer has committed (not after a guess).
-	until [ "$(sqlite3 live.db '.timeout 5000' 'SELECT count(*) FROM a' 2>/dev/null)" -gt 0 ] 2>/dev/null; do
-		sleep 0.05
-	done
+	wait_until committed
 	good=0 total=0
 	while [ $total -lt 8 ]; do
 		total=$((total + 1))

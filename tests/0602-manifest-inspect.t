@@ -107,7 +107,7 @@ head -c 3000 b.csv.gz >t.csv.gz
 errline "truncated gzip refused" 65 '"t.csv.gz": truncated gzip input at byte' \
     bk-manifest add t.csv.gz
 cp b.csv.gz f.csv.gz
-printf '\377\377\377\377' | dd of=f.csv.gz bs=1 seek=2000 conv=notrunc 2>/dev/null
+flip f.csv.gz 2000
 errline "corrupt gzip refused" 65 '"f.csv.gz": (corrupt gzip data|bad CRC)' \
     bk-manifest add f.csv.gz
 unlike "neither is listed" manifest.jsonl '"(t|f)\.csv\.gz"'

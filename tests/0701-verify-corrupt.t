@@ -7,13 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 need gzip sqlite3 age age-keygen perl
 
-# line FILE [RECORDS] [LAYERS]: a manifest line for FILE as it is now.
+# line FILE [RECORDS] [LAYERS]: a manifest line for FILE as it is now, in
+# its folder, with its record count and layers (JSON) when given.
 line() {
-	_r=${2:+,\"records\":$2}
-	_l=${3:+,\"layers\":$3}
-	printf '{"path":"%s","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"%s%s}\n' \
-	    "$(basename "$1")" "$(stat -c %s "$1")" \
-	    "$(sha256sum <"$1" | cut -c1-64)" "$_r" "$_l"
+	_x=${2:+\"records\":$2}
+	manifest_line -d "$(dirname "$1")" "$(basename "$1")" "" "" "$_x${3:+,\"layers\":$3}"
 }
 # tree NAME: a fresh tree; the file to damage goes in NAME/.
 tree() { rm -rf "$1"; mkdir "$1"; }

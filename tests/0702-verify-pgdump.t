@@ -28,11 +28,8 @@ fi
 grep -q '^-- PostgreSQL database dump complete' classic.sql ||
     fail "the dump has the closing comment"
 
-# line FILE: a manifest line for FILE as it is now.
-line() {
-	printf '{"path":"%s","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"}\n' \
-	    "$(basename "$1")" "$(stat -c %s "$1")" "$(sha256sum <"$1" | cut -c1-64)"
-}
+# line FILE: a manifest line for FILE as it is now, in its folder.
+line() { manifest_line -d "$(dirname "$1")" "$(basename "$1")"; }
 # verdict NAME REASON FILE: FILE, gzipped, gets one verdict from the three
 # tools that ask whether it is whole: bk-manifest add, bk-verify and
 # bk-restore -n all accept it (REASON "ok"), or all refuse it, saying

@@ -8,10 +8,8 @@ now=$(date +%s)
 # entry FILE TYPE AGE-SECONDS [RECORDS]: a manifest line for FILE, created
 # AGE seconds ago.
 entry() {
-	printf '{"path":"%s","created":"%s","type":"%s","size":%s,"sha256":"%s"%s,"note":"kept"}\n' \
-	    "$1" "$(date -u -d "@$((now - $3))" +%Y-%m-%dT%H:%M:%SZ)" "$2" \
-	    "$(stat -c %s "tree/$1")" "$(sha256sum <"tree/$1" | cut -c1-64)" \
-	    "${4:+,\"records\":$4}"
+	manifest_line -d tree "$1" "$(date -u -d "@$((now - $3))" +%Y-%m-%dT%H:%M:%SZ)" \
+	    "$2" "${4:+\"records\":$4,}\"note\":\"kept\""
 }
 mkdir -p tree/daily tree/weekly
 printf 'a,b\n1,2\n3,4\n' >tree/daily/d1.csv

@@ -77,8 +77,7 @@ mkdir g && cd g || exit 1
   gen_text 300000 | sed '$d'; } >big.csv
 bad=$(($(gen_text 3000000 | sed '$d' | wc -l) + 2))
 gzip -c big.csv >big.csv.gz
-printf '{"path":"big.csv.gz","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"}\n' \
-    "$(stat -c %s big.csv.gz)" "$(sha256sum <big.csv.gz | cut -c1-64)" >manifest.jsonl
+manifest_line big.csv.gz >manifest.jsonl
 run bk-verify big.csv.gz
 is "bk-verify: a ragged row deep in a csv.gz, line and column" \
     "$rc $(cat "$T/out")" \

@@ -123,22 +123,17 @@ if command -v age >/dev/null 2>&1; then
 fi
 
 # manifest DIR: DIR/manifest.jsonl, a line for each file in DIR as it is
-# (the bytes a row judges are the bytes recorded), made in one pass.
+# (the bytes a row judges are the bytes recorded).
 manifest() {
-	{ stat -c 'S %s %n' "$1"/*; sha256sum "$1"/*; } | awk '
-	    $1 == "S" { size[$3] = $2; next }
-	    { b = $2; sub(/^.*\//, "", b)
-	      printf "{\"path\":\"%s\",\"created\":\"2024-09-01T02:00:00Z\",\"type\":\"daily\",\"size\":%s,\"sha256\":\"%s\"}\n", b, size[$2], $1 }' >x/manifest.jsonl &&
-	    mv x/manifest.jsonl "$1/"
+	for _mf in "$1"/*; do manifest_line -d "$1" "${_mf##*/}" || return 1
+	done >x/manifest.jsonl && mv x/manifest.jsonl "$1/"
 }
 manifest l
 manifest dmg
 # after NAME FILE ORIG: aft/NAME, a copy of FILE, recorded as ORIG was.
 after() {
-	cp "$2" "aft/$1"
-	_sz=$(stat -c %s "$3") _sh=$(sha256sum <"$3")
-	printf '{"path":"%s","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"}\n' \
-	    "$1" "$_sz" "${_sh%% *}" >>aft/manifest.jsonl
+	cp "$3" "aft/$1" && manifest_line -d aft "$1" >>aft/manifest.jsonl &&
+	    cp "$2" "aft/$1"
 }
 
 # matches GOT WANT: WANT is the reason itself, or ~ERE for a reason whose

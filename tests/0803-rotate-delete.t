@@ -54,8 +54,8 @@ ok "and never removed" test -d t/pre-migration -a -e t/daily/x
 mkdir m && cd m && mkdir daily
 for d in 01 02 03 04 05; do
 	echo "backup $d" >daily/db_202501${d}.sql.gz
-	printf '{"path":"daily/db_202501%s.sql.gz","created":"2025-01-%sT02:00:00Z","type":"daily","sha256":"%s","extra":{"kept":"as is"}}\n' \
-	    $d $d "$(printf 'backup %s\n' $d | sha256sum | cut -c1-64)"
+	manifest_line daily/db_202501$d.sql.gz 2025-01-${d}T02:00:00Z daily \
+	    '"extra":{"kept":"as is"}'
 done >manifest.jsonl
 # A garbled line, a line whose file is gone, a line escaping the tree and
 # a folder reached through a symbolic link.

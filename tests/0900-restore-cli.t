@@ -5,11 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 need sqlite3 gzip sha256sum python3 setsid flock
 
-# line FILE: a manifest line for FILE as it is now (size and sha256).
-line() {
-	printf '{"path":"%s","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"}\n' \
-	    "$1" "$(stat -c %s "$1")" "$(sha256sum <"$1" | cut -c1-64)"
-}
 # untouched NAME: the target is byte for byte as saved, and nothing was
 # made: no safety backup, no log line.
 untouched() {
@@ -87,29 +82,29 @@ bad() {
 bad "missing file" 66 'could not open "nope.db": No such file or directory' nope.db
 cp good.db unlisted.db
 bad "not in the manifest" 1 '"unlisted.db": not in the manifest .*incomplete backup; --unlisted' unlisted.db
-cp good.db grown.db; line grown.db >>manifest.jsonl; echo x >>grown.db
+cp good.db grown.db; manifest_line grown.db >>manifest.jsonl; echo x >>grown.db
 bad "size differs" 1 '"grown.db": size is [0-9]+ bytes, the manifest says [0-9]+$' grown.db
-cp good.db.gz altered.db.gz; line altered.db.gz >>manifest.jsonl
+cp good.db.gz altered.db.gz; manifest_line altered.db.gz >>manifest.jsonl
 flip altered.db.gz 100
 bad "altered: sha256 differs" 1 '"altered.db.gz": sha256 does not match the manifest' altered.db.gz
 bad "altered, even with --unlisted" 1 'sha256 does not match the manifest' altered.db.gz --unlisted
 head -c $(($(stat -c %s good.db.gz) / 2)) good.db.gz >cut.db.gz
-line cut.db.gz >>manifest.jsonl
+manifest_line cut.db.gz >>manifest.jsonl
 bad "truncated gzip" 65 '"cut.db.gz": truncated gzip input at byte [0-9]+$' cut.db.gz
 cp good.db broken.db
-printf 'garbage garbage garbage garbage' | dd of=broken.db bs=1 seek=4100 conv=notrunc 2>/dev/null
-gzip -c broken.db >broken.db.gz; line broken.db.gz >>manifest.jsonl
+flip broken.db 4100
+gzip -c broken.db >broken.db.gz; manifest_line broken.db.gz >>manifest.jsonl
 bad "damaged SQLite inside gzip" 65 '"broken.db.gz": the SQLite database (is damaged|fails integrity_check)' broken.db.gz
 printf 'id,name\n1,Ana\n' >data.csv; bk-manifest add data.csv
 bad "CSV" 65 '"data.csv": it holds csv, not a plain pg_dump script or an SQLite database$' data.csv
 printf -- '--\n-- PostgreSQL database dump\n--\n\nSET x = 1;\n\n--\n-- PostgreSQL database dump complete\n--\n\n' >dump.sql
 bk-manifest add dump.sql
 bad "pg_dump into SQLite" 65 '"dump.sql": it holds a pg_dump script, and the target is SQLite$' dump.sql
-{ printf 'PGDMP'; head -c 200 /dev/zero; } >custom.dump; line custom.dump >>manifest.jsonl
+{ printf 'PGDMP'; head -c 200 /dev/zero; } >custom.dump; manifest_line custom.dump >>manifest.jsonl
 bad "a pg_dump archive into SQLite" 65 '"custom.dump": it holds a pg_dump archive, and the target is SQLite$' custom.dump
-: >empty.db; line empty.db >>manifest.jsonl
+: >empty.db; manifest_line empty.db >>manifest.jsonl
 bad "empty file" 65 '"empty.db": file is empty$' empty.db
-gzip -c </dev/null >empty.db.gz; line empty.db.gz >>manifest.jsonl
+gzip -c </dev/null >empty.db.gz; manifest_line empty.db.gz >>manifest.jsonl
 bad "empty gzip" 65 '"empty.db.gz": no data inside the gzip layer$' empty.db.gz
 ln -s good.db link.db
 bad "symbolic link" 65 '"link.db": a symbolic link, not a backup file$' link.db
@@ -152,7 +147,7 @@ bad "a wrong passphrase" 1 '"pass.db.age": .*(wrong key or passphrase|passphrase
     pass.db.age --passphrase-file wrong.txt
 cp good.db.age forged.db.age
 flip forged.db.age -40
-line forged.db.age >>manifest.jsonl
+manifest_line forged.db.age >>manifest.jsonl
 bad "age chunk forged, recorded as is" 65 '"forged.db.age": .*failed authentication' forged.db.age -i key.txt
 
 # The target itself.

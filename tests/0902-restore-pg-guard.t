@@ -17,10 +17,6 @@ PSQL=$(command -v psql)
 PGDUMP=$(command -v pg_dump)
 
 state() { pg_dump -Fp "$1" | grep -v '^\\\(un\)\{0,1\}restrict '; }
-line() {
-	printf '{"path":"%s","created":"2024-09-01T02:00:00Z","type":"daily","size":%s,"sha256":"%s"}\n' \
-	    "$1" "$(stat -c %s "$1")" "$(sha256sum <"$1" | cut -c1-64)"
-}
 # untouched NAME: the target as saved, no safety backup made, the
 # manifest as saved.
 untouched() {
@@ -61,7 +57,7 @@ errline "an altered backup" 1 \
 untouched "altered"
 head -c 300000 big.sql >cut.sql; bk-manifest add --incomplete cut.sql 2>/dev/null
 sed '/^\\unrestrict /d' big.sql >nounres.sql; bk-manifest add --incomplete nounres.sql 2>/dev/null
-head -c 100000 big.sql.gz >cut.sql.gz; line cut.sql.gz >>manifest.jsonl
+head -c 100000 big.sql.gz >cut.sql.gz; manifest_line cut.sql.gz >>manifest.jsonl
 sqlite3 app.db "CREATE TABLE x(a); INSERT INTO x VALUES (1)"; bk-manifest add app.db
 cp manifest.jsonl manifest.saved
 errline "a truncated script, recorded as such" 65 \
@@ -157,7 +153,7 @@ fake psql "kill -9 \$PPID
 rm -f psql.rc
 env PATH="$T/fake:$PATH" bk-restore --yes --clean -D ${P}_t big.sql >/dev/null 2>&1
 is "bk-restore was killed" "$?" 137
-i=0; while [ ! -s psql.rc ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until test -s psql.rc
 is "... psql read its input to the end and stopped" "$(cat psql.rc 2>/dev/null)" 0
 state ${P}_t >t.now
 same "... the database is as before" t.now t.saved

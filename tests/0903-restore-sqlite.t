@@ -96,7 +96,7 @@ print(db.execute("SELECT count(*) FROM users").fetchone()[0], flush=True)
 print(db.execute("PRAGMA integrity_check").fetchone()[0], flush=True)
 PY
 app=$!
-i=0; while [ ! -s app.out ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until test -s app.out
 run bk-restore --yes -i key.txt -D sqlite:live.db $f
 is "restore under an open connection" "$rc" 0
 echo go >go

@@ -6,39 +6,23 @@
 . "$(dirname "$0")/lib.sh"
 need sqlite3 python3 setsid
 
-# askpty.py OUT ANSWER... -- CMD...: runs CMD on a new pseudo-terminal,
-# its controlling terminal, typing each ANSWER after a prompt; writes what
-# the terminal showed to OUT and exits with CMD's status.
-cat >askpty.py <<'PY'
-import os, pty, select, sys
-out, args = sys.argv[1], sys.argv[2:]
-cut = args.index("--")
-answers, cmd = args[:cut], args[cut + 1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(cmd[0], cmd)
-seen, tail = b"", b""
-while True:
-    r, _, _ = select.select([fd], [], [], 60)
-    if not r:
-        os.kill(pid, 9)
-        break
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    seen += d
-    tail = (tail + d)[-200:]
-    if answers and (tail.endswith(b"to go on: ") or tail.endswith(b"passphrase: ")):
-        os.write(fd, answers.pop(0).encode() + b"\n")
-        tail = b""
-_, st = os.waitpid(pid, 0)
-open(out, "wb").write(seen)
-sys.exit(os.WEXITSTATUS(st) if os.WIFEXITED(st) else 128 + os.WTERMSIG(st))
-PY
-ask() { python3 "$T/askpty.py" "$@"; }
+# ask OUT ANSWER... -- CMD...: runs CMD on a new pseudo-terminal, its
+# controlling terminal, with stdout and stderr on it, typing each ANSWER
+# after a prompt in turn; writes what the terminal showed to OUT and exits
+# with CMD's status (pty in lib.sh).
+ask() {
+	_out=$1; shift
+	_an=0	# the answers, moved after CMD as pty's -a options
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		set -- "$@" -a "$1"; shift; _an=$((_an + 2))
+	done
+	shift
+	# CMD... -a ANSWER...: the options, then OUT, then CMD.
+	_ac=$(($# - _an))
+	set -- "$@" "$_out"
+	while [ $_ac -gt 0 ]; do set -- "$@" "$1"; shift; _ac=$((_ac - 1)); done
+	pty -o -E "$@"
+}
 
 sqlite3 app.db "CREATE TABLE t (a); INSERT INTO t VALUES ('backup')"
 bk-dump -D sqlite:app.db -F sqlite -o app.bak.db

@@ -85,14 +85,11 @@ new_tree t4
     { echo "Bail out! no backup to restore"; exit 1; }
 # No session may outlive a run: a psql whose bk-restore was killed ends
 # when its input does, and the server rolls its transaction back.
-settle() {
-	_w=0
-	while [ "$(psql -XAt -d postgres -c "SELECT count(*) FROM pg_stat_activity
-	    WHERE datname = '$LIVEDB'")" != 0 ] && [ $_w -lt 100 ]; do
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+no_session() {
+	[ "$(psql -XAt -d postgres -c "SELECT count(*) FROM pg_stat_activity
+	    WHERE datname = '$LIVEDB'")" = 0 ]
 }
+settle() { wait_until no_session; }
 prep_restore() {
 	settle
 	dropdb --if-exists "$LIVEDB" 2>/dev/null && createdb -T ${P}_a "$LIVEDB"

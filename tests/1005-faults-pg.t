@@ -47,17 +47,9 @@ killed_conn() {
 	rm -f go
 	check_run
 }
-# wait_for SQL [PSQL-OPTIONS]: until the query says t (30 s at most).
-wait_for() {
-	_q=$1
-	shift
-	_i=0
-	while [ "$(psql -XAt "$@" -c "$_q" 2>/dev/null)" != t ]; do
-		[ $_i -lt 300 ] || return 1
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
+# wait_for SQL [PSQL-OPTIONS]: until the query says t.
+says_t() { _q=$1; shift; [ "$(psql -XAt "$@" -c "$_q" 2>/dev/null)" = t ]; }
+wait_for() { wait_until says_t "$@"; }
 
 createdb ${P}_src
 psql -Xq -v ON_ERROR_STOP=1 -d ${P}_src >/dev/null <<'SQL' || { echo "Bail out! no source database"; exit 1; }

@@ -128,26 +128,65 @@ need_pg() {
 # mode FILE: the permission bits in octal (600).
 mode() { stat -c %a "$1"; }
 
-# flip FILE OFFSET: changes one byte (xor 0x55, so never to itself); a
-# negative offset counts from the end.
+# flip FILE OFFSET [MASK | base64]: changes the byte at OFFSET in place,
+# the tests' one way of damaging a file; a negative OFFSET counts from the
+# end.  The byte is xored with MASK (0x55 unless given, so never left as
+# it was; 0x01 for a one-bit change), or with "base64" becomes another
+# base64 letter (A, or B where there was an A), for text that must still
+# parse as base64.
 flip() {
-	perl -e 'open(F, "+<", $ARGV[0]) or die; my $o = $ARGV[1];
-	    $o += -s $ARGV[0] if $o < 0; seek(F, $o, 0); read(F, $c, 1);
-	    seek(F, $o, 0); print F chr(ord($c) ^ 0x55); close(F)' "$1" "$2"
+	perl -e 'my ($f, $o, $m) = @ARGV; open(F, "+<", $f) or die "flip: $f: $!\n";
+	    binmode(F); $o += -s $f if $o < 0;
+	    die "flip: $f has no byte $o\n" if $o < 0 || $o >= -s $f;
+	    seek(F, $o, 0); read(F, my $c, 1);
+	    $c = $m eq "base64" ? ($c eq "A" ? "B" : "A") : chr(ord($c) ^ oct($m));
+	    seek(F, $o, 0); print F $c; close(F) or die "flip: $f: $!\n"' \
+	    "$1" "$2" "${3:-0x55}"
+}
+
+# manifest_line [-d DIR] PATH [CREATED [TYPE [EXTRA]]]: a manifest line,
+# as bk-manifest add writes one, for the file DIR/PATH (DIR is the
+# manifest's folder, "." unless given) as it is now: {"path": PATH,
+# "created": CREATED (2024-09-01T02:00:00Z), "type": TYPE (daily), "size"
+# and "sha256" of the file, then EXTRA, JSON members without the leading
+# comma ('"records":3' or '"records":3,"layers":["csv"]')}.
+manifest_line() {
+	_md=.
+	[ "$1" = -d ] && { _md=$2; shift 2; }
+	_mh=$(sha256sum <"$_md/$1") || return 1
+	printf '{"path":"%s","created":"%s","type":"%s","size":%s,"sha256":"%s"%s}\n' \
+	    "$1" "${2:-2024-09-01T02:00:00Z}" "${3:-daily}" \
+	    "$(stat -c %s "$_md/$1")" "${_mh%% *}" "${4:+,$4}"
+}
+
+# pty [-o] [-E] [-a ANSWER]... [-k KEY | -s SIGNAL] [-e ECHOFILE] TTYFILE
+# CMD...: runs CMD with a new pseudo-terminal as its controlling terminal,
+# stdout (-o) and stderr (-E) on it if asked, typing each ANSWER at a
+# prompt in turn, TTYFILE then holding what the terminal received; exits
+# with CMD's status, or 128 plus the signal that ended it.  The tests' one
+# terminal driver: tests/pty.py, which says more.
+pty() { python3 "$TESTS/pty.py" "$@"; }
+
+# wait_until CMD...: runs CMD every tenth of a second until it succeeds,
+# for the state another process is to reach (a file written, a lock
+# taken, a query's answer); returns 1 after two minutes without it, a
+# guard against a hang, not a timing check.
+wait_until() {
+	_wi=0
+	until "$@"; do
+		[ $_wi -lt 1200 ] || { diag "wait_until: never: $*"; return 1; }
+		sleep 0.1; _wi=$((_wi + 1))
+	done
 }
 
 # hold_lock FILE: a background process takes FILE's flock(1) lock and keeps
 # it until release_lock; returns once the lock is held (not after a sleep
-# that a busy machine may outlast), or 1 after a minute without it.
+# that a busy machine may outlast), or 1 when it never is (wait_until).
 hold_lock() {
 	rm -f "$T/.held"
 	( flock 9 && : >"$T/.held" && exec sleep 600 ) 9>>"$1" >/dev/null 2>&1 &
 	_holder=$!
-	_i=0
-	while [ ! -e "$T/.held" ]; do
-		[ $_i -lt 600 ] || { diag "hold_lock: no lock on $1"; return 1; }
-		sleep 0.1; _i=$((_i + 1))
-	done
+	wait_until test -e "$T/.held" || { diag "hold_lock: no lock on $1"; return 1; }
 }
 release_lock() { kill "$_holder" 2>/dev/null; wait "$_holder" 2>/dev/null; rm -f "$T/.held"; }
 

@@ -1,19 +1,33 @@
 #!/usr/bin/env python3
-# pty.py: runs a command with a new pseudo-terminal as its controlling
-# terminal (what /dev/tty opens), for the tests of prompts and warnings.
+# pty.py: the tests' one pseudo-terminal driver.  It runs a command in a
+# session of its own whose controlling terminal (what /dev/tty opens) is a
+# new pseudo-terminal, for the tests of prompts, meters and warnings.
 #
-#   python3 pty.py [-o] [-a ANSWER] [-k KEY | -s SIGNAL] [-e ECHOFILE]
-#       TTYFILE CMD...
+#   python3 pty.py [-o] [-E] [-a ANSWER]... [-k KEY | -s SIGNAL]
+#       [-e ECHOFILE] TTYFILE CMD...
 #
 # Standard input, output and error stay as the caller gave them, except
-# that -o puts standard output on the terminal.  -a answers every prompt
-# (text ending in ": ") with ANSWER and a newline.  At the first prompt,
-# -k types KEY on the terminal (a byte: "^C" is 0x03, which the terminal
-# turns into SIGINT for the command) and -s sends SIGNAL (TERM, HUP...) to
-# the command.  When the command has ended, TTYFILE holds what the
-# terminal received, and ECHOFILE (with -e) "echo" or "noecho": whether
-# the terminal was left echoing.  Exits with the command's status, or 128
-# plus the signal that ended it.
+# that -o puts standard output and -E standard error on the terminal.
+#
+# A prompt is what the terminal shows ending in ": " (bk's questions and
+# passphrase prompts, age's too).  Each prompt gets the next -a ANSWER,
+# typed with a newline, in the order given; answers left over are not
+# typed.  At the first prompt after the answers, -k types KEY on the
+# terminal (one byte: "^C" is 0x03, which the terminal turns into SIGINT
+# for the command) or -s sends SIGNAL (TERM, HUP...) to the command.
+# Further prompts get nothing.
+#
+# When the command has ended, TTYFILE holds every byte the terminal
+# received (through the terminal's output processing: a line ends in
+# "\r\n"), and ECHOFILE (with -e) "echo" or "noecho": whether the command
+# left the terminal echoing.
+#
+# The exit status is the command's, or 128 plus the number of the signal
+# that ended it, as the shell reports it ($?).  A command that writes
+# nothing on the terminal and does not end for GUARD seconds (300) is
+# killed, with its process group: a hang guard, not a timing check; the
+# status is then 137 and TTYFILE ends with a line saying so.
+import fcntl
 import getopt
 import os
 import select
@@ -21,20 +35,24 @@ import signal
 import subprocess
 import sys
 import termios
-import fcntl
 
-opts, args = getopt.getopt(sys.argv[1:], "oa:k:s:e:")
-opts = dict(opts)
-if len(args) < 2:
-    sys.exit("usage: pty.py [-o] [-a ANSWER] [-k KEY | -s SIGNAL] "
+GUARD = 300
+
+try:
+    opts, args = getopt.getopt(sys.argv[1:], "oEa:k:s:e:")
+except getopt.GetoptError as e:
+    sys.exit("pty.py: %s" % e)
+if len(args) < 2 or sum(o in ("-k", "-s") for o, _ in opts) > 1:
+    sys.exit("usage: pty.py [-o] [-E] [-a ANSWER]... [-k KEY | -s SIGNAL] "
              "[-e ECHOFILE] TTYFILE CMD...")
+answers = [v.encode() + b"\n" for o, v in opts if o == "-a"]
+flags = dict(opts)
 ttyfile, cmd = args[0], args[1:]
-key = opts.get("-k")
-if key is not None and key.startswith("^"):
-    key = bytes([ord(key[1].upper()) - 64])
-elif key is not None:
-    key = key.encode()
-sig = opts.get("-s")
+key = flags.get("-k")
+if key is not None:
+    key = bytes([ord(key[1].upper()) - 64]) if key.startswith("^") \
+        else key.encode()
+sig = flags.get("-s")
 if sig is not None:
     sig = getattr(signal, "SIG" + sig)
 
@@ -47,34 +65,38 @@ def child():
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 
 
-def read_some(timeout):
-    """What the terminal has for us within timeout seconds: bytes, b""
-    when nothing came, None when every holder of the terminal has gone."""
-    r, _, _ = select.select([master], [], [], timeout)
-    if not r:
-        return b""
-    try:
-        return os.read(master, 65536) or None
-    except OSError:     # EIO: the terminal is closed on the other side
-        return None
+p = subprocess.Popen(cmd, preexec_fn=child,
+                     stdout=slave if "-o" in flags else None,
+                     stderr=slave if "-E" in flags else None)
+# The end of the command, as a descriptor select() can wait on.
+try:
+    ended = [os.pidfd_open(p.pid)]
+except (AttributeError, OSError):
+    ended = []
 
-
-p = subprocess.Popen(cmd, preexec_fn=child, pass_fds=(slave,),
-                     stdout=slave if "-o" in opts else None)
-# The slave stays open here, so that its settings outlive the command.
 seen = b""
+prompted = 0            # the length of seen at the last prompt handled
 acted = False
-answered = 0
-while True:
-    d = read_some(0.2)
-    if d is None or (not d and p.poll() is not None):
-        break
-    seen += d
-    if not d or not seen.endswith(b": "):
+silent = 0.0
+# While the command runs, this process holds the terminal open too: a
+# command that opens /dev/tty later must find it there.
+while p.poll() is None:
+    tick = 0.1 if not ended else GUARD
+    r, _, _ = select.select([master] + ended, [], [], tick)
+    if master not in r:
+        silent = silent + tick if not r else 0.0
+        if silent >= GUARD:
+            os.killpg(p.pid, signal.SIGKILL)
+            seen += b"\r\npty.py: no output for %d s: killed\r\n" % GUARD
+            break
         continue
-    if "-a" in opts and seen.count(b": ") > answered:
-        answered = seen.count(b": ")
-        os.write(master, opts["-a"].encode() + b"\n")
+    silent = 0.0
+    seen += os.read(master, 65536)
+    if not seen.endswith(b": ") or len(seen) == prompted:
+        continue
+    prompted = len(seen)
+    if answers:
+        os.write(master, answers.pop(0))
     elif not acted and key is not None:
         acted = True
         os.write(master, key)
@@ -82,16 +104,24 @@ while True:
         acted = True
         p.send_signal(sig)
 rc = p.wait()
-# What the command wrote last, after its exit, is still to be read.
+if "-e" in flags:
+    lflag = termios.tcgetattr(slave)[3]
+    with open(flags["-e"], "w") as f:
+        f.write("echo\n" if lflag & termios.ECHO else "noecho\n")
+# Now that nobody else holds the terminal, reading it until EIO gets what
+# the command wrote last: the kernel hands it all over before the EIO.
+os.close(slave)
 while True:
-    d = read_some(0)
+    r, _, _ = select.select([master], [], [], GUARD)
+    if not r:
+        break
+    try:
+        d = os.read(master, 65536)
+    except OSError:     # EIO: the terminal is closed on the other side
+        break
     if not d:
         break
     seen += d
 with open(ttyfile, "wb") as f:
     f.write(seen)
-if "-e" in opts:
-    lflag = termios.tcgetattr(slave)[3]
-    with open(opts["-e"], "w") as f:
-        f.write("echo\n" if lflag & termios.ECHO else "noecho\n")
 sys.exit(rc if rc >= 0 else 128 - rc)

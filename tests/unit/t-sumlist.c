@@ -168,11 +168,65 @@ test_escape(void)
 	free(s);
 }
 
+/*
+ * What bk-sum writes, bk-sum -c reads: a name escaped as coreutils does
+ * (the line then starts with a backslash) reads back as it was, in both
+ * forms, and so does a name longer than any line buffer starts with.
+ */
+static void
+test_round_trip(void)
+{
+	static const char *names[] = { "plain.csv", "new\nline", "a\\b",
+	    "cr\rlf", "\\\n\r", " lead and trail ", "x (1) = y", NULL };
+	struct bk_sumlist l;
+	struct bk_sumentry e;
+	const char *why;
+	char *esc, *line, *longname;
+	size_t i, n, bad = 0;
+	FILE *fp;
+
+	longname = malloc(100001);
+	memset(longname, 'n', 100000);
+	longname[100000] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *name = names[i] != NULL ? names[i] : longname;
+		int lead = strpbrk(name, "\\\n\r") != NULL;
+
+		esc = bk_sumlist_escape(name, 0);
+		n = strlen(esc) + 200;
+		line = malloc(2 * n);
+		snprintf(line, 2 * n, "%s" H64 "  %s\n%sSHA256 (%s) = " H64 "\n",
+		    lead ? "\\" : "", esc, lead ? "\\" : "", esc);
+		if ((fp = fmemopen(line, strlen(line), "r")) == NULL)
+			bad++;
+		else {
+			bk_sumlist_init(&l, fp, NULL, 0);
+			if (bk_sumlist_next(&l, &e, &why) != 1 || why != NULL ||
+			    strcmp(e.name, name) != 0)
+				bad++, printf("# GNU line: %.60s\n", esc);
+			if (bk_sumlist_next(&l, &e, &why) != 1 || why != NULL ||
+			    strcmp(e.name, name) != 0)
+				bad++, printf("# tagged line: %.60s\n", esc);
+			ok(bk_sumlist_next(&l, &e, &why) == 0 &&
+			    l.nlines == 2, "\"%.20s%s\": two lines, then the end",
+			    esc, strlen(esc) > 20 ? "..." : "");
+			bk_sumlist_free(&l);
+			fclose(fp);
+		}
+		free(line);
+		free(esc);
+	}
+	ok(bad == 0, "every name escaped reads back as it was, GNU and "
+	    "tagged (%zu failed)", bad);
+	free(longname);
+}
+
 int
 main(void)
 {
 	test_forms();
 	test_lines();
+	test_round_trip();
 	test_restricted();
 	test_escape();
 	return tap_done();
