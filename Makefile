@@ -68,7 +68,6 @@ LIBS_t-io	 = libcrypto
 LIBS_t-manifest	 = zlib libcrypto libpq sqlite3 jansson csv pthread
 LIBS_t-mlkem	 = libcrypto
 LIBS_t-parse	 =
-LIBS_t-pg	 = libpq
 LIBS_t-pgscript	 =
 LIBS_t-policy	 = libcrypto
 LIBS_t-progress	 =

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "platform/platform.h"
+#include "platform/internal.h"
 #include "tap.h"
 
 #define MARK '\001'		/* never in the meter's output */
