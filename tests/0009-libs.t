@@ -21,8 +21,11 @@ if ! env -u MAKEFLAGS -u MFLAGS make -s --no-print-directory -C "$TOP" \
 	fail "make print-libs lists the declarations"; sed 's/^/#   /' err
 	done_testing; exit
 fi
-for prog in "$BUILD"/bin/bk-* "$BUILD"/unit/t-*; do
-	name=${prog##*/}
+# The programs the sources make (an old binary left in the build folder
+# by a removed test is not one of them).
+for src in "$TOP"/tools/bk-*.c "$TOP"/tests/unit/t-*.c; do
+	name=${src##*/}; name=${name%.c}
+	case $name in bk-*) prog=$BUILD/bin/$name ;; *) prog=$BUILD/unit/$name ;; esac
 	if ! grep -q "^$name:" decl; then
 		fail "$name has a LIBS_$name list"; continue
 	fi
