@@ -53,21 +53,30 @@ enum {
 };
 
 /*
- * Which options each command takes, by getopt value; the global ones
- * (-m -q -v -w --no-wait --strict) go with every command.
+ * The commands: the part that runs each, and the options it takes by
+ * getopt value; the global ones (-m -q -v -w --no-wait --strict) go with
+ * every command.
  */
-static const struct {
-	const char	*cmd;
+static const struct command {
+	const char	*name;
+	int		(*run)(struct opts *, int, char *[]);
 	int		 opts[10];
-} allowed[] = {
-	{ "add", { OPT_ATTRIBUTE, OPT_CREATED, OPT_DESCRIPTION,
+} commands[] = {
+	{ "add", cmd_add, { OPT_ATTRIBUTE, OPT_CREATED, OPT_DESCRIPTION,
 	    OPT_INCOMPLETE, OPT_RECORDS, OPT_SOURCE, 'T', 'u', 0 } },
-	{ "list", { 'T', 'S', 'l', 'F', 0 } },
-	{ "info", { 'F', 0 } },
-	{ "adopt", { OPT_MOVE, 'n', 'T', OPT_DESCRIPTION, 'u', 0 } },
-	{ "remove", { OPT_DELETE, 0 } },
-	{ "report", { 'F', 0 } },
+	{ "list", cmd_list, { 'T', 'S', 'l', 'F', 0 } },
+	{ "info", cmd_info, { 'F', 0 } },
+	{ "adopt", cmd_adopt, { OPT_MOVE, 'n', 'T', OPT_DESCRIPTION, 'u', 0 } },
+	{ "remove", cmd_remove, { OPT_DELETE, 0 } },
+	{ "report", cmd_report, { 'F', 0 } },
 };
+
+/* Fields of a line that have their own option, not --attribute. */
+static const char *reserved[] = { "path", "created", "type", "size",
+    "sha256", "layers", "records", "complete", "description", "created_by",
+    "source", "verified", NULL };
+
+static const char optstring[] = "F:hl:m:nqS:T:u:vw:";
 
 static const struct option longopts[] = {
 	{ "help",		no_argument,		NULL, 'h' },
@@ -127,151 +136,158 @@ parse_out_format(const char *s)
 	    "list; text or json for info and report)", s);
 }
 
-/*
- * One pass over the whole line: the global options and the command's may
- * come before or after the command, in any order (getopt_long permutes
- * the operands to the end).  An option is checked against the command
- * once the command is known.  Returns the command; leaves its operands.
- */
-static const char *
-parse_options(struct opts *o, int *argcp, char ***argvp)
+/* A count of -l or --records: "bad WHAT" when it is not one. */
+static long long
+parse_count(const char *s, const char *what)
 {
-	static const char optstring[] = "F:hl:m:nqS:T:u:vw:";
-	int seen[CHAR_MAX + 32];
-	const int *ok = NULL;
-	const char *cmd;
-	char *end, name[64];
-	size_t i, k;
-	int c, argc = *argcp;
-	char **argv = *argvp;
+	long long n;
+	char *end;
 
-	memset(seen, 0, sizeof(seen));
-	while ((c = getopt_long(argc, argv, optstring, longopts,
-	    NULL)) != -1) {
-		if (c >= 0 && (size_t)c < sizeof(seen) / sizeof(seen[0]))
-			seen[c] = 1;
-		switch (c) {
-		case 'h':
-			bk_print_usage(usage);
-		case 'm':
-			o->mpath = optarg;
-			break;
-		case 'q':
-			bk_set_verbosity(-1);
-			break;
-		case 'v':
-			bk_set_verbosity(bk_verbosity() + 1);
-			break;
-		case 'w':
-			o->wait = bk_parse_wait(optarg);
-			break;
-		case OPT_NO_WAIT:
-			o->wait = 0;
-			break;
-		case OPT_STRICT:
-			o->strict = 1;
-			break;
-		case OPT_VERSION:
-			bk_print_version();
-		case OPT_ATTRIBUTE:
-			if (strchr(optarg, '=') == NULL || *optarg == '=')
-				bk_usage_error("--attribute needs KEY=VALUE");
-			o->attrs = bk_reallocarray(o->attrs, o->nattrs + 1,
-			    sizeof(*o->attrs));
-			o->attrs[o->nattrs++] = optarg;
-			break;
-		case OPT_CREATED: o->created = optarg; break;
-		case OPT_DELETE: o->delete = 1; break;
-		case OPT_DESCRIPTION: o->description = optarg; break;
-		case OPT_INCOMPLETE: o->force = 1; break;
-		case 'F': o->format = parse_out_format(optarg); break;
-		case 'l':
-			errno = 0;
-			o->limit = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    o->limit < 0)
-				bk_usage_error("bad count \"%s\"", optarg);
-			break;
-		case OPT_MOVE: o->move = 1; break;
-		case 'n': o->dry_run = 1; break;
-		case OPT_RECORDS:
-			errno = 0;
-			o->records = strtoll(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    o->records < 0)
-				bk_usage_error("bad record count \"%s\"",
-				    optarg);
-			break;
-		case 'S': o->since = optarg; break;
-		case OPT_SOURCE:
-			/* Stripped once, by libpq's parser, and never echoed. */
-			free(o->source);
-			o->source = bk_strip_secrets(optarg);
-			if (strcmp(o->source, BK_CONNINFO_UNPARSABLE) == 0)
-				bk_warnx("--source is not a connection string "
-				    "libpq can parse: recorded as \"%s\"",
-				    BK_CONNINFO_UNPARSABLE);
-			break;
-		case 'T':
-			if (*optarg == '\0')
-				bk_usage_error("empty type");
-			o->type = optarg;
-			break;
-		case 'u': o->created_by = optarg; break;
-		default:
-			bk_bad_option(argv, optstring);
-		}
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || n < 0)
+		bk_usage_error("bad %s \"%s\"", what, s);
+	return n;
+}
+
+static void
+add_attribute(struct opts *o, char *arg)
+{
+	if (strchr(arg, '=') == NULL || *arg == '=')
+		bk_usage_error("--attribute needs KEY=VALUE");
+	o->attrs = bk_reallocarray(o->attrs, o->nattrs + 1,
+	    sizeof(*o->attrs));
+	o->attrs[o->nattrs++] = arg;
+}
+
+/* Stripped once, by libpq's parser, and never echoed. */
+static void
+set_source(struct opts *o, const char *arg)
+{
+	free(o->source);
+	o->source = bk_strip_secrets(arg);
+	if (strcmp(o->source, BK_CONNINFO_UNPARSABLE) == 0)
+		bk_warnx("--source is not a connection string libpq can "
+		    "parse: recorded as \"%s\"", BK_CONNINFO_UNPARSABLE);
+}
+
+/* One option of getopt_long, global or a command's, into o. */
+static void
+take_option(struct opts *o, int c, char *arg, char *argv[])
+{
+	switch (c) {
+	case 'h': bk_print_usage(usage);
+	case OPT_VERSION: bk_print_version();
+	case 'm': o->mpath = arg; break;
+	case 'q': bk_set_verbosity(-1); break;
+	case 'v': bk_set_verbosity(bk_verbosity() + 1); break;
+	case 'w': o->wait = bk_parse_wait(arg); break;
+	case OPT_NO_WAIT: o->wait = 0; break;
+	case OPT_STRICT: o->strict = 1; break;
+	case OPT_ATTRIBUTE: add_attribute(o, arg); break;
+	case OPT_CREATED: o->created = arg; break;
+	case OPT_DELETE: o->delete = 1; break;
+	case OPT_DESCRIPTION: o->description = arg; break;
+	case OPT_INCOMPLETE: o->force = 1; break;
+	case 'F': o->format = parse_out_format(arg); break;
+	case 'l': o->limit = (long)parse_count(arg, "count"); break;
+	case OPT_MOVE: o->move = 1; break;
+	case 'n': o->dry_run = 1; break;
+	case OPT_RECORDS: o->records = parse_count(arg, "record count"); break;
+	case 'S': o->since = arg; break;
+	case OPT_SOURCE: set_source(o, arg); break;
+	case 'T':
+		if (*arg == '\0')
+			bk_usage_error("empty type");
+		o->type = arg;
+		break;
+	case 'u': o->created_by = arg; break;
+	default: bk_bad_option(argv, optstring);
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		bk_usage_error("missing command");
-	cmd = argv[0];
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		if (strcmp(cmd, allowed[i].cmd) == 0)
-			ok = allowed[i].opts;
-	if (ok == NULL)
-		bk_usage_error("unknown command \"%s\"", cmd);
-	for (c = 0; (size_t)c < sizeof(seen) / sizeof(seen[0]); c++) {
-		if (!seen[c] || strchr("hmqvw", c) != NULL ||
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	bk_usage_error("unknown command \"%s\"", name);
+}
+
+/* Every option given (seen, by getopt value) is one the command takes. */
+static void
+check_options(const struct opts *o, const struct command *cmd,
+    const int *seen, size_t nseen)
+{
+	char name[64];
+	size_t c, i, k, kl;
+
+	for (c = 0; c < nseen; c++) {
+		if (!seen[c] || strchr("hmqvw", (int)c) != NULL ||
 		    c == OPT_NO_WAIT || c == OPT_STRICT)
 			continue;
-		for (k = 0; ok[k] != 0 && ok[k] != c; k++)
+		for (k = 0; cmd->opts[k] != 0 && (size_t)cmd->opts[k] != c; k++)
 			;
-		if (ok[k] == 0) {
-			option_name(c, name, sizeof(name));
+		if (cmd->opts[k] == 0) {
+			option_name((int)c, name, sizeof(name));
 			bk_usage_error("option %s does not apply to %s", name,
-			    cmd);
+			    cmd->name);
 		}
 	}
-	if (o->format == OUT_TEXT && strcmp(cmd, "list") == 0)
+	if (o->format == OUT_TEXT && strcmp(cmd->name, "list") == 0)
 		bk_usage_error("list's formats are table, tsv and json");
 	if ((o->format == OUT_TABLE || o->format == OUT_TSV) &&
-	    strcmp(cmd, "list") != 0)
-		bk_usage_error("%s's formats are text and json", cmd);
-	/* Known fields are set by their own options, not --attribute. */
+	    strcmp(cmd->name, "list") != 0)
+		bk_usage_error("%s's formats are text and json", cmd->name);
 	for (i = 0; i < o->nattrs; i++) {
-		static const char *reserved[] = { "path", "created", "type",
-		    "size", "sha256", "layers", "records", "complete",
-		    "description", "created_by", "source", "verified", NULL };
-		size_t kl = (size_t)(strchr(o->attrs[i], '=') - o->attrs[i]);
-
+		kl = (size_t)(strchr(o->attrs[i], '=') - o->attrs[i]);
 		for (k = 0; reserved[k] != NULL; k++)
 			if (strlen(reserved[k]) == kl &&
 			    strncmp(reserved[k], o->attrs[i], kl) == 0)
 				bk_usage_error("\"%.*s\" has its own option",
 				    (int)kl, o->attrs[i]);
 	}
-	*argcp = argc - 1;
-	*argvp = argv + 1;
+}
+
+/*
+ * One pass over the whole line: the global options and the command's may
+ * come before or after the command, in any order (getopt_long permutes
+ * the operands to the end).  An option is checked against the command
+ * once the command is known.  Returns the command; leaves its operands.
+ */
+static const struct command *
+parse_options(struct opts *o, int *argcp, char ***argvp)
+{
+	const struct command *cmd;
+	int seen[CHAR_MAX + 32];
+	int c;
+
+	memset(seen, 0, sizeof(seen));
+	while ((c = getopt_long(*argcp, *argvp, optstring, longopts,
+	    NULL)) != -1) {
+		if (c >= 0 && (size_t)c < sizeof(seen) / sizeof(seen[0]))
+			seen[c] = 1;
+		take_option(o, c, optarg, *argvp);
+	}
+	*argcp -= optind;
+	*argvp += optind;
+	if (*argcp == 0)
+		bk_usage_error("missing command");
+	cmd = find_command((*argvp)[0]);
+	check_options(o, cmd, seen, sizeof(seen) / sizeof(seen[0]));
+	(*argcp)--;
+	(*argvp)++;
 	return cmd;
 }
 
 int
 main(int argc, char *argv[])
 {
+	const struct command *cmd;
 	struct opts o;
-	const char *cmd;
 	int code;
 
 	bk_init(argc, argv);
@@ -282,20 +298,7 @@ main(int argc, char *argv[])
 	cmd = parse_options(&o, &argc, &argv);
 	bk_manifest_init(&o.m, o.mpath);
 	o.m.wait = o.wait;
-	if (strcmp(cmd, "add") == 0) {
-		if (argc == 0)
-			bk_usage_error("add needs a file name");
-		code = cmd_add(&o, argc, argv);
-	} else if (strcmp(cmd, "list") == 0)
-		code = cmd_list(&o, argc, argv);
-	else if (strcmp(cmd, "info") == 0)
-		code = cmd_info(&o, argc, argv);
-	else if (strcmp(cmd, "adopt") == 0)
-		code = cmd_adopt(&o, argc, argv);
-	else if (strcmp(cmd, "remove") == 0)
-		code = cmd_remove(&o, argc, argv);
-	else
-		code = cmd_report(&o, argc, argv);
+	code = cmd->run(&o, argc, argv);
 	bk_manifest_free(&o.m);
 	free(o.attrs);
 	free(o.source);

@@ -130,12 +130,15 @@ free_cands(struct cand *c, size_t n)
 int
 cmd_add(struct opts *o, int argc, char *argv[])
 {
-	struct cand *c = bk_calloc((size_t)argc, sizeof(*c));
+	struct cand *c;
 	struct bk_entry *old;
 	time_t now = time(NULL), t;
 	long off = bk_local_offset(now);
 	int i, j;
 
+	if (argc == 0)
+		bk_usage_error("add needs a file name");
+	c = bk_calloc((size_t)argc, sizeof(*c));
 	if (o->created != NULL) {
 		if (bk_parse_date(o->created, &t, &off) < 0)
 			bk_usage_error("could not parse date \"%s\"",
