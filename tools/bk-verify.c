@@ -316,104 +316,108 @@ enum {
 	OPT_NOSCAN, OPT_RECORD, OPT_NOWAIT, OPT_VERSION
 };
 
-int
-main(int argc, char *argv[])
+static const char optstring[] = ":c:hi:M:m:PqT:vw:";
+
+static const struct option longopts[] = {
+	{ "progress",		no_argument,		NULL, 'P' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "manifest",		required_argument,	NULL, 'm' },
+	{ "check",		required_argument,	NULL, 'c' },
+	{ "type",		required_argument,	NULL, 'T' },
+	{ "identity",		required_argument,	NULL, 'i' },
+	{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
+	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+	{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
+	{ "fresh-within",	required_argument,	NULL, OPT_FRESH },
+	{ "metrics",		required_argument,	NULL, 'M' },
+	{ "no-scan",		no_argument,		NULL, OPT_NOSCAN },
+	{ "record",		no_argument,		NULL, OPT_RECORD },
+	{ "wait",		required_argument,	NULL, 'w' },
+	{ "no-wait",		no_argument,		NULL, OPT_NOWAIT },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static int
+parse_fd(const char *s)
 {
-	static const char optstring[] = ":c:hi:M:m:PqT:vw:";
-	static const struct option longopts[] = {
-		{ "progress",		no_argument,		NULL, 'P' },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "verbose",		no_argument,		NULL, 'v' },
-		{ "manifest",		required_argument,	NULL, 'm' },
-		{ "check",		required_argument,	NULL, 'c' },
-		{ "type",		required_argument,	NULL, 'T' },
-		{ "identity",		required_argument,	NULL, 'i' },
-		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
-		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
-		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
-		{ "fresh-within",	required_argument,	NULL, OPT_FRESH },
-		{ "metrics",		required_argument,	NULL, 'M' },
-		{ "no-scan",		no_argument,		NULL, OPT_NOSCAN },
-		{ "record",		no_argument,		NULL, OPT_RECORD },
-		{ "wait",		required_argument,	NULL, 'w' },
-		{ "no-wait",		no_argument,		NULL, OPT_NOWAIT },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "version",		no_argument,		NULL, OPT_VERSION },
-		{ NULL,			0,			NULL, 0 }
-	};
-	struct opts o;
-	struct verify v;
 	char *end;
 	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || n < 0 || n > INT_MAX)
+		bk_usage_error("bad --passphrase-fd \"%s\"", s);
+	return (int)n;
+}
+
+/* The options into o, and the verbosity set; returns optind. */
+static int
+parse_options(struct opts *o, int argc, char *argv[])
+{
 	int ch, verbosity = 0;
 
-	bk_init(argc, argv);
-	memset(&o, 0, sizeof(o));
-	o.max_age = -1;
-	o.passfd = -1;
-	o.wait = -1;
+	o->max_age = -1;
+	o->passfd = -1;
+	o->wait = -1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, optstring,
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'P':
-			o.progress = 1;
+			o->progress = 1;
 			break;
 		case 'q':
-			o.quiet = 1;
+			o->quiet = 1;
 			verbosity = -1;
 			break;
 		case 'v':
 			verbosity = 1;
 			break;
 		case 'm':
-			o.manifest = optarg;
+			o->manifest = optarg;
 			break;
 		case 'c':
-			o.sums = optarg;
+			o->sums = optarg;
 			break;
 		case 'T':
-			o.type = optarg;
+			o->type = optarg;
 			break;
 		case 'i':
-			o.idfiles = bk_reallocarray(o.idfiles, o.nidfiles + 1,
-			    sizeof(*o.idfiles));
-			o.idfiles[o.nidfiles++] = optarg;
+			o->idfiles = bk_reallocarray(o->idfiles,
+			    o->nidfiles + 1, sizeof(*o->idfiles));
+			o->idfiles[o->nidfiles++] = optarg;
 			break;
 		case OPT_PASSFILE:
-			o.passfile = optarg;
+			o->passfile = optarg;
 			break;
 		case OPT_PASSFD:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    n < 0 || n > INT_MAX)
-				bk_usage_error("bad --passphrase-fd \"%s\"",
-				    optarg);
-			o.passfd = (int)n;
+			o->passfd = parse_fd(optarg);
 			break;
 		case OPT_MAXWF:
-			o.max_logn = bk_age_parse_max_logn(optarg);
+			o->max_logn = bk_age_parse_max_logn(optarg);
 			break;
 		case OPT_FRESH:
-			if (bk_parse_duration(optarg, &o.max_age) < 0 ||
-			    o.max_age <= 0)
+			if (bk_parse_duration(optarg, &o->max_age) < 0 ||
+			    o->max_age <= 0)
 				bk_usage_error("bad duration \"%s\"", optarg);
 			break;
 		case 'M':
-			o.metrics = optarg;
+			o->metrics = optarg;
 			break;
 		case OPT_NOSCAN:
-			o.noscan = 1;
+			o->noscan = 1;
 			break;
 		case OPT_RECORD:
-			o.record = 1;
+			o->record = 1;
 			break;
 		case 'w':
-			o.wait = bk_parse_wait(optarg);
+			o->wait = bk_parse_wait(optarg);
 			break;
 		case OPT_NOWAIT:
-			o.wait = 0;
+			o->wait = 0;
 			break;
 		case 'h':
 			bk_print_usage(usage);
@@ -425,47 +429,77 @@ main(int argc, char *argv[])
 			bk_bad_option(argv, optstring);
 		}
 	}
-	argc -= optind;
-	argv += optind;
 	bk_set_verbosity(verbosity);
-	if (o.sums != NULL && (o.manifest != NULL || o.type != NULL ||
-	    o.max_age >= 0 || o.record))
+	return optind;
+}
+
+/* The options that do not go together. */
+static void
+check_options(const struct opts *o)
+{
+	if (o->sums != NULL && (o->manifest != NULL || o->type != NULL ||
+	    o->max_age >= 0 || o->record))
 		bk_usage_error("-c does not go with --manifest, --type, "
 		    "--fresh-within or --record");
-	if (o.passfile != NULL && o.passfd >= 0)
+	if (o->passfile != NULL && o->passfd >= 0)
 		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
 		    "each other");
-	if (o.passfd == STDIN_FILENO && o.sums != NULL &&
-	    strcmp(o.sums, "-") == 0)
+	if (o->passfd == STDIN_FILENO && o->sums != NULL &&
+	    strcmp(o->sums, "-") == 0)
 		bk_usage_error("--passphrase-fd 0 is standard input, which is "
 		    "also the list: name the list, or use another descriptor "
 		    "or --passphrase-file");
+}
+
+/*
+ * The run: every backup, then what was asked of the results (freshness,
+ * metrics, the record); returns the exit code.
+ */
+static int
+run(struct opts *o, int argc, char *argv[])
+{
+	struct verify v;
+	size_t i;
 
 	memset(&v, 0, sizeof(v));
-	v.o = &o;
-	v.progress = o.progress;
+	v.o = o;
+	v.progress = o->progress;
 	v.now = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &v.start);
 	load_identities(&v);
-	if (o.sums != NULL)
+	if (o->sums != NULL)
 		verify_sums(&v, argc, argv);
 	else
 		verify_manifest(&v, argc, argv);
-	if (o.max_age >= 0)
+	if (o->max_age >= 0)
 		check_freshness(&v);
 	fflush(stdout);
-	if (o.metrics != NULL)
+	if (o->metrics != NULL)
 		write_metrics(&v);
-	if (o.record && v.have_manifest && v.nres > 0)
+	if (o->record && v.have_manifest && v.nres > 0)
 		record_results(&v);
 	if (v.have_manifest)
 		bk_manifest_free(&v.m);
-	for (size_t i = 0; i < v.nres; i++)
+	for (i = 0; i < v.nres; i++)
 		if (v.res[i].owned)
 			free((char *)v.res[i].name);
 	free(v.res);
 	if (v.ids != NULL)
 		bk_age_ids_free(v.ids);
+	return v.nfail > 0 ? BK_EX_FAIL : BK_EX_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o;
+	int code, n;
+
+	bk_init(argc, argv);
+	memset(&o, 0, sizeof(o));
+	n = parse_options(&o, argc, argv);
+	check_options(&o);
+	code = run(&o, argc - n, argv + n);
 	free(o.idfiles);
-	return bk_finish(v.nfail > 0 ? BK_EX_FAIL : BK_EX_OK);
+	return bk_finish(code);
 }
