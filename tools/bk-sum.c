@@ -810,8 +810,9 @@ run(struct sum *s, int argc, char *argv[])
 		break;
 	}
 	if (s->mode == MODE_CHECK)
-		bk_info("%ju file%s checked, %ju failed", (uintmax_t)s->nchecked,
-		    s->nchecked == 1 ? "" : "s", (uintmax_t)s->nfailed);
+		bk_info("%ju file%s checked, %ju failed",
+		    (uintmax_t)s->nchecked, s->nchecked == 1 ? "" : "s",
+		    (uintmax_t)s->nfailed);
 	else
 		bk_info("%ju file%s, %ju bytes digested", (uintmax_t)s->nfiles,
 		    s->nfiles == 1 ? "" : "s", (uintmax_t)s->nbytes);
