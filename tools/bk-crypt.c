@@ -61,6 +61,10 @@ struct crypt {
 	size_t		 nrcpts;
 	const char	**idfiles;
 	size_t		 nidfiles;
+	/* for the checks of the options */
+	const char	**rfiles;	/* -R, read once the mode is known */
+	size_t		 nrfiles;
+	int		 nmodes;	/* of -d, -t, -y and --keygen */
 };
 
 /*
@@ -489,116 +493,114 @@ parse_int(const char *s, int lo, int hi)
 	return (int)v;
 }
 
-int
-main(int argc, char *argv[])
-{
-	static const char optstring[] = "adfhi:o:PpqR:r:tvy";
-	static const struct option longopts[] = {
-		{ "armor",		no_argument,		NULL, 'a' },
-		{ "decrypt",		no_argument,		NULL, 'd' },
-		{ "force",		no_argument,		NULL, 'f' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "identity",		required_argument,	NULL, 'i' },
-		{ "output",		required_argument,	NULL, 'o' },
-		{ "progress",		no_argument,		NULL, 'P' },
-		{ "passphrase",		no_argument,		NULL, 'p' },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "recipients-file",	required_argument,	NULL, 'R' },
-		{ "recipient",		required_argument,	NULL, 'r' },
-		{ "test",		no_argument,		NULL, 't' },
-		{ "verbose",		no_argument,		NULL, 'v' },
-		{ "public-key",		no_argument,		NULL, 'y' },
-		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
-		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
-		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
-		{ "keygen",		no_argument,		NULL, OPT_KEYGEN },
-		{ "pq",			no_argument,		NULL, OPT_PQ },
-		{ "no-record",		no_argument,		NULL, OPT_NORECORD },
-		{ "version",		no_argument,		NULL, OPT_VERSION },
-		{ NULL,			0,			NULL, 0 }
-	};
-	struct crypt c;
-	int ch, nmodes = 0, verbosity = 0, code;
-	const char **rfiles = NULL;
-	size_t nrfiles = 0, i;
+static const char optstring[] = "adfhi:o:PpqR:r:tvy";
 
-	bk_init(argc, argv);
-	atexit(wipe_live);
-	memset(&c, 0, sizeof(c));
-	c.mode = MODE_ENCRYPT;
-	c.passfd = -1;
+static const struct option longopts[] = {
+	{ "armor",		no_argument,		NULL, 'a' },
+	{ "decrypt",		no_argument,		NULL, 'd' },
+	{ "force",		no_argument,		NULL, 'f' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "identity",		required_argument,	NULL, 'i' },
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "progress",		no_argument,		NULL, 'P' },
+	{ "passphrase",		no_argument,		NULL, 'p' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "recipients-file",	required_argument,	NULL, 'R' },
+	{ "recipient",		required_argument,	NULL, 'r' },
+	{ "test",		no_argument,		NULL, 't' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "public-key",		no_argument,		NULL, 'y' },
+	{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
+	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+	{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
+	{ "keygen",		no_argument,		NULL, OPT_KEYGEN },
+	{ "pq",			no_argument,		NULL, OPT_PQ },
+	{ "no-record",		no_argument,		NULL, OPT_NORECORD },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void
+set_mode(struct crypt *c, enum mode m)
+{
+	c->mode = m;
+	c->nmodes++;
+}
+
+/* The options and the input into c, and the verbosity set. */
+static void
+parse_options(struct crypt *c, int argc, char *argv[])
+{
+	int ch, verbosity = 0;
+
 	while ((ch = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			c.armor = 1;
+			c->armor = 1;
 			break;
 		case 'd':
-			c.mode = MODE_DECRYPT;
-			nmodes++;
+			set_mode(c, MODE_DECRYPT);
 			break;
 		case 'f':
-			c.force = 1;
+			c->force = 1;
 			break;
 		case 'h':
 			bk_print_usage(usage_text);
 		case 'i':
-			c.idfiles = bk_reallocarray(c.idfiles, c.nidfiles + 1,
-			    sizeof(*c.idfiles));
-			c.idfiles[c.nidfiles++] = optarg;
+			c->idfiles = bk_reallocarray(c->idfiles,
+			    c->nidfiles + 1, sizeof(*c->idfiles));
+			c->idfiles[c->nidfiles++] = optarg;
 			break;
 		case 'o':
-			c.output = optarg;
+			c->output = optarg;
 			break;
 		case 'P':
-			c.progress = 1;
+			c->progress = 1;
 			break;
 		case 'p':
-			c.passphrase = 1;
+			c->passphrase = 1;
 			break;
 		case 'q':
 			verbosity = -1;
 			break;
 		case 'R':
-			rfiles = bk_reallocarray(rfiles, nrfiles + 1,
-			    sizeof(*rfiles));
-			rfiles[nrfiles++] = optarg;
+			c->rfiles = bk_reallocarray(c->rfiles, c->nrfiles + 1,
+			    sizeof(*c->rfiles));
+			c->rfiles[c->nrfiles++] = optarg;
 			break;
 		case 'r':
-			add_recipient(&c, optarg, NULL);
+			add_recipient(c, optarg, NULL);
 			break;
 		case 't':
-			c.mode = MODE_TEST;
-			nmodes++;
+			set_mode(c, MODE_TEST);
 			break;
 		case 'v':
 			if (verbosity >= 0)
 				verbosity++;
 			break;
 		case 'y':
-			c.mode = MODE_PUBKEY;
-			nmodes++;
+			set_mode(c, MODE_PUBKEY);
 			break;
 		case OPT_PASSFILE:
-			c.passfile = optarg;
+			c->passfile = optarg;
 			break;
 		case OPT_PASSFD:
-			if ((c.passfd = parse_int(optarg, 0, INT_MAX)) < 0)
+			if ((c->passfd = parse_int(optarg, 0, INT_MAX)) < 0)
 				bk_usage_error("bad --passphrase-fd \"%s\"",
 				    optarg);
 			break;
 		case OPT_MAXWF:
-			c.max_logn = bk_age_parse_max_logn(optarg);
+			c->max_logn = bk_age_parse_max_logn(optarg);
 			break;
 		case OPT_KEYGEN:
-			c.mode = MODE_KEYGEN;
-			nmodes++;
+			set_mode(c, MODE_KEYGEN);
 			break;
 		case OPT_PQ:
-			c.pq = 1;
+			c->pq = 1;
 			break;
 		case OPT_NORECORD:
-			c.norecord = 1;
+			c->norecord = 1;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -609,14 +611,25 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	bk_set_verbosity(verbosity);
-	if (c.pq && c.mode != MODE_KEYGEN)
+	if (c->pq && c->mode != MODE_KEYGEN)
 		bk_usage_error("--pq needs --keygen");
-	if (nmodes > 1)
+	if (c->nmodes > 1)
 		bk_usage_error("-d, -t, -y and --keygen exclude each other");
 	if (argc > 1)
 		bk_usage_error("too many arguments");
-	c.input = argc == 1 ? argv[0] : NULL;
-	if (c.passfile != NULL && c.passfd >= 0)
+	c->input = argc == 1 ? argv[0] : NULL;
+}
+
+/*
+ * The combinations refused, the mode's last.  Encrypting reads the -R
+ * files first: whether a passphrase comes alone depends on what they hold.
+ */
+static void
+check_options(struct crypt *c)
+{
+	size_t i;
+
+	if (c->passfile != NULL && c->passfd >= 0)
 		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
 		    "each other");
 	/*
@@ -624,52 +637,79 @@ main(int argc, char *argv[])
 	 * what the read took beyond it lost to the data: refuse, whatever
 	 * the mode (-y and --keygen read no passphrase and say so below).
 	 */
-	if (c.passfd == STDIN_FILENO && (c.input == NULL ||
-	    strcmp(c.input, "-") == 0) && (c.mode == MODE_ENCRYPT ||
-	    c.mode == MODE_DECRYPT || c.mode == MODE_TEST))
+	if (c->passfd == STDIN_FILENO && (c->input == NULL ||
+	    strcmp(c->input, "-") == 0) && (c->mode == MODE_ENCRYPT ||
+	    c->mode == MODE_DECRYPT || c->mode == MODE_TEST))
 		bk_usage_error("--passphrase-fd 0 is standard input, which is "
 		    "also the input: name the input, or use another "
 		    "descriptor or --passphrase-file");
-	switch (c.mode) {
+	switch (c->mode) {
 	case MODE_ENCRYPT:
-		if (c.nidfiles > 0 || c.max_logn > 0)
+		if (c->nidfiles > 0 || c->max_logn > 0)
 			bk_usage_error("-i and --max-work-factor need -d or -t");
-		for (i = 0; i < nrfiles; i++)
-			load_recipients(&c, rfiles[i]);
-		if (c.passphrase && c.nrcpts > 0)
+		for (i = 0; i < c->nrfiles; i++)
+			load_recipients(c, c->rfiles[i]);
+		if (c->passphrase && c->nrcpts > 0)
 			bk_usage_error("-p excludes -r and -R (age allows a "
 			    "passphrase only alone)");
-		check_mix(&c);
-		if ((c.passfile != NULL || c.passfd >= 0) && !c.passphrase)
+		check_mix(c);
+		if ((c->passfile != NULL || c->passfd >= 0) && !c->passphrase)
 			bk_usage_error("--passphrase-file and --passphrase-fd "
 			    "need -p when encrypting");
-		if (!c.passphrase && c.nrcpts == 0)
+		if (!c->passphrase && c->nrcpts == 0)
 			bk_usage_error("no recipient: give -r, -R or -p");
+		break;
+	case MODE_DECRYPT:
+	case MODE_TEST:
+		if (c->nrcpts > 0 || c->nrfiles > 0 || c->armor ||
+		    c->passphrase)
+			bk_usage_error("-r, -R, -a and -p are for encrypting");
+		if (c->mode == MODE_TEST && c->output != NULL)
+			bk_usage_error("-t writes no output");
+		break;
+	case MODE_KEYGEN:
+		if (c->input != NULL || c->nrcpts > 0 || c->nrfiles > 0 ||
+		    c->nidfiles > 0 || c->armor || c->passphrase)
+			bk_usage_error("--keygen takes only --pq, -o and -q");
+		break;
+	default:
+		if (c->input != NULL || c->output != NULL || c->nrcpts > 0 ||
+		    c->nrfiles > 0 || c->armor || c->passphrase)
+			bk_usage_error("-y takes only -i");
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct crypt c;
+	int code;
+
+	bk_init(argc, argv);
+	atexit(wipe_live);
+	memset(&c, 0, sizeof(c));
+	c.mode = MODE_ENCRYPT;
+	c.passfd = -1;
+	parse_options(&c, argc, argv);
+	check_options(&c);
+	switch (c.mode) {
+	case MODE_ENCRYPT:
 		code = encrypt_file(&c);
 		break;
 	case MODE_DECRYPT:
 	case MODE_TEST:
-		if (c.nrcpts > 0 || nrfiles > 0 || c.armor || c.passphrase)
-			bk_usage_error("-r, -R, -a and -p are for encrypting");
-		if (c.mode == MODE_TEST && c.output != NULL)
-			bk_usage_error("-t writes no output");
 		code = decrypt_file(&c);
 		break;
 	case MODE_KEYGEN:
-		if (c.input != NULL || c.nrcpts > 0 || nrfiles > 0 ||
-		    c.nidfiles > 0 || c.armor || c.passphrase)
-			bk_usage_error("--keygen takes only --pq, -o and -q");
 		code = keygen(&c);
 		break;
 	default:
-		if (c.input != NULL || c.output != NULL || c.nrcpts > 0 ||
-		    nrfiles > 0 || c.armor || c.passphrase)
-			bk_usage_error("-y takes only -i");
 		code = public_keys(&c);
 		break;
 	}
 	free(c.rcpts);
 	free(c.idfiles);
-	free(rfiles);
+	free(c.rfiles);
 	return bk_finish(code);
 }

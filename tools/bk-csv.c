@@ -56,6 +56,7 @@ struct state {
 	int		 progress;
 	int		 threads;
 	unsigned char	 delim;
+	int		 delim_set;	/* --delimiter given */
 	const char	*select;
 	const char	*drop;
 	const char	*redact;
@@ -397,116 +398,120 @@ parse_delim(const char *s)
 	return (unsigned char)s[0];
 }
 
-int
-main(int argc, char *argv[])
+static int
+parse_format(const char *s)
 {
-	static const char optstring[] = "eF:fhj:o:Pqs:tvx:";
-	static const struct option longopts[] = {
-		{ "excel",		no_argument,		NULL, 'e' },
-		{ "format",		required_argument,	NULL, 'F' },
-		{ "force",		no_argument,		NULL, 'f' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "output",		required_argument,	NULL, 'o' },
-		{ "progress",		no_argument,		NULL, 'P' },
-		{ "threads",		required_argument,	NULL, 'j' },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "select",		required_argument,	NULL, 's' },
-		{ "test",		no_argument,		NULL, 't' },
-		{ "verbose",		no_argument,		NULL, 'v' },
-		{ "drop",		required_argument,	NULL, 'x' },
-		{ "count",		no_argument,		NULL, OPT_COUNT },
-		{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
-		{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
-		{ "delimiter",		required_argument,	NULL, OPT_DELIM },
-		{ "max-record",		required_argument,	NULL, OPT_MAXREC },
-		{ "redact",		required_argument,	NULL, OPT_REDACT },
-		{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
-		{ "version",		no_argument,		NULL, OPT_VERSION },
-		{ NULL,			0,			NULL, 0 }
-	};
-	struct state st;
-	uint64_t size;
-	long n;
-	int ch, verbosity = 0, delim_set = 0;
+	if (strcmp(s, "csv") == 0)
+		return FMT_CSV;
+	if (strcmp(s, "tsv") == 0)
+		return FMT_TSV;
+	if (strcmp(s, "jsonl") == 0)
+		return FMT_JSONL;
+	bk_usage_error("unknown format \"%s\" (csv, tsv or jsonl)", s);
+}
 
-	bk_init(argc, argv);
-	memset(&st, 0, sizeof(st));
-	st.delim = ',';
-	st.format = FMT_CSV;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	/* Past four threads, memory grows and the pipeline waits elsewhere. */
-	st.threads = n > 0 ? (n > 4 ? 4 : (int)n) : 1;
+static size_t
+parse_maxrec(const char *s)
+{
+	uint64_t size;
+
+	if (bk_parse_size(s, &size) != 0 || size < 1 ||
+	    size > ((uint64_t)1 << 30))
+		bk_usage_error("bad size \"%s\" (1 to 1G)", s);
+	return (size_t)size;
+}
+
+static const char optstring[] = "eF:fhj:o:Pqs:tvx:";
+
+static const struct option longopts[] = {
+	{ "excel",		no_argument,		NULL, 'e' },
+	{ "format",		required_argument,	NULL, 'F' },
+	{ "force",		no_argument,		NULL, 'f' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "progress",		no_argument,		NULL, 'P' },
+	{ "threads",		required_argument,	NULL, 'j' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "select",		required_argument,	NULL, 's' },
+	{ "test",		no_argument,		NULL, 't' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "drop",		required_argument,	NULL, 'x' },
+	{ "count",		no_argument,		NULL, OPT_COUNT },
+	{ "count-file",		required_argument,	NULL, OPT_COUNTFILE },
+	{ "decimal-comma",	required_argument,	NULL, OPT_DECIMAL },
+	{ "delimiter",		required_argument,	NULL, OPT_DELIM },
+	{ "max-record",		required_argument,	NULL, OPT_MAXREC },
+	{ "redact",		required_argument,	NULL, OPT_REDACT },
+	{ "sep-line",		no_argument,		NULL, OPT_SEPLINE },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ NULL,			0,			NULL, 0 }
+};
+
+/* The options and the input into st, and the verbosity set. */
+static void
+parse_options(struct state *st, int argc, char *argv[])
+{
+	int ch, verbosity = 0;
+
 	while ((ch = getopt_long(argc, argv, optstring,
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DELIM:
-			st.delim = parse_delim(optarg);
-			delim_set = 1;
+			st->delim = parse_delim(optarg);
+			st->delim_set = 1;
 			break;
 		case 'e':
-			st.excel = 1;
+			st->excel = 1;
 			break;
 		case 'f':
-			st.force = 1;
+			st->force = 1;
 			break;
 		case 'h':
 			bk_print_usage(usage);
 		case 'o':
-			st.output = optarg;
+			st->output = optarg;
 			break;
 		case 'P':
-			st.progress = 1;
+			st->progress = 1;
 			break;
 		case 'j':
-			st.threads = bk_parse_threads(optarg);
+			st->threads = bk_parse_threads(optarg);
 			break;
 		case 'q':
 			verbosity = -1;
 			break;
 		case OPT_REDACT:
-			st.redact = optarg;
+			st->redact = optarg;
 			break;
 		case 's':
-			st.select = optarg;
+			st->select = optarg;
 			break;
 		case 't':
-			st.check = 1;
+			st->check = 1;
 			break;
 		case 'F':
-			if (strcmp(optarg, "csv") == 0)
-				st.format = FMT_CSV;
-			else if (strcmp(optarg, "tsv") == 0)
-				st.format = FMT_TSV;
-			else if (strcmp(optarg, "jsonl") == 0)
-				st.format = FMT_JSONL;
-			else
-				bk_usage_error("unknown format \"%s\" (csv, "
-				    "tsv or jsonl)", optarg);
+			st->format = parse_format(optarg);
 			break;
 		case 'v':
 			verbosity++;
 			break;
 		case 'x':
-			st.drop = optarg;
+			st->drop = optarg;
 			break;
 		case OPT_COUNT:
-			st.count = 1;
+			st->count = 1;
 			break;
 		case OPT_COUNTFILE:
-			st.countfile = optarg;
+			st->countfile = optarg;
 			break;
 		case OPT_DECIMAL:
-			st.decimal = optarg;
+			st->decimal = optarg;
 			break;
 		case OPT_MAXREC:
-			if (bk_parse_size(optarg, &size) != 0 || size < 1 ||
-			    size > ((uint64_t)1 << 30))
-				bk_usage_error("bad size \"%s\" (1 to 1G)",
-				    optarg);
-			st.maxrec = (size_t)size;
+			st->maxrec = parse_maxrec(optarg);
 			break;
 		case OPT_SEPLINE:
-			st.sepline = 1;
+			st->sepline = 1;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -518,18 +523,41 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		bk_usage_error("too many arguments");
-	st.input = argc == 1 ? argv[0] : NULL;
-	if (st.select != NULL && st.drop != NULL)
+	st->input = argc == 1 ? argv[0] : NULL;
+	bk_set_verbosity(verbosity);
+}
+
+/* The combinations refused. */
+static void
+check_options(const struct state *st)
+{
+	if (st->select != NULL && st->drop != NULL)
 		bk_usage_error("--select and --drop exclude each other");
-	if (st.format != FMT_CSV && (st.excel || delim_set || st.sepline ||
-	    st.decimal != NULL))
+	if (st->format != FMT_CSV && (st->excel || st->delim_set ||
+	    st->sepline || st->decimal != NULL))
 		bk_usage_error("--excel, --delimiter, --sep-line and "
 		    "--decimal-comma need CSV output");
-	if (st.sepline && !st.excel)
+	if (st->sepline && !st->excel)
 		bk_usage_error("--sep-line needs --excel");
-	if (st.check && st.output != NULL)
+	if (st->check && st->output != NULL)
 		bk_usage_error("-t writes no output: -o makes no sense");
-	bk_set_verbosity(verbosity);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct state st;
+	long n;
+
+	bk_init(argc, argv);
+	memset(&st, 0, sizeof(st));
+	st.delim = ',';
+	st.format = FMT_CSV;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	/* Past four threads, memory grows and the pipeline waits elsewhere. */
+	st.threads = n > 0 ? (n > 4 ? 4 : (int)n) : 1;
+	parse_options(&st, argc, argv);
+	check_options(&st);
 	bk_csv_dialect_init(&st.dialect, st.delim,
 	    (st.excel ? BK_CSV_EXCEL : 0) |
 	    (st.format == FMT_TSV ? BK_CSV_TSV : 0));

@@ -354,56 +354,67 @@ enum {
 	OPT_SERIALIZABLE, OPT_TABLE, OPT_TIMEZONE, OPT_VERSION
 };
 
-int
-main(int argc, char *argv[])
+static void
+parse_param(struct dump *d, const char *arg)
 {
-	static const char optstring[] = "D:F:fho:Pqv";
-	static const struct option longopts[] = {
-		{ "database",	required_argument, NULL, 'D' },
-		{ "format",	required_argument, NULL, 'F' },
-		{ "force",	no_argument,	   NULL, 'f' },
-		{ "help",	no_argument,	   NULL, 'h' },
-		{ "output",	required_argument, NULL, 'o' },
-		{ "progress",	no_argument,	   NULL, 'P' },
-		{ "quiet",	no_argument,	   NULL, 'q' },
-		{ "verbose",	no_argument,	   NULL, 'v' },
-		{ "counts",	required_argument, NULL, OPT_COUNTS },
-		{ "labels",	no_argument,	   NULL, OPT_LABELS },
-		{ "month",	required_argument, NULL, OPT_MONTH },
-		{ "param",	required_argument, NULL, OPT_PARAM },
-		{ "query",	required_argument, NULL, OPT_QUERY },
-		{ "serializable", no_argument,	   NULL, OPT_SERIALIZABLE },
-		{ "table",	required_argument, NULL, OPT_TABLE },
-		{ "timezone",	required_argument, NULL, OPT_TIMEZONE },
-		{ "version",	no_argument,	   NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
-	/* Static, so that what it holds stays reachable until exit. */
-	static struct dump d;
-	int c, verbosity = 0, labels = 0;
 	const char *eq;
 
-	bk_init(argc, argv);
-	memset(&d, 0, sizeof(d));
+	if ((eq = strchr(arg, '=')) == NULL)
+		bk_usage_error("bad --param \"%s\" (want NAME=VALUE)", arg);
+	add_param(d, arg, (size_t)(eq - arg), eq + 1);
+}
+
+static const char optstring[] = "D:F:fho:Pqv";
+
+static const struct option longopts[] = {
+	{ "database",	required_argument, NULL, 'D' },
+	{ "format",	required_argument, NULL, 'F' },
+	{ "force",	no_argument,	   NULL, 'f' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "output",	required_argument, NULL, 'o' },
+	{ "progress",	no_argument,	   NULL, 'P' },
+	{ "quiet",	no_argument,	   NULL, 'q' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "counts",	required_argument, NULL, OPT_COUNTS },
+	{ "labels",	no_argument,	   NULL, OPT_LABELS },
+	{ "month",	required_argument, NULL, OPT_MONTH },
+	{ "param",	required_argument, NULL, OPT_PARAM },
+	{ "query",	required_argument, NULL, OPT_QUERY },
+	{ "serializable", no_argument,	   NULL, OPT_SERIALIZABLE },
+	{ "table",	required_argument, NULL, OPT_TABLE },
+	{ "timezone",	required_argument, NULL, OPT_TIMEZONE },
+	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * The options into d, and the verbosity set.  Returns whether --labels
+ * was given (d->labels is decided once the exports are known).
+ */
+static int
+parse_options(struct dump *d, int argc, char *argv[])
+{
+	int c, verbosity = 0, labels = 0;
+
 	while ((c = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'D':
-			d.source = optarg;
+			d->source = optarg;
 			break;
 		case 'F':
-			d.format = parse_format(optarg);
+			d->format = parse_format(optarg);
 			break;
 		case 'f':
-			d.outflags |= BK_OUT_FORCE;
+			d->outflags |= BK_OUT_FORCE;
 			break;
 		case 'h':
 			bk_print_usage(usage);
 		case 'o':
-			d.out_path = optarg;
+			d->out_path = optarg;
 			break;
 		case 'P':
-			d.progress = 1;
+			d->progress = 1;
 			break;
 		case 'q':
 			verbosity = -1;
@@ -413,31 +424,28 @@ main(int argc, char *argv[])
 				verbosity++;
 			break;
 		case OPT_COUNTS:
-			d.counts_path = optarg;
+			d->counts_path = optarg;
 			break;
 		case OPT_LABELS:
 			labels = 1;
 			break;
 		case OPT_MONTH:
-			parse_month(&d, optarg);
+			parse_month(d, optarg);
 			break;
 		case OPT_PARAM:
-			if ((eq = strchr(optarg, '=')) == NULL)
-				bk_usage_error("bad --param \"%s\" (want "
-				    "NAME=VALUE)", optarg);
-			add_param(&d, optarg, (size_t)(eq - optarg), eq + 1);
+			parse_param(d, optarg);
 			break;
 		case OPT_QUERY:
-			add_export(&d, optarg, 0);
+			add_export(d, optarg, 0);
 			break;
 		case OPT_SERIALIZABLE:
-			d.serializable = 1;
+			d->serializable = 1;
 			break;
 		case OPT_TABLE:
-			add_export(&d, optarg, 1);
+			add_export(d, optarg, 1);
 			break;
 		case OPT_TIMEZONE:
-			d.timezone = optarg;
+			d->timezone = optarg;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -448,23 +456,31 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		bk_usage_error("unexpected argument \"%s\"", argv[optind]);
 	bk_set_verbosity(verbosity);
-	if (d.source != NULL && strncmp(d.source, "sqlite:", 7) == 0) {
-		d.sqlite_path = d.source + 7;
-		if (*d.sqlite_path == '\0')
+	return labels;
+}
+
+/* -D: an SQLite file (sqlite:PATH), or what libpq can parse. */
+static void
+check_source(struct dump *d)
+{
+	struct bk_conninfo ci;
+	int r;
+
+	if (d->source != NULL && strncmp(d->source, "sqlite:", 7) == 0) {
+		d->sqlite_path = d->source + 7;
+		if (*d->sqlite_path == '\0')
 			bk_usage_error("empty path in -D sqlite:");
-		if (d.serializable || d.timezone != NULL)
+		if (d->serializable || d->timezone != NULL)
 			bk_usage_error("--serializable and --timezone are for "
 			    "PostgreSQL");
-	} else if (d.source != NULL) {
+	} else if (d->source != NULL) {
 		/*
 		 * libpq's parser, before anything runs; its message is not
 		 * shown, as it may quote the string, password and all.  A
 		 * bare name, which PQconnectdb cannot take, is often an
 		 * SQLite file without its "sqlite:".
 		 */
-		struct bk_conninfo ci;
-		int r = bk_conninfo_parse(d.source, &ci);
-
+		r = bk_conninfo_parse(d->source, &ci);
 		if (r < -1)
 			bk_usage_error("bad -D: %s (not shown: it may hold a "
 			    "password)", bk_conninfo_why(r));
@@ -475,16 +491,36 @@ main(int argc, char *argv[])
 			    "connection string or URI (not shown: it may hold "
 			    "a password; for SQLite, use -D sqlite:PATH)");
 	}
-	if (d.format == FMT_SQLITE) {
-		if (d.sqlite_path == NULL)
+}
+
+/* What the format needs of the source and the exports. */
+static void
+check_format(const struct dump *d, int labels)
+{
+	if (d->format == FMT_SQLITE) {
+		if (d->sqlite_path == NULL)
 			bk_usage_error("--format sqlite needs an SQLite "
 			    "source (-D sqlite:PATH)");
-		if (d.nex > 0 || d.counts_path != NULL || labels)
+		if (d->nex > 0 || d->counts_path != NULL || labels)
 			bk_usage_error("--format sqlite copies the whole "
 			    "database: no --table, --query, --counts or "
 			    "--labels");
-	} else if (d.nex == 0)
+	} else if (d->nex == 0)
 		bk_usage_error("nothing to export (give --table or --query)");
+}
+
+int
+main(int argc, char *argv[])
+{
+	/* Static, so that what it holds stays reachable until exit. */
+	static struct dump d;
+	int labels;
+
+	bk_init(argc, argv);
+	memset(&d, 0, sizeof(d));
+	labels = parse_options(&d, argc, argv);
+	check_source(&d);
+	check_format(&d, labels);
 	/* The sql format names each table instead of labelling rows. */
 	d.labels = (labels || d.nex > 1) && d.format != FMT_SQL;
 	return bk_finish(dump_run(&d));

@@ -524,36 +524,46 @@ online_cpus(void)
 	return n > BK_MAX_THREADS ? BK_MAX_THREADS : n;
 }
 
-int
-main(int argc, char *argv[])
+enum { OPT_VERSION = CHAR_MAX + 1, OPT_FAST, OPT_BEST, OPT_LEVEL };
+
+static const char optstring[] = ":123456789cdfhj:o:Pqtv";
+
+static const struct option longopts[] = {
+	{ "stdout",	no_argument,		NULL, 'c' },
+	{ "decompress",	no_argument,		NULL, 'd' },
+	{ "force",	no_argument,		NULL, 'f' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "progress",	no_argument,		NULL, 'P' },
+	{ "threads",	required_argument,	NULL, 'j' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "test",	no_argument,		NULL, 't' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "fast",	no_argument,		NULL, OPT_FAST },
+	{ "best",	no_argument,		NULL, OPT_BEST },
+	{ "level",	required_argument,	NULL, OPT_LEVEL },
+	{ "version",	no_argument,		NULL, OPT_VERSION },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static int
+parse_level(const char *s)
 {
-	static const char optstring[] = ":123456789cdfhj:o:Pqtv";
-	enum { OPT_VERSION = CHAR_MAX + 1, OPT_FAST, OPT_BEST, OPT_LEVEL };
-	static const struct option longopts[] = {
-		{ "stdout",	no_argument,		NULL, 'c' },
-		{ "decompress",	no_argument,		NULL, 'd' },
-		{ "force",	no_argument,		NULL, 'f' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "output",	required_argument,	NULL, 'o' },
-		{ "progress",	no_argument,		NULL, 'P' },
-		{ "threads",	required_argument,	NULL, 'j' },
-		{ "quiet",	no_argument,		NULL, 'q' },
-		{ "test",	no_argument,		NULL, 't' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ "fast",	no_argument,		NULL, OPT_FAST },
-		{ "best",	no_argument,		NULL, OPT_BEST },
-		{ "level",	required_argument,	NULL, OPT_LEVEL },
-		{ "version",	no_argument,		NULL, OPT_VERSION },
-		{ NULL,		0,			NULL, 0 }
-	};
-	struct gz gz;
-	struct stat st;
+	if (s[0] < '1' || s[0] > '9' || s[1] != '\0')
+		bk_usage_error("invalid level \"%s\" (1 to 9)", s);
+	return s[0] - '0';
+}
+
+/*
+ * The options, the mode and the input into gz, and the verbosity set;
+ * the combinations the line refuses end here (-c, -d and -t are flags
+ * of the line only).
+ */
+static void
+parse_options(struct gz *gz, int argc, char *argv[])
+{
 	int c, to_stdout = 0, verbosity = 0, decompress = 0, test = 0;
 
-	bk_init(argc, argv);
-	memset(&gz, 0, sizeof(gz));
-	gz.level = 6;
-	gz.threads = online_cpus();
 	/* getopt's own messages would not look like bk's. */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, optstring,
@@ -561,7 +571,7 @@ main(int argc, char *argv[])
 		switch (c) {
 		case '1': case '2': case '3': case '4': case '5':
 		case '6': case '7': case '8': case '9':
-			gz.level = c - '0';
+			gz->level = c - '0';
 			break;
 		case 'c':
 			to_stdout = 1;
@@ -570,18 +580,18 @@ main(int argc, char *argv[])
 			decompress = 1;
 			break;
 		case 'f':
-			gz.force = 1;
+			gz->force = 1;
 			break;
 		case 'h':
 			bk_print_usage(usage);
 		case 'o':
-			gz.output = optarg;
+			gz->output = optarg;
 			break;
 		case 'P':
-			gz.progress = 1;
+			gz->progress = 1;
 			break;
 		case 'j':
-			gz.threads = bk_parse_threads(optarg);
+			gz->threads = bk_parse_threads(optarg);
 			break;
 		case 'q':
 			verbosity = -1;
@@ -593,17 +603,13 @@ main(int argc, char *argv[])
 			verbosity = 1;
 			break;
 		case OPT_FAST:
-			gz.level = 1;
+			gz->level = 1;
 			break;
 		case OPT_BEST:
-			gz.level = 9;
+			gz->level = 9;
 			break;
 		case OPT_LEVEL:
-			if (optarg[0] < '1' || optarg[0] > '9' ||
-			    optarg[1] != '\0')
-				bk_usage_error("invalid level \"%s\" (1 to 9)",
-				    optarg);
-			gz.level = optarg[0] - '0';
+			gz->level = parse_level(optarg);
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -617,39 +623,59 @@ main(int argc, char *argv[])
 		bk_usage_error("one input file at most");
 	if (decompress && test)
 		bk_usage_error("-d and -t exclude each other");
-	if (to_stdout && gz.output != NULL)
+	if (to_stdout && gz->output != NULL)
 		bk_usage_error("-c and -o exclude each other");
-	if (test && gz.output != NULL)
+	if (test && gz->output != NULL)
 		bk_usage_error("-t writes no output: -o makes no sense");
-	gz.mode = test ? MODE_TEST : decompress ? MODE_DECOMPRESS :
+	gz->mode = test ? MODE_TEST : decompress ? MODE_DECOMPRESS :
 	    MODE_COMPRESS;
-	gz.input = argc == 1 ? argv[0] : NULL;
+	gz->input = argc == 1 ? argv[0] : NULL;
 	bk_set_verbosity(verbosity);
+}
 
-	gz.infd = bk_open_input(gz.input);
-	bk_progress_init(&gz.meter, gz.progress, bk_input_name(gz.input),
-	    fstat(gz.infd, &st) == 0 && S_ISREG(st.st_mode) ?
+/* Opens the input and the output, runs the mode, says what it did. */
+static int
+run(struct gz *gz)
+{
+	struct stat st;
+
+	gz->infd = bk_open_input(gz->input);
+	bk_progress_init(&gz->meter, gz->progress, bk_input_name(gz->input),
+	    fstat(gz->infd, &st) == 0 && S_ISREG(st.st_mode) ?
 	    (uint64_t)st.st_size : 0);
-	if (gz.mode != MODE_TEST)
-		bk_out_open(&gz.out, gz.output, (gz.force ? BK_OUT_FORCE : 0) |
-		    (gz.mode == MODE_COMPRESS ? BK_OUT_BINARY : 0));
-	if (gz.mode == MODE_COMPRESS && gz.threads == 1)
-		compress_serial(&gz);
-	else if (gz.mode == MODE_COMPRESS)
-		compress_stream(&gz);
+	if (gz->mode != MODE_TEST)
+		bk_out_open(&gz->out, gz->output, (gz->force ? BK_OUT_FORCE :
+		    0) | (gz->mode == MODE_COMPRESS ? BK_OUT_BINARY : 0));
+	if (gz->mode == MODE_COMPRESS && gz->threads == 1)
+		compress_serial(gz);
+	else if (gz->mode == MODE_COMPRESS)
+		compress_stream(gz);
 	else
-		decompress_stream(&gz);
-	if (gz.mode != MODE_TEST)
-		bk_out_commit(&gz.out);
-	bk_progress_end(&gz.meter);
-	if (gz.mode == MODE_COMPRESS)
+		decompress_stream(gz);
+	if (gz->mode != MODE_TEST)
+		bk_out_commit(&gz->out);
+	bk_progress_end(&gz->meter);
+	if (gz->mode == MODE_COMPRESS)
 		bk_info("\"%s\": %ju -> %ju bytes (%.1f%%), %ld thread%s",
-		    bk_input_name(gz.input), (uintmax_t)gz.in_bytes,
-		    (uintmax_t)gz.out_bytes, gz.in_bytes > 0 ? 100.0 *
-		    (double)gz.out_bytes / (double)gz.in_bytes : 0.0,
-		    gz.threads, gz.threads == 1 ? "" : "s");
-	else if (gz.mode == MODE_DECOMPRESS)
-		bk_info("\"%s\": %ju -> %ju bytes", bk_input_name(gz.input),
-		    (uintmax_t)gz.in_bytes, (uintmax_t)gz.out_bytes);
-	return bk_finish(BK_EX_OK);
+		    bk_input_name(gz->input), (uintmax_t)gz->in_bytes,
+		    (uintmax_t)gz->out_bytes, gz->in_bytes > 0 ? 100.0 *
+		    (double)gz->out_bytes / (double)gz->in_bytes : 0.0,
+		    gz->threads, gz->threads == 1 ? "" : "s");
+	else if (gz->mode == MODE_DECOMPRESS)
+		bk_info("\"%s\": %ju -> %ju bytes", bk_input_name(gz->input),
+		    (uintmax_t)gz->in_bytes, (uintmax_t)gz->out_bytes);
+	return BK_EX_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct gz gz;
+
+	bk_init(argc, argv);
+	memset(&gz, 0, sizeof(gz));
+	gz.level = 6;
+	gz.threads = online_cpus();
+	parse_options(&gz, argc, argv);
+	return bk_finish(run(&gz));
 }

@@ -414,70 +414,78 @@ enum {
 	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_VERSION
 };
 
-int
-main(int argc, char *argv[])
+static const char optstring[] = "D:hi:m:nPqvw:";
+
+static const struct option longopts[] = {
+	{ "database",		required_argument,	NULL, 'D' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "identity",		required_argument,	NULL, 'i' },
+	{ "manifest",		required_argument,	NULL, 'm' },
+	{ "dry-run",		no_argument,		NULL, 'n' },
+	{ "progress",		no_argument,		NULL, 'P' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "wait",		required_argument,	NULL, 'w' },
+	{ "clean",		no_argument,		NULL, OPT_CLEAN },
+	{ "no-wait",		no_argument,		NULL, OPT_NO_WAIT },
+	{ "unlisted",		no_argument,		NULL, OPT_UNLISTED },
+	{ "yes",		no_argument,		NULL, OPT_YES },
+	{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
+	{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
+	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+	{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static int
+parse_fd(const char *s)
 {
-	static const char optstring[] = "D:hi:m:nPqvw:";
-	static const struct option longopts[] = {
-		{ "database",		required_argument,	NULL, 'D' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "identity",		required_argument,	NULL, 'i' },
-		{ "manifest",		required_argument,	NULL, 'm' },
-		{ "dry-run",		no_argument,		NULL, 'n' },
-		{ "progress",		no_argument,		NULL, 'P' },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "verbose",		no_argument,		NULL, 'v' },
-		{ "wait",		required_argument,	NULL, 'w' },
-		{ "clean",		no_argument,		NULL, OPT_CLEAN },
-		{ "no-wait",		no_argument,		NULL, OPT_NO_WAIT },
-		{ "unlisted",		no_argument,		NULL, OPT_UNLISTED },
-		{ "yes",		no_argument,		NULL, OPT_YES },
-		{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
-		{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
-		{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
-		{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
-		{ "version",		no_argument,		NULL, OPT_VERSION },
-		{ NULL,			0,			NULL, 0 }
-	};
-	static struct opts o;
 	char *end;
 	long n;
-	int c, code, verbosity = 0;
 
-	bk_init(argc, argv);
-	memset(&o, 0, sizeof(o));
-	o.passfd = -1;
-	o.wait = -1;
-	o.safety = 1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || n < 0 || n > INT_MAX)
+		bk_usage_error("bad --passphrase-fd \"%s\"", s);
+	return (int)n;
+}
+
+/* The options into o, and the verbosity set; returns optind. */
+static int
+parse_options(struct opts *o, int argc, char *argv[])
+{
+	int c, verbosity = 0;
+
 	while ((c = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case OPT_CLEAN:
-			o.clean = 1;
+			o->clean = 1;
 			break;
 		case 'D':
 			if (*optarg == '\0')
 				bk_usage_error("empty target (-D)");
-			o.target = optarg;
+			o->target = optarg;
 			break;
 		case OPT_UNLISTED:
-			o.force = 1;
+			o->force = 1;
 			break;
 		case 'h':
 			bk_print_usage(usage);
 		case 'i':
-			o.idfiles = bk_reallocarray(o.idfiles, o.nidfiles + 1,
-			    sizeof(*o.idfiles));
-			o.idfiles[o.nidfiles++] = optarg;
+			o->idfiles = bk_reallocarray(o->idfiles,
+			    o->nidfiles + 1, sizeof(*o->idfiles));
+			o->idfiles[o->nidfiles++] = optarg;
 			break;
 		case 'm':
-			o.manifest = optarg;
+			o->manifest = optarg;
 			break;
 		case 'n':
-			o.dry_run = 1;
+			o->dry_run = 1;
 			break;
 		case 'P':
-			o.progress = 1;
+			o->progress = 1;
 			break;
 		case 'q':
 			verbosity = -1;
@@ -487,31 +495,25 @@ main(int argc, char *argv[])
 				verbosity++;
 			break;
 		case 'w':
-			o.wait = bk_parse_wait(optarg);
+			o->wait = bk_parse_wait(optarg);
 			break;
 		case OPT_NO_WAIT:
-			o.wait = 0;
+			o->wait = 0;
 			break;
 		case OPT_YES:
-			o.yes = 1;
+			o->yes = 1;
 			break;
 		case OPT_NO_SAFETY:
-			o.safety = 0;
+			o->safety = 0;
 			break;
 		case OPT_PASSFILE:
-			o.passfile = optarg;
+			o->passfile = optarg;
 			break;
 		case OPT_PASSFD:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    n < 0 || n > INT_MAX)
-				bk_usage_error("bad --passphrase-fd \"%s\"",
-				    optarg);
-			o.passfd = (int)n;
+			o->passfd = parse_fd(optarg);
 			break;
 		case OPT_MAXWF:
-			o.max_logn = bk_age_parse_max_logn(optarg);
+			o->max_logn = bk_age_parse_max_logn(optarg);
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -519,18 +521,38 @@ main(int argc, char *argv[])
 			bk_bad_option(argv, optstring);
 		}
 	}
-	argc -= optind;
-	argv += optind;
 	bk_set_verbosity(verbosity);
-	if (o.target == NULL)
+	return optind;
+}
+
+/* The target and the one backup file (the operands), and what excludes. */
+static void
+check_options(struct opts *o, int argc, char *argv[])
+{
+	if (o->target == NULL)
 		bk_usage_error("no target: give -D DBNAME or -D sqlite:PATH");
 	if (argc != 1)
 		bk_usage_error(argc == 0 ? "no backup file to restore" :
 		    "one backup file at a time");
-	o.file = argv[0];
-	if (o.passfile != NULL && o.passfd >= 0)
+	o->file = argv[0];
+	if (o->passfile != NULL && o->passfd >= 0)
 		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
 		    "each other");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct opts o;
+	int code, n;
+
+	bk_init(argc, argv);
+	memset(&o, 0, sizeof(o));
+	o.passfd = -1;
+	o.wait = -1;
+	o.safety = 1;
+	n = parse_options(&o, argc, argv);
+	check_options(&o, argc - n, argv + n);
 	/* psql going away must be an error we see, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	code = restore(&o);

@@ -789,83 +789,81 @@ rotate(struct rotate *r)
 	return r->status;
 }
 
-int
-main(int argc, char *argv[])
+static const char optstring[] = "hm:nqT:vw:";
+
+/* The options into r, the verbosity set as they come. */
+static void
+parse_options(struct rotate *r, int argc, char *argv[])
 {
-	static const char optstring[] = "hm:nqT:vw:";
-	struct rotate r;
 	long off;
 	int c;
 
-	bk_init(argc, argv);
-	memset(&r, 0, sizeof(r));
-	r.rootfd = -1;
-	r.now = time(NULL);
-	r.wait = LOCK_WAIT;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'h':
 			bk_print_usage(usage);
 		case 'm':
-			r.manifest = optarg;
+			r->manifest = optarg;
 			break;
 		case 'q':
 			bk_set_verbosity(-1);
 			break;
 		case 'n':
-			r.dry_run = 1;
+			r->dry_run = 1;
 			break;
 		case 'T':
-			r.type = optarg;
+			r->type = optarg;
 			break;
 		case 'v':
 			bk_set_verbosity(1);
 			break;
 		case 'w':
-			r.wait = bk_parse_wait(optarg);
+			r->wait = bk_parse_wait(optarg);
 			break;
 		case OPT_DIR:
-			r.dir = optarg;
+			r->dir = optarg;
 			break;
 		case OPT_LAST:
-			r.policy.keep_last = parse_count("keep-last", optarg);
+			r->policy.keep_last = parse_count("keep-last", optarg);
 			break;
 		case OPT_HOURLY:
-			r.policy.keep_hourly = parse_count("keep-hourly",
+			r->policy.keep_hourly = parse_count("keep-hourly",
 			    optarg);
 			break;
 		case OPT_DAILY:
-			r.policy.keep_daily = parse_count("keep-daily", optarg);
+			r->policy.keep_daily = parse_count("keep-daily",
+			    optarg);
 			break;
 		case OPT_WEEKLY:
-			r.policy.keep_weekly = parse_count("keep-weekly",
+			r->policy.keep_weekly = parse_count("keep-weekly",
 			    optarg);
 			break;
 		case OPT_MONTHLY:
-			r.policy.keep_monthly = parse_count("keep-monthly",
+			r->policy.keep_monthly = parse_count("keep-monthly",
 			    optarg);
 			break;
 		case OPT_YEARLY:
-			r.policy.keep_yearly = parse_count("keep-yearly",
+			r->policy.keep_yearly = parse_count("keep-yearly",
 			    optarg);
 			break;
 		case OPT_WITHIN:
-			r.policy.keep_within = parse_age("keep-within", optarg);
+			r->policy.keep_within = parse_age("keep-within",
+			    optarg);
 			break;
 		case OPT_MAX_AGE:
-			r.policy.max_age = parse_age("max-age", optarg);
+			r->policy.max_age = parse_age("max-age", optarg);
 			break;
 		case OPT_NOW:
-			if (bk_parse_date(optarg, &r.now, &off) < 0)
+			if (bk_parse_date(optarg, &r->now, &off) < 0)
 				bk_errx(BK_EX_USAGE, "invalid date for "
 				    "--now: \"%s\"", optarg);
 			break;
 		case OPT_DELETE:
-			r.delete = 1;
+			r->delete = 1;
 			break;
 		case OPT_NO_WAIT:
-			r.wait = 0;
+			r->wait = 0;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -876,16 +874,36 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		bk_errx(BK_EX_USAGE, "unexpected argument \"%s\"",
 		    argv[optind]);
-	if (r.dry_run && r.delete)
+}
+
+/* The combinations refused, and an empty policy. */
+static void
+check_options(const struct rotate *r)
+{
+	if (r->dry_run && r->delete)
 		bk_errx(BK_EX_USAGE, "-n and --delete exclude each other");
-	if (r.dir != NULL && r.manifest != NULL)
+	if (r->dir != NULL && r->manifest != NULL)
 		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
-	if (r.dir != NULL && r.type != NULL)
+	if (r->dir != NULL && r->type != NULL)
 		bk_errx(BK_EX_USAGE, "--type needs a manifest; with --dir, "
 		    "name the type's folder");
 	/* Like restic, an empty policy is refused rather than keep nothing. */
-	if (bk_policy_empty(&r.policy))
+	if (bk_policy_empty(&r->policy))
 		bk_errx(BK_EX_USAGE, "no retention policy: give at least one "
 		    "of --keep-* or --max-age");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rotate r;
+
+	bk_init(argc, argv);
+	memset(&r, 0, sizeof(r));
+	r.rootfd = -1;
+	r.now = time(NULL);
+	r.wait = LOCK_WAIT;
+	parse_options(&r, argc, argv);
+	check_options(&r);
 	return bk_finish(rotate(&r));
 }

@@ -48,6 +48,7 @@ enum {
 };
 
 struct sum {
+	enum mode	 mode;
 	const struct bk_digest_alg *algs[MAX_ALGS];
 	size_t		 nalgs;
 	int		 explicit_algs;	/* --algorithm given: restricts -c */
@@ -684,81 +685,83 @@ add_alg(struct sum *s, const char *name)
 	s->explicit_algs = 1;
 }
 
-int
-main(int argc, char *argv[])
-{
-	static const char optstring[] = "cfho:Pqv";
-	static const struct option longopts[] = {
-		{ "algorithm",	required_argument,	NULL, OPT_ALGORITHM },
-		{ "check",	no_argument,		NULL, 'c' },
-		{ "force",	no_argument,		NULL, 'f' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "output",	required_argument,	NULL, 'o' },
-		{ "progress",	no_argument,		NULL, 'P' },
-		{ "quiet",	no_argument,		NULL, 'q' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ "tag",	no_argument,		NULL, OPT_TAG },
-		{ "tee",	no_argument,		NULL, OPT_TEE },
-		{ "name",	required_argument,	NULL, OPT_NAME },
-		{ "digest-to",	required_argument,	NULL, OPT_DIGEST_TO },
-		{ "status",	no_argument,		NULL, OPT_STATUS },
-		{ "version",	no_argument,		NULL, OPT_VERSION },
-		{ NULL,		0,			NULL, 0 }
-	};
-	struct sum s;
-	enum mode mode = MODE_DIGEST;
-	int ch, code, verbosity = 0;
+static const char optstring[] = "cfho:Pqv";
 
-	bk_init(argc, argv);
+static const struct option longopts[] = {
+	{ "algorithm",	required_argument,	NULL, OPT_ALGORITHM },
+	{ "check",	no_argument,		NULL, 'c' },
+	{ "force",	no_argument,		NULL, 'f' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "progress",	no_argument,		NULL, 'P' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "tag",	no_argument,		NULL, OPT_TAG },
+	{ "tee",	no_argument,		NULL, OPT_TEE },
+	{ "name",	required_argument,	NULL, OPT_NAME },
+	{ "digest-to",	required_argument,	NULL, OPT_DIGEST_TO },
+	{ "status",	no_argument,		NULL, OPT_STATUS },
+	{ "version",	no_argument,		NULL, OPT_VERSION },
+	{ NULL,		0,			NULL, 0 }
+};
+
+/* -c and --tee: one mode, whichever comes first refusing the other. */
+static void
+set_mode(struct sum *s, enum mode m)
+{
+	if (s->mode != MODE_DIGEST && s->mode != m)
+		bk_usage_error("-c and --tee exclude each other");
+	s->mode = m;
+}
+
+/* The options into s, and the verbosity set; returns optind. */
+static int
+parse_options(struct sum *s, int argc, char *argv[])
+{
+	int ch, verbosity = 0;
+
 	opterr = 0;
-	memset(&s, 0, sizeof(s));
 	while ((ch = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_ALGORITHM:
-			add_alg(&s, optarg);
+			add_alg(s, optarg);
 			break;
 		case 'c':
-			if (mode == MODE_TEE)
-				bk_usage_error("-c and --tee exclude each "
-				    "other");
-			mode = MODE_CHECK;
+			set_mode(s, MODE_CHECK);
 			break;
 		case 'f':
-			s.force = 1;
+			s->force = 1;
 			break;
 		case 'h':
 			bk_print_usage(usage);
 		case 'o':
-			s.output = optarg;
+			s->output = optarg;
 			break;
 		case 'P':
-			s.progress = 1;
+			s->progress = 1;
 			break;
 		case 'q':
-			s.quiet = 1;
+			s->quiet = 1;
 			verbosity = -1;
 			break;
 		case 'v':
 			verbosity = 1;
 			break;
 		case OPT_TAG:
-			s.tag = 1;
+			s->tag = 1;
 			break;
 		case OPT_TEE:
-			if (mode == MODE_CHECK)
-				bk_usage_error("-c and --tee exclude each "
-				    "other");
-			mode = MODE_TEE;
+			set_mode(s, MODE_TEE);
 			break;
 		case OPT_NAME:
-			s.name = optarg;
+			s->name = optarg;
 			break;
 		case OPT_DIGEST_TO:
-			s.digest_to = optarg;
+			s->digest_to = optarg;
 			break;
 		case OPT_STATUS:
-			s.status = 1;
+			s->status = 1;
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -766,40 +769,67 @@ main(int argc, char *argv[])
 			bk_bad_option(argv, optstring);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-
 	bk_set_verbosity(verbosity);
-	if (mode != MODE_CHECK && s.status)
-		bk_usage_error("--status applies only to -c");
-	if (mode == MODE_CHECK && (s.tag || s.output != NULL || s.force))
-		bk_usage_error("-c takes none of --tag, -o, -f");
-	if (mode != MODE_TEE && (s.name != NULL || s.digest_to != NULL))
-		bk_usage_error("--name and --digest-to apply only to --tee");
-	if (mode == MODE_TEE && argc > 0)
-		bk_usage_error("--tee reads standard input only");
-	if (s.nalgs == 0)
-		s.algs[s.nalgs++] = bk_digest_lookup("sha256");
-	if (mode != MODE_TEE)
-		s.buf = bk_malloc(BUF_SIZE);
+	return optind;
+}
 
-	switch (mode) {
+/* What the mode refuses; argc counts the operands. */
+static void
+check_options(const struct sum *s, int argc)
+{
+	if (s->mode != MODE_CHECK && s->status)
+		bk_usage_error("--status applies only to -c");
+	if (s->mode == MODE_CHECK && (s->tag || s->output != NULL ||
+	    s->force))
+		bk_usage_error("-c takes none of --tag, -o, -f");
+	if (s->mode != MODE_TEE && (s->name != NULL || s->digest_to != NULL))
+		bk_usage_error("--name and --digest-to apply only to --tee");
+	if (s->mode == MODE_TEE && argc > 0)
+		bk_usage_error("--tee reads standard input only");
+}
+
+/* Runs the mode and says, with -v, what it did. */
+static int
+run(struct sum *s, int argc, char *argv[])
+{
+	int code;
+
+	if (s->nalgs == 0)
+		s->algs[s->nalgs++] = bk_digest_lookup("sha256");
+	if (s->mode != MODE_TEE)
+		s->buf = bk_malloc(BUF_SIZE);
+	switch (s->mode) {
 	case MODE_CHECK:
-		code = check_lists(&s, argc, argv);
+		code = check_lists(s, argc, argv);
 		break;
 	case MODE_TEE:
-		code = sum_tee(&s);
+		code = sum_tee(s);
 		break;
 	default:
-		code = sum_files(&s, argc, argv);
+		code = sum_files(s, argc, argv);
 		break;
 	}
-	if (mode == MODE_CHECK)
-		bk_info("%ju file%s checked, %ju failed", (uintmax_t)s.nchecked,
-		    s.nchecked == 1 ? "" : "s", (uintmax_t)s.nfailed);
+	if (s->mode == MODE_CHECK)
+		bk_info("%ju file%s checked, %ju failed",
+		    (uintmax_t)s->nchecked, s->nchecked == 1 ? "" : "s",
+		    (uintmax_t)s->nfailed);
 	else
-		bk_info("%ju file%s, %ju bytes digested", (uintmax_t)s.nfiles,
-		    s.nfiles == 1 ? "" : "s", (uintmax_t)s.nbytes);
-	free(s.buf);
-	return bk_finish(code);
+		bk_info("%ju file%s, %ju bytes digested", (uintmax_t)s->nfiles,
+		    s->nfiles == 1 ? "" : "s", (uintmax_t)s->nbytes);
+	free(s->buf);
+	return code;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sum s;
+	int n;
+
+	bk_init(argc, argv);
+	memset(&s, 0, sizeof(s));
+	s.mode = MODE_DIGEST;
+	n = parse_options(&s, argc, argv);
+	check_options(&s, argc - n);
+	return bk_finish(run(&s, argc - n, argv + n));
 }

@@ -1,0 +1,163 @@
+/*
+ * metrics.c: -M, the run's figures for node_exporter's textfile
+ * collector, written atomically.
+ */
+
+#include <sys/stat.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bk.h"
+#include "verify.h"
+
+/* A label value with \, " and newline escaped as the format wants. */
+static void
+put_label(struct bk_out *out, const char *s)
+{
+	char c[2];
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			bk_out_write(out, "\\", 1);
+		if (*s == '\n') {
+			bk_out_write(out, "\\n", 2);
+			continue;
+		}
+		c[0] = *s;
+		bk_out_write(out, c, 1);
+	}
+}
+
+static void
+put(struct bk_out *out, const char *fmt, ...) BK_PRINTF(2, 3);
+
+static void
+put(struct bk_out *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = bk_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	bk_out_write(out, s, (size_t)n);
+	free(s);
+}
+
+static void
+put_head(struct bk_out *out, const char *name, const char *help)
+{
+	put(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void
+put_typed(struct bk_out *out, const char *name, const char *type,
+    const char *value)
+{
+	put(out, "%s{type=\"", name);
+	put_label(out, type);
+	put(out, "\"} %s\n", value);
+}
+
+/*
+ * Writes the metrics atomically (node_exporter may read the file at any
+ * moment) and readable by all: node_exporter runs as another user, and
+ * the figures hold no secrets.
+ */
+void
+write_metrics(struct verify *v)
+{
+	struct bk_out out;
+	struct timespec end;
+	const struct result *r;
+	const char **types;
+	char val[64];
+	size_t n, i, j, nok, nbad;
+	double dur;
+	int okall;
+
+	n = collect_types(v, &types);
+	bk_out_open(&out, v->o->metrics, BK_OUT_FORCE);
+	put_head(&out, "bk_backup_last_success_timestamp_seconds",
+	    "Creation time of the newest backup of the type that verified OK "
+	    "(0 if none).");
+	for (i = 0; i < n; i++) {
+		r = newest_good(v, types[i]);
+		snprintf(val, sizeof(val), "%jd",
+		    (intmax_t)(r != NULL ? r->created : 0));
+		put_typed(&out, "bk_backup_last_success_timestamp_seconds",
+		    types[i], val);
+	}
+	put_head(&out, "bk_backup_size_bytes",
+	    "Size of the newest backup of the type that verified OK.");
+	for (i = 0; i < n; i++)
+		if ((r = newest_good(v, types[i])) != NULL && r->size >= 0) {
+			snprintf(val, sizeof(val), "%" PRId64, r->size);
+			put_typed(&out, "bk_backup_size_bytes", types[i], val);
+		}
+	put_head(&out, "bk_backup_records",
+	    "Records in the newest backup of the type that verified OK.");
+	for (i = 0; i < n; i++)
+		if ((r = newest_good(v, types[i])) != NULL && r->records >= 0) {
+			snprintf(val, sizeof(val), "%" PRId64, r->records);
+			put_typed(&out, "bk_backup_records", types[i], val);
+		}
+	put_head(&out, "bk_verify_backups",
+	    "Backups of the type verified in this run.");
+	for (i = 0; i < n; i++) {
+		for (j = nok = 0; j < v->nres; j++)
+			nok += result_is_type(&v->res[j], types[i]);
+		snprintf(val, sizeof(val), "%zu", nok);
+		put_typed(&out, "bk_verify_backups", types[i], val);
+	}
+	put_head(&out, "bk_verify_ok",
+	    "1 if every backup of the type verified OK in this run, else 0.");
+	for (i = 0; i < n; i++) {
+		for (j = nbad = nok = 0; j < v->nres; j++)
+			if (result_is_type(&v->res[j], types[i])) {
+				nok += v->res[j].ok;
+				nbad += !v->res[j].ok;
+			}
+		put_typed(&out, "bk_verify_ok", types[i],
+		    nbad == 0 && nok > 0 ? "1" : "0");
+	}
+	put_head(&out, "bk_verify_unlisted_files",
+	    "Files in the tree that look like backups but have no manifest "
+	    "line (incomplete backups).");
+	put(&out, "bk_verify_unlisted_files %zu\n", v->unlisted);
+	put_head(&out, "bk_verify_stale_temporary_files",
+	    "Temporary files of bk runs that were killed, over an hour old.");
+	put(&out, "bk_verify_stale_temporary_files %zu\n", v->stale);
+	put_head(&out, "bk_verify_bad_lines",
+	    "Manifest or sums lines that could not be read.");
+	put(&out, "bk_verify_bad_lines %zu\n", v->badlines);
+	okall = v->nfail == 0;
+	put_head(&out, "bk_verify_success",
+	    "1 if the whole run passed (exit status 0), else 0.");
+	put(&out, "bk_verify_success %d\n", okall);
+	put_head(&out, "bk_verify_last_run_timestamp_seconds",
+	    "When this verification ran.");
+	put(&out, "bk_verify_last_run_timestamp_seconds %jd\n",
+	    (intmax_t)v->now);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	dur = (double)(end.tv_sec - v->start.tv_sec) +
+	    (double)(end.tv_nsec - v->start.tv_nsec) / 1e9;
+	put_head(&out, "bk_verify_duration_seconds",
+	    "How long this verification took.");
+	put(&out, "bk_verify_duration_seconds %.3f\n", dur);
+	/* Only our own temporary file: never a device or FIFO named. */
+	if (out.tmp != NULL && fchmod(out.fd, 0644) < 0)
+		bk_err(BK_EX_CANTCREAT, "could not set the mode of \"%s\"",
+		    v->o->metrics);
+	bk_out_commit(&out);
+	free(types);
+}
