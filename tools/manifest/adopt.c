@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "manifest.h"
 
 /* Folder names that name a backup type (seeds 001, 002, 003). */

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "manifest.h"
 
 /* The manifest path of a file named on the command line. */

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "manifest.h"
 
 static int

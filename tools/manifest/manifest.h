@@ -11,7 +11,7 @@
  *   remove.c  remove: drop lines, and the files with them
  *   report.c  report: counts and sizes by type and by month
  *
- * Included after bk.h.
+ * Includes the catalog layer it builds on.
  */
 #ifndef BK_TOOL_MANIFEST_H
 #define BK_TOOL_MANIFEST_H
@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "catalog/catalog.h"
 
 
 enum out_format { OUT_AUTO, OUT_TABLE, OUT_TSV, OUT_JSON, OUT_TEXT };

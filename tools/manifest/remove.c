@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "manifest.h"
 
 struct drop {

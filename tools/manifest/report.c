@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "manifest.h"
 
 struct tally {

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "verify.h"
 
 static int

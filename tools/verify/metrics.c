@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "verify.h"
 
 /* A label value with \, " and newline escaped as the format wants. */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "verify.h"
 
 static int

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "bk.h"
+#include "catalog/catalog.h"
 #include "verify.h"
 
 /*

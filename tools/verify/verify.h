@@ -10,7 +10,7 @@
  *   metrics.c  -M: the metrics for node_exporter's textfile collector
  *   record.c   --record: the verdicts written into the manifest
  *
- * Included after bk.h.
+ * Includes the catalog layer it builds on.
  */
 #ifndef BK_TOOL_VERIFY_H
 #define BK_TOOL_VERIFY_H
@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "catalog/catalog.h"
 
 
 #define REASON	1024
