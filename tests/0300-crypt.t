@@ -101,7 +101,7 @@ errline "a wrong passphrase is a failed check (1)" 1 'no identity matches' \
     bk-crypt -d --passphrase-file badpw p.age
 unlike "the passphrase is never in a message" err 'horse'
 : >emptypw
-errline "an empty passphrase is refused" 65 'the passphrase is empty' \
+errline "an empty passphrase is refused" 65 'no passphrase in "emptypw"' \
     bk-crypt -p --passphrase-file emptypw hello
 errline "an identity for a passphrase file" 1 'encrypted with a passphrase, and none was given' \
     bk-crypt -d -i fixed.key p.age

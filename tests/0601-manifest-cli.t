@@ -28,6 +28,7 @@ usage_error "option of another command" \
     'option --records does not apply to list' bk-manifest list --records 3
 usage_error "add without files" 'add needs a file name' bk-manifest add
 usage_error "bad --limit" 'bad count' bk-manifest list --limit x
+usage_error "a signed --limit" 'bad count' bk-manifest list --limit +2
 usage_error "bad --wait" 'bad number of seconds' bk-manifest -w soon list
 # The rows every tool taking -w shares (bk_parse_wait): message and hint.
 for w in -1 1.5 ' 5' 2147483648; do

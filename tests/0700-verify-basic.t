@@ -50,7 +50,9 @@ echo garbage >badkey.txt
 errline "an identity file without a key exits 65" 65 'badkey.txt.*not an age identity' bk-verify -m $M -i badkey.txt
 : >emptypass
 errline "an empty passphrase file exits 65" 65 'no passphrase in "emptypass"' bk-verify -m $M --passphrase-file emptypass
-errline "a missing passphrase file exits 66" 66 'could not open "no-such-pass"' bk-verify -m $M --passphrase-file no-such-pass
+errline "a missing passphrase file exits 66" 66 'could not open passphrase file "no-such-pass"' bk-verify -m $M --passphrase-file no-such-pass
+errline "an empty passphrase descriptor exits 65" 65 'no passphrase on descriptor 3' sh -c 'exec bk-verify -m "$1" --passphrase-fd 3 3</dev/null' sh "$M"
+usage "a signed descriptor number is refused" 'bad --passphrase-fd "[+]3"' bk-verify -m $M --passphrase-fd +3
 awk 'BEGIN { s = ""; for (i = 0; i < 4097; i++) s = s "a"; print s }' >longpass
 errline "a passphrase over 4096 bytes exits 65" 65 'passphrase file "longpass" is longer than 4096 bytes' bk-verify -m $M --passphrase-file longpass
 

@@ -480,19 +480,6 @@ public_keys(struct crypt *c)
 	return BK_EX_OK;
 }
 
-static int
-parse_int(const char *s, int lo, int hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	return (int)v;
-}
-
 static const char optstring[] = "adfhi:o:PpqR:r:tvy";
 
 static const struct option longopts[] = {
@@ -586,9 +573,7 @@ parse_options(struct crypt *c, int argc, char *argv[])
 			c->passfile = optarg;
 			break;
 		case OPT_PASSFD:
-			if ((c->passfd = parse_int(optarg, 0, INT_MAX)) < 0)
-				bk_usage_error("bad --passphrase-fd \"%s\"",
-				    optarg);
+			c->passfd = bk_parse_passfd(optarg);
 			break;
 		case OPT_MAXWF:
 			c->max_logn = bk_age_parse_max_logn(optarg);

@@ -72,10 +72,6 @@ static const struct command {
 };
 
 /* Fields of a line that have their own option, not --attribute. */
-static const char *reserved[] = { "path", "created", "type", "size",
-    "sha256", "layers", "records", "complete", "description", "created_by",
-    "source", "verified", NULL };
-
 static const char optstring[] = "F:hl:m:nqS:T:u:vw:";
 
 static const struct option longopts[] = {
@@ -141,11 +137,8 @@ static long long
 parse_count(const char *s, const char *what)
 {
 	long long n;
-	char *end;
 
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || n < 0)
+	if (bk_parse_number(s, 0, LLONG_MAX, &n) < 0)
 		bk_usage_error("bad %s \"%s\"", what, s);
 	return n;
 }
@@ -244,11 +237,9 @@ check_options(const struct opts *o, const struct command *cmd,
 		bk_usage_error("%s's formats are text and json", cmd->name);
 	for (i = 0; i < o->nattrs; i++) {
 		kl = (size_t)(strchr(o->attrs[i], '=') - o->attrs[i]);
-		for (k = 0; reserved[k] != NULL; k++)
-			if (strlen(reserved[k]) == kl &&
-			    strncmp(reserved[k], o->attrs[i], kl) == 0)
-				bk_usage_error("\"%.*s\" has its own option",
-				    (int)kl, o->attrs[i]);
+		if (bk_entry_field(o->attrs[i], kl))
+			bk_usage_error("\"%.*s\" has its own option",
+			    (int)kl, o->attrs[i]);
 	}
 }
 

@@ -438,19 +438,6 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static int
-parse_fd(const char *s)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || n < 0 || n > INT_MAX)
-		bk_usage_error("bad --passphrase-fd \"%s\"", s);
-	return (int)n;
-}
-
 /* The options into o, and the verbosity set; returns optind. */
 static int
 parse_options(struct opts *o, int argc, char *argv[])
@@ -510,7 +497,7 @@ parse_options(struct opts *o, int argc, char *argv[])
 			o->passfile = optarg;
 			break;
 		case OPT_PASSFD:
-			o->passfd = parse_fd(optarg);
+			o->passfd = bk_parse_passfd(optarg);
 			break;
 		case OPT_MAXWF:
 			o->max_logn = bk_age_parse_max_logn(optarg);

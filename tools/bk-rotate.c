@@ -110,15 +110,11 @@ static const struct option longopts[] = {
 static int
 parse_count(const char *opt, const char *s)
 {
-	char *end;
-	long v;
+	long long v;
 
 	if (strcmp(s, "unlimited") == 0)
 		return BK_KEEP_ALL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 ||
-	    v > INT_MAX)
+	if (bk_parse_number(s, 0, INT_MAX, &v) < 0)
 		bk_errx(BK_EX_USAGE, "invalid count for --%s: \"%s\"", opt,
 		    s);
 	return (int)v;

@@ -269,9 +269,9 @@ verify_sums(struct verify *v, int argc, char **argv)
 static void
 load_identities(struct verify *v)
 {
-	char err[512], *line, *what;
+	char err[512], *pass;
 	size_t n, i;
-	int code, fd;
+	int code;
 
 	if (v->o->nidfiles == 0 && v->o->passfile == NULL &&
 	    v->o->passfd < 0)
@@ -283,31 +283,12 @@ load_identities(struct verify *v)
 		if ((code = bk_age_ids_load(v->ids, v->o->idfiles[i], err,
 		    sizeof(err))) != 0)
 			bk_errx(code, "%s", err);
-	if (v->o->passfile != NULL) {
-		if ((fd = open(v->o->passfile, O_RDONLY | O_CLOEXEC)) < 0)
-			bk_err(bk_open_errno_code(errno), "could not open "
-			    "\"%s\"", v->o->passfile);
-		what = bk_asprintf("passphrase file \"%s\"", v->o->passfile);
-		line = bk_secret_read(fd, what, &n);
-		free(what);
-		close(fd);
-		if (n == 0)
-			bk_errx(BK_EX_DATAERR, "no passphrase in \"%s\"",
-			    v->o->passfile);
-		bk_age_ids_set_passphrase(v->ids, line, n);
-		bk_explicit_bzero(line, n);
-		free(line);
-	} else if (v->o->passfd >= 0) {
-		/* Programs started later must not inherit a way to it. */
-		(void)fcntl(v->o->passfd, F_SETFD, FD_CLOEXEC);
-		line = bk_secret_read(v->o->passfd, "the passphrase descriptor",
-		    &n);
-		if (n == 0)
-			bk_errx(BK_EX_DATAERR, "no passphrase on descriptor %d",
-			    v->o->passfd);
-		bk_age_ids_set_passphrase(v->ids, line, n);
-		bk_explicit_bzero(line, n);
-		free(line);
+	/* From the file or descriptor given; bk-verify never prompts. */
+	if (v->o->passfile != NULL || v->o->passfd >= 0) {
+		pass = bk_passphrase(v->o->passfile, v->o->passfd, 0, &n);
+		bk_age_ids_set_passphrase(v->ids, pass, n);
+		bk_explicit_bzero(pass, n);
+		free(pass);
 	}
 }
 
@@ -339,19 +320,6 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 }
 };
-
-static int
-parse_fd(const char *s)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || n < 0 || n > INT_MAX)
-		bk_usage_error("bad --passphrase-fd \"%s\"", s);
-	return (int)n;
-}
 
 /* The options into o, and the verbosity set; returns optind. */
 static int
@@ -394,7 +362,7 @@ parse_options(struct opts *o, int argc, char *argv[])
 			o->passfile = optarg;
 			break;
 		case OPT_PASSFD:
-			o->passfd = parse_fd(optarg);
+			o->passfd = bk_parse_passfd(optarg);
 			break;
 		case OPT_MAXWF:
 			o->max_logn = bk_age_parse_max_logn(optarg);

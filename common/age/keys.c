@@ -318,13 +318,9 @@ bk_age_ids_set_max_logn(struct bk_age_ids *ids, int logn)
 int
 bk_age_parse_max_logn(const char *s)
 {
-	char *end;
-	long v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
-	    v < 1 || v > BK_AGE_MAX_LOGN)
+	if (bk_parse_number(s, 1, BK_AGE_MAX_LOGN, &v) < 0)
 		bk_usage_error("bad --max-work-factor \"%s\" (1 to %d)", s,
 		    BK_AGE_MAX_LOGN);
 	return (int)v;

@@ -189,6 +189,11 @@ struct bk_entry *bk_entry_new(const char *);
 struct bk_entry *bk_entry_dup(struct bk_entry *);
 void	bk_entry_free(struct bk_entry *);
 /*
+ * 1 when KEY (LEN bytes) names one of the fields bk-manifest(5) defines,
+ * 0 for any other key (an attribute).
+ */
+int	bk_entry_field(const char *, size_t);
+/*
  * Setters: change the entry's JSON object (field order kept, unknown
  * fields kept), refresh the C fields, and mark it dirty.  A NULL string
  * removes the field.  bk_entry_set_str returns -1 if the value is not

@@ -402,3 +402,19 @@ bk_entry_line(struct bk_entry *e)
 	/* Through json.c, so that strings are escaped as bk-dump's are. */
 	return bk_json_text(entry_json(e), 0);
 }
+
+/* The fields bk-manifest(5) defines; any other key is an attribute. */
+static const char *const fields[] = { "path", "created", "type", "size",
+    "sha256", "layers", "records", "complete", "description", "created_by",
+    "source", "verified", NULL };
+
+int
+bk_entry_field(const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; fields[i] != NULL; i++)
+		if (strlen(fields[i]) == len && memcmp(fields[i], key, len) == 0)
+			return 1;
+	return 0;
+}

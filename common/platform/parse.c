@@ -86,22 +86,37 @@ bk_parse_duration(const char *s, int64_t *out)
 }
 
 /*
+ * A whole number written in decimal digits only (strtol alone would take
+ * a sign and leading blanks), from lo to hi: 0 with *v set, else -1.
+ */
+int
+bk_parse_number(const char *s, long long lo, long long hi, long long *v)
+{
+	char *end;
+	long long n;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+/*
  * The three tools that take the manifest's lock read -w the same way, and
  * a bad value is reported here so that their messages cannot drift apart.
  */
 int
 bk_parse_wait(const char *s)
 {
-	char *end;
-	long v;
+	long long v;
 
 	if (strcmp(s, "unlimited") == 0)
 		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	/* strtol would take a sign or leading blanks: a count of seconds not. */
-	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
-	    v > INT_MAX)
+	if (bk_parse_number(s, 0, INT_MAX, &v) < 0)
 		bk_usage_error("bad number of seconds \"%s\"", s);
 	return (int)v;
 }
@@ -111,15 +126,21 @@ bk_parse_wait(const char *s)
  * range and the same message, so that the two cannot drift apart.
  */
 int
+bk_parse_passfd(const char *s)
+{
+	long long v;
+
+	if (bk_parse_number(s, 0, INT_MAX, &v) < 0)
+		bk_usage_error("bad --passphrase-fd \"%s\"", s);
+	return (int)v;
+}
+
+int
 bk_parse_threads(const char *s)
 {
-	char *end;
-	long v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
-	    v < 1 || v > BK_MAX_THREADS)
+	if (bk_parse_number(s, 1, BK_MAX_THREADS, &v) < 0)
 		bk_usage_error("bad thread count \"%s\" (1 to %d)", s,
 		    BK_MAX_THREADS);
 	return (int)v;

@@ -218,6 +218,11 @@ int	bk_parse_size(const char *, uint64_t *);
  */
 int	bk_parse_duration(const char *, int64_t *);
 /*
+ * A whole number in decimal digits only (no sign, no blanks) from lo to
+ * hi: 0 with *v set, else -1.  The option parsers below are built on it.
+ */
+int	bk_parse_number(const char *, long long, long long, long long *);
+/*
  * Parses the argument of -w/--wait, how long to wait for the manifest's
  * lock: a whole number of seconds (0: do not wait), or "unlimited" for
  * -1 (for ever).  Anything else exits 64 through bk_usage_error with
@@ -231,6 +236,11 @@ int	bk_parse_wait(const char *);
  */
 #define BK_MAX_THREADS	256
 int	bk_parse_threads(const char *);
+/*
+ * Parses the argument of --passphrase-fd: a descriptor number.  Anything
+ * else exits 64 through bk_usage_error with 'bad --passphrase-fd "ARG"'.
+ */
+int	bk_parse_passfd(const char *);
 /*
  * Parses a date: RFC 3339 (2024-09-01T12:00:00Z, with an offset, with
  * fractional seconds), "YYYY-MM-DD HH:MM[:SS]", or "YYYY-MM-DD".  A date

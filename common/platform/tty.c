@@ -225,10 +225,19 @@ bk_passphrase(const char *path, int fd, int confirm, size_t *len)
 		p = bk_secret_read(fd, what, len);
 		free(what);
 		close(fd);
+		if (*len == 0) {
+			free(p);
+			bk_errx(BK_EX_DATAERR, "no passphrase in \"%s\"", path);
+		}
 	} else if (fd >= 0) {
 		/* Programs started later must not inherit a way to it. */
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 		p = bk_secret_read(fd, "the passphrase descriptor", len);
+		if (*len == 0) {
+			free(p);
+			bk_errx(BK_EX_DATAERR, "no passphrase on descriptor %d",
+			    fd);
+		}
 	} else {
 		if ((tty = bk_tty_open()) < 0)
 			bk_errx(BK_EX_NOINPUT, "could not open the terminal to "

@@ -1,4 +1,5 @@
 /* t-parse.c: sizes, durations, dates and file-name dates. */
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -124,6 +125,27 @@ test_format_size(void)
 	is_str(buf, "3.0 GiB", "GiB");
 }
 
+static void
+test_numbers(void)
+{
+	static const char *bad[] = { "", "-1", "+1", " 1", "1 ", "1x", "0x10",
+	    "11", "99999999999999999999", NULL };
+	long long v;
+	size_t i;
+
+	ok(bk_parse_number("0", 0, 10, &v) == 0 && v == 0, "0");
+	ok(bk_parse_number("10", 0, 10, &v) == 0 && v == 10, "the upper bound");
+	ok(bk_parse_number("007", 0, 10, &v) == 0 && v == 7, "leading zeros");
+	ok(bk_parse_number("0", 1, 10, &v) == -1, "below the lower bound");
+	ok(bk_parse_number("9223372036854775807", 0, LLONG_MAX, &v) == 0 &&
+	    v == LLONG_MAX, "the largest long long");
+	for (i = 0; bad[i] != NULL; i++) {
+		v = 42;
+		ok(bk_parse_number(bad[i], 0, 10, &v) == -1 && v == 42,
+		    "\"%s\" refused, nothing set", bad[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -134,5 +156,6 @@ main(void)
 	test_dates();
 	test_name_dates();
 	test_format_size();
+	test_numbers();
 	return tap_done();
 }

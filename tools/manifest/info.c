@@ -38,9 +38,6 @@ info_line(const char *key, const char *val)
 int
 cmd_info(struct opts *o, int argc, char *argv[])
 {
-	static const char *known[] = { "path", "created", "type", "size",
-	    "sha256", "layers", "records", "complete", "description",
-	    "created_by", "source", "verified", NULL };
 	struct bk_entry *e;
 	json_t *j, *v;
 	const char *key;
@@ -102,10 +99,7 @@ cmd_info(struct opts *o, int argc, char *argv[])
 	}
 	/* Fields this version does not know are shown, not hidden. */
 	json_object_foreach(j, key, v) {
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(known[i], key) == 0)
-				break;
-		if (known[i] != NULL)
+		if (bk_entry_field(key, strlen(key)))
 			continue;
 		s = json_is_string(v) ? bk_strdup(json_string_value(v)) :
 		    bk_json_text(v, 0);
