@@ -217,7 +217,7 @@ nobody_ok() {
 	elif ! id nobody >/dev/null 2>&1; then nobody_why="no user nobody"
 	elif [ -z "$_nb" ] && ! { _nb=$(mktemp -d /tmp/bk-nobody.XXXXXX) &&
 	    mkdir "$_nb/bin" && cp "$BUILD"/bin/bk-* "$_nb/bin/" &&
-	    chmod 755 "$_nb" "$_nb/bin"; }; then
+	    chmod 755 "$_nb" "$_nb/bin" "$_nb"/bin/*; }; then
 		nobody_why="could not copy the tools to $_nb"
 	elif ! as_nobody bk-gz --version >/dev/null 2>&1; then
 		nobody_why="nobody cannot run the tools copied to $_nb"
