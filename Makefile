@@ -8,7 +8,7 @@ DESTDIR	?=
 VERSION	 = 0.1.0
 
 CC	?= cc
-PKGS	 = zlib libcrypto libpq sqlite3 jansson
+PKGS	 = zlib libcrypto libpq sqlite3 jansson libcurl
 
 # A sanitized build lives in its own folder so the two never mix.
 ifeq ($(SANITIZE),1)
@@ -31,7 +31,8 @@ OPT	?= -O2 -g
 # cannot find stops the build with the Debian package that brings it.
 deb_of	 = $(or $(word 2,$(subst =, ,$(filter $(1)=%,$(PKG_DEBS)))),$(1))
 PKG_DEBS = zlib=zlib1g-dev libcrypto=libssl-dev libpq=libpq-dev \
-	   sqlite3=libsqlite3-dev jansson=libjansson-dev
+	   sqlite3=libsqlite3-dev jansson=libjansson-dev \
+	   libcurl=libcurl4-openssl-dev
 pkgconf	 = $(if $(shell command -v pkg-config),,$(error pkg-config is not \
 	   installed: apt-get install pkg-config (or make deps as root)))$(foreach \
 	   m,$(PKGS),$(if $(shell pkg-config --exists $(m) && echo y),,$(error \
@@ -60,7 +61,8 @@ MAN7	 = $(wildcard man/*.7)
 # Debian packages to build (and to run the demo), and to test: the peers
 # the tests run for real.  Every program a test calls is in one of them.
 DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libssl-dev libpq-dev \
-	    libcsv-dev libsqlite3-dev libjansson-dev sqlite3
+	    libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev \
+	    sqlite3
 DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
@@ -118,6 +120,7 @@ $(BUILD)/tools/%.o: tools/%.c $$(wildcard $$(dir tools/$$*)*.h) common/bk.h \
 
 $(BUILD)/unit/t-restore-statements: $(BUILD)/tools/restore/statements.o \
 	tools/restore/restore.h
+$(BUILD)/unit/t-sigv4: $(BUILD)/tools/s3/sigv4.o tools/s3/s3.h
 
 # A shared object of its own, without the sanitizers: it is preloaded
 # into the tools (and into the programs they run, such as psql).
