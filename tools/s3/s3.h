@@ -145,6 +145,7 @@ struct s3_req {
 	int		 head;		/* HEAD: no body expected */
 	s3_sink_fn	*sink;		/* a 2xx body goes here, else to reply */
 	void		*sink_arg;
+	int		 unstoppable;	/* a signal does not stop it (Abort) */
 };
 
 struct s3_resp {
