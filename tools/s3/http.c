@@ -463,9 +463,11 @@ s3_fail(const struct s3_resp *r, const char *what, const char *bucket,
 	if (r->status == 412)
 		bk_errx(BK_EX_CANTCREAT, "could not %s \"%s\": it exists "
 		    "(-f replaces it)", what, name);
-	if (r->status == 404 && r->code[0] == '\0')
-		bk_errx(BK_EX_NOINPUT, "could not %s \"%s\": 404 not found",
-		    what, name);
+	/* A HEAD reply has no body, hence no code: say what the status says. */
+	if (r->code[0] == '\0' && (r->status == 403 || r->status == 404))
+		bk_errx(s3_exit_code(r), "could not %s \"%s\": %ld %s", what,
+		    name, r->status, r->status == 403 ? "access denied" :
+		    "not found");
 	bk_errx(s3_exit_code(r), "could not %s \"%s\": %ld%s%s%s%s", what,
 	    name, r->status, r->code[0] != '\0' ? " " : "", r->code,
 	    r->message[0] != '\0' ? ": " : "", r->message);
