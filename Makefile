@@ -121,6 +121,7 @@ $(BUILD)/tools/%.o: tools/%.c $$(wildcard $$(dir tools/$$*)*.h) common/bk.h \
 $(BUILD)/unit/t-restore-statements: $(BUILD)/tools/restore/statements.o \
 	tools/restore/restore.h
 $(BUILD)/unit/t-sigv4: $(BUILD)/tools/s3/sigv4.o tools/s3/s3.h
+$(BUILD)/unit/t-s3xml: $(BUILD)/tools/s3/xml.o tools/s3/s3.h
 
 # A shared object of its own, without the sanitizers: it is preloaded
 # into the tools (and into the programs they run, such as psql).
