@@ -8,7 +8,7 @@ DESTDIR	?=
 VERSION	 = 0.1.0
 
 CC	?= cc
-PKGS	 = zlib libcrypto libpq sqlite3 jansson
+PKGS	 = zlib libcrypto libpq sqlite3 jansson libcurl
 
 # A sanitized build lives in its own folder so the two never mix.
 ifeq ($(SANITIZE),1)
@@ -31,7 +31,8 @@ OPT	?= -O2 -g
 # cannot find stops the build with the Debian package that brings it.
 deb_of	 = $(or $(word 2,$(subst =, ,$(filter $(1)=%,$(PKG_DEBS)))),$(1))
 PKG_DEBS = zlib=zlib1g-dev libcrypto=libssl-dev libpq=libpq-dev \
-	   sqlite3=libsqlite3-dev jansson=libjansson-dev
+	   sqlite3=libsqlite3-dev jansson=libjansson-dev \
+	   libcurl=libcurl4-openssl-dev
 # $(call pkgconf,--cflags,MODULES) or --libs.
 pkgconf	 = $(if $(shell command -v pkg-config),,$(error pkg-config is not \
 	   installed: apt-get install pkg-config (or make deps as root)))$(foreach \
@@ -56,6 +57,7 @@ LIBS_bk-gz	 = zlib libcrypto pthread
 LIBS_bk-manifest = zlib libcrypto libpq sqlite3 jansson csv pthread
 LIBS_bk-restore	 = zlib libcrypto libpq sqlite3 jansson csv pthread
 LIBS_bk-rotate	 = libcrypto jansson
+LIBS_bk-s3	 = libcurl libcrypto jansson pthread
 LIBS_bk-sum	 = libcrypto pthread
 LIBS_bk-verify	 = zlib libcrypto sqlite3 jansson csv pthread
 LIBS_t-age	 = libcrypto
@@ -72,6 +74,8 @@ LIBS_t-pgscript	 =
 LIBS_t-policy	 = libcrypto
 LIBS_t-progress	 =
 LIBS_t-restore-statements = libcrypto
+LIBS_t-s3xml	 = libcrypto
+LIBS_t-sigv4	 = libcrypto
 LIBS_t-sqlitefile = libcrypto sqlite3 pthread
 LIBS_t-sumlist	 = libcrypto
 LIBS_t-writers	 = libcrypto jansson
@@ -114,7 +118,8 @@ MAN7	 = $(wildcard man/*.7)
 # Debian packages to build (and to run the demo), and to test: the peers
 # the tests run for real.  Every program a test calls is in one of them.
 DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libssl-dev libpq-dev \
-	    libcsv-dev libsqlite3-dev libjansson-dev sqlite3
+	    libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev \
+	    sqlite3
 DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
@@ -173,6 +178,8 @@ $(BUILD)/tools/%.o: tools/%.c $$(wildcard $$(dir tools/$$*)*.h) $(LIBHDR) \
 
 $(BUILD)/unit/t-restore-statements: $(BUILD)/tools/restore/statements.o \
 	tools/restore/restore.h
+$(BUILD)/unit/t-sigv4: $(BUILD)/tools/s3/sigv4.o tools/s3/s3.h
+$(BUILD)/unit/t-s3xml: $(BUILD)/tools/s3/xml.o tools/s3/s3.h
 
 # A shared object of its own, without the sanitizers: it is preloaded
 # into the tools (and into the programs they run, such as psql).

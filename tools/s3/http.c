@@ -1,0 +1,474 @@
+/*
+ * http.c: S3 requests through libcurl, signed by sigv4.c.
+ *
+ * One easy handle serves every request of a run, so its connection is
+ * kept.  The path is sent as it was signed (CURLOPT_PATH_AS_IS: libcurl
+ * would otherwise turn "x/../k" into "k"), with the Host header signed
+ * and set by hand.  A reply that is not a 2xx, or a 200 whose body is an
+ * <Error> (CompleteMultipartUpload may answer so), is a failure; its code
+ * and message are read from the body.  Nothing here retries yet.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "s3.h"
+
+volatile sig_atomic_t s3_signal;
+
+void
+s3_open(struct s3 *s3)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (s3->curl = curl_easy_init()) == NULL)
+		bk_errx(BK_EX_SOFTWARE, "could not start libcurl");
+}
+
+void
+s3_close(struct s3 *s3)
+{
+	if (s3->curl != NULL)
+		curl_easy_cleanup(s3->curl);
+	s3->curl = NULL;
+	if (s3->secret_key != NULL) {
+		bk_explicit_bzero(s3->secret_key, strlen(s3->secret_key));
+		free(s3->secret_key);
+		s3->secret_key = NULL;
+	}
+	curl_global_cleanup();
+}
+
+void
+s3_req_param(struct s3_req *r, const char *name, const char *value)
+{
+	if (r->nquery == S3_MAX_PARAMS)
+		bk_errx(BK_EX_SOFTWARE, "too many query parameters");
+	r->query[r->nquery].name = name;
+	r->query[r->nquery].value = value;
+	r->nquery++;
+}
+
+void
+s3_req_header(struct s3_req *r, const char *name, const char *value)
+{
+	if (r->nheaders == S3_MAX_HEADERS)
+		bk_errx(BK_EX_SOFTWARE, "too many headers");
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = value;
+	r->nheaders++;
+}
+
+void
+s3_resp_free(struct s3_resp *resp)
+{
+	free(resp->reply.p);
+	memset(&resp->reply, 0, sizeof(resp->reply));
+}
+
+char *
+s3_name(const char *bucket, const char *key)
+{
+	char *s = bk_asprintf("s3://%s/%s", bucket, key != NULL ? key : ""),
+	    *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+/* ---- one transfer ---- */
+
+struct xfer {
+	struct s3_req	*req;
+	struct s3_resp	*resp;
+	CURL		*curl;
+	size_t		 sent;		/* of the body */
+};
+
+static size_t
+read_body(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb, left = x->req->bodylen - x->sent;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, (const char *)x->req->body + x->sent, n);
+	x->sent += n;
+	return n;
+}
+
+static int
+seek_body(void *arg, curl_off_t off, int origin)
+{
+	struct xfer *x = arg;
+
+	/* libcurl rewinds to send the body again (after a 100 or a redirect). */
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > x->req->bodylen)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->sent = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+static size_t
+write_body(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (x->req->sink != NULL && status >= 200 && status < 300) {
+		if (x->req->sink(x->req->sink_arg, buf, n) == -1) {
+			x->resp->stopped = 1;
+			return 0;
+		}
+		return n;
+	}
+	if (x->resp->reply.len + n > S3_REPLY_MAX) {
+		x->resp->too_long = 1;
+		return 0;
+	}
+	bk_buf_add(&x->resp->reply, buf, n);
+	return n;
+}
+
+/* Copies a header's value, trimmed, into dst (size n). */
+static void
+header_value(char *dst, size_t n, const char *v, size_t len)
+{
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static size_t
+read_header(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	struct s3_resp *r = x->resp;
+	size_t n = size * nmemb, k;
+	const char *colon;
+	char num[32], *end;
+
+	/* A new status line (after a 100 Continue): forget what came. */
+	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		r->etag[0] = r->sha256[0] = r->last_modified[0] = '\0';
+		r->length = -1;
+		return n;
+	}
+	if ((colon = memchr(buf, ':', n)) == NULL)
+		return n;
+	k = (size_t)(colon - buf);
+	colon++;
+#define IS(h) (k == strlen(h) && strncasecmp(buf, h, k) == 0)
+	if (IS("etag"))
+		header_value(r->etag, sizeof(r->etag), colon,
+		    n - k - 1);
+	else if (IS("x-amz-meta-sha256"))
+		header_value(r->sha256, sizeof(r->sha256), colon, n - k - 1);
+	else if (IS("last-modified"))
+		header_value(r->last_modified, sizeof(r->last_modified),
+		    colon, n - k - 1);
+	else if (IS("content-length")) {
+		header_value(num, sizeof(num), colon, n - k - 1);
+		errno = 0;
+		r->length = (int64_t)strtoll(num, &end, 10);
+		if (errno != 0 || end == num || *end != '\0' || r->length < 0)
+			r->length = -1;
+	}
+#undef IS
+	return n;
+}
+
+static int
+progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct xfer *x = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (s3_signal != 0 && !x->req->unstoppable) {
+		x->resp->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The <Error> of a reply body, if it is one. */
+struct err_scan {
+	struct s3_resp	*resp;
+	int		 is_error;
+};
+
+static void
+scan_error(void *arg, enum s3_xml_event ev, const char *path,
+    const char *text, size_t len)
+{
+	struct err_scan *e = arg;
+
+	(void)len;
+	if (ev == S3_XML_OPEN && strcmp(path, "Error") == 0)
+		e->is_error = 1;
+	if (ev != S3_XML_TEXT)
+		return;
+	if (strcmp(path, "Error/Code") == 0)
+		snprintf(e->resp->code, sizeof(e->resp->code), "%s", text);
+	else if (strcmp(path, "Error/Message") == 0)
+		snprintf(e->resp->message, sizeof(e->resp->message), "%s",
+		    text);
+}
+
+static void
+read_error(struct s3_resp *resp)
+{
+	struct err_scan e = { resp, 0 };
+	char why[128];
+	char *p;
+
+	if (resp->reply.len == 0 || strstr(resp->reply.p, "<Error") == NULL)
+		return;
+	if (s3_xml_parse(resp->reply.p, resp->reply.len, scan_error, &e, why,
+	    sizeof(why)) == -1 || !e.is_error) {
+		resp->code[0] = resp->message[0] = '\0';
+		return;
+	}
+	/* One line, printable: the server's words go into a message. */
+	for (p = resp->code; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	bk_one_line(resp->message);
+	for (p = resp->message; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (resp->code[0] == '\0')
+		snprintf(resp->code, sizeof(resp->code), "Error");
+}
+
+static void
+amz_date(char *out, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+int
+s3_request(struct s3 *s3, struct s3_req *req, struct s3_resp *resp)
+{
+	struct bk_buf path = { NULL, 0, 0 }, query = { NULL, 0, 0 };
+	struct s3_header *h = req->headers;
+	struct curl_slist *list = NULL;
+	struct s3_sign sg;
+	struct xfer x;
+	char date[32], sha[S3_SHA256_HEX], hostbuf[512], err[CURL_ERROR_SIZE];
+	char *url, *auth, *line, *host;
+	CURL *c = s3->curl;
+	CURLcode rc;
+	size_t i, nh0 = req->nheaders;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->length = -1;
+	if (s3->path_style) {
+		host = s3->host;
+		bk_buf_add(&path, "/", 1);
+		s3_uri_encode(&path, req->bucket, strlen(req->bucket), 0);
+		bk_buf_add(&path, "/", 1);
+	} else {
+		snprintf(hostbuf, sizeof(hostbuf), "%s.%s", req->bucket,
+		    s3->host);
+		host = hostbuf;
+		bk_buf_add(&path, "/", 1);
+	}
+	if (req->key != NULL)
+		s3_uri_encode(&path, req->key, strlen(req->key), 1);
+	else
+		*bk_buf_room(&path, 1) = '\0';
+	s3_query_string(&query, req->query, req->nquery);
+
+	if (req->body_sha256 == NULL) {
+		s3_sha256_hex(req->body != NULL ? req->body : "",
+		    req->bodylen, sha);
+		req->body_sha256 = sha;
+	}
+	amz_date(date, sizeof(date));
+	s3_req_header(req, "host", host);
+	s3_req_header(req, "x-amz-date", date);
+	s3_req_header(req, "x-amz-content-sha256", req->body_sha256);
+	if (s3->token != NULL)
+		s3_req_header(req, "x-amz-security-token", s3->token);
+	memset(&sg, 0, sizeof(sg));
+	sg.method = req->method;
+	sg.path = path.p;
+	sg.query = req->query;
+	sg.nquery = req->nquery;
+	sg.headers = req->headers;
+	sg.nheaders = req->nheaders;
+	sg.payload = req->body_sha256;
+	sg.access_key = s3->access_key;
+	sg.secret_key = s3->secret_key;
+	sg.region = s3->region;
+	sg.service = "s3";
+	sg.amz_date = date;
+	auth = s3_authorization(&sg);
+
+	for (i = 0; i < req->nheaders; i++) {
+		line = bk_asprintf("%s: %s", h[i].name, h[i].value);
+		list = curl_slist_append(list, line);
+		free(line);
+	}
+	line = bk_asprintf("Authorization: %s", auth);
+	list = curl_slist_append(list, line);
+	bk_explicit_bzero(line, strlen(line));
+	free(line);
+	free(auth);
+	/* No header that the signature does not cover and S3 would read. */
+	list = curl_slist_append(list, "Content-Type:");
+	list = curl_slist_append(list, "Accept:");
+	if (list == NULL)
+		bk_errx(BK_EX_SOFTWARE, "out of memory");
+	req->nheaders = nh0;
+
+	if (s3->path_style)
+		url = bk_asprintf("%s%s%s%s", s3->endpoint, path.p,
+		    query.len > 0 ? "?" : "", query.p);
+	else	/* scheme://BUCKET.host/KEY */
+		url = bk_asprintf("%.*s%s%s%s%s",
+		    (int)(strstr(s3->endpoint, "://") + 3 - s3->endpoint),
+		    s3->endpoint, host, path.p, query.len > 0 ? "?" : "",
+		    query.p);
+	if (s3->verbose > 1)
+		bk_info("%s %s", req->method, url);
+
+	memset(&x, 0, sizeof(x));
+	x.req = req;
+	x.resp = resp;
+	x.curl = c;
+	err[0] = '\0';
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A transfer that stalls for a minute is dead. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+	if (strcmp(req->method, "PUT") == 0) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+		curl_easy_setopt(c, CURLOPT_READDATA, &x);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, &x);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)req->bodylen);
+	} else if (strcmp(req->method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		    req->body != NULL ? req->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)req->bodylen);
+	} else if (req->head) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_slist_free_all(list);
+	free(url);
+	free(path.p);
+	free(query.p);
+	if (req->body_sha256 == sha)
+		req->body_sha256 = NULL;
+	*bk_buf_room(&resp->reply, 1) = '\0';
+	if (s3_signal != 0 && !req->unstoppable)
+		resp->stopped = 1;
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && resp->too_long)) {
+		if (!resp->stopped)
+			resp->transport = 1;
+		snprintf(resp->why, sizeof(resp->why), "%s",
+		    err[0] != '\0' ? err : curl_easy_strerror(rc));
+		bk_one_line(resp->why);
+		return -1;
+	}
+	read_error(resp);
+	return 0;
+}
+
+/* ---- what a failure means ---- */
+
+int
+s3_exit_code(const struct s3_resp *r)
+{
+	if (r->transport || r->status == 0)
+		return BK_EX_UNAVAILABLE;
+	if (strcmp(r->code, "BadDigest") == 0 ||
+	    strcmp(r->code, "InvalidDigest") == 0 ||
+	    strcmp(r->code, "XAmzContentSHA256Mismatch") == 0)
+		return BK_EX_DATAERR;
+	switch (r->status) {
+	case 401:
+	case 403:
+		return BK_EX_NOPERM;
+	case 404:
+		return BK_EX_NOINPUT;
+	case 412:
+		return BK_EX_CANTCREAT;
+	case 429:
+		return BK_EX_UNAVAILABLE;
+	}
+	if (r->status >= 500)
+		return BK_EX_UNAVAILABLE;
+	return BK_EX_SOFTWARE;
+}
+
+void
+s3_fail(const struct s3_resp *r, const char *what, const char *bucket,
+    const char *key)
+{
+	char *name = s3_name(bucket, key);
+
+	if (r->transport || r->status == 0)
+		bk_errx(BK_EX_UNAVAILABLE, "could not %s \"%s\": %s", what,
+		    name, r->why[0] != '\0' ? r->why : "no answer");
+	if (r->status == 412)
+		bk_errx(BK_EX_CANTCREAT, "could not %s \"%s\": it exists "
+		    "(-f replaces it)", what, name);
+	/* A HEAD reply has no body, hence no code: say what the status says. */
+	if (r->code[0] == '\0' && (r->status == 403 || r->status == 404))
+		bk_errx(s3_exit_code(r), "could not %s \"%s\": %ld %s", what,
+		    name, r->status, r->status == 403 ? "access denied" :
+		    "not found");
+	bk_errx(s3_exit_code(r), "could not %s \"%s\": %ld%s%s%s%s", what,
+	    name, r->status, r->code[0] != '\0' ? " " : "", r->code,
+	    r->message[0] != '\0' ? ": " : "", r->message);
+}

@@ -1,0 +1,549 @@
+/*
+ * put.c: a stream to one S3 object, in a single PUT or in parts.
+ *
+ * The stream's length is not known in advance.  The first part is read
+ * whole: a stream that ends within it (or exactly at its end) goes in one
+ * PutObject.  Otherwise a multipart upload sends parts of one size (some
+ * stores, R2 among them, refuse unequal parts), the last shorter, and a
+ * second thread reads and hashes the next part while the current one is
+ * on the wire: two buffers of the part size, no more.  Each body carries
+ * its Content-MD5 and its sha256 in the signed x-amz-content-sha256, both
+ * of which the server checks.
+ *
+ * The whole stream's sha256 is known only at its end, after the upload
+ * began, and S3 takes metadata only when an object is made: a multipart
+ * object is therefore copied onto itself with the metadata once it is
+ * complete (the copy names the ETag it expects, so it cannot take another
+ * writer's object).  A HEAD then checks the size, the ETag (the MD5 of
+ * the parts' MD5s with "-N") and the metadata; radosgw's answer to
+ * CompleteMultipartUpload carries an empty ETag, so that answer proves
+ * nothing by itself.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "s3.h"
+
+#define MAX_PARTS	10000	/* S3's limit on part numbers */
+
+struct part {
+	unsigned char	*buf;
+	size_t		 len;
+	unsigned char	 md5[16];
+	char		 md5_b64[32];	/* Content-MD5 */
+	char		 sha256[S3_SHA256_HEX];
+	int		 err;		/* errno of a failed read, or EINTR */
+};
+
+struct upload {
+	struct s3	*s3;
+	struct s3_put	*p;
+	EVP_MD_CTX	*whole;		/* sha256 of the stream so far */
+	char		*upload_id;	/* NULL until one is given */
+	unsigned char	*md5s;		/* 16 bytes per part sent */
+	size_t		 nparts;
+	char		*name;		/* s3://bucket/key for messages */
+};
+
+/* A read that gives up when a signal asked bk-s3 to stop. */
+static ssize_t
+read_some(int fd, void *buf, size_t n)
+{
+	struct pollfd pfd;
+	ssize_t k;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (s3_signal != 0) {
+			errno = EINTR;
+			return -1;
+		}
+		pfd.revents = 0;
+		r = poll(&pfd, 1, 200);
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		k = read(fd, buf, n);
+		if (k == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return k;
+	}
+}
+
+static void
+digest(const EVP_MD *md, const void *p, size_t n, unsigned char *out)
+{
+	if (EVP_Digest(p, n, out, NULL, md, NULL) != 1)
+		bk_errx(BK_EX_SOFTWARE, "could not compute a digest");
+}
+
+/*
+ * Fills a part from the stream, up to the part size or the end, and
+ * hashes it: its MD5 and sha256, and the whole stream's sha256.  Runs in
+ * the reading thread; sets pt->err rather than reporting.
+ */
+static void
+fill(struct upload *u, struct part *pt)
+{
+	unsigned char sha[32];
+	ssize_t k;
+
+	pt->len = 0;
+	pt->err = 0;
+	while (pt->len < u->p->part_size) {
+		k = read_some(u->p->fd, pt->buf + pt->len,
+		    u->p->part_size - pt->len);
+		if (k == -1) {
+			pt->err = errno;
+			return;
+		}
+		if (k == 0)
+			break;
+		pt->len += (size_t)k;
+	}
+	digest(EVP_md5(), pt->buf, pt->len, pt->md5);
+	EVP_EncodeBlock((unsigned char *)pt->md5_b64, pt->md5, 16);
+	digest(EVP_sha256(), pt->buf, pt->len, sha);
+	bk_hex(pt->sha256, sha, sizeof(sha));
+	if (EVP_DigestUpdate(u->whole, pt->buf, pt->len) != 1)
+		bk_errx(BK_EX_SOFTWARE, "could not compute a digest");
+	u->p->size += pt->len;
+}
+
+struct filler {
+	struct upload	*u;
+	struct part	*pt;
+};
+
+static void *
+fill_thread(void *arg)
+{
+	struct filler *f = arg;
+
+	fill(f->u, f->pt);
+	return NULL;
+}
+
+/* ---- leaving: abort what was begun, then exit or die of the signal ---- */
+
+static void
+abort_upload(struct upload *u)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+
+	/* Never without an id: radosgw deletes the object for an empty one. */
+	if (u->upload_id == NULL || u->upload_id[0] == '\0')
+		return;
+	memset(&req, 0, sizeof(req));
+	req.method = "DELETE";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	req.unstoppable = 1;
+	s3_req_param(&req, "uploadId", u->upload_id);
+	if (s3_request(u->s3, &req, &resp) == -1 || resp.status < 200 ||
+	    resp.status > 299)
+		bk_warnx("could not abort the upload to \"%s\" (%s): its parts "
+		    "stay until aborted", u->name, resp.transport ? resp.why :
+		    resp.code[0] != '\0' ? resp.code : "refused");
+	else
+		bk_info("\"%s\": upload aborted", u->name);
+	s3_resp_free(&resp);
+	free(u->upload_id);
+	u->upload_id = NULL;
+}
+
+static void BK_NORETURN
+die_of_signal(struct upload *u)
+{
+	int sig = (int)s3_signal;
+
+	abort_upload(u);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* A request that failed or was stopped: abort, then say why. */
+static void BK_NORETURN
+request_failed(struct upload *u, struct s3_resp *resp, const char *what)
+{
+	if (s3_signal != 0)
+		die_of_signal(u);
+	abort_upload(u);
+	s3_fail(resp, what, u->p->bucket, u->p->key);
+}
+
+/* Aborts, then exits with code after 'could not upload "NAME": why'. */
+static void BK_NORETURN
+upload_failed(struct upload *u, int code, const char *why)
+{
+	if (s3_signal != 0)
+		die_of_signal(u);
+	abort_upload(u);
+	bk_errx(code, "could not upload \"%s\": %s", u->name, why);
+}
+
+static int
+ok(const struct s3_resp *r)
+{
+	return r->status >= 200 && r->status <= 299 && r->code[0] == '\0';
+}
+
+static void
+check_read(struct upload *u, const struct part *pt)
+{
+	if (pt->err == 0)
+		return;
+	if (s3_signal != 0)
+		die_of_signal(u);
+	upload_failed(u, BK_EX_IOERR, bk_asprintf("could not read \"%s\": %s",
+	    bk_input_name(u->p->input), strerror(pt->err)));
+}
+
+/* ---- the requests ---- */
+
+static void
+put_single(struct upload *u, struct part *pt)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	req.body = pt->buf;
+	req.bodylen = pt->len;
+	req.body_sha256 = pt->sha256;
+	s3_req_header(&req, "content-md5", pt->md5_b64);
+	s3_req_header(&req, "x-amz-meta-sha256", u->p->sha256);
+	if (!u->p->force)
+		s3_req_header(&req, "if-none-match", "*");
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+		request_failed(u, &resp, "upload");
+	s3_resp_free(&resp);
+	bk_hex(u->p->etag + 1, pt->md5, 16);
+	u->p->etag[0] = '"';
+	strcat(u->p->etag, "\"");
+}
+
+/* Whether the key exists already (HEAD); exits on other failures. */
+static int
+exists(struct upload *u)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "HEAD";
+	req.head = 1;
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	if (s3_request(u->s3, &req, &resp) == -1)
+		request_failed(u, &resp, "look up");
+	if (resp.status == 404)
+		r = 0;
+	else if (ok(&resp))
+		r = 1;
+	else
+		request_failed(u, &resp, "look up");
+	s3_resp_free(&resp);
+	return r;
+}
+
+struct initiate {
+	char	*upload_id;
+};
+
+static void
+scan_initiate(void *arg, enum s3_xml_event ev, const char *path,
+    const char *text, size_t len)
+{
+	struct initiate *in = arg;
+
+	if (ev == S3_XML_TEXT && strcmp(path,
+	    "InitiateMultipartUploadResult/UploadId") == 0 &&
+	    in->upload_id == NULL) {
+		in->upload_id = bk_malloc(len + 1);
+		memcpy(in->upload_id, text, len + 1);
+	}
+}
+
+static void
+initiate(struct upload *u)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+	struct initiate in = { NULL };
+	char why[128];
+	const char *p;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	s3_req_param(&req, "uploads", NULL);
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+		request_failed(u, &resp, "start the upload of");
+	if (s3_xml_parse(resp.reply.p, resp.reply.len, scan_initiate, &in,
+	    why, sizeof(why)) == -1) {
+		free(in.upload_id);
+		upload_failed(u, BK_EX_UNAVAILABLE, bk_asprintf("a bad reply "
+		    "to its start (%s)", why));
+	}
+	s3_resp_free(&resp);
+	if (in.upload_id == NULL || in.upload_id[0] == '\0' ||
+	    strlen(in.upload_id) > 1024)
+		upload_failed(u, BK_EX_UNAVAILABLE, "no upload id in the "
+		    "reply to its start");
+	for (p = in.upload_id; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			/* An id that cannot be sent back cannot be aborted. */
+			free(in.upload_id);
+			upload_failed(u, BK_EX_UNAVAILABLE, "a bad upload id in "
+			    "the reply to its start");
+		}
+	u->upload_id = in.upload_id;
+	bk_info("\"%s\": multipart upload started", u->name);
+}
+
+static void
+put_part(struct upload *u, struct part *pt)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+	char num[16], want[40];
+
+	if (u->nparts == MAX_PARTS) {
+		upload_failed(u, BK_EX_DATAERR, bk_asprintf("the stream needs "
+		    "more than %d parts (use a larger --part-size)",
+		    MAX_PARTS));
+	}
+	snprintf(num, sizeof(num), "%zu", u->nparts + 1);
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	req.body = pt->buf;
+	req.bodylen = pt->len;
+	req.body_sha256 = pt->sha256;
+	s3_req_param(&req, "partNumber", num);
+	s3_req_param(&req, "uploadId", u->upload_id);
+	s3_req_header(&req, "content-md5", pt->md5_b64);
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+		request_failed(u, &resp, "upload a part of");
+	want[0] = '"';
+	bk_hex(want + 1, pt->md5, 16);
+	strcat(want, "\"");
+	if (strcmp(resp.etag, want) != 0)
+		upload_failed(u, BK_EX_DATAERR, resp.etag[0] != '\0' ?
+		    "the server gave a part an ETag that is not its MD5" :
+		    "the server gave a part no ETag");
+	s3_resp_free(&resp);
+	u->md5s = bk_reallocarray(u->md5s, u->nparts + 1, 16);
+	memcpy(u->md5s + 16 * u->nparts, pt->md5, 16);
+	u->nparts++;
+	bk_info("\"%s\": part %zu sent (%zu bytes)", u->name, u->nparts,
+	    pt->len);
+}
+
+static void
+complete(struct upload *u)
+{
+	struct bk_buf body = { NULL, 0, 0 };
+	struct s3_req req;
+	struct s3_resp resp;
+	unsigned char md5[16];
+	char hex[33], *line, b64[32];
+	size_t i;
+
+	bk_buf_add(&body, "<CompleteMultipartUpload>", 25);
+	for (i = 0; i < u->nparts; i++) {
+		bk_hex(hex, u->md5s + 16 * i, 16);
+		line = bk_asprintf("<Part><PartNumber>%zu</PartNumber>"
+		    "<ETag>\"%s\"</ETag></Part>", i + 1, hex);
+		bk_buf_add(&body, line, strlen(line));
+		free(line);
+	}
+	bk_buf_add(&body, "</CompleteMultipartUpload>", 26);
+	digest(EVP_md5(), body.p, body.len, md5);
+	EVP_EncodeBlock((unsigned char *)b64, md5, 16);
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	req.body = body.p;
+	req.bodylen = body.len;
+	s3_req_param(&req, "uploadId", u->upload_id);
+	s3_req_header(&req, "content-md5", b64);
+	if (!u->p->force)
+		s3_req_header(&req, "if-none-match", "*");
+	/* A 200 can carry an <Error>: ok() reads the body's code. */
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+		request_failed(u, &resp, "complete the upload of");
+	s3_resp_free(&resp);
+	free(body.p);
+	free(u->upload_id);
+	u->upload_id = NULL;	/* done: nothing to abort now */
+
+	/* The ETag S3 gives a multipart object. */
+	digest(EVP_md5(), u->md5s, 16 * u->nparts, md5);
+	u->p->etag[0] = '"';
+	bk_hex(u->p->etag + 1, md5, 16);
+	snprintf(u->p->etag + 33, sizeof(u->p->etag) - 33, "-%zu\"",
+	    u->nparts);
+	u->p->parts = (unsigned)u->nparts;
+}
+
+/* Copies the object onto itself with the sha256 as its metadata. */
+static void
+set_metadata(struct upload *u)
+{
+	struct bk_buf src = { NULL, 0, 0 };
+	struct s3_req req;
+	struct s3_resp resp;
+
+	bk_buf_add(&src, "/", 1);
+	s3_uri_encode(&src, u->p->bucket, strlen(u->p->bucket), 0);
+	bk_buf_add(&src, "/", 1);
+	s3_uri_encode(&src, u->p->key, strlen(u->p->key), 1);
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	s3_req_header(&req, "x-amz-copy-source", src.p);
+	s3_req_header(&req, "x-amz-copy-source-if-match", u->p->etag);
+	s3_req_header(&req, "x-amz-metadata-directive", "REPLACE");
+	s3_req_header(&req, "x-amz-meta-sha256", u->p->sha256);
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+		s3_fail(&resp, "record the sha256 of", u->p->bucket,
+		    u->p->key);
+	s3_resp_free(&resp);
+	free(src.p);
+}
+
+/* HEAD: the object has the size, the ETag (if given) and sha256 it should. */
+static void
+check_object(struct upload *u, const char *etag, int sha)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "HEAD";
+	req.head = 1;
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+		s3_fail(&resp, "check", u->p->bucket, u->p->key);
+	if (resp.length < 0 || (uint64_t)resp.length != u->p->size)
+		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object has %jd "
+		    "bytes, not the %ju sent", u->name, (intmax_t)resp.length,
+		    (uintmax_t)u->p->size);
+	if (etag != NULL && strcmp(resp.etag, etag) != 0)
+		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object's ETag is "
+		    "%s, not %s", u->name, resp.etag[0] != '\0' ? resp.etag :
+		    "missing", etag);
+	if (sha && strcmp(resp.sha256, u->p->sha256) != 0)
+		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object's sha256 "
+		    "metadata is not the stream's", u->name);
+	s3_resp_free(&resp);
+}
+
+void
+s3_put_stream(struct s3 *s3, struct s3_put *p)
+{
+	struct upload u;
+	struct part parts[2], *cur, *spare, *t;
+	struct filler f;
+	pthread_t th;
+	unsigned char sha[32];
+	unsigned int shalen;
+	int more;
+
+	memset(&u, 0, sizeof(u));
+	u.s3 = s3;
+	u.p = p;
+	u.name = s3_name(p->bucket, p->key);
+	p->size = 0;
+	if ((u.whole = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(u.whole, EVP_sha256(), NULL) != 1)
+		bk_errx(BK_EX_SOFTWARE, "could not start a digest");
+	memset(parts, 0, sizeof(parts));
+	parts[0].buf = bk_malloc(p->part_size);
+	cur = &parts[0];
+	spare = &parts[1];
+
+	fill(&u, cur);
+	check_read(&u, cur);
+	if (cur->len == p->part_size) {
+		spare->buf = bk_malloc(p->part_size);
+		fill(&u, spare);
+		check_read(&u, spare);
+	}
+	if (spare->len == 0) {
+		/* The whole stream is in the first part. */
+		EVP_DigestFinal_ex(u.whole, sha, &shalen);
+		bk_hex(p->sha256, sha, sizeof(sha));
+		put_single(&u, cur);
+		check_object(&u, p->etag, 1);
+		goto done;
+	}
+
+	if (!p->force && exists(&u)) {
+		bk_errx(BK_EX_CANTCREAT, "could not upload \"%s\": it exists "
+		    "(-f replaces it)", u.name);
+	}
+	initiate(&u);
+	if (s3_signal != 0)
+		die_of_signal(&u);
+	put_part(&u, cur);
+	t = cur;
+	cur = spare;
+	spare = t;
+	for (;;) {
+		more = cur->len == p->part_size;
+		if (more) {
+			f.u = &u;
+			f.pt = spare;
+			if (pthread_create(&th, NULL, fill_thread, &f) != 0)
+				upload_failed(&u, BK_EX_SOFTWARE,
+				    "could not start a thread");
+		}
+		put_part(&u, cur);
+		if (!more)
+			break;
+		pthread_join(th, NULL);
+		check_read(&u, spare);
+		if (spare->len == 0)
+			break;
+		t = cur;
+		cur = spare;
+		spare = t;
+	}
+	if (s3_signal != 0)
+		die_of_signal(&u);
+	EVP_DigestFinal_ex(u.whole, sha, &shalen);
+	bk_hex(p->sha256, sha, sizeof(sha));
+	complete(&u);
+	check_object(&u, p->etag, 0);
+	set_metadata(&u);
+	check_object(&u, NULL, 1);
+done:
+	EVP_MD_CTX_free(u.whole);
+	free(parts[0].buf);
+	free(parts[1].buf);
+	free(u.md5s);
+	free(u.name);
+}

@@ -1,0 +1,232 @@
+/*
+ * s3.h: the parts of bk-s3.  sigv4.c signs requests (AWS Signature
+ * Version 4) and encodes keys; xml.c reads the replies; http.c sends
+ * requests through libcurl; put.c uploads a stream, in one request or in
+ * parts.  bk-s3.c parses the command line and runs the commands.
+ */
+#ifndef S3_H
+#define S3_H
+
+#include <signal.h>
+
+#include "format/format.h"
+
+/* ---- sigv4.c: AWS Signature Version 4, and S3's URI encoding ---- */
+
+#define S3_SHA256_HEX	65	/* 64 hex digits and a NUL */
+
+/* One query parameter, not encoded; a NULL value is sent as "name=". */
+struct s3_param {
+	const char	*name;
+	const char	*value;
+};
+
+/* One header to send and sign; the name in any letter case. */
+struct s3_header {
+	const char	*name;
+	const char	*value;
+};
+
+/* What a signature covers. */
+struct s3_sign {
+	const char		*method;	/* GET, PUT, ... */
+	const char		*path;		/* encoded, as sent: /b/k%20x */
+	const struct s3_param	*query;		/* in any order */
+	size_t			 nquery;
+	const struct s3_header	*headers;	/* every header signed */
+	size_t			 nheaders;
+	const char		*payload;	/* hex sha256 of the body, or
+						   UNSIGNED-PAYLOAD */
+	const char		*access_key;
+	const char		*secret_key;
+	const char		*region;
+	const char		*service;	/* s3 */
+	const char		*amz_date;	/* 20130524T000000Z */
+};
+
+/*
+ * Appends s[0..n) percent-encoded as S3 requires: the bytes A-Z a-z 0-9
+ * - _ . ~ as they are, '/' as it is when keep_slash is set (a key in a
+ * path), every other byte as %XX with upper-case hex.  The buffer is
+ * left NUL-terminated (the NUL not counted in len).
+ */
+void	s3_uri_encode(struct bk_buf *, const char *, size_t, int);
+/*
+ * Appends the query string, canonical form and sent form alike: each
+ * name and value encoded, "name=value" (an explicit '=' when the value
+ * is empty or NULL), sorted by encoded name then value, joined by '&'.
+ * NUL-terminated.
+ */
+void	s3_query_string(struct bk_buf *, const struct s3_param *, size_t);
+/*
+ * Appends the canonical request of the signing specification: method,
+ * path, query string, the headers (names lower case, sorted by name,
+ * values trimmed with inner runs of spaces made one), the list of signed
+ * header names, the payload hash; lines joined by LF.  NUL-terminated.
+ */
+void	s3_canonical_request(struct bk_buf *, const struct s3_sign *);
+/* Appends the signed header names: "host;range;x-amz-date". */
+void	s3_signed_headers(struct bk_buf *, const struct s3_sign *);
+/*
+ * The value of the Authorization header (bk_malloc'd): algorithm,
+ * credential scope, signed headers, signature.  The keys derived from
+ * the secret are wiped.
+ */
+char	*s3_authorization(const struct s3_sign *);
+/* The hex sha256 of n bytes, into out (S3_SHA256_HEX bytes). */
+void	s3_sha256_hex(const void *, size_t, char *);
+/* The sha256 of the empty string in hex: the payload of a body-less request. */
+extern const char s3_empty_sha256[];
+
+/* ---- xml.c: a small, strict reader for S3's XML replies ---- */
+
+enum s3_xml_event {
+	S3_XML_OPEN,	/* an element begins: path */
+	S3_XML_TEXT,	/* an element without children ends: path, its text */
+	S3_XML_CLOSE	/* an element ends (after TEXT for a leaf): path */
+};
+
+/*
+ * Called for each event with the element's path from the root, names
+ * joined by '/' without namespace prefixes
+ * ("ListBucketResult/Contents/Key"), and for S3_XML_TEXT the element's
+ * text with entities and character references decoded (NUL-terminated;
+ * the length is given too).
+ */
+typedef void	s3_xml_fn(void *, enum s3_xml_event, const char *,
+	    const char *, size_t);
+
+#define S3_XML_DEPTH	16	/* deepest element accepted */
+
+/*
+ * Reads an XML document: one root element, comments, processing
+ * instructions and CDATA sections; no DTD (a reply that declares one is
+ * refused, so no entity is ever expanded), only the five predefined
+ * entities and character references of valid code points, no NUL byte,
+ * tags that nest and match, depth at most S3_XML_DEPTH.  Returns 0, or
+ * -1 with a phrase in why (the events already called stand).
+ */
+int	s3_xml_parse(const char *, size_t, s3_xml_fn *, void *, char *,
+	    size_t);
+
+/* ---- http.c: requests through libcurl ---- */
+
+/* Where the requests go and who signs them. */
+struct s3 {
+	char		*endpoint;	/* scheme://host[:port], no '/' after */
+	char		*host;		/* host[:port] as in the Host header */
+	int		 path_style;	/* /BUCKET/KEY, else BUCKET.host/KEY */
+	const char	*region;
+	char		*access_key;
+	char		*secret_key;	/* wiped when done */
+	char		*token;		/* AWS_SESSION_TOKEN, or NULL */
+	void		*curl;		/* CURL *, reused for every request */
+	int		 verbose;
+};
+
+/* A body sink for a reply in 2xx: writes n bytes; returns 0 or -1 to stop. */
+typedef int	s3_sink_fn(void *, const void *, size_t);
+
+#define S3_MAX_PARAMS	8
+#define S3_MAX_HEADERS	12
+#define S3_REPLY_MAX	(16 * 1024 * 1024)	/* longest XML reply read */
+
+struct s3_req {
+	const char	*method;
+	const char	*bucket;
+	const char	*key;		/* NULL: the bucket itself */
+	struct s3_param	 query[S3_MAX_PARAMS];
+	size_t		 nquery;
+	struct s3_header headers[S3_MAX_HEADERS];	/* signed */
+	size_t		 nheaders;
+	const void	*body;		/* PUT, POST: the body */
+	size_t		 bodylen;
+	const char	*body_sha256;	/* its hex sha256; NULL: computed */
+	int		 head;		/* HEAD: no body expected */
+	s3_sink_fn	*sink;		/* a 2xx body goes here, else to reply */
+	void		*sink_arg;
+	int		 unstoppable;	/* a signal does not stop it (Abort) */
+};
+
+struct s3_resp {
+	long		 status;	/* HTTP status, 0 when none came */
+	struct bk_buf	 reply;		/* body (not for a sink), NUL-ended */
+	int		 too_long;	/* the reply passed S3_REPLY_MAX */
+	char		 etag[130];	/* as sent, quotes included */
+	int64_t		 length;	/* Content-Length, -1 if none */
+	char		 sha256[80];	/* x-amz-meta-sha256, "" if none */
+	char		 last_modified[64];
+	char		 code[64];	/* of an <Error> body */
+	char		 message[256];
+	int		 transport;	/* the request never got an answer */
+	int		 stopped;	/* a sink or a signal stopped it */
+	char		 why[256];	/* libcurl's reason, for transport */
+};
+
+/* Signals that stop a transfer (set by bk-s3's handler), 0 if none. */
+extern volatile sig_atomic_t s3_signal;
+
+/*
+ * Makes the libcurl handle; exits 70 when it cannot.  Cleanup wipes the
+ * secret and frees everything.
+ */
+void	s3_open(struct s3 *);
+void	s3_close(struct s3 *);
+/*
+ * Sends one signed request and reads its answer into resp (cleared
+ * first; free its reply with s3_resp_free).  Returns 0 when an answer
+ * came (whatever its status: an <Error> body, a 200 one included, is
+ * read into code and message), -1 when none did (resp->why says why) or
+ * a sink or a signal stopped the transfer (resp->stopped).
+ */
+int	s3_request(struct s3 *, struct s3_req *, struct s3_resp *);
+void	s3_resp_free(struct s3_resp *);
+/* Adds a query parameter or a header to a request (names not copied). */
+void	s3_req_param(struct s3_req *, const char *, const char *);
+void	s3_req_header(struct s3_req *, const char *, const char *);
+/*
+ * The exit code of DESIGN.md for a failed request: 69 no answer or a
+ * 5xx, 77 refused (403), 66 no such key or bucket (404), 73 the key
+ * exists (412), 65 a body the server found damaged (BadDigest), 70 any
+ * other refusal.
+ */
+int	s3_exit_code(const struct s3_resp *);
+/*
+ * Exits with s3_exit_code after one line: 'could not WHAT "s3://b/k":
+ * 403 AccessDenied: message' (the server's code and message when it gave
+ * them), or libcurl's reason when there was no answer.
+ */
+void	s3_fail(const struct s3_resp *, const char *, const char *,
+	    const char *) BK_NORETURN;
+/* The name to show: "s3://BUCKET/KEY", control bytes as '?' (malloc'd). */
+char	*s3_name(const char *, const char *);
+
+/* ---- put.c: an upload, whole or in parts ---- */
+
+struct s3_put {
+	const char	*bucket;
+	const char	*key;
+	int		 fd;		/* the stream */
+	const char	*input;		/* its name for messages */
+	size_t		 part_size;
+	int		 force;		/* replace an existing key */
+	/* results */
+	uint64_t	 size;
+	char		 sha256[S3_SHA256_HEX];	/* of the whole stream */
+	unsigned	 parts;		/* 0 for a single PUT */
+	char		 etag[130];
+};
+
+/*
+ * Uploads the stream: a single PUT when it ends within the first part,
+ * else a multipart upload in parts of part_size (the last shorter), the
+ * next part read and hashed while the one before is sent.  Every body
+ * goes with its Content-MD5 and its signed sha256; the whole stream's
+ * sha256 becomes the object's metadata (x-amz-meta-sha256).  Then HEAD
+ * checks size, ETag and metadata.  A multipart upload that fails or is
+ * interrupted is aborted.  Exits on failure with one message; returns
+ * when the object is whole.
+ */
+void	s3_put_stream(struct s3 *, struct s3_put *);
+
+#endif /* S3_H */
