@@ -27,8 +27,10 @@ struct run {
 static void
 take(struct txf *t, struct run *r)
 {
-	r->out = realloc(r->out, r->len + t->olen + 1);
-	memcpy(r->out + r->len, t->out, t->olen);
+	if ((r->out = realloc(r->out, r->len + t->olen + 1)) == NULL)
+		abort();
+	if (t->olen > 0)	/* t->out may be NULL then */
+		memcpy(r->out + r->len, t->out, t->olen);
 	r->len += t->olen;
 	r->out[r->len] = '\0';
 	t->olen = 0;
