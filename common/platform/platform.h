@@ -305,19 +305,11 @@ void	bk_progress_end(struct bk_progress *);
  * files that hold a secret: an identity, a passphrase, a new key.
  */
 int	bk_secret_exposed(int, const char *);
-/*
- * Reads the first line of fd (without its line end) into a new buffer of
- * BK_SECRET_MAX + 2 bytes, storing its length; what names the source in
- * messages ("passphrase file \"x\""), never the contents.  Warns as
- * bk_secret_exposed does.  Exits 74 on a read error, 65 when the line is
- * too long.  Wipe and free the result.
- */
-char	*bk_secret_read(int, const char *, size_t *);
 /* Opens the controlling terminal, /dev/tty; -1 with errno when none. */
 int	bk_tty_open(void);
 /*
- * Writes prompt to the terminal fd and reads one line as bk_secret_read
- * does, with the echo off unless echo is set.  The echo comes back on
+ * Writes prompt to the terminal fd and reads one line as a passphrase
+ * file is read, with the echo off unless echo is set.  The echo comes back on
  * whatever happens, SIGINT, SIGTERM, SIGHUP and SIGQUIT included.
  */
 char	*bk_tty_ask(int, const char *, int, size_t *);

@@ -38,7 +38,7 @@ bk_secret_exposed(int fd, const char *what)
 }
 
 /*
- * Reads the first line of fd as bk_secret_read does, but reports a failure
+ * Reads the first line of fd as read_secret does, but reports a failure
  * (74 read error, 65 too long) as its code in *code and returns NULL, with
  * nothing of the secret left in memory, so that the caller can restore the
  * terminal before it exits.
@@ -96,8 +96,15 @@ secret_fail(int code, const char *what)
 	bk_errx(code, "%s is longer than %d bytes", what, BK_SECRET_MAX);
 }
 
-char *
-bk_secret_read(int fd, const char *what, size_t *len)
+/*
+ * Reads the first line of fd (without its line end) into a new buffer of
+ * BK_SECRET_MAX + 2 bytes, storing its length; what names the source in
+ * messages ("passphrase file \"x\""), never the contents.  Warns as
+ * bk_secret_exposed does.  Exits 74 on a read error, 65 when the line is
+ * too long.  Wipe and free the result.
+ */
+static char *
+read_secret(int fd, const char *what, size_t *len)
 {
 	char *p;
 	int code;
@@ -222,7 +229,7 @@ bk_passphrase(const char *path, int fd, int confirm, size_t *len)
 			bk_err(bk_open_errno_code(errno), "could not open "
 			    "passphrase file \"%s\"", path);
 		what = bk_asprintf("passphrase file \"%s\"", path);
-		p = bk_secret_read(fd, what, len);
+		p = read_secret(fd, what, len);
 		free(what);
 		close(fd);
 		if (*len == 0) {
@@ -232,7 +239,7 @@ bk_passphrase(const char *path, int fd, int confirm, size_t *len)
 	} else if (fd >= 0) {
 		/* Programs started later must not inherit a way to it. */
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-		p = bk_secret_read(fd, "the passphrase descriptor", len);
+		p = read_secret(fd, "the passphrase descriptor", len);
 		if (*len == 0) {
 			free(p);
 			bk_errx(BK_EX_DATAERR, "no passphrase on descriptor %d",
