@@ -55,7 +55,11 @@ fi
 # one process group, then the servers.  env gives them back the SIGINT and
 # SIGQUIT that a background command starts without (tools keep ignored
 # what they inherit ignored, and some tests interrupt them).
-env --default-signal=INT,QUIT setsid -w prove -j2 --exec '' --timer "$@" &
+# --failures --comments: a failed test's line and the diagnostics under it
+# reach the log, so that a failure on a machine where the run cannot be
+# repeated (CI, a fresh Debian) says why.
+env --default-signal=INT,QUIT setsid -w prove -j2 --failures --comments \
+    --exec '' --timer "$@" &
 _prove=$!
 trap 'kill -TERM -$_prove 2>/dev/null; exit 130' INT
 trap 'kill -TERM -$_prove 2>/dev/null; exit 143' TERM
