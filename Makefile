@@ -127,8 +127,8 @@ DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    ceph-mon ceph-osd radosgw ceph-common awscli
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all build check deps deps-build install uninstall bench demo clean lint
-	lint fuzz fuzz-build
+.PHONY: all build check deps deps-build install uninstall bench demo clean \
+	lint fuzz fuzz-build print-libs print-cflags
 
 # The build dependencies first (installed when root, else named), then
 # the build itself in a second make that reads pkg-config afresh.
