@@ -12,7 +12,7 @@
  * One file of bk_walk_tree's walk (the one bk-manifest adopt makes).  One
  * that looks like a backup but that no manifest line names is a FAIL.  A
  * temporary file of bk's over an hour old was left by a run that was
- * killed: said on stderr with its age and counted in the metrics, without
+ * killed: said on stderr with its age (to the minute) and counted in the metrics, without
  * failing the run, since it is no backup.
  */
 void
@@ -26,7 +26,8 @@ scan_file(const struct bk_walk_file *f, void *arg)
 		    f->rel);
 		v->unlisted++;
 	} else if (f->kind == BK_WALK_STALE) {
-		bk_format_duration(age, sizeof(age), f->age);
+		/* To the minute: "3h", not "3h1s" once a second has gone. */
+		bk_format_duration(age, sizeof(age), f->age / 60 * 60);
 		bk_warnx("\"%s\": a temporary file of a bk run that was "
 		    "killed, %s old (find removes old ones: see bk-verify(1))",
 		    f->rel, age);
