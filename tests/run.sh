@@ -52,13 +52,15 @@ fi
 # for it: a shell runs its traps only once a foreground command is over, so
 # a SIGTERM would have left both servers running until every test had.  A
 # Ctrl-C or a SIGTERM stops prove, the tests and what they run at once, as
-# one process group, then the servers.  env gives them back the SIGINT and
-# SIGQUIT that a background command starts without (tools keep ignored
-# what they inherit ignored, and some tests interrupt them).
+# one process group, then the servers.  env gives them every signal at its
+# default: a background command starts with SIGINT and SIGQUIT ignored,
+# nohup or a service manager may have ignored SIGHUP or SIGPIPE, and the
+# tools keep ignored what they inherit ignored (some tests interrupt them:
+# under nohup, 0304's SIGHUP at a passphrase prompt went unheard).
 # --failures --comments: a failed test's line and the diagnostics under it
 # reach the log, so that a failure on a machine where the run cannot be
 # repeated (CI, a fresh Debian) says why.
-env --default-signal=INT,QUIT setsid -w prove -j2 --failures --comments \
+env --default-signal setsid -w prove -j2 --failures --comments \
     --exec '' --timer "$@" &
 _prove=$!
 trap 'kill -TERM -$_prove 2>/dev/null; exit 130' INT
