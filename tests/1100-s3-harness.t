@@ -145,6 +145,8 @@ run aws s3 cp s3://bk-plain/inm/k -
 is "... and the first copy stays" "$(cat "$T/out")" first
 
 # --- Object lock: a COMPLIANCE retention refuses the delete ---
+# A version id may begin with "-": aws would take it for an option (and a
+# refused delete would pass for the wrong reason), hence --version-id=ID.
 until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 run aws s3api put-object --bucket bk-locked --key locked --body "$T/f1" \
     --object-lock-mode COMPLIANCE --object-lock-retain-until-date "$until" \
@@ -155,17 +157,17 @@ vid=$(cat "$T/out")
     pass "a locked object, with a version" ||
     { fail "a locked object, with a version"; sed 's/^/#   /' "$T/err" | head -3; }
 run aws s3api get-object-retention --bucket bk-locked --key locked \
-    --version-id "$vid" --query Retention.Mode --output text
+    --version-id="$vid" --query Retention.Mode --output text
 is "... its retention is COMPLIANCE" "$(cat "$T/out")" COMPLIANCE
-run aws s3api delete-object --bucket bk-locked --key locked --version-id "$vid"
+run aws s3api delete-object --bucket bk-locked --key locked --version-id="$vid"
 [ "$rc" != 0 ] && pass "deleting the locked version is refused" ||
     fail "deleting the locked version is refused"
-run aws s3api delete-object --bucket bk-locked --key locked --version-id "$vid" \
+run aws s3api delete-object --bucket bk-locked --key locked --version-id="$vid" \
     --bypass-governance-retention
 [ "$rc" != 0 ] && pass "... even bypassing governance (it is compliance)" ||
     fail "... even bypassing governance (it is compliance)"
 exits "... and it is still there" 0 \
-    aws s3api head-object --bucket bk-locked --key locked --version-id "$vid"
+    aws s3api head-object --bucket bk-locked --key locked --version-id="$vid"
 
 # --- A SIGKILLed multipart upload leaves an incomplete upload ---
 # aws reads a stream from a FIFO that the test keeps open: 12 MiB go in,
@@ -187,7 +189,7 @@ parts=0 i=0
 while [ $i -lt 300 ]; do	# a bound, never reached on a sane machine
 	if uploads; then
 		parts=$(aws s3api list-parts --bucket bk-plain --key killed/k \
-		    --upload-id "$id" --query 'length(Parts)' --output text 2>/dev/null)
+		    --upload-id="$id" --query 'length(Parts)' --output text 2>/dev/null)
 		[ "${parts:-0}" != None ] && [ "${parts:-0}" -ge 2 ] && break
 	fi
 	sleep 0.2; i=$((i + 1))
@@ -204,7 +206,7 @@ run aws s3api head-object --bucket bk-plain --key killed/k
 uploads
 is "... but the incomplete upload is listed" "$(wc -w <"$T/uploads")" 1
 exits "... and aborted" 0 aws s3api abort-multipart-upload --bucket bk-plain \
-    --key killed/k --upload-id "$id"
+    --key killed/k --upload-id="$id"
 uploads && fail "... then no longer listed" || pass "... then no longer listed"
 
 while read -r p name; do

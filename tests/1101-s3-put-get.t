@@ -190,7 +190,7 @@ while [ $i -lt 300 ]; do	# a bound, never reached on a sane machine
 	    --query 'Uploads[0].UploadId' --output text 2>/dev/null)
 	if [ -n "$id" ] && [ "$id" != None ]; then
 		parts=$(aws s3api list-parts --bucket $B --key killed \
-		    --upload-id "$id" --query 'length(Parts)' --output text \
+		    --upload-id="$id" --query 'length(Parts)' --output text \
 		    2>/dev/null)
 		[ "${parts:-0}" != None ] && [ "${parts:-0}" -ge 2 ] && break
 	fi
