@@ -7,25 +7,9 @@
 # code: where an error is expected, a non-zero exit is what is asserted.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/s3.sh"
+# The store, aws in 5 MiB parts from 8 MiB (20 MiB takes four), and an
+# interrupted test that still removes its $T (20 MiB here): need_s3.
 need_s3
-# Interrupted (run.sh stops the tests with SIGTERM), the test still leaves
-# by exit, so lib.sh's EXIT trap removes $T (20 MiB here): a shell killed
-# by a signal runs no EXIT trap.
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-# A configuration of the test's own: multipart from 8 MiB, in 5 MiB parts
-# (the smallest S3 allows), so that 20 MiB takes four parts.
-cat >"$T/aws-config" <<EOF
-[default]
-region = us-east-1
-s3 =
-    addressing_style = path
-    multipart_threshold = 8MB
-    multipart_chunksize = 5MB
-EOF
-AWS_CONFIG_FILE=$T/aws-config
-export AWS_CONFIG_FILE
 
 # --- The harness: where it listens, what it wrote ---
 case $AWS_ENDPOINT_URL in

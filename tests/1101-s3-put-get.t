@@ -8,21 +8,7 @@
 . "$TESTS/s3.sh"
 need_s3
 need jq
-# Interrupted, leave by exit so that lib.sh's trap removes $T.
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-# aws uploads in 5 MiB parts from 8 MiB, as bk-s3 does with --part-size 5M.
-cat >"$T/aws-config" <<EOF
-[default]
-region = us-east-1
-s3 =
-    addressing_style = path
-    multipart_threshold = 8MB
-    multipart_chunksize = 5MB
-EOF
-AWS_CONFIG_FILE=$T/aws-config
-export AWS_CONFIG_FILE
+# need_s3 made aws upload in 5 MiB parts from 8 MiB, as bk-s3 --part-size 5M.
 # A bucket of its own, new on every run.
 B=bk-s3-put-get-$(od -An -N4 -tx1 /dev/urandom | tr -d " \n")
 exits "a bucket for the test" 0 aws s3api create-bucket --bucket $B

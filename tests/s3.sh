@@ -294,12 +294,28 @@ _s3_osd_up() {
 	_s3_ceph osd stat -f json | grep -q '"num_up_osds":1'
 }
 
-# need_s3: skips the whole file without the harness's store.
+# need_s3: skips the whole file without the harness's store.  Otherwise
+# it gives the test an aws configuration of its own, multipart from 8 MiB
+# in 5 MiB parts (the smallest S3 allows; bk-s3 --part-size 5M), and makes
+# an interrupted test (run.sh stops them with SIGTERM) leave by exit, so
+# that lib.sh's EXIT trap removes $T: a shell killed by a signal runs none.
 need_s3() {
 	if [ -z "${BK_TEST_S3:-}" ] || [ ! -d "$BK_TEST_S3" ]; then
 		skip_all "no test radosgw: ${BK_TEST_S3_WHY:-run through tests/run.sh}"
 	fi
 	[ -x /usr/bin/aws ] || skip_all "Debian's aws is not installed (make deps: awscli)"
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+	cat >"$T/aws-config" <<EOF
+[default]
+region = us-east-1
+s3 =
+    addressing_style = path
+    multipart_threshold = 8MB
+    multipart_chunksize = 5MB
+EOF
+	AWS_CONFIG_FILE=$T/aws-config
+	export AWS_CONFIG_FILE
 }
 
 # aws ARGS...: Debian's aws command line (awscli 2.9), whatever PATH says,
