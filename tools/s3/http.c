@@ -22,6 +22,29 @@
 
 volatile sig_atomic_t s3_signal;
 
+static void
+on_signal(int sig)
+{
+	s3_signal = sig;
+}
+
+void
+s3_catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		/* A signal ignored by whoever started us stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 void
 s3_open(struct s3 *s3)
 {
@@ -41,6 +64,11 @@ s3_close(struct s3 *s3)
 		free(s3->secret_key);
 		s3->secret_key = NULL;
 	}
+	free(s3->endpoint);
+	free(s3->host);
+	free(s3->access_key);
+	free(s3->token);
+	s3->endpoint = s3->host = s3->access_key = s3->token = NULL;
 	curl_global_cleanup();
 }
 

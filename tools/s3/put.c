@@ -547,3 +547,32 @@ done:
 	free(u.md5s);
 	free(u.name);
 }
+
+int
+s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
+{
+	struct s3_put p;
+	char *name;
+
+	memset(&p, 0, sizeof(p));
+	p.bucket = o->bucket;
+	p.key = o->key;
+	p.input = o->input;
+	p.fd = bk_open_input(o->input);
+	p.part_size = (size_t)o->part_size;
+	p.force = o->force;
+	s3_catch_signals();
+	s3_put_stream(s3, &p);
+	if (p.fd != STDIN_FILENO)
+		close(p.fd);
+	name = s3_name(o->bucket, o->key);
+	printf("%s  %s\n", p.sha256, name);
+	if (p.parts == 0)
+		bk_info("\"%s\": %ju bytes in one request", name,
+		    (uintmax_t)p.size);
+	else
+		bk_info("\"%s\": %ju bytes in %u parts of %ju", name,
+		    (uintmax_t)p.size, p.parts, (uintmax_t)o->part_size);
+	free(name);
+	return BK_EX_OK;
+}

@@ -2,7 +2,9 @@
  * s3.h: the parts of bk-s3.  sigv4.c signs requests (AWS Signature
  * Version 4) and encodes keys; xml.c reads the replies; http.c sends
  * requests through libcurl; put.c uploads a stream, in one request or in
- * parts.  bk-s3.c parses the command line and runs the commands.
+ * parts; config.c reads the configuration and the URL; put.c, get.c,
+ * ls.c and object.c (head, rm) are the commands.  bk-s3.c parses the
+ * command line and dispatches.
  */
 #ifndef S3_H
 #define S3_H
@@ -10,6 +12,22 @@
 #include <signal.h>
 
 #include "format/format.h"
+
+/* The command line, as bk-s3.c read it; the commands read it. */
+struct s3_opts {
+	const char	*command;
+	const char	*url;
+	const char	*input;		/* put: NULL for stdin */
+	const char	*output;	/* get: NULL for stdout */
+	const char	*endpoint;
+	uint64_t	 part_size;
+	unsigned	 page_size;	/* ls: 0 for the store's default */
+	int		 force;
+	int		 json;
+	int		 verbosity;
+	char		*bucket;	/* from url, by s3_parse_url */
+	char		*key;
+};
 
 /* ---- sigv4.c: AWS Signature Version 4, and S3's URI encoding ---- */
 
@@ -77,6 +95,8 @@ char	*s3_authorization(const struct s3_sign *);
 void	s3_sha256_hex(const void *, size_t, char *);
 /* The sha256 of the empty string in hex: the payload of a body-less request. */
 extern const char s3_empty_sha256[];
+/* Whether s is exactly n lower-case hex digits. */
+int	s3_hex(const char *, size_t);
 
 /* ---- xml.c: a small, strict reader for S3's XML replies ---- */
 
@@ -165,10 +185,12 @@ struct s3_resp {
 
 /* Signals that stop a transfer (set by bk-s3's handler), 0 if none. */
 extern volatile sig_atomic_t s3_signal;
+/* Sets s3_signal on SIGINT, SIGTERM and SIGHUP, but for those ignored. */
+void	s3_catch_signals(void);
 
 /*
- * Makes the libcurl handle; exits 70 when it cannot.  Cleanup wipes the
- * secret and frees everything.
+ * Makes the libcurl handle; exits 70 when it cannot.  s3_close wipes the
+ * secret and frees everything s3_configure and s3_open made.
  */
 void	s3_open(struct s3 *);
 void	s3_close(struct s3 *);
@@ -228,5 +250,30 @@ struct s3_put {
  * when the object is whole.
  */
 void	s3_put_stream(struct s3 *, struct s3_put *);
+
+/* Runs put: uploads the input, prints "SHA256  s3://BUCKET/KEY". */
+int	s3_cmd_put(struct s3 *, const struct s3_opts *);
+
+/* ---- config.c: configuration and URLs ---- */
+
+/*
+ * Splits o->url (s3://BUCKET/KEY) into o->bucket and o->key; a usage
+ * error (exit 64) when it is not one.  The key may be empty only when
+ * prefix_ok.
+ */
+void	s3_parse_url(struct s3_opts *, int);
+/*
+ * Fills s3 (cleared first) from the environment, the shared credentials
+ * file and o: region, endpoint and addressing, credentials.  Exits 78
+ * when the configuration is incomplete or bad.
+ */
+void	s3_configure(struct s3 *, const struct s3_opts *);
+
+/* ---- get.c, ls.c, object.c: the other commands, each an exit code ---- */
+
+int	s3_cmd_get(struct s3 *, const struct s3_opts *);
+int	s3_cmd_ls(struct s3 *, const struct s3_opts *);
+int	s3_cmd_head(struct s3 *, const struct s3_opts *);
+int	s3_cmd_rm(struct s3 *, const struct s3_opts *);
 
 #endif /* S3_H */

@@ -295,3 +295,9 @@ s3_authorization(const struct s3_sign *sg)
 	free(names.p);
 	return auth;
 }
+
+int
+s3_hex(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
