@@ -326,4 +326,30 @@ char	*bk_passphrase(const char *, int, int, size_t *);
 /* Folds line breaks, tabs and blank runs of s into single spaces, in place. */
 char	*bk_one_line(char *);
 
+/* ---- spawn.c: another bk tool as a child ---- */
+
+struct bk_child {
+	pid_t	pid;
+	int	out;	/* its standard output, to read */
+};
+
+/*
+ * The path of bk tool name beside the running program, when it is
+ * there and runnable; else name itself, for execvp to find in PATH
+ * (malloc'd).
+ */
+char	*bk_tool_path(const char *);
+/*
+ * Starts argv[0] (a path, or a name found in PATH) with standard input
+ * from /dev/null, standard output a pipe (c->out), standard error ours.
+ * Exits 70 when it cannot; a program that cannot be run exits 127 after
+ * one line on standard error.
+ */
+void	bk_spawn(struct bk_child *, char *const []);
+/*
+ * Closes c->out (if still open) and waits for the child: its exit
+ * status, or 128 + the signal that ended it.
+ */
+int	bk_spawn_wait(struct bk_child *);
+
 #endif /* BK_PLATFORM_H */
