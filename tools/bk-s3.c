@@ -24,8 +24,9 @@
 #define PART_MAX	((uint64_t)5 * 1024 * 1024 * 1024)
 
 static const char usage[] =
-    "usage: bk-s3 put [-fqv] [--endpoint url] [--part-size size] "
-    "s3://bucket/key [file]\n"
+    "usage: bk-s3 put [-fqv] [--endpoint url] [-m manifest] "
+    "[--part-size size]\n"
+    "                 s3://bucket/key [file]\n"
     "       bk-s3 get [-fqv] [--endpoint url] [-o file] s3://bucket/key\n"
     "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n] "
     "s3://bucket[/prefix]\n"
@@ -56,10 +57,11 @@ struct given {
 static int
 parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 {
-	static const char optstring[] = ":fho:qv";
+	static const char optstring[] = ":fhm:o:qv";
 	static const struct option longopts[] = {
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "manifest",	required_argument,	NULL, 'm' },
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -81,6 +83,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 			break;
 		case 'h':
 			bk_print_usage(usage);
+		case 'm':
+			o->manifest = optarg;
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -143,6 +148,11 @@ check_command(struct s3_opts *o, const struct given *g, int argc,
 		bk_usage_error("too many arguments for %s", o->command);
 	if (argc == 3)
 		o->input = argv[2];
+	if (o->manifest != NULL && strcmp(o->command, "put") != 0)
+		bk_usage_error("-m is for put");
+	if (o->manifest != NULL && (o->input == NULL ||
+	    strcmp(o->input, "-") == 0))
+		bk_usage_error("-m needs the file to upload, not standard input");
 	if (o->output != NULL && strcmp(o->command, "get") != 0)
 		bk_usage_error("-o is for get");
 	if (o->force && strcmp(o->command, "put") != 0 &&
