@@ -36,9 +36,8 @@
 static const char usage[] =
     "usage: bk-verify [-Pqv] [-m manifest] [-c sums] [-T type] [-i identity ...]\n"
     "                 [--passphrase-file file | --passphrase-fd n]\n"
-    "                 [--max-work-factor n] [--fresh-within duration]\n"
-    "                 [-M metrics] [--no-scan] [--record]\n"
-    "                 [--remote [--download]]\n"
+    "                 [--max-work-factor n] [--fresh-within duration] [-M metrics]\n"
+    "                 [--no-scan] [--record] [--remote [--download]]\n"
     "                 [-w seconds | --no-wait] [file ...]\n";
 
 #include "verify/verify.h"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "platform.h"
+#include "platform/platform.h"
 
 char *
 bk_tool_path(const char *name)
