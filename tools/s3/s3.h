@@ -3,8 +3,8 @@
  * Version 4) and encodes keys; xml.c reads the replies; http.c sends
  * requests through libcurl; put.c uploads a stream, in one request or in
  * parts; config.c reads the configuration and the URL; put.c, get.c,
- * ls.c and object.c (head, rm) are the commands.  bk-s3.c parses the
- * command line and dispatches.
+ * ls.c and object.c (head, rm, and what object lock says) are the
+ * commands.  bk-s3.c parses the command line and dispatches.
  */
 #ifndef S3_H
 #define S3_H
