@@ -175,6 +175,7 @@ is "... a bucket without object lock: no lock fields" \
 
 run bk-rotate --remote s3://$L/db --keep-last 1 --delete
 done_s=$(date +%s)
+cp out first
 P=s3://$L/db
 cat >want <<EOF
 keep $P/db_2024-01-05.sql.gz (last snapshot)
@@ -220,7 +221,9 @@ passed() { [ "$(date +%s)" -gt "$short_s" ]; }
 ok "the short lock's date passes" wait_until passed
 run bk-rotate --remote s3://$L/db --keep-last 1 --delete
 is "--delete again exits 0" "$rc" 0
-like "... removes the object whose lock ended" out \
+# (On a machine slow enough, the first run already did.)
+cat first out >both
+like "... removes the object whose lock ended" both \
     "^remove $P/db_2024-01-03.sql.gz \\(no rule keeps it\\)$"
 like "... and the one whose hold was lifted" out \
     "^remove $P/db_2024-01-02.sql.gz \\(no rule keeps it\\)$"
