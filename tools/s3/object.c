@@ -19,7 +19,7 @@
 
 /* ---- object lock ---- */
 
-/* What the replies of ?object-lock, ?versioning, ?retention, ?legal-hold say. */
+/* What ?object-lock, ?versioning, ?retention and ?legal-hold say. */
 struct sub {
 	int		 enabled;	/* ObjectLockEnabled */
 	int		 versioned;	/* Status Enabled or Suspended */
