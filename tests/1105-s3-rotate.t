@@ -1,5 +1,5 @@
 #!/bin/sh
-# bk-rotate --remote against a real radosgw (tests/s3.sh), checked with
+# bk-rotate --dir s3:// against a real radosgw (tests/s3.sh), checked with
 # Debian's aws command line: the same names decided the same way in a
 # folder (--dir) and in a bucket, --delete removing exactly what the
 # "remove" lines name, a dry run changing nothing; object lock: a locked
@@ -67,9 +67,9 @@ while IFS='|' read -r policy; do
 	n=$((n + 1))
 	run bk-rotate --dir local --now $NOW $policy
 	mv out local.$n
-	run bk-rotate --remote s3://$B/daily --now $NOW $policy
+	run bk-rotate --dir s3://$B/daily --now $NOW $policy
 	sed "s|s3://$B/daily/||g" out >remote.$n
-	is "$policy: --remote exits 0" "$rc" 0
+	is "$policy: --dir s3:// exits 0" "$rc" 0
 	same "... and decides as --dir, line for line" remote.$n local.$n
 	like "... some removed" remote.$n '^remove '
 	like "... some kept" remote.$n '^keep '
@@ -91,8 +91,8 @@ keys $B daily/ >after
 same "a dry run removes nothing" after before
 
 # --delete: exactly the objects of the "remove" lines go, as locally.
-exits "--remote --delete exits 0" 0 \
-    bk-rotate --remote s3://$B/daily/ --now $NOW --keep-daily 7 \
+exits "--dir s3:// --delete exits 0" 0 \
+    bk-rotate --dir s3://$B/daily/ --now $NOW --keep-daily 7 \
     --keep-weekly 4 --keep-monthly 3 --delete
 sed "s|s3://$B/daily/||g" out >deleted
 same "... printing the dry run's lines" deleted remote.1
@@ -122,7 +122,7 @@ cat >policy.json <<EOF
 EOF
 exits "a policy denying one delete" 0 \
     aws s3api put-bucket-policy --bucket $B --policy file://policy.json
-run bk-rotate --remote s3://$B/deny --keep-last 1 --delete
+run bk-rotate --dir s3://$B/deny --keep-last 1 --delete
 is "a denied removal: the run exits 77" "$rc" 77
 is "... one line, bk-s3's" "$(wc -l <err | tr -d ' ')" 1
 like "... naming the object" err \
@@ -175,7 +175,7 @@ run bk-s3 ls --json s3://$B/daily/
 is "... a bucket without object lock: no lock fields" \
     "$(jq -s 'map(has("lock_mode") or has("version_id")) | any' out)" false
 
-run bk-rotate --remote s3://$L/db --keep-last 1 --delete
+run bk-rotate --dir s3://$L/db --keep-last 1 --delete
 done_s=$(date +%s)
 cp out first
 P=s3://$L/db
@@ -222,7 +222,7 @@ exits "the legal hold lifted" 0 aws s3api put-object-legal-hold --bucket $L \
     --key db/db_2024-01-02.sql.gz --version-id="$vhold" --legal-hold Status=OFF
 passed() { [ "$(date +%s)" -gt "$short_s" ]; }
 ok "the short lock's date passes" wait_until passed
-run bk-rotate --remote s3://$L/db --keep-last 1 --delete
+run bk-rotate --dir s3://$L/db --keep-last 1 --delete
 is "--delete again exits 0" "$rc" 0
 # (On a machine slow enough, the first run already did.)
 cat first out >both
@@ -241,28 +241,27 @@ while IFS='|' read -r name re args; do
 	eval "set -- $args"
 	usage "$name" "$re" bk-rotate --keep-last 1 "$@"
 done <<'EOF'
---remote that is no S3 URL|bad --remote "http://h/x"|--remote http://h/x
---remote without a bucket|bad --remote "s3://"|--remote s3://
---remote without a bucket, a key|bad --remote "s3:///k"|--remote s3:///k
---remote with -m|--remote cannot be used with -m|--remote s3://b/d -m m.jsonl
---remote with --dir|--remote cannot be used with --dir|--remote s3://b/d --dir .
---remote with -T|--type needs a manifest; with --remote|--remote s3://b/d -T daily
+--dir s3:// without a bucket|bad --dir "s3://"|--dir s3://
+--dir s3:// without a bucket, a key|bad --dir "s3:///k"|--dir s3:///k
+--dir s3:// with -m|-m and --dir cannot be used together|--dir s3://b/d -m m.jsonl
+two folders|--dir names one folder, here or in a bucket|--dir s3://b/d --dir .
+--dir s3:// with -T|--type needs a manifest; with --dir|--dir s3://b/d -T daily
 EOF
 keys $B daily/ >before
 # ls --json asks first whether the bucket has object lock.
 errline "an unreachable store: 69" 69 \
     "^bk-s3: error: could not read the object lock configuration of \"s3://$B/\": .*onnect" \
     env AWS_ENDPOINT_URL=http://127.0.0.1:1 \
-    bk-rotate --remote s3://$B/daily --keep-last 1 --delete
+    bk-rotate --dir s3://$B/daily --keep-last 1 --delete
 empty "... no decision printed" out
 errline "a wrong secret: 77" 77 "^bk-s3: error: could not .*\"s3://$B/\": 403" \
     env AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY \
-    bk-rotate --remote s3://$B/daily --keep-last 1 --delete
+    bk-rotate --dir s3://$B/daily --keep-last 1 --delete
 errline "a bucket that does not exist: 66" 66 "^bk-s3: error: could not .*\"s3://$B-none/\": 404" \
-    bk-rotate --remote s3://$B-none/daily --keep-last 1 --delete
+    bk-rotate --dir s3://$B-none/daily --keep-last 1 --delete
 keys $B daily/ >after
 same "... and nothing was deleted" after before
-run bk-rotate -q --remote s3://$B/daily --keep-last 1
+run bk-rotate -q --dir s3://$B/daily --keep-last 1
 empty "-q: no decision printed" out
 empty "... nor a warning" err
 

@@ -24,7 +24,7 @@
 #include "catalog/catalog.h"
 
 static const char usage[] =
-"usage: bk-rotate [-nqv] [-m manifest | --dir dir | --remote url] [-T type]\n"
+"usage: bk-rotate [-nqv] [-m manifest | --dir dir] [-T type]\n"
 "                 [--keep-last n] [--keep-hourly n] [--keep-daily n]\n"
 "                 [--keep-weekly n] [--keep-monthly n] [--keep-yearly n]\n"
 "                 [--keep-within duration] [--max-age duration] [--now date]\n"
@@ -42,7 +42,7 @@ static const char usage[] =
 enum {
 	OPT_DIR = 256, OPT_LAST, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY,
 	OPT_MONTHLY, OPT_YEARLY, OPT_WITHIN, OPT_MAX_AGE, OPT_NOW, OPT_DELETE,
-	OPT_NO_WAIT, OPT_REMOTE, OPT_VERSION
+	OPT_NO_WAIT, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -65,7 +65,6 @@ static const struct option longopts[] = {
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "delete", no_argument, NULL, OPT_DELETE },
 	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
-	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
@@ -280,7 +279,11 @@ parse_options(struct rotate *r, int argc, char *argv[])
 			r->wait = bk_parse_wait(optarg);
 			break;
 		case OPT_DIR:
-			r->dir = optarg;
+			/* A folder of a bucket is a folder too. */
+			if (strncmp(optarg, "s3://", 5) == 0)
+				r->remote = optarg;
+			else
+				r->dir = optarg;
 			break;
 		case OPT_LAST:
 			r->policy.keep_last = parse_count("keep-last", optarg);
@@ -323,9 +326,6 @@ parse_options(struct rotate *r, int argc, char *argv[])
 		case OPT_NO_WAIT:
 			r->wait = 0;
 			break;
-		case OPT_REMOTE:
-			r->remote = optarg;
-			break;
 		case OPT_VERSION:
 			bk_print_version();
 		default:
@@ -343,15 +343,14 @@ check_options(struct rotate *r)
 {
 	if (r->dry_run && r->delete)
 		bk_errx(BK_EX_USAGE, "-n and --delete exclude each other");
-	if (r->dir != NULL && r->manifest != NULL)
+	if ((r->dir != NULL || r->remote != NULL) && r->manifest != NULL)
 		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
-	if (r->remote != NULL && (r->manifest != NULL || r->dir != NULL))
-		bk_errx(BK_EX_USAGE, "--remote cannot be used with %s",
-		    r->manifest != NULL ? "-m" : "--dir");
+	if (r->dir != NULL && r->remote != NULL)
+		bk_errx(BK_EX_USAGE, "--dir names one folder, here or in a "
+		    "bucket");
 	if ((r->dir != NULL || r->remote != NULL) && r->type != NULL)
-		bk_errx(BK_EX_USAGE, "--type needs a manifest; with %s, "
-		    "name the type's folder", r->dir != NULL ? "--dir" :
-		    "--remote");
+		bk_errx(BK_EX_USAGE, "--type needs a manifest; with --dir, "
+		    "name the type's folder");
 	/* Like restic, an empty policy is refused rather than keep nothing. */
 	if (bk_policy_empty(&r->policy))
 		bk_errx(BK_EX_USAGE, "no retention policy: give at least one "

@@ -2,7 +2,7 @@
  * load.c: the backups bk-rotate decides about, one item each: the good
  * lines of the manifest (of one type with -T), or with --dir the entries
  * of a folder that look like backups, each with its time (the rule that
- * --remote follows too, in remote.c).
+ * --dir s3:// follows too, in remote.c).
  */
 
 #include <sys/stat.h>

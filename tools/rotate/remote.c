@@ -1,5 +1,5 @@
 /*
- * remote.c: --remote.  The objects of one folder of a bucket, listed by
+ * remote.c: --dir s3://bucket/folder.  The objects of one folder of a bucket, listed by
  * "bk-s3 ls --json" (the bk-s3 installed beside bk-rotate, which reads
  * the endpoint and the credentials from the environment: nothing secret
  * goes through argv), are the backups when their names are those of
@@ -29,7 +29,7 @@ check_remote(struct rotate *r)
 
 	if (strncmp(u, "s3://", 5) != 0 || (b = u + 5)[0] == '/' ||
 	    b[0] == '\0')
-		bk_errx(BK_EX_USAGE, "bad --remote \"%s\" (s3://bucket/folder)",
+		bk_errx(BK_EX_USAGE, "bad --dir \"%s\" (s3://bucket/folder)",
 		    u);
 	/* A folder, as --dir names one: s3://b/daily is s3://b/daily/. */
 	n = strlen(u);
