@@ -34,6 +34,22 @@ set(char **dst, const char *text, size_t len)
 	memcpy(*dst, text, len + 1);
 }
 
+/*
+ * A key of a listing asked with encoding-type=url, decoded: so that a
+ * key holding a byte XML cannot carry (a control character) is listed
+ * too.  A key that does not decode is kept NULL: its entry is one that
+ * cannot be shown.
+ */
+static void
+set_decoded(char **dst, const char *text, size_t len)
+{
+	set(dst, text, len);
+	if (s3_uri_decode(*dst) == -1) {
+		free(*dst);
+		*dst = NULL;
+	}
+}
+
 static void
 clear_entry(struct s3_entry *e)
 {
@@ -81,7 +97,7 @@ scan_list(void *arg, enum s3_xml_event ev, const char *path,
 			return;
 		p += n + 1;
 		if (strcmp(p, "Key") == 0)
-			set(&w->e.key, text, len);
+			set_decoded(&w->e.key, text, len);
 		else if (strcmp(p, "Size") == 0)
 			set(&w->e.size, text, len);
 		else if (strcmp(p, "LastModified") == 0)
@@ -94,8 +110,9 @@ scan_list(void *arg, enum s3_xml_event ev, const char *path,
 			w->e.latest = strcmp(text, "true") == 0;
 	} else if (strcmp(p, "IsTruncated") == 0)
 		w->truncated = strcmp(text, "true") == 0;
-	else if (strcmp(p, w->versions ? "NextKeyMarker" :
-	    "NextContinuationToken") == 0)
+	else if (w->versions && strcmp(p, "NextKeyMarker") == 0)
+		set_decoded(&w->next, text, len);
+	else if (!w->versions && strcmp(p, "NextContinuationToken") == 0)
 		set(&w->next, text, len);
 	else if (w->versions && strcmp(p, "NextVersionIdMarker") == 0)
 		set(&w->next_version, text, len);
@@ -125,6 +142,7 @@ s3_list(struct s3 *s3, const char *bucket, const char *prefix,
 		else
 			s3_req_param(&req, "list-type", "2");
 		s3_req_param(&req, "prefix", prefix);
+		s3_req_param(&req, "encoding-type", "url");
 		if (page_size > 0)
 			s3_req_param(&req, "max-keys", max);
 		if (token != NULL)

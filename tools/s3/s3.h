@@ -97,6 +97,13 @@ char	*s3_authorization(const struct s3_sign *);
 void	s3_sha256_hex(const void *, size_t, char *);
 /* The sha256 of the empty string in hex: the payload of a body-less request. */
 extern const char s3_empty_sha256[];
+/*
+ * Decodes in place a name a listing sent with encoding-type=url: %XX is
+ * the byte XX, '+' a space (as AWS writes them).  Returns the decoded
+ * length, or -1 for a '%' without two hex digits.  The result may hold
+ * any byte but NUL, which is refused (-1).
+ */
+ssize_t	s3_uri_decode(char *);
 /* Whether s is exactly n lower-case hex digits. */
 int	s3_hex(const char *, size_t);
 
