@@ -176,6 +176,8 @@ struct s3_resp {
 	int64_t		 length;	/* Content-Length, -1 if none */
 	char		 sha256[80];	/* x-amz-meta-sha256, "" if none */
 	char		 last_modified[64];
+	char		 sse[32];	/* x-amz-server-side-encryption */
+	char		 version_id[256];	/* x-amz-version-id */
 	char		 code[64];	/* of an <Error> body */
 	char		 message[256];
 	int		 transport;	/* the request never got an answer */
