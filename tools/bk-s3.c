@@ -76,15 +76,19 @@ struct given {
 	const char	*lock_mode;
 };
 
-/* A word of letters, digits and _ - . : only, 1 to max bytes, or usage. */
+/*
+ * A word for a header: 1 to max letters, digits and _ - . : /, or a
+ * usage error (that does not echo it: it may hold any byte).
+ */
 static const char *
-word(const char *opt, const char *v, size_t max)
+word(const char *what, const char *v, size_t max)
 {
 	size_t n = strlen(v);
 
 	if (n == 0 || n > max || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-.:/") != n)
-		bk_usage_error("bad %s \"%s\"", opt, v);
+		bk_usage_error("bad %s (1 to %zu letters, digits and _-.:/)",
+		    what, max);
 	return v;
 }
 
