@@ -772,16 +772,15 @@ drop_completed(struct upload *u, int by_default)
 
 /*
  * HEAD: the object has the size, the ETag (if given), the sha256 (if
- * sha) and the encryption it should; returns its version id (NULL when
- * unversioned).  Encryption missing from an object that is otherwise
- * ours: it is removed.
+ * sha) and the encryption it should.  Its version id (NULL when
+ * unversioned) goes to *vid when vid is not NULL.  Encryption missing
+ * from an object that is otherwise ours: it is removed.
  */
-static char *
-check_object(struct upload *u, const char *etag, int sha)
+static void
+check_object(struct upload *u, const char *etag, int sha, char **vid)
 {
 	struct s3_req req;
 	struct s3_resp resp;
-	char *vid;
 
 	memset(&req, 0, sizeof(req));
 	req.method = "HEAD";
@@ -801,13 +800,13 @@ check_object(struct upload *u, const char *etag, int sha)
 	if (sha && strcmp(resp.sha256, u->p->sha256) != 0)
 		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object's sha256 "
 		    "metadata is not the stream's", u->name);
+	if (vid != NULL)
+		*vid = version_of(&resp);
 	if (!encrypted(u, &resp)) {
 		discard(u);
 		not_encrypted(u, &resp);
 	}
-	vid = version_of(&resp);
 	s3_resp_free(&resp);
-	return vid;
 }
 
 uint64_t
@@ -836,7 +835,7 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 	unsigned char sha[32];
 	unsigned int shalen;
 	int more, by_default = 0;
-	char *vid;
+	const char *vid;
 
 	memset(&u, 0, sizeof(u));
 	u.s3 = s3;
@@ -869,10 +868,9 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 		EVP_DigestFinal_ex(u.whole, sha, &shalen);
 		bk_hex(p->sha256, sha, sizeof(sha));
 		put_single(&u, cur);
-		vid = check_object(&u, p->etag, 1);
+		check_object(&u, p->etag, 1, NULL);
 		if (p->lock_until != 0)
-			check_lock(&u, vid != NULL ? vid : u.made);
-		free(vid);
+			check_lock(&u, u.made);
 		goto done;
 	}
 
@@ -912,9 +910,9 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 	EVP_DigestFinal_ex(u.whole, sha, &shalen);
 	bk_hex(p->sha256, sha, sizeof(sha));
 	complete(&u);
-	free(check_object(&u, p->etag, 0));
+	check_object(&u, p->etag, 0, NULL);
 	if (set_metadata(&u) == 0) {
-		u.copied = check_object(&u, NULL, 1);
+		check_object(&u, NULL, 1, &u.copied);
 		vid = u.copied;
 	} else
 		vid = u.made;
