@@ -154,26 +154,44 @@ fill_thread(void *arg)
 
 /* ---- leaving: abort what was begun, then exit or die of the signal ---- */
 
-int
-s3_abort(struct s3 *s3, const char *bucket, const char *key, const char *id,
-    struct s3_resp *resp)
+static int
+ok(const struct s3_resp *r)
+{
+	return r->status >= 200 && r->status <= 299 && r->code[0] == '\0';
+}
+
+/*
+ * DELETE bucket/key, with ?param=value when param is given: never with
+ * an empty value (radosgw deletes the object for an empty upload id, and
+ * an empty version id names the latest), -1 at once for one.  Returns 0
+ * when the store said yes, else -1 with its answer in resp.
+ */
+static int
+delete_key(struct s3 *s3, const char *bucket, const char *key,
+    const char *param, const char *value, struct s3_resp *resp)
 {
 	struct s3_req req;
 
 	memset(resp, 0, sizeof(*resp));
-	/* Never without an id: radosgw deletes the object for an empty one. */
-	if (id == NULL || id[0] == '\0')
+	if (param != NULL && (value == NULL || value[0] == '\0'))
 		return -1;
 	memset(&req, 0, sizeof(req));
 	req.method = "DELETE";
 	req.bucket = bucket;
 	req.key = key;
 	req.unstoppable = 1;
-	s3_req_param(&req, "uploadId", id);
-	if (s3_request(s3, &req, resp) == -1 || resp->status < 200 ||
-	    resp->status > 299)
+	if (param != NULL)
+		s3_req_param(&req, param, value);
+	if (s3_request(s3, &req, resp) == -1 || !ok(resp))
 		return -1;
 	return 0;
+}
+
+int
+s3_abort(struct s3 *s3, const char *bucket, const char *key, const char *id,
+    struct s3_resp *resp)
+{
+	return delete_key(s3, bucket, key, "uploadId", id, resp);
 }
 
 static void
@@ -224,12 +242,6 @@ upload_failed(struct upload *u, int code, const char *why)
 		die_of_signal(u);
 	abort_upload(u);
 	bk_errx(code, "could not upload \"%s\": %s", u->name, why);
-}
-
-static int
-ok(const struct s3_resp *r)
-{
-	return r->status >= 200 && r->status <= 299 && r->code[0] == '\0';
 }
 
 static void
@@ -551,27 +563,6 @@ set_metadata(struct upload *u)
 
 /* ---- versions and locks ---- */
 
-/* Deletes one version of the key; 0 or -1 with the store's answer. */
-static int
-delete_version(struct upload *u, const char *vid, struct s3_resp *resp)
-{
-	struct s3_req req;
-
-	memset(resp, 0, sizeof(*resp));
-	/* Without an id the request would delete the key's latest version. */
-	if (vid == NULL || vid[0] == '\0')
-		return -1;
-	memset(&req, 0, sizeof(req));
-	req.method = "DELETE";
-	req.bucket = u->p->bucket;
-	req.key = u->p->key;
-	req.unstoppable = 1;
-	s3_req_param(&req, "versionId", vid);
-	if (s3_request(u->s3, &req, resp) == -1 || !ok(resp))
-		return -1;
-	return 0;
-}
-
 /*
  * Removes what this upload stored, once checked to be its own but not
  * what was asked: its versions, or the key in a bucket without them.
@@ -579,30 +570,25 @@ delete_version(struct upload *u, const char *vid, struct s3_resp *resp)
 static void
 discard(struct upload *u)
 {
-	struct s3_req req;
 	struct s3_resp resp;
 	const char *v[2] = { u->copied, u->made };
-	int i, known = 0;
+	int i;
 
 	for (i = 0; i < 2; i++) {
 		if (v[i] == NULL)
 			continue;
-		known = 1;
-		if (delete_version(u, v[i], &resp) == -1)
+		if (delete_key(u->s3, u->p->bucket, u->p->key, "versionId",
+		    v[i], &resp) == -1)
 			bk_warnx("could not remove version %s of \"%s\"", v[i],
 			    u->name);
 		s3_resp_free(&resp);
 	}
-	if (known)
-		return;
-	memset(&req, 0, sizeof(req));
-	req.method = "DELETE";
-	req.bucket = u->p->bucket;
-	req.key = u->p->key;
-	req.unstoppable = 1;
-	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
-		bk_warnx("could not remove \"%s\"", u->name);
-	s3_resp_free(&resp);
+	if (u->copied == NULL && u->made == NULL) {
+		if (delete_key(u->s3, u->p->bucket, u->p->key, NULL, NULL,
+		    &resp) == -1)
+			bk_warnx("could not remove \"%s\"", u->name);
+		s3_resp_free(&resp);
+	}
 }
 
 struct lockconf {
@@ -757,7 +743,8 @@ drop_completed(struct upload *u, int by_default)
 	if (u->made == NULL || u->copied == NULL ||
 	    strcmp(u->made, u->copied) == 0)
 		return;
-	if (delete_version(u, u->made, &resp) == 0)
+	if (delete_key(u->s3, u->p->bucket, u->p->key, "versionId", u->made,
+	    &resp) == 0)
 		bk_info("\"%s\": version %s, made by completing the upload "
 		    "before its copy with the sha256, deleted", u->name,
 		    u->made);
