@@ -29,10 +29,13 @@
 #define PART_MAX	(5 * 1024 * MiB)
 
 static const char usage[] =
-    "usage: bk-s3 put [-fPqv] [--endpoint url] [--expected-size size] "
-    "[--lock-for duration | --lock-until date] [--lock-mode mode] "
-    "[--max-parts n] [--part-size size] [--sse type] [--sse-kms-key-id id] "
-    "[--storage-class class] s3://bucket/key [file]\n"
+    "usage: bk-s3 put [-fPqv] [--endpoint url] [-m manifest] "
+    "[--expected-size size]\n"
+    "                 [--lock-for duration | --lock-until date] "
+    "[--lock-mode mode]\n"
+    "                 [--max-parts n] [--part-size size] [--sse type]\n"
+    "                 [--sse-kms-key-id id] [--storage-class class]\n"
+    "                 s3://bucket/key [file]\n"
     "       bk-s3 get [-fqv] [--endpoint url] [-o file] s3://bucket/key\n"
     "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n] "
     "s3://bucket[/prefix]\n"
@@ -95,10 +98,11 @@ word(const char *what, const char *v, size_t max)
 static int
 parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 {
-	static const char optstring[] = ":fhno:Pqv";
+	static const char optstring[] = ":fhm:no:Pqv";
 	static const struct option longopts[] = {
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "manifest",	required_argument,	NULL, 'm' },
 		{ "dry-run",	no_argument,		NULL, 'n' },
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "progress",	no_argument,		NULL, 'P' },
@@ -135,6 +139,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 			break;
 		case 'h':
 			bk_print_usage(usage);
+		case 'm':
+			o->manifest = optarg;
+			break;
 		case 'n':
 			o->dry_run = 1;
 			g->cleanup = "-n";
@@ -302,6 +309,11 @@ check_command(struct s3_opts *o, const struct given *g, int argc,
 	if (argc == 3)
 		o->input = argv[2];
 	put = strcmp(o->command, "put") == 0;
+	if (o->manifest != NULL && !put)
+		bk_usage_error("-m is for put");
+	if (o->manifest != NULL && (o->input == NULL ||
+	    strcmp(o->input, "-") == 0))
+		bk_usage_error("-m needs the file to upload, not standard input");
 	if (o->output != NULL && strcmp(o->command, "get") != 0)
 		bk_usage_error("-o is for get");
 	if (o->force && !put && strcmp(o->command, "get") != 0)

@@ -922,6 +922,7 @@ int
 s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 {
 	struct s3_put p;
+	struct s3_record *rec = NULL;
 	struct bk_progress meter;
 	struct stat st;
 	char *name, size[32];
@@ -934,6 +935,8 @@ s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 	p.part_size = (size_t)o->part_size;
 	p.max_parts = o->max_parts;
 	p.force = o->force;
+	if (o->manifest != NULL)
+		rec = s3_record_check(o, p.fd);
 	p.sse = o->sse;
 	p.sse_kms_key_id = o->sse_kms_key_id;
 	p.storage_class = o->storage_class;
@@ -954,6 +957,8 @@ s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 	bk_progress_end(&meter);
 	if (p.fd != STDIN_FILENO)
 		close(p.fd);
+	if (rec != NULL)
+		s3_record_write(rec, &p);
 	name = s3_name(o->bucket, o->key);
 	printf("%s  %s\n", p.sha256, name);
 	bk_format_size(size, sizeof(size), p.part_size);

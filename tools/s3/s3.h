@@ -20,6 +20,7 @@ struct s3_opts {
 	const char	*input;		/* put: NULL for stdin */
 	const char	*output;	/* get: NULL for stdout */
 	const char	*endpoint;
+	const char	*manifest;	/* put -m: record the copy there */
 	uint64_t	 part_size;
 	uint64_t	 expected_size;	/* put: 0 when not given */
 	unsigned	 max_parts;	/* put: 1 to 10000 */
@@ -296,6 +297,26 @@ int	s3_cmd_put(struct s3 *, const struct s3_opts *);
  * each on standard output.
  */
 int	s3_cmd_cleanup(struct s3 *, const struct s3_opts *);
+
+/* ---- record.c: put -m, the copy recorded in the manifest ---- */
+
+struct s3_record;
+
+/*
+ * Before any request: the input file fd (o->input) must have an entry in
+ * the manifest o->manifest whose size and sha256 are the file's (read
+ * once, then rewound).  Exits 66 (no manifest), 65 (not a regular file,
+ * outside the manifest's folder) or 1 (no entry, or another file) with
+ * one line; else returns what s3_record_write needs.
+ */
+struct s3_record *s3_record_check(const struct s3_opts *, int);
+/*
+ * After the upload was checked: adds the copy (url, size, sha256, ETag,
+ * time) to the entry, or replaces the one of the same url, under the
+ * manifest's exclusive lock in one atomic rewrite.  Exits 1 if the file
+ * or its entry changed during the upload.  Frees the record.
+ */
+void	s3_record_write(struct s3_record *, const struct s3_put *);
 
 /* ---- config.c: configuration and URLs ---- */
 
