@@ -17,11 +17,11 @@
 # 4. bk-verify --remote: the file (size, sha256, the age header) and its
 #    copy (size and sha256 as the store has them) checked;
 # 5. retention: bk-rotate keeps KEEP daily backups (7) in BASEDIR and as
-#    many in s3://BUCKET/PREFIX/TYPE/ (bk-rotate --remote), and deletes
+#    many in s3://BUCKET/PREFIX/TYPE/ (bk-rotate --dir s3://...), and deletes
 #    the rest.  Keep at least as many copies off-site as at home: a copy
 #    is recorded in its backup's manifest line, which goes with the local
 #    file, so that bk-verify --remote never looks for a copy rotated away
-#    while its line stays.  BK_OFFSITE_ROTATE=0 skips the remote step.
+#    while its line stays.
 #
 # Defaults: DATABASE is $PGDATABASE (libpq's environment, ~/.pgpass for
 # the password: never on a command line), BASEDIR /var/backups/pg,
@@ -98,9 +98,5 @@ log "verified $f and $url"
 
 bk-rotate -q -m "$manifest" -T "$type" --keep-daily "$keep" --delete
 log "kept $keep $type backups in $base"
-if [ "${BK_OFFSITE_ROTATE:-1}" = 0 ]; then
-	log "remote rotation skipped (BK_OFFSITE_ROTATE=0)"
-else
-	bk-rotate -q --remote "$remote/$type/" --keep-daily "$keep" --delete
-	log "kept $keep $type backups in $remote/$type/"
-fi
+bk-rotate -q --dir "$remote/$type/" --keep-daily "$keep" --delete
+log "kept $keep $type backups in $remote/$type/"

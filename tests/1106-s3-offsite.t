@@ -57,10 +57,7 @@ exits "a bucket for this file" 0 aws s3api create-bucket --bucket $B
 # ---- the recipe ----
 bk-crypt --keygen -o id.txt 2>/dev/null
 bk-crypt -y -i id.txt >recipients
-# bk-rotate --remote comes from another branch of issue 13: until it is
-# there, the recipe's remote rotation is skipped by its variable.
-if bk-rotate --help | grep -q -- --remote; then rot=1; else rot=0; fi
-run env BK_OFFSITE_ROTATE=$rot "$TOP/examples/offsite.sh" -d ${P}_src -b tree \
+run "$TOP/examples/offsite.sh" -d ${P}_src -b tree \
     -R recipients s3://$B/pg
 is "offsite.sh runs the recipe" "$rc" 0
 empty "... nothing on standard error" err

@@ -356,6 +356,12 @@ void	bk_plain_remove(const char *);
  * manifest itself (whose name ends in .jsonl).
  */
 int	bk_backup_file(int, const char *);
+/*
+ * The name part of that rule, for backups whose bytes are not at hand
+ * (objects in S3): whether name (one component) does not begin with a
+ * dot and ends in one of those suffixes.  Returns 1 or 0.
+ */
+int	bk_backup_name(const char *);
 
 /*
  * The walk of a backup tree that bk-manifest adopt and bk-verify's scan

@@ -591,87 +591,17 @@ discard(struct upload *u)
 	}
 }
 
-struct lockconf {
-	int	enabled;
-	int	by_default;	/* a default retention */
-	char	mode[16];
-	char	date[64];
-};
-
-static void
-scan_lock(void *arg, enum s3_xml_event ev, const char *path,
-    const char *text, size_t len)
-{
-	struct lockconf *c = arg;
-
-	(void)len;
-	if (ev != S3_XML_TEXT)
-		return;
-	if (strcmp(path, "ObjectLockConfiguration/ObjectLockEnabled") == 0)
-		c->enabled = strcmp(text, "Enabled") == 0;
-	else if (strncmp(path, "ObjectLockConfiguration/Rule/DefaultRetention/",
-	    46) == 0)
-		c->by_default = 1;
-	else if (strcmp(path, "Retention/Mode") == 0)
-		snprintf(c->mode, sizeof(c->mode), "%s", text);
-	else if (strcmp(path, "Retention/RetainUntilDate") == 0)
-		snprintf(c->date, sizeof(c->date), "%s", text);
-}
-
 /*
- * GET with one query parameter (and a version id) and read the XML
- * reply's lock fields; exits through s3_fail on a refusal, but for a
- * 404, which returns -1 with the answer in resp (freed by the caller).
- */
-static int
-get_lock(struct upload *u, const char *key, const char *param,
-    const char *vid, struct lockconf *c, struct s3_resp *resp)
-{
-	struct s3_req req;
-	char why[128];
-
-	memset(c, 0, sizeof(*c));
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.bucket = u->p->bucket;
-	req.key = key;
-	s3_req_param(&req, param, NULL);
-	if (vid != NULL)
-		s3_req_param(&req, "versionId", vid);
-	if (s3_request(u->s3, &req, resp) == -1)
-		request_failed(u, resp, "look up the lock of");
-	if (resp->status == 404)
-		return -1;
-	if (!ok(resp))
-		request_failed(u, resp, "look up the lock of");
-	if (resp->too_long || s3_xml_parse(resp->reply.p, resp->reply.len,
-	    scan_lock, c, why, sizeof(why)) == -1)
-		upload_failed(u, BK_EX_UNAVAILABLE, bk_asprintf("a bad reply "
-		    "to the look-up of its lock (%s)", resp->too_long ?
-		    "too long" : why));
-	return 0;
-}
-
-/*
- * Before anything is read: a lock needs a bucket that has object lock,
- * and a multipart upload in one with a default retention will leave a
- * second version (the one completing makes is locked too).
+ * Before anything is read: a lock needs a bucket that has object lock
+ * (s3_bucket_locked exits on a refusal to say).
  */
 static void
-check_bucket_lock(struct upload *u, int *by_default)
+check_bucket_lock(struct upload *u)
 {
-	struct lockconf c;
-	struct s3_resp resp;
-
-	if (get_lock(u, NULL, "object-lock", NULL, &c, &resp) == -1 ||
-	    !c.enabled)
+	if (!s3_bucket_locked(u->s3, u->p->bucket))
 		bk_errx(BK_EX_CONFIG, "could not upload \"%s\": bucket \"%s\" "
-		    "has no object lock (%s)", u->name, u->p->bucket,
-		    resp.status == 404 ? bk_asprintf("404 %s%s%s", resp.code,
-		    resp.message[0] != '\0' ? ": " : "", resp.message) :
-		    "not enabled");
-	*by_default = c.by_default;
-	s3_resp_free(&resp);
+		    "has no object lock (the store says so; it is enabled when "
+		    "a bucket is created)", u->name, u->p->bucket);
 }
 
 /* PutObjectRetention on one version (radosgw 16 ignores a copy's headers). */
@@ -710,23 +640,18 @@ lock_version(struct upload *u, const char *vid)
 static void
 check_lock(struct upload *u, const char *vid)
 {
-	struct lockconf c;
-	struct s3_resp resp;
-	time_t t;
-	long off;
+	struct s3_lock lock;
 
-	if (get_lock(u, u->p->key, "retention", vid, &c, &resp) == -1 ||
-	    strcmp(c.mode, u->p->lock_mode) != 0 ||
-	    bk_parse_date(c.date, &t, &off) == -1 || t != u->p->lock_until) {
+	s3_lock_get(u->s3, u->p->bucket, u->p->key, vid, &lock);
+	if (strcmp(lock.mode, u->p->lock_mode) != 0 || !lock.has_until ||
+	    lock.until != u->p->lock_until) {
 		discard(u);
 		bk_errx(BK_EX_DATAERR, "\"%s\": the store does not keep the "
-		    "lock asked for (%s until %s): it has %s%s%s", u->name,
-		    u->p->lock_mode, u->lock_date, c.mode[0] != '\0' ?
-		    c.mode : "none", c.date[0] != '\0' ? " until " : "",
-		    c.date);
+		    "lock asked for (%s until %s): it has %s", u->name,
+		    u->p->lock_mode, u->lock_date, lock.mode[0] != '\0' ?
+		    lock.mode : "none");
 	}
-	s3_resp_free(&resp);
-	bk_info("\"%s\": locked in %s mode until %s", u->name, c.mode,
+	bk_info("\"%s\": locked in %s mode until %s", u->name, lock.mode,
 	    u->lock_date);
 }
 
@@ -736,7 +661,7 @@ check_lock(struct upload *u, const char *vid)
  * A default retention of the bucket may lock it: then it stays.
  */
 static void
-drop_completed(struct upload *u, int by_default)
+drop_completed(struct upload *u)
 {
 	struct s3_resp resp;
 
@@ -750,10 +675,9 @@ drop_completed(struct upload *u, int by_default)
 		    u->made);
 	else
 		bk_warnx("could not delete version %s of \"%s\", made by "
-		    "completing the upload (%s)%s: it stays beside its copy",
+		    "completing the upload (%s): it stays beside its copy",
 		    u->made, u->name, resp.code[0] != '\0' ? resp.code :
-		    resp.transport ? resp.why : "refused", by_default ?
-		    ", locked by the bucket's default retention" : "");
+		    resp.transport ? resp.why : "refused");
 	s3_resp_free(&resp);
 }
 
@@ -821,7 +745,7 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 	pthread_t th;
 	unsigned char sha[32];
 	unsigned int shalen;
-	int more, by_default = 0;
+	int more;
 	const char *vid;
 
 	memset(&u, 0, sizeof(u));
@@ -833,7 +757,7 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 	if (p->lock_until != 0) {
 		bk_format_rfc3339(u.lock_date, sizeof(u.lock_date),
 		    p->lock_until, 0);
-		check_bucket_lock(&u, &by_default);
+		check_bucket_lock(&u);
 	}
 	if ((u.whole = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(u.whole, EVP_sha256(), NULL) != 1)
@@ -907,7 +831,7 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 		lock_version(&u, vid);
 		check_lock(&u, vid);
 	}
-	drop_completed(&u, by_default);
+	drop_completed(&u);
 done:
 	EVP_MD_CTX_free(u.whole);
 	free(parts[0].buf);

@@ -3,13 +3,14 @@
  * Version 4) and encodes keys; xml.c reads the replies; http.c sends
  * requests through libcurl; put.c uploads a stream, in one request or in
  * parts; config.c reads the configuration and the URL; put.c, get.c,
- * ls.c, object.c (head, rm) and cleanup.c are the commands.  bk-s3.c parses the
- * command line and dispatches.
+ * ls.c, object.c (head, rm, and what object lock says) and cleanup.c
+ * are the commands.  bk-s3.c parses the command line and dispatches.
  */
 #ifndef S3_H
 #define S3_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "format/format.h"
 
@@ -332,6 +333,58 @@ void	s3_parse_url(struct s3_opts *, int);
  * when the configuration is incomplete or bad.
  */
 void	s3_configure(struct s3 *, const struct s3_opts *);
+
+/* ---- ls.c: listings ---- */
+
+/* One entry of a listing, its fields as the store wrote them (or NULL). */
+struct s3_entry {
+	char		*key;
+	char		*size;
+	char		*modified;	/* LastModified */
+	char		*etag;
+	char		*version;	/* VersionId (versions only) */
+	int		 latest;	/* IsLatest (versions only) */
+	int		 delete_marker;	/* a DeleteMarker (versions only) */
+};
+
+/* Called for each entry; returns 0 to go on, else the walk stops. */
+typedef int	s3_entry_fn(void *, const struct s3_entry *);
+
+/*
+ * Walks the listing of the keys under prefix, page after page (page_size
+ * keys each, 0 for the store's default): ListObjectsV2, or with versions
+ * ListObjectVersions (every version and delete marker, newest first for
+ * each key).  Exits with one message when a request fails or a reply is
+ * bad.
+ */
+void	s3_list(struct s3 *, const char *, const char *, unsigned, int,
+	    s3_entry_fn *, void *);
+
+/* ---- object.c: object lock ---- */
+
+/* The lock on one version of an object. */
+struct s3_lock {
+	char		 mode[16];	/* GOVERNANCE, COMPLIANCE; "" none */
+	int		 has_until;
+	time_t		 until;		/* retain until, rounded up to the
+					   second */
+	int		 legal_hold;
+};
+
+/*
+ * Whether the bucket has object lock enabled (GET ?object-lock): 1, or 0
+ * when the store says it has none or knows no object lock.  Exits with
+ * one message on any other failure (403 among them: a listing for
+ * retention must not take "may not ask" for "not locked").
+ */
+int	s3_bucket_locked(struct s3 *, const char *);
+/*
+ * Reads the retention and the legal hold of a version of key (the
+ * current one when version is NULL) into lock; "none" when the bucket has
+ * no object lock.  Exits with one message when the store refuses.
+ */
+void	s3_lock_get(struct s3 *, const char *, const char *, const char *,
+	    struct s3_lock *);
 
 /* ---- get.c, ls.c, object.c: the other commands, each an exit code ---- */
 
