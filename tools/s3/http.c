@@ -196,6 +196,7 @@ read_header(char *buf, size_t size, size_t nmemb, void *arg)
 	/* A new status line (after a 100 Continue): forget what came. */
 	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		r->etag[0] = r->sha256[0] = r->last_modified[0] = '\0';
+		r->sse[0] = r->version_id[0] = '\0';
 		r->length = -1;
 		return n;
 	}
@@ -209,6 +210,11 @@ read_header(char *buf, size_t size, size_t nmemb, void *arg)
 		    n - k - 1);
 	else if (IS("x-amz-meta-sha256"))
 		header_value(r->sha256, sizeof(r->sha256), colon, n - k - 1);
+	else if (IS("x-amz-server-side-encryption"))
+		header_value(r->sse, sizeof(r->sse), colon, n - k - 1);
+	else if (IS("x-amz-version-id"))
+		header_value(r->version_id, sizeof(r->version_id), colon,
+		    n - k - 1);
 	else if (IS("last-modified"))
 		header_value(r->last_modified, sizeof(r->last_modified),
 		    colon, n - k - 1);

@@ -3,8 +3,8 @@
  * Version 4) and encodes keys; xml.c reads the replies; http.c sends
  * requests through libcurl; put.c uploads a stream, in one request or in
  * parts; config.c reads the configuration and the URL; put.c, get.c,
- * ls.c and object.c (head, rm, and what object lock says) are the
- * commands.  bk-s3.c parses the command line and dispatches.
+ * ls.c, object.c (head, rm, and what object lock says) and cleanup.c
+ * are the commands.  bk-s3.c parses the command line and dispatches.
  */
 #ifndef S3_H
 #define S3_H
@@ -23,7 +23,17 @@ struct s3_opts {
 	const char	*endpoint;
 	const char	*manifest;	/* put -m: record the copy there */
 	uint64_t	 part_size;
-	unsigned	 page_size;	/* ls: 0 for the store's default */
+	uint64_t	 expected_size;	/* put: 0 when not given */
+	unsigned	 max_parts;	/* put: 1 to 10000 */
+	int		 progress;	/* put: -P */
+	time_t		 lock_until;	/* put: 0 for no lock */
+	const char	*lock_mode;	/* put: COMPLIANCE or GOVERNANCE */
+	const char	*sse;		/* put: AES256, aws:kms or NULL */
+	const char	*sse_kms_key_id;
+	const char	*storage_class;
+	int64_t		 older_than;	/* cleanup: seconds, -1 when not given */
+	int		 dry_run;	/* cleanup: -n */
+	unsigned	 page_size;	/* ls, cleanup: 0 for the store's default */
 	int		 force;
 	int		 json;
 	int		 verbosity;
@@ -185,6 +195,8 @@ struct s3_resp {
 	int64_t		 length;	/* Content-Length, -1 if none */
 	char		 sha256[80];	/* x-amz-meta-sha256, "" if none */
 	char		 last_modified[64];
+	char		 sse[32];	/* x-amz-server-side-encryption */
+	char		 version_id[256];	/* x-amz-version-id */
 	char		 code[64];	/* of an <Error> body */
 	char		 message[256];
 	int		 transport;	/* the request never got an answer */
@@ -234,13 +246,23 @@ char	*s3_name(const char *, const char *);
 
 /* ---- put.c: an upload, whole or in parts ---- */
 
+#define S3_MAX_PARTS	10000	/* S3's limit on part numbers */
+
 struct s3_put {
 	const char	*bucket;
 	const char	*key;
 	int		 fd;		/* the stream */
 	const char	*input;		/* its name for messages */
 	size_t		 part_size;
+	unsigned	 max_parts;	/* 0: S3_MAX_PARTS */
 	int		 force;		/* replace an existing key */
+	struct bk_progress *meter;	/* bytes read, or NULL */
+	/* what the object is to be: each NULL (or 0) for the store's default */
+	const char	*sse;		/* AES256 or aws:kms */
+	const char	*sse_kms_key_id;
+	const char	*storage_class;
+	const char	*lock_mode;	/* COMPLIANCE or GOVERNANCE */
+	time_t		 lock_until;	/* 0: no lock */
 	/* results */
 	uint64_t	 size;
 	char		 sha256[S3_SHA256_HEX];	/* of the whole stream */
@@ -251,17 +273,38 @@ struct s3_put {
 /*
  * Uploads the stream: a single PUT when it ends within the first part,
  * else a multipart upload in parts of part_size (the last shorter), the
- * next part read and hashed while the one before is sent.  Every body
- * goes with its Content-MD5 and its signed sha256; the whole stream's
- * sha256 becomes the object's metadata (x-amz-meta-sha256).  Then HEAD
- * checks size, ETag and metadata.  A multipart upload that fails or is
- * interrupted is aborted.  Exits on failure with one message; returns
- * when the object is whole.
+ * next part read and hashed while the one before is sent, at most
+ * max_parts of them.  Every body goes with its Content-MD5 and its
+ * signed sha256; the whole stream's sha256 becomes the object's metadata
+ * (x-amz-meta-sha256).  Then HEAD checks size, ETag, metadata and
+ * encryption, and the store is asked for the lock it keeps.  A multipart
+ * upload that fails or is interrupted is aborted.  Exits on failure with
+ * one message; returns when the object is whole.
  */
 void	s3_put_stream(struct s3 *, struct s3_put *);
+/*
+ * The part size for a stream of expected bytes in at most max_parts
+ * parts: the least whole number of MiB that holds it, never below
+ * least; 0 when even 5 GiB parts cannot.
+ */
+uint64_t s3_part_size_for(uint64_t, unsigned, uint64_t);
+/*
+ * Aborts the multipart upload of bucket/key with that id (DELETE
+ * ?uploadId=ID, which a signal does not stop).  Never sends an empty id
+ * (radosgw deletes the object for one): returns -1 at once for it.
+ * Returns 0 when the store said yes, else -1 with its answer in resp.
+ */
+int	s3_abort(struct s3 *, const char *, const char *, const char *,
+	    struct s3_resp *);
 
 /* Runs put: uploads the input, prints "SHA256  s3://BUCKET/KEY". */
 int	s3_cmd_put(struct s3 *, const struct s3_opts *);
+/*
+ * Runs cleanup: aborts the multipart uploads under the prefix begun at
+ * least older_than seconds ago (with dry_run, only says which), a line
+ * each on standard output.
+ */
+int	s3_cmd_cleanup(struct s3 *, const struct s3_opts *);
 
 /* ---- record.c: put -m, the copy recorded in the manifest ---- */
 
