@@ -153,31 +153,31 @@ aws_url() {
 }
 is "the config file's region and path-style addressing" \
     "$(aws_url bk-s3 -v -v ls s3://bucket/p)" \
-    "https://s3.eu-west-3.amazonaws.com/bucket/?list-type=2&prefix=p"
+    "https://s3.eu-west-3.amazonaws.com/bucket/?encoding-type=url&list-type=2&prefix=p"
 run env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=config \
     https_proxy=$E HTTPS_PROXY=$E bk-s3 ls s3://bucket/p
 is "... and the request is made (69)" "$rc" 69
 is "AWS_PROFILE: [profile NAME]'s region, virtual-hosted" \
     "$(aws_url env AWS_PROFILE=virt bk-s3 -v -v ls s3://bucket/p)" \
-    "https://bucket.s3.sa-east-1.amazonaws.com/?list-type=2&prefix=p"
+    "https://bucket.s3.sa-east-1.amazonaws.com/?encoding-type=url&list-type=2&prefix=p"
 is "AWS_REGION wins over the file" \
     "$(aws_url env AWS_REGION=ap-south-1 bk-s3 -v -v ls s3://bucket/p)" \
-    "https://s3.ap-south-1.amazonaws.com/bucket/?list-type=2&prefix=p"
+    "https://s3.ap-south-1.amazonaws.com/bucket/?encoding-type=url&list-type=2&prefix=p"
 is "AWS_DEFAULT_REGION too" \
     "$(aws_url env AWS_DEFAULT_REGION=ca-central-1 bk-s3 -v -v ls s3://bucket/p)" \
-    "https://s3.ca-central-1.amazonaws.com/bucket/?list-type=2&prefix=p"
+    "https://s3.ca-central-1.amazonaws.com/bucket/?encoding-type=url&list-type=2&prefix=p"
 is "a profile the file does not have: us-east-1, virtual-hosted" \
     "$(aws_url env AWS_PROFILE=nope bk-s3 -v -v ls s3://bucket/p)" \
-    "https://bucket.s3.us-east-1.amazonaws.com/?list-type=2&prefix=p"
+    "https://bucket.s3.us-east-1.amazonaws.com/?encoding-type=url&list-type=2&prefix=p"
 is "virtual-hosted, but a bucket with a capital goes path-style" \
     "$(aws_url env AWS_PROFILE=virt bk-s3 -v -v ls s3://Bucket/p)" \
-    "https://s3.sa-east-1.amazonaws.com/Bucket/?list-type=2&prefix=p"
+    "https://s3.sa-east-1.amazonaws.com/Bucket/?encoding-type=url&list-type=2&prefix=p"
 is "an endpoint is path-style unless the file says virtual" \
     "$(aws_url env AWS_PROFILE=nope bk-s3 -v -v --endpoint $E ls s3://bucket/p)" \
-    "$E/bucket/?list-type=2&prefix=p"
+    "$E/bucket/?encoding-type=url&list-type=2&prefix=p"
 is "... and virtual-hosted when it does" \
     "$(aws_url env AWS_PROFILE=virt bk-s3 -v -v --endpoint $E ls s3://bucket/p)" \
-    "http://bucket.127.0.0.1:1/?list-type=2&prefix=p"
+    "http://bucket.127.0.0.1:1/?encoding-type=url&list-type=2&prefix=p"
 errline "a bad addressing_style: 78" 78 \
     'bad s3 addressing_style "sideways" in profile "bad" of the config file' \
     env AWS_CONFIG_FILE=config AWS_PROFILE=bad bk-s3 ls s3://b/

@@ -3,7 +3,7 @@
  * gives, as lines for people or JSON Lines for programs; with --json on a
  * bucket with object lock, each object's version and lock too.  The walk
  * over the pages (s3_list) serves rm as well, which looks for the current
- * version of one key.
+ * version of one key, and cleanup, which looks for incomplete uploads.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +15,13 @@
 /* One walk over the pages of a listing. */
 struct walk {
 	const char	*bucket;
-	int		 versions;	/* ListObjectVersions, else V2 */
+	enum s3_listing	 kind;
 	char		 entry[16];	/* the element of an entry, or "" */
 	struct s3_entry	 e;		/* the entry being read */
 	int		 truncated;
 	char		*next;		/* NextContinuationToken, NextKeyMarker */
-	char		*next_version;	/* NextVersionIdMarker */
+	char		*next_version;	/* NextVersionIdMarker,
+					   NextUploadIdMarker */
 	s3_entry_fn	*fn;
 	void		*arg;
 	int		 stop;		/* fn asked to stop */
@@ -65,17 +66,19 @@ static void
 scan_list(void *arg, enum s3_xml_event ev, const char *path,
     const char *text, size_t len)
 {
+	static const char *const roots[] = { "ListBucketResult",
+	    "ListVersionsResult", "ListMultipartUploadsResult" };
 	struct walk *w = arg;
-	const char *root = w->versions ? "ListVersionsResult" :
-	    "ListBucketResult", *p;
+	const char *root = roots[w->kind], *p;
 	size_t n = strlen(root);
 
 	if (strncmp(path, root, n) != 0 || path[n] != '/')
 		return;
 	p = path + n + 1;
-	/* An entry: Contents, or Version and DeleteMarker. */
+	/* An entry: Contents, or Version and DeleteMarker, or Upload. */
 	if (ev == S3_XML_OPEN && (strcmp(p, "Contents") == 0 ||
-	    strcmp(p, "Version") == 0 || strcmp(p, "DeleteMarker") == 0)) {
+	    strcmp(p, "Version") == 0 || strcmp(p, "DeleteMarker") == 0 ||
+	    strcmp(p, "Upload") == 0)) {
 		clear_entry(&w->e);
 		w->e.delete_marker = strcmp(p, "DeleteMarker") == 0;
 		snprintf(w->entry, sizeof(w->entry), "%s", p);
@@ -100,27 +103,31 @@ scan_list(void *arg, enum s3_xml_event ev, const char *path,
 			set_decoded(&w->e.key, text, len);
 		else if (strcmp(p, "Size") == 0)
 			set(&w->e.size, text, len);
-		else if (strcmp(p, "LastModified") == 0)
+		else if (strcmp(p, "LastModified") == 0 ||
+		    strcmp(p, "Initiated") == 0)
 			set(&w->e.modified, text, len);
 		else if (strcmp(p, "ETag") == 0)
 			set(&w->e.etag, text, len);
-		else if (strcmp(p, "VersionId") == 0)
+		else if (strcmp(p, "VersionId") == 0 ||
+		    strcmp(p, "UploadId") == 0)
 			set(&w->e.version, text, len);
 		else if (strcmp(p, "IsLatest") == 0)
 			w->e.latest = strcmp(text, "true") == 0;
 	} else if (strcmp(p, "IsTruncated") == 0)
 		w->truncated = strcmp(text, "true") == 0;
-	else if (w->versions && strcmp(p, "NextKeyMarker") == 0)
+	else if (w->kind != S3_LIST_OBJECTS && strcmp(p, "NextKeyMarker") == 0)
 		set_decoded(&w->next, text, len);
-	else if (!w->versions && strcmp(p, "NextContinuationToken") == 0)
+	else if (w->kind == S3_LIST_OBJECTS &&
+	    strcmp(p, "NextContinuationToken") == 0)
 		set(&w->next, text, len);
-	else if (w->versions && strcmp(p, "NextVersionIdMarker") == 0)
+	else if (strcmp(p, w->kind == S3_LIST_VERSIONS ?
+	    "NextVersionIdMarker" : "NextUploadIdMarker") == 0)
 		set(&w->next_version, text, len);
 }
 
 void
 s3_list(struct s3 *s3, const char *bucket, const char *prefix,
-    unsigned page_size, int versions, s3_entry_fn *fn, void *arg)
+    unsigned page_size, enum s3_listing kind, s3_entry_fn *fn, void *arg)
 {
 	struct walk w;
 	struct s3_req req;
@@ -129,7 +136,7 @@ s3_list(struct s3 *s3, const char *bucket, const char *prefix,
 
 	memset(&w, 0, sizeof(w));
 	w.bucket = bucket;
-	w.versions = versions;
+	w.kind = kind;
 	w.fn = fn;
 	w.arg = arg;
 	snprintf(max, sizeof(max), "%u", page_size);
@@ -137,22 +144,24 @@ s3_list(struct s3 *s3, const char *bucket, const char *prefix,
 		memset(&req, 0, sizeof(req));
 		req.method = "GET";
 		req.bucket = bucket;
-		if (versions)
-			s3_req_param(&req, "versions", NULL);
-		else
-			s3_req_param(&req, "list-type", "2");
+		s3_req_param(&req, kind == S3_LIST_OBJECTS ? "list-type" :
+		    kind == S3_LIST_VERSIONS ? "versions" : "uploads",
+		    kind == S3_LIST_OBJECTS ? "2" : NULL);
 		s3_req_param(&req, "prefix", prefix);
 		s3_req_param(&req, "encoding-type", "url");
 		if (page_size > 0)
-			s3_req_param(&req, "max-keys", max);
+			s3_req_param(&req, kind == S3_LIST_UPLOADS ?
+			    "max-uploads" : "max-keys", max);
 		if (token != NULL)
-			s3_req_param(&req, versions ? "key-marker" :
-			    "continuation-token", token);
+			s3_req_param(&req, kind == S3_LIST_OBJECTS ?
+			    "continuation-token" : "key-marker", token);
 		if (vtoken != NULL)
-			s3_req_param(&req, "version-id-marker", vtoken);
+			s3_req_param(&req, kind == S3_LIST_VERSIONS ?
+			    "version-id-marker" : "upload-id-marker", vtoken);
 		if (s3_request(s3, &req, &resp) == -1 || resp.status < 200 ||
 		    resp.status > 299 || resp.code[0] != '\0')
-			s3_fail(&resp, "list", bucket, prefix);
+			s3_fail(&resp, kind == S3_LIST_UPLOADS ?
+			    "list the uploads of" : "list", bucket, prefix);
 		w.truncated = 0;
 		free(w.next);
 		free(w.next_version);
@@ -292,7 +301,8 @@ s3_cmd_ls(struct s3 *s3, const struct s3_opts *o)
 	/* For retention, a program must know what it cannot remove. */
 	if (o->json)
 		l.locking = s3_bucket_locked(s3, o->bucket);
-	s3_list(s3, o->bucket, o->key, o->page_size, l.locking, print_entry,
+	s3_list(s3, o->bucket, o->key, o->page_size, l.locking ?
+	    S3_LIST_VERSIONS : S3_LIST_OBJECTS, print_entry,
 	    &l);
 	bk_info("s3://%s/: %ju objects", o->bucket, (uintmax_t)l.count);
 	return l.bad > 0 ? BK_EX_DATAERR : BK_EX_OK;

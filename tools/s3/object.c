@@ -210,7 +210,7 @@ current_version(struct s3 *s3, const struct s3_opts *o)
 
 	memset(&c, 0, sizeof(c));
 	c.key = o->key;
-	s3_list(s3, o->bucket, o->key, 0, 1, find_current, &c);
+	s3_list(s3, o->bucket, o->key, 0, S3_LIST_VERSIONS, find_current, &c);
 	if (c.version == NULL) {
 		name = s3_name(o->bucket, o->key);
 		bk_errx(BK_EX_NOINPUT, "could not remove \"%s\": no such key",

@@ -347,9 +347,10 @@ void	s3_configure(struct s3 *, const struct s3_opts *);
 struct s3_entry {
 	char		*key;
 	char		*size;
-	char		*modified;	/* LastModified */
+	char		*modified;	/* LastModified, Initiated (uploads) */
 	char		*etag;
-	char		*version;	/* VersionId (versions only) */
+	char		*version;	/* VersionId (versions), UploadId
+					   (uploads) */
 	int		 latest;	/* IsLatest (versions only) */
 	int		 delete_marker;	/* a DeleteMarker (versions only) */
 };
@@ -357,15 +358,22 @@ struct s3_entry {
 /* Called for each entry; returns 0 to go on, else the walk stops. */
 typedef int	s3_entry_fn(void *, const struct s3_entry *);
 
+/* What a listing lists. */
+enum s3_listing {
+	S3_LIST_OBJECTS,	/* ListObjectsV2 */
+	S3_LIST_VERSIONS,	/* ListObjectVersions: every version and
+				   delete marker, newest first for each key */
+	S3_LIST_UPLOADS		/* ListMultipartUploads: those incomplete */
+};
+
 /*
  * Walks the listing of the keys under prefix, page after page (page_size
- * keys each, 0 for the store's default): ListObjectsV2, or with versions
- * ListObjectVersions (every version and delete marker, newest first for
- * each key).  Exits with one message when a request fails or a reply is
- * bad.
+ * entries each, 0 for the store's default), keys asked URL-encoded and
+ * decoded.  fn may send requests of its own.  Exits with one message
+ * when a request fails or a reply is bad.
  */
-void	s3_list(struct s3 *, const char *, const char *, unsigned, int,
-	    s3_entry_fn *, void *);
+void	s3_list(struct s3 *, const char *, const char *, unsigned,
+	    enum s3_listing, s3_entry_fn *, void *);
 
 /* ---- object.c: object lock ---- */
 
