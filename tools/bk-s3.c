@@ -25,12 +25,22 @@
 
 static const char usage[] =
     "usage: bk-s3 put [-fqv] [--endpoint url] [--part-size size] "
-    "s3://bucket/key [file]\n"
-    "       bk-s3 get [-fqv] [--endpoint url] [-o file] s3://bucket/key\n"
-    "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n] "
-    "s3://bucket[/prefix]\n"
-    "       bk-s3 head [-qv] [--endpoint url] s3://bucket/key\n"
-    "       bk-s3 rm [-qv] [--endpoint url] s3://bucket/key\n";
+    "[--retries n]\n"
+    "                 [--retry-time duration] [--timeout duration]\n"
+    "                 s3://bucket/key [file]\n"
+    "       bk-s3 get [-fqv] [--endpoint url] [-o file] [--retries n]\n"
+    "                 [--retry-time duration] [--timeout duration] "
+    "s3://bucket/key\n"
+    "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n]\n"
+    "                [--retries n] [--retry-time duration] "
+    "[--timeout duration]\n"
+    "                s3://bucket[/prefix]\n"
+    "       bk-s3 head [-qv] [--endpoint url] [--retries n] "
+    "[--retry-time duration]\n"
+    "                  [--timeout duration] s3://bucket/key\n"
+    "       bk-s3 rm [-qv] [--endpoint url] [--retries n] "
+    "[--retry-time duration]\n"
+    "                [--timeout duration] s3://bucket/key\n";
 
 static const struct {
 	const char	*name;
@@ -45,7 +55,7 @@ static const struct {
 };
 
 enum { OPT_VERSION = CHAR_MAX + 1, OPT_ENDPOINT, OPT_JSON, OPT_PAGE_SIZE,
-	OPT_PART_SIZE };
+	OPT_PART_SIZE, OPT_RETRIES, OPT_RETRY_TIME, OPT_TIMEOUT };
 
 /* Options given that only some commands take, to check once it is known. */
 struct given {
@@ -67,6 +77,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 		{ "json",	no_argument,		NULL, OPT_JSON },
 		{ "page-size",	required_argument,	NULL, OPT_PAGE_SIZE },
 		{ "part-size",	required_argument,	NULL, OPT_PART_SIZE },
+		{ "retries",	required_argument,	NULL, OPT_RETRIES },
+		{ "retry-time",	required_argument,	NULL, OPT_RETRY_TIME },
+		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 		{ "version",	no_argument,		NULL, OPT_VERSION },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -74,6 +87,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 	int c;
 
 	o->part_size = PART_DEFAULT;
+	o->retries = S3_RETRIES;
+	o->retry_time = S3_RETRY_TIME;
+	o->timeout = S3_TIMEOUT;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -109,6 +125,24 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 				bk_usage_error("bad part size \"%s\" (5M to 5G)",
 				    optarg);
 			g->part_size = 1;
+			break;
+		case OPT_RETRIES:
+			if (bk_parse_number(optarg, 0, 1000, &n) == -1)
+				bk_usage_error("bad number of retries \"%s\" "
+				    "(0 to 1000)", optarg);
+			o->retries = (unsigned)n;
+			break;
+		case OPT_RETRY_TIME:
+			if (bk_parse_duration(optarg, &o->retry_time) == -1 ||
+			    o->retry_time > 7 * 86400)
+				bk_usage_error("bad retry time \"%s\" (a "
+				    "duration: 0 to 1w)", optarg);
+			break;
+		case OPT_TIMEOUT:
+			if (bk_parse_duration(optarg, &o->timeout) == -1 ||
+			    o->timeout < 1 || o->timeout > 86400)
+				bk_usage_error("bad timeout \"%s\" (a duration: "
+				    "1s to 1d)", optarg);
 			break;
 		case OPT_VERSION:
 			bk_print_version();
@@ -173,7 +207,7 @@ main(int argc, char *argv[])
 	cmd = check_command(&o, &g, argc - n, argv + n);
 	bk_set_verbosity(o.verbosity);
 	s3_configure(&s3, &o);
-	s3_open(&s3);
+	s3_open(&s3, &o);
 	code = commands[cmd].run(&s3, &o);
 	s3_close(&s3);
 	free(o.bucket);
