@@ -9,8 +9,10 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
 AWS_SHARED_CREDENTIALS_FILE=$T/none
 AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=SEKRETsekret0123456789
 export AWS_SHARED_CREDENTIALS_FILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-# Port 1 on loopback: nothing listens there, the refusal is immediate.
+# Port 1 on loopback: nothing listens there, the refusal is immediate;
+# R, no retry of it (1103 tests the retries).
 E=http://127.0.0.1:1
+R=--retries=0
 
 run bk-s3 --version
 like "--version" out '^bk-s3 \(bk\) '
@@ -46,6 +48,13 @@ a file for get|too many arguments for get|get s3://b/k f
 an ftp endpoint|bad endpoint "ftp://h"|ls --endpoint ftp://h s3://b/
 an endpoint with a path|bad endpoint|ls --endpoint http://h/x s3://b/
 an endpoint with a user|bad endpoint|ls --endpoint http://u@h s3://b/
+retries that are no number|bad number of retries "x"|ls --retries x s3://b/
+retries past 1000|bad number of retries "1001"|ls --retries 1001 s3://b/
+negative retries|bad number of retries "-1"|ls --retries=-1 s3://b/
+a retry time that is no duration|bad retry time "soon"|ls --retry-time soon s3://b/
+a retry time past a week|bad retry time "8d"|put --retry-time 8d s3://b/k
+a timeout of 0|bad timeout "0"|get --timeout 0 s3://b/k
+a timeout that is no duration|bad timeout "1x"|get --timeout 1x s3://b/k
 EOF
 
 # Configuration and the world: one line each, the right code.
@@ -60,15 +69,15 @@ errline "a bad endpoint in the environment: 78" 78 \
     env AWS_ENDPOINT_URL=ftp://h bk-s3 ls s3://b/
 errline "an endpoint that does not answer: 69" 69 \
     '^bk-s3: error: could not list "s3://b/": .*(onnect|refused)' \
-    bk-s3 --endpoint "$E" ls s3://b/
+    bk-s3 --endpoint "$E" $R ls s3://b/
 errline "... the same from AWS_ENDPOINT_URL" 69 'could not download' \
-    env AWS_ENDPOINT_URL=$E bk-s3 get s3://b/k
+    env AWS_ENDPOINT_URL=$E bk-s3 $R get s3://b/k
 errline "put of a missing file: 66" 66 'missing' \
     bk-s3 --endpoint "$E" put s3://b/k missing
 errline "get -o an existing file without -f: 73" 73 '"have"' \
     sh -c ': >have; bk-s3 --endpoint "$0" get -o have s3://b/k' "$E"
 : >have
-run bk-s3 --endpoint "$E" get -o new s3://b/k
+run bk-s3 --endpoint "$E" $R get -o new s3://b/k
 [ ! -e new ] && pass "a get that failed leaves no -o file" ||
     fail "a get that failed leaves no -o file"
 ls -a >listing
@@ -85,15 +94,15 @@ aws_secret_access_key=SEKRETother0123
 EOF
 errline "credentials from the file: the request is made (69)" 69 \
     'could not list' env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
-    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 --endpoint "$E" ls s3://b/
+    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 --endpoint "$E" $R ls s3://b/
 errline "a profile that is not there: 78" 78 'profile "nope"' \
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=nope \
     AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 --endpoint "$E" ls s3://b/
 
 # No secret in any message, however verbose.
-bk-s3 -v -v --endpoint "$E" put s3://b/k </dev/null >out 2>err
+bk-s3 -v -v --endpoint "$E" $R put s3://b/k </dev/null >out 2>err
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=other \
-    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 -v -v --endpoint "$E" \
+    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 -v -v --endpoint "$E" $R \
     ls s3://b/ >>out 2>>err
 like "-v -v names the requests" err '^bk-s3: (PUT|GET) http://127\.0\.0\.1:1/b/'
 unlike "... and never a secret" err 'SEKRET'

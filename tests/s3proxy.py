@@ -34,10 +34,11 @@ nth=N (the Nth only), times=N (at most N times).  Each rule counts the
 requests it matches, whether or not another rule took them, from zero
 when the file changes; the first rule that fires acts.
 
-DIR/log gets a line per request once it is over, "METHOD TARGET STATUS
-ACTION": the status the client got ("-" for none) and the action taken
-("-" for none; "lose:200" says what was lost).  Lines that begin with '#'
-say other things (a request being held, a TLS handshake that failed).
+DIR/log gets a line per request before the client sees its outcome,
+"METHOD TARGET STATUS ACTION": the status the client gets ("-" for none)
+and the action taken ("-" for none; "lose:200" says what was lost).
+Lines that begin with '#' say other things: a request held or read
+slowly, as it begins; a TLS handshake that failed.
 
 The proxy exits when its parent process is gone, so that it never
 outlives the test that started it.
@@ -205,8 +206,12 @@ class Handler(socketserver.BaseRequestHandler):
         n = int(hv.get('content-length', '0'))
         if n > 0 and hv.get('expect', '').lower() == '100-continue':
             self.sock.sendall(b'HTTP/1.1 100 Continue\r\n\r\n')
+        if action == 'slow':
+            p.log('# slow %s %s' % (method, target))
         body = self.read_body(n, int(o['rate']) if action == 'slow' else 0)
 
+        # Logged before the client can see the outcome: a test that
+        # reads the log once bk-s3 is done finds every line there.
         def done(status, what=None):
             p.log('%s %s %s %s' % (method, target, status, what or action))
 
@@ -215,8 +220,8 @@ class Handler(socketserver.BaseRequestHandler):
             return False
         if action == 'error':
             status = int(o.get('status', '503'))
-            self.sock.sendall(s3_error(status, o.get('code', 'SlowDown')))
             done(status)
+            self.sock.sendall(s3_error(status, o.get('code', 'SlowDown')))
             return True
         if action == 'hold':
             p.log('# holding %s %s' % (method, target))
@@ -246,17 +251,18 @@ class Handler(socketserver.BaseRequestHandler):
             head.append('Content-Length: %d\r\n' % len(data))
         head = ''.join(head).encode('latin-1') + b'\r\n'
         if action in ('cut', 'stall'):
-            self.sock.sendall(head + data[:len(data) // 2] if data else b'')
+            done('-')
+            if data:
+                self.sock.sendall(head + data[:len(data) // 2])
             if action == 'stall':
                 # Nothing more until the client gives up and goes.
                 while True:
                     r, _, _ = select.select([self.sock], [], [], 1)
                     if r and not self.sock.recv(65536):
                         break
-            done('-')
             return False
-        self.sock.sendall(head + data)
         done(status)
+        self.sock.sendall(head + data)
         return hv.get('connection', '').lower() != 'close'
 
 
