@@ -63,7 +63,8 @@ s3_open(struct s3 *s3, const struct s3_opts *o)
 	s3->retries = o->retries;
 	s3->retry_time = o->retry_time;
 	s3->timeout = (long)o->timeout;
-	if (ca != NULL && *ca != '\0') {
+	if (ca != NULL && *ca != '\0' &&
+	    strncmp(s3->endpoint, "https://", 8) == 0) {
 		/* Said now, rather than as a TLS error of every request. */
 		if ((fp = fopen(ca, "r")) == NULL)
 			bk_err(BK_EX_CONFIG, "could not read the CA bundle \"%s\" "
@@ -622,20 +623,20 @@ backoff(unsigned n)
 
 /* Waits, in short steps so that a signal is seen; -1 if one came. */
 static int
-pause_for(double secs, int stoppable)
+pause_for(double secs)
 {
 	struct timespec t0, step = { 0, 50 * 1000 * 1000 };
 	double left;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((left = secs - since(&t0)) > 0) {
-		if (stoppable && s3_signal != 0)
+		if (s3_signal != 0)
 			return -1;
 		if (left < 0.05)
 			step.tv_nsec = (long)(left * 1e9);
 		nanosleep(&step, NULL);
 	}
-	return stoppable && s3_signal != 0 ? -1 : 0;
+	return s3_signal != 0 ? -1 : 0;
 }
 
 /* What went wrong, for a message: "503 SlowDown: text", or libcurl's. */
@@ -749,7 +750,8 @@ s3_request(struct s3 *s3, struct s3_req *req, struct s3_resp *resp)
 		}
 		lost |= resp->transport;
 		left = (double)s3->retry_time - since(&t0);
-		if (attempt > s3->retries || left <= 0)
+		/* After a signal, what must still be sent (an abort) goes once. */
+		if (attempt > s3->retries || left <= 0 || s3_signal != 0)
 			break;
 		wait = backoff(attempt - 1);
 		if (wait > left)
@@ -762,7 +764,10 @@ s3_request(struct s3 *s3, struct s3_req *req, struct s3_resp *resp)
 			    wait, done > 0 ? ", from where it broke" : "");
 			free(name);
 		}
-		if (pause_for(wait, !req->unstoppable) == -1) {
+		if (pause_for(wait) == -1) {
+			/* A signal: stop; an abort keeps its failure. */
+			if (req->unstoppable)
+				break;
 			resp->stopped = 1;
 			return -1;
 		}

@@ -209,8 +209,8 @@ void	s3_catch_signals(void);
 
 /*
  * Makes the libcurl handle, takes the retry options from o and the CA
- * bundle from AWS_CA_BUNDLE; exits 70 when libcurl cannot start, 78
- * when the bundle cannot be read.  s3_close wipes the secret and frees
+ * bundle from AWS_CA_BUNDLE (for an https endpoint); exits 70 when
+ * libcurl cannot start, 78 when the bundle cannot be read.  s3_close wipes the secret and frees
  * everything s3_configure and s3_open made.
  */
 void	s3_open(struct s3 *, const struct s3_opts *);
@@ -222,8 +222,8 @@ void	s3_close(struct s3 *);
  * <Error> (a 200 one included) whose code says to try again (SlowDown,
  * RequestTimeout, BadDigest, InternalError, ServiceUnavailable) is sent
  * again after a backoff with full jitter, at most s3->retries times and
- * none after s3->retry_time; a signal ends the wait unless the request
- * is unstoppable.  A download into a sink that breaks after some bytes
+ * none after s3->retry_time; after a signal, none (an unstoppable
+ * request, an abort, is sent once).  A download into a sink that breaks after some bytes
  * went in resumes where it broke, from the same object (Range and
  * If-Match: a 412 means the object changed); resp->length is then the
  * whole size.  A conditional PUT (If-None-Match) refused with 412 after
