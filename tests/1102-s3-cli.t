@@ -64,6 +64,9 @@ errline "no credentials at all: 78" 78 \
     ls s3://b/
 errline "a key id without its secret: 78" 78 'go together' \
     env -u AWS_SECRET_ACCESS_KEY bk-s3 --endpoint "$E" ls s3://b/
+errline "a bad AWS_MAX_ATTEMPTS: 78" 78 \
+    '^bk-s3: error: bad AWS_MAX_ATTEMPTS "0" in the environment \(1 to 1001\)$' \
+    env AWS_MAX_ATTEMPTS=0 bk-s3 --endpoint "$E" ls s3://b/
 errline "a bad endpoint in the environment: 78" 78 \
     '^bk-s3: error: bad endpoint in the environment' \
     env AWS_ENDPOINT_URL=ftp://h bk-s3 ls s3://b/

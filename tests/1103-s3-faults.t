@@ -219,6 +219,12 @@ errline "... and with --retry-time 3 however many retries" 69 \
     bk-s3 --endpoint http://127.0.0.1:1 --retries 1000 --retry-time 3 ls s3://$B/
 n=$(sed -n 's/.*(\([0-9]*\) attempts)$/\1/p' err)
 ok "... the time ends them: $n attempts" test "${n:-0}" -ge 2 -a "${n:-0}" -lt 1001
+errline "... AWS_MAX_ATTEMPTS=2 without --retries: 2 attempts" 69 \
+    '\(2 attempts\)$' env AWS_MAX_ATTEMPTS=2 \
+    bk-s3 --endpoint http://127.0.0.1:1 ls s3://$B/
+errline "... --retries before AWS_MAX_ATTEMPTS" 69 '\(2 attempts\)$' \
+    env AWS_MAX_ATTEMPTS=5 bk-s3 --endpoint http://127.0.0.1:1 --retries 1 \
+    ls s3://$B/
 
 # --- Signals: an upload under way, a retry loop waiting ---
 rules 'slow method=PUT match=partNumber rate=1000000'

@@ -24,9 +24,10 @@
 #define PART_MAX	((uint64_t)5 * 1024 * 1024 * 1024)
 
 static const char usage[] =
-    "usage: bk-s3 put [-fqv] [--endpoint url] [--part-size size] "
-    "[--retries n]\n"
-    "                 [--retry-time duration] [--timeout duration]\n"
+    "usage: bk-s3 put [-fqv] [--endpoint url] [-m manifest] "
+    "[--part-size size]\n"
+    "                 [--retries n] [--retry-time duration] "
+    "[--timeout duration]\n"
     "                 s3://bucket/key [file]\n"
     "       bk-s3 get [-fqv] [--endpoint url] [-o file] [--retries n]\n"
     "                 [--retry-time duration] [--timeout duration] "
@@ -66,10 +67,11 @@ struct given {
 static int
 parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 {
-	static const char optstring[] = ":fho:qv";
+	static const char optstring[] = ":fhm:o:qv";
 	static const struct option longopts[] = {
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "manifest",	required_argument,	NULL, 'm' },
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -87,7 +89,7 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 	int c;
 
 	o->part_size = PART_DEFAULT;
-	o->retries = S3_RETRIES;
+	o->retries = -1;
 	o->retry_time = S3_RETRY_TIME;
 	o->timeout = S3_TIMEOUT;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
@@ -97,6 +99,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 			break;
 		case 'h':
 			bk_print_usage(usage);
+		case 'm':
+			o->manifest = optarg;
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -130,7 +135,7 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 			if (bk_parse_number(optarg, 0, 1000, &n) == -1)
 				bk_usage_error("bad number of retries \"%s\" "
 				    "(0 to 1000)", optarg);
-			o->retries = (unsigned)n;
+			o->retries = (int)n;
 			break;
 		case OPT_RETRY_TIME:
 			if (bk_parse_duration(optarg, &o->retry_time) == -1 ||
@@ -177,6 +182,11 @@ check_command(struct s3_opts *o, const struct given *g, int argc,
 		bk_usage_error("too many arguments for %s", o->command);
 	if (argc == 3)
 		o->input = argv[2];
+	if (o->manifest != NULL && strcmp(o->command, "put") != 0)
+		bk_usage_error("-m is for put");
+	if (o->manifest != NULL && (o->input == NULL ||
+	    strcmp(o->input, "-") == 0))
+		bk_usage_error("-m needs the file to upload, not standard input");
 	if (o->output != NULL && strcmp(o->command, "get") != 0)
 		bk_usage_error("-o is for get");
 	if (o->force && strcmp(o->command, "put") != 0 &&

@@ -57,10 +57,21 @@ s3_catch_signals(void)
 void
 s3_open(struct s3 *s3, const struct s3_opts *o)
 {
-	const char *ca = getenv("AWS_CA_BUNDLE");
+	const char *ca = getenv("AWS_CA_BUNDLE"),
+	    *max = getenv("AWS_MAX_ATTEMPTS");
+	long long n;
 	FILE *fp;
 
-	s3->retries = o->retries;
+	/* The aws command line's setting: attempts, the first one counted. */
+	if (o->retries >= 0)
+		s3->retries = (unsigned)o->retries;
+	else if (max != NULL && *max != '\0') {
+		if (bk_parse_number(max, 1, 1001, &n) == -1)
+			bk_errx(BK_EX_CONFIG, "bad AWS_MAX_ATTEMPTS \"%s\" in the "
+			    "environment (1 to 1001)", max);
+		s3->retries = (unsigned)n - 1;
+	} else
+		s3->retries = S3_RETRIES;
 	s3->retry_time = o->retry_time;
 	s3->timeout = (long)o->timeout;
 	if (ca != NULL && *ca != '\0' &&

@@ -564,6 +564,7 @@ int
 s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 {
 	struct s3_put p;
+	struct s3_record *rec = NULL;
 	char *name;
 
 	memset(&p, 0, sizeof(p));
@@ -573,10 +574,14 @@ s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 	p.fd = bk_open_input(o->input);
 	p.part_size = (size_t)o->part_size;
 	p.force = o->force;
+	if (o->manifest != NULL)
+		rec = s3_record_check(o, p.fd);
 	s3_catch_signals();
 	s3_put_stream(s3, &p);
 	if (p.fd != STDIN_FILENO)
 		close(p.fd);
+	if (rec != NULL)
+		s3_record_write(rec, &p);
 	name = s3_name(o->bucket, o->key);
 	printf("%s  %s\n", p.sha256, name);
 	if (p.parts == 0)

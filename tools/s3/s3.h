@@ -3,13 +3,14 @@
  * Version 4) and encodes keys; xml.c reads the replies; http.c sends
  * requests through libcurl; put.c uploads a stream, in one request or in
  * parts; config.c reads the configuration and the URL; put.c, get.c,
- * ls.c and object.c (head, rm) are the commands.  bk-s3.c parses the
- * command line and dispatches.
+ * ls.c and object.c (head, rm, and what object lock says) are the
+ * commands.  bk-s3.c parses the command line and dispatches.
  */
 #ifndef S3_H
 #define S3_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "format/format.h"
 
@@ -20,12 +21,13 @@ struct s3_opts {
 	const char	*input;		/* put: NULL for stdin */
 	const char	*output;	/* get: NULL for stdout */
 	const char	*endpoint;
+	const char	*manifest;	/* put -m: record the copy there */
 	uint64_t	 part_size;
 	unsigned	 page_size;	/* ls: 0 for the store's default */
 	int		 force;
 	int		 json;
 	int		 verbosity;
-	unsigned	 retries;	/* --retries */
+	int		 retries;	/* --retries, -1 if not given */
 	int64_t		 retry_time;	/* --retry-time, seconds */
 	int64_t		 timeout;	/* --timeout, seconds */
 	char		*bucket;	/* from url, by s3_parse_url */
@@ -98,6 +100,13 @@ char	*s3_authorization(const struct s3_sign *);
 void	s3_sha256_hex(const void *, size_t, char *);
 /* The sha256 of the empty string in hex: the payload of a body-less request. */
 extern const char s3_empty_sha256[];
+/*
+ * Decodes in place a name a listing sent with encoding-type=url: %XX is
+ * the byte XX, '+' a space (as AWS writes them).  Returns the decoded
+ * length, or -1 for a '%' without two hex digits.  The result may hold
+ * any byte but NUL, which is refused (-1).
+ */
+ssize_t	s3_uri_decode(char *);
 /* Whether s is exactly n lower-case hex digits. */
 int	s3_hex(const char *, size_t);
 
@@ -208,9 +217,11 @@ extern volatile sig_atomic_t s3_signal;
 void	s3_catch_signals(void);
 
 /*
- * Makes the libcurl handle, takes the retry options from o and the CA
+ * Makes the libcurl handle, takes the retry options from o (without
+ * --retries, AWS_MAX_ATTEMPTS less one, else S3_RETRIES) and the CA
  * bundle from AWS_CA_BUNDLE (for an https endpoint); exits 70 when
- * libcurl cannot start, 78 when the bundle cannot be read.  s3_close wipes the secret and frees
+ * libcurl cannot start, 78 when AWS_MAX_ATTEMPTS is bad or the bundle
+ * cannot be read.  s3_close wipes the secret and frees
  * everything s3_configure and s3_open made.
  */
 void	s3_open(struct s3 *, const struct s3_opts *);
@@ -287,6 +298,26 @@ void	s3_put_stream(struct s3 *, struct s3_put *);
 /* Runs put: uploads the input, prints "SHA256  s3://BUCKET/KEY". */
 int	s3_cmd_put(struct s3 *, const struct s3_opts *);
 
+/* ---- record.c: put -m, the copy recorded in the manifest ---- */
+
+struct s3_record;
+
+/*
+ * Before any request: the input file fd (o->input) must have an entry in
+ * the manifest o->manifest whose size and sha256 are the file's (read
+ * once, then rewound).  Exits 66 (no manifest), 65 (not a regular file,
+ * outside the manifest's folder) or 1 (no entry, or another file) with
+ * one line; else returns what s3_record_write needs.
+ */
+struct s3_record *s3_record_check(const struct s3_opts *, int);
+/*
+ * After the upload was checked: adds the copy (url, size, sha256, ETag,
+ * time) to the entry, or replaces the one of the same url, under the
+ * manifest's exclusive lock in one atomic rewrite.  Exits 1 if the file
+ * or its entry changed during the upload.  Frees the record.
+ */
+void	s3_record_write(struct s3_record *, const struct s3_put *);
+
 /* ---- config.c: configuration and URLs ---- */
 
 /*
@@ -301,6 +332,58 @@ void	s3_parse_url(struct s3_opts *, int);
  * when the configuration is incomplete or bad.
  */
 void	s3_configure(struct s3 *, const struct s3_opts *);
+
+/* ---- ls.c: listings ---- */
+
+/* One entry of a listing, its fields as the store wrote them (or NULL). */
+struct s3_entry {
+	char		*key;
+	char		*size;
+	char		*modified;	/* LastModified */
+	char		*etag;
+	char		*version;	/* VersionId (versions only) */
+	int		 latest;	/* IsLatest (versions only) */
+	int		 delete_marker;	/* a DeleteMarker (versions only) */
+};
+
+/* Called for each entry; returns 0 to go on, else the walk stops. */
+typedef int	s3_entry_fn(void *, const struct s3_entry *);
+
+/*
+ * Walks the listing of the keys under prefix, page after page (page_size
+ * keys each, 0 for the store's default): ListObjectsV2, or with versions
+ * ListObjectVersions (every version and delete marker, newest first for
+ * each key).  Exits with one message when a request fails or a reply is
+ * bad.
+ */
+void	s3_list(struct s3 *, const char *, const char *, unsigned, int,
+	    s3_entry_fn *, void *);
+
+/* ---- object.c: object lock ---- */
+
+/* The lock on one version of an object. */
+struct s3_lock {
+	char		 mode[16];	/* GOVERNANCE, COMPLIANCE; "" none */
+	int		 has_until;
+	time_t		 until;		/* retain until, rounded up to the
+					   second */
+	int		 legal_hold;
+};
+
+/*
+ * Whether the bucket has object lock enabled (GET ?object-lock): 1, or 0
+ * when the store says it has none or knows no object lock.  Exits with
+ * one message on any other failure (403 among them: a listing for
+ * retention must not take "may not ask" for "not locked").
+ */
+int	s3_bucket_locked(struct s3 *, const char *);
+/*
+ * Reads the retention and the legal hold of a version of key (the
+ * current one when version is NULL) into lock; "none" when the bucket has
+ * no object lock.  Exits with one message when the store refuses.
+ */
+void	s3_lock_get(struct s3 *, const char *, const char *, const char *,
+	    struct s3_lock *);
 
 /* ---- get.c, ls.c, object.c: the other commands, each an exit code ---- */
 
