@@ -41,7 +41,8 @@ Lines that begin with '#' say other things: a request held or read
 slowly, as it begins; a TLS handshake that failed.
 
 The proxy exits when its parent process is gone, so that it never
-outlives the test that started it.
+outlives the test that started it: start it from that process itself
+(cmd &), not from a subshell that ends at once.
 """
 import http.client
 import os
@@ -295,7 +296,11 @@ def main():
         f.write('%d\n' % server.server_address[1])
     os.rename(tmp, os.path.join(folder, 'port'))
 
+    # Started by a shell that waits for it (not a subshell gone at once:
+    # an orphan from the start would never see its parent go).
     parent = os.getppid()
+    if parent == 1:
+        sys.exit('s3proxy.py: started without a parent to outlive')
 
     def watch():
         while os.getppid() == parent:
