@@ -288,6 +288,12 @@ def main():
             sys.exit('s3proxy.py: unknown argument %s' % a)
     if not upstream:
         sys.exit('s3proxy.py: no upstream (AWS_ENDPOINT_URL)')
+    # Started by a shell that waits for it (not a subshell gone at once:
+    # an orphan from the start would never see its parent go).
+    parent = os.getppid()
+    if parent == 1:
+        sys.exit('s3proxy.py: started without a parent to outlive')
+
     server = Server(('127.0.0.1', 0), Handler)
     server.proxy = Proxy(folder, upstream)
     server.tls = tls
@@ -295,12 +301,6 @@ def main():
     with open(tmp, 'w') as f:
         f.write('%d\n' % server.server_address[1])
     os.rename(tmp, os.path.join(folder, 'port'))
-
-    # Started by a shell that waits for it (not a subshell gone at once:
-    # an orphan from the start would never see its parent go).
-    parent = os.getppid()
-    if parent == 1:
-        sys.exit('s3proxy.py: started without a parent to outlive')
 
     def watch():
         while os.getppid() == parent:
