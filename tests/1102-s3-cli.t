@@ -11,8 +11,10 @@ AWS_SHARED_CREDENTIALS_FILE=$T/none AWS_CONFIG_FILE=$T/none
 AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=SEKRETsekret0123456789
 export AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE AWS_ACCESS_KEY_ID \
     AWS_SECRET_ACCESS_KEY
-# Port 1 on loopback: nothing listens there, the refusal is immediate.
+# Port 1 on loopback: nothing listens there, the refusal is immediate;
+# R, no retry of it (1103 tests the retries).
 E=http://127.0.0.1:1
+R=--retries=0
 
 run bk-s3 --version
 like "--version" out '^bk-s3 \(bk\) '
@@ -80,6 +82,13 @@ cleanup with a bad duration|bad duration "old"|cleanup --older-than old s3://b/
 cleanup without a URL|cleanup needs an S3 URL \(s3://bucket/prefix\)|cleanup --older-than 1d
 cleanup with two operands|too many arguments for cleanup|cleanup --older-than 1d s3://b/ x
 -f with cleanup|-f is for put and get|cleanup -f --older-than 1d s3://b/
+retries that are no number|bad number of retries "x"|ls --retries x s3://b/
+retries past 1000|bad number of retries "1001"|ls --retries 1001 s3://b/
+negative retries|bad number of retries "-1"|ls --retries=-1 s3://b/
+a retry time that is no duration|bad retry time "soon"|ls --retry-time soon s3://b/
+a retry time past a week|bad retry time "8d"|put --retry-time 8d s3://b/k
+a timeout of 0|bad timeout "0"|get --timeout 0 s3://b/k
+a timeout that is no duration|bad timeout "1x"|get --timeout 1x s3://b/k
 EOF
 
 # Configuration and the world: one line each, the right code.
@@ -89,20 +98,23 @@ errline "no credentials at all: 78" 78 \
     ls s3://b/
 errline "a key id without its secret: 78" 78 'go together' \
     env -u AWS_SECRET_ACCESS_KEY bk-s3 --endpoint "$E" ls s3://b/
+errline "a bad AWS_MAX_ATTEMPTS: 78" 78 \
+    '^bk-s3: error: bad AWS_MAX_ATTEMPTS "0" in the environment \(1 to 1001\)$' \
+    env AWS_MAX_ATTEMPTS=0 bk-s3 --endpoint "$E" ls s3://b/
 errline "a bad endpoint in the environment: 78" 78 \
     '^bk-s3: error: bad endpoint in the environment' \
     env AWS_ENDPOINT_URL=ftp://h bk-s3 ls s3://b/
 errline "an endpoint that does not answer: 69" 69 \
     '^bk-s3: error: could not list "s3://b/": .*(onnect|refused)' \
-    bk-s3 --endpoint "$E" ls s3://b/
+    bk-s3 --endpoint "$E" $R ls s3://b/
 errline "... the same from AWS_ENDPOINT_URL" 69 'could not download' \
-    env AWS_ENDPOINT_URL=$E bk-s3 get s3://b/k
+    env AWS_ENDPOINT_URL=$E bk-s3 $R get s3://b/k
 errline "put of a missing file: 66" 66 'missing' \
     bk-s3 --endpoint "$E" put s3://b/k missing
 errline "get -o an existing file without -f: 73" 73 '"have"' \
     sh -c ': >have; bk-s3 --endpoint "$0" get -o have s3://b/k' "$E"
 : >have
-run bk-s3 --endpoint "$E" get -o new s3://b/k
+run bk-s3 --endpoint "$E" $R get -o new s3://b/k
 [ ! -e new ] && pass "a get that failed leaves no -o file" ||
     fail "a get that failed leaves no -o file"
 ls -a >listing
@@ -119,7 +131,7 @@ aws_secret_access_key=SEKRETother0123
 EOF
 errline "credentials from the file: the request is made (69)" 69 \
     'could not list' env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
-    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 --endpoint "$E" ls s3://b/
+    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 --endpoint "$E" $R ls s3://b/
 errline "a profile that is not there: 78" 78 'profile "nope"' \
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=nope \
     AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 --endpoint "$E" ls s3://b/
@@ -188,9 +200,9 @@ errline "credentials from the config file's profile: the request is made (69)" \
     AWS_CONFIG_FILE=config AWS_PROFILE=keys bk-s3 --endpoint "$E" ls s3://b/
 
 # No secret in any message, however verbose.
-bk-s3 -v -v --endpoint "$E" put s3://b/k </dev/null >out 2>err
+bk-s3 -v -v --endpoint "$E" $R put s3://b/k </dev/null >out 2>err
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=other \
-    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 -v -v --endpoint "$E" \
+    AWS_SHARED_CREDENTIALS_FILE=creds bk-s3 -v -v --endpoint "$E" $R \
     ls s3://b/ >>out 2>>err
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=keys \
     AWS_CONFIG_FILE=config bk-s3 -v -v --endpoint "$E" \

@@ -251,7 +251,7 @@ keys $B daily/ >before
 # ls --json asks first whether the bucket has object lock.
 errline "an unreachable store: 69" 69 \
     "^bk-s3: error: could not read the object lock configuration of \"s3://$B/\": .*onnect" \
-    env AWS_ENDPOINT_URL=http://127.0.0.1:1 \
+    env AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_MAX_ATTEMPTS=1 \
     bk-rotate --dir s3://$B/daily --keep-last 1 --delete
 empty "... no decision printed" out
 errline "a wrong secret: 77" 77 "^bk-s3: error: could not .*\"s3://$B/\": 403" \

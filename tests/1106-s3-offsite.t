@@ -180,12 +180,12 @@ aws s3 cp "tree/$f" "$url" --metadata sha256=$sha >/dev/null
 cp tree/manifest.jsonl m.saved
 errline "an unreachable store: 69, one line" 69 \
     "^bk-verify: error: could not look up \"$url\": .*(onnect|refused)" \
-    env AWS_ENDPOINT_URL=http://127.0.0.1:1 bk-verify -m tree/manifest.jsonl \
-    --remote --record
+    env AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_MAX_ATTEMPTS=1 \
+    bk-verify -m tree/manifest.jsonl --remote --record
 unchanged "unreachable"
 errline "... --download: 69" 69 "^bk-verify: error: could not download \"$url\"" \
-    env AWS_ENDPOINT_URL=http://127.0.0.1:1 bk-verify -m tree/manifest.jsonl \
-    --remote --download --record
+    env AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_MAX_ATTEMPTS=1 \
+    bk-verify -m tree/manifest.jsonl --remote --download --record
 errline "a wrong secret: 77" 77 "^bk-verify: error: could not look up \"$url\": 403" \
     env AWS_SECRET_ACCESS_KEY=wrong bk-verify -m tree/manifest.jsonl --remote --record
 errline "no credentials: 78" 78 '^bk-verify: error: no credentials' \
@@ -225,7 +225,8 @@ refused "a file whose size is not the manifest's" 1 \
 cp saved.age "tree/$f"
 refused "an unreachable store" 69 \
     "^bk-s3: error: could not upload \"s3://$B/k6\": .*(onnect|refused)" \
-    k6 "tree/$f" -m tree/manifest.jsonl --endpoint http://127.0.0.1:1
+    k6 "tree/$f" -m tree/manifest.jsonl --endpoint http://127.0.0.1:1 \
+    --retries 0
 errline "put -m: a key that exists, without -f: 73" 73 \
     "^bk-s3: error: could not upload \"$url\": it exists \\(-f replaces it\\)" \
     bk-s3 put -m tree/manifest.jsonl "$url" "tree/$f"

@@ -33,16 +33,28 @@ static const char usage[] =
     "[--expected-size size]\n"
     "                 [--lock-for duration | --lock-until date] "
     "[--lock-mode mode]\n"
-    "                 [--max-parts n] [--part-size size] [--sse type]\n"
-    "                 [--sse-kms-key-id id] [--storage-class class]\n"
+    "                 [--max-parts n] [--part-size size] [--retries n]\n"
+    "                 [--retry-time duration] [--sse type] "
+    "[--sse-kms-key-id id]\n"
+    "                 [--storage-class class] [--timeout duration]\n"
     "                 s3://bucket/key [file]\n"
-    "       bk-s3 get [-fqv] [--endpoint url] [-o file] s3://bucket/key\n"
-    "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n] "
-    "s3://bucket[/prefix]\n"
-    "       bk-s3 head [-qv] [--endpoint url] s3://bucket/key\n"
-    "       bk-s3 rm [-qv] [--endpoint url] s3://bucket/key\n"
-    "       bk-s3 cleanup [-nqv] [--endpoint url] --older-than duration "
-    "[--page-size n] s3://bucket[/prefix]\n";
+    "       bk-s3 get [-fqv] [--endpoint url] [-o file] [--retries n]\n"
+    "                 [--retry-time duration] [--timeout duration] "
+    "s3://bucket/key\n"
+    "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n]\n"
+    "                [--retries n] [--retry-time duration] "
+    "[--timeout duration]\n"
+    "                s3://bucket[/prefix]\n"
+    "       bk-s3 head [-qv] [--endpoint url] [--retries n] "
+    "[--retry-time duration]\n"
+    "                  [--timeout duration] s3://bucket/key\n"
+    "       bk-s3 rm [-qv] [--endpoint url] [--retries n] "
+    "[--retry-time duration]\n"
+    "                [--timeout duration] s3://bucket/key\n"
+    "       bk-s3 cleanup [-nqv] [--endpoint url] --older-than duration\n"
+    "                     [--page-size n] [--retries n] "
+    "[--retry-time duration]\n"
+    "                     [--timeout duration] s3://bucket[/prefix]\n";
 
 static const struct {
 	const char	*name;
@@ -60,8 +72,9 @@ static const struct {
 
 enum { OPT_VERSION = CHAR_MAX + 1, OPT_ENDPOINT, OPT_EXPECTED_SIZE, OPT_JSON,
 	OPT_LOCK_FOR, OPT_LOCK_MODE, OPT_LOCK_UNTIL, OPT_MAX_PARTS,
-	OPT_OLDER_THAN, OPT_PAGE_SIZE, OPT_PART_SIZE, OPT_SSE, OPT_SSE_KMS_KEY_ID,
-	OPT_STORAGE_CLASS };
+	OPT_OLDER_THAN, OPT_PAGE_SIZE, OPT_PART_SIZE, OPT_RETRIES,
+	OPT_RETRY_TIME, OPT_SSE, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS,
+	OPT_TIMEOUT };
 
 /*
  * Options given that only some commands take, to check once the command
@@ -118,6 +131,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 		{ "older-than",	required_argument,	NULL, OPT_OLDER_THAN },
 		{ "page-size",	required_argument,	NULL, OPT_PAGE_SIZE },
 		{ "part-size",	required_argument,	NULL, OPT_PART_SIZE },
+		{ "retries",	required_argument,	NULL, OPT_RETRIES },
+		{ "retry-time",	required_argument,	NULL, OPT_RETRY_TIME },
+		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 		{ "sse",	required_argument,	NULL, OPT_SSE },
 		{ "sse-kms-key-id", required_argument,	NULL, OPT_SSE_KMS_KEY_ID },
 		{ "storage-class", required_argument,	NULL, OPT_STORAGE_CLASS },
@@ -132,6 +148,9 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 	o->part_size = PART_DEFAULT;
 	o->max_parts = S3_MAX_PARTS;
 	o->older_than = -1;
+	o->retries = -1;
+	o->retry_time = S3_RETRY_TIME;
+	o->timeout = S3_TIMEOUT;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -244,6 +263,24 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 			o->storage_class = word("storage class", optarg, 64);
 			g->put = "--storage-class";
 			break;
+		case OPT_RETRIES:
+			if (bk_parse_number(optarg, 0, 1000, &n) == -1)
+				bk_usage_error("bad number of retries \"%s\" "
+				    "(0 to 1000)", optarg);
+			o->retries = (int)n;
+			break;
+		case OPT_RETRY_TIME:
+			if (bk_parse_duration(optarg, &o->retry_time) == -1 ||
+			    o->retry_time > 7 * 86400)
+				bk_usage_error("bad retry time \"%s\" (a "
+				    "duration: 0 to 1w)", optarg);
+			break;
+		case OPT_TIMEOUT:
+			if (bk_parse_duration(optarg, &o->timeout) == -1 ||
+			    o->timeout < 1 || o->timeout > 86400)
+				bk_usage_error("bad timeout \"%s\" (a duration: "
+				    "1s to 1d)", optarg);
+			break;
 		case OPT_VERSION:
 			bk_print_version();
 		default:
@@ -353,7 +390,7 @@ main(int argc, char *argv[])
 	cmd = check_command(&o, &g, argc - n, argv + n);
 	bk_set_verbosity(o.verbosity);
 	s3_configure(&s3, &o);
-	s3_open(&s3);
+	s3_open(&s3, &o);
 	code = commands[cmd].run(&s3, &o);
 	s3_close(&s3);
 	free(o.bucket);

@@ -490,9 +490,21 @@ complete(struct upload *u)
 	s3_req_header(&req, "content-md5", b64);
 	if (!u->p->force)
 		s3_req_header(&req, "if-none-match", "*");
-	/* A 200 can carry an <Error>: ok() reads the body's code. */
-	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
-		request_failed(u, &resp, "complete the upload of");
+	/*
+	 * A 200 can carry an <Error>: ok() reads the body's code.  An
+	 * upload that is not there any more may be one this request
+	 * completed when sent before (by s3_request, or by libcurl on a
+	 * kept connection) and whose answer was lost: the HEAD after this
+	 * says whether the object is the one sent.
+	 */
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp)) {
+		if (!resp.transport && strcmp(resp.code, "NoSuchUpload") == 0)
+			bk_info("\"%s\": no upload to complete: checking "
+			    "whether an attempt whose answer was lost did",
+			    u->name);
+		else
+			request_failed(u, &resp, "complete the upload of");
+	}
 	u->made = version_of(&resp);
 	s3_resp_free(&resp);
 	free(body.p);

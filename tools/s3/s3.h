@@ -37,6 +37,9 @@ struct s3_opts {
 	int		 force;
 	int		 json;
 	int		 verbosity;
+	int		 retries;	/* --retries, -1 if not given */
+	int64_t		 retry_time;	/* --retry-time, seconds */
+	int64_t		 timeout;	/* --timeout, seconds */
 	char		*bucket;	/* from url, by s3_parse_url */
 	char		*key;
 };
@@ -148,7 +151,13 @@ typedef void	s3_xml_fn(void *, enum s3_xml_event, const char *,
 int	s3_xml_parse(const char *, size_t, s3_xml_fn *, void *, char *,
 	    size_t);
 
-/* ---- http.c: requests through libcurl ---- */
+/* ---- http.c: requests through libcurl, and their retries ---- */
+
+#define S3_RETRIES	10	/* retries of a request, by default */
+#define S3_RETRY_TIME	300	/* seconds after which none begins */
+#define S3_TIMEOUT	60	/* seconds to connect, or of a stall */
+#define S3_BACKOFF_BASE	1.0	/* seconds: the first retry's bound */
+#define S3_BACKOFF_CAP	20.0	/* seconds: the longest backoff */
 
 /* Where the requests go and who signs them. */
 struct s3 {
@@ -161,6 +170,10 @@ struct s3 {
 	char		*token;		/* AWS_SESSION_TOKEN, or NULL */
 	void		*curl;		/* CURL *, reused for every request */
 	int		 verbose;
+	unsigned	 retries;	/* after a request's first attempt */
+	int64_t		 retry_time;	/* seconds: no retry begins after */
+	long		 timeout;	/* seconds: to connect; a stall */
+	char		*ca_bundle;	/* AWS_CA_BUNDLE, or NULL */
 };
 
 /* A body sink for a reply in 2xx: writes n bytes; returns 0 or -1 to stop. */
@@ -192,7 +205,10 @@ struct s3_resp {
 	struct bk_buf	 reply;		/* body (not for a sink), NUL-ended */
 	int		 too_long;	/* the reply passed S3_REPLY_MAX */
 	char		 etag[130];	/* as sent, quotes included */
-	int64_t		 length;	/* Content-Length, -1 if none */
+	int64_t		 length;	/* Content-Length, -1 if none; of a
+					   resumed download, the whole size */
+	int64_t		 range_start;	/* of Content-Range, -1 if none */
+	int64_t		 range_size;	/* the size after its '/', or -1 */
 	char		 sha256[80];	/* x-amz-meta-sha256, "" if none */
 	char		 last_modified[64];
 	char		 sse[32];	/* x-amz-server-side-encryption */
@@ -200,8 +216,11 @@ struct s3_resp {
 	char		 code[64];	/* of an <Error> body */
 	char		 message[256];
 	int		 transport;	/* the request never got an answer */
+	int		 tls;		/* ... for a certificate not trusted */
+	int		 permanent;	/* ... and trying again cannot help */
 	int		 stopped;	/* a sink or a signal stopped it */
 	char		 why[256];	/* libcurl's reason, for transport */
+	unsigned	 attempts;	/* how many were made */
 };
 
 /* Signals that stop a transfer (set by bk-s3's handler), 0 if none. */
@@ -210,17 +229,32 @@ extern volatile sig_atomic_t s3_signal;
 void	s3_catch_signals(void);
 
 /*
- * Makes the libcurl handle; exits 70 when it cannot.  s3_close wipes the
- * secret and frees everything s3_configure and s3_open made.
+ * Makes the libcurl handle, takes the retry options from o (without
+ * --retries, AWS_MAX_ATTEMPTS less one, else S3_RETRIES) and the CA
+ * bundle from AWS_CA_BUNDLE (for an https endpoint); exits 70 when
+ * libcurl cannot start, 78 when AWS_MAX_ATTEMPTS is bad or the bundle
+ * cannot be read.  s3_close wipes the secret and frees
+ * everything s3_configure and s3_open made.
  */
-void	s3_open(struct s3 *);
+void	s3_open(struct s3 *, const struct s3_opts *);
 void	s3_close(struct s3 *);
 /*
  * Sends one signed request and reads its answer into resp (cleared
- * first; free its reply with s3_resp_free).  Returns 0 when an answer
- * came (whatever its status: an <Error> body, a 200 one included, is
- * read into code and message), -1 when none did (resp->why says why) or
- * a sink or a signal stopped the transfer (resp->stopped).
+ * first; free its reply with s3_resp_free).  A request that gets no
+ * answer (refused, reset, timed out, stalled), a 5xx or 429, or an
+ * <Error> (a 200 one included) whose code says to try again (SlowDown,
+ * RequestTimeout, BadDigest, InternalError, ServiceUnavailable) is sent
+ * again after a backoff with full jitter, at most s3->retries times and
+ * none after s3->retry_time; after a signal, none (an unstoppable
+ * request, an abort, is sent once).  A download into a sink that breaks after some bytes
+ * went in resumes where it broke, from the same object (Range and
+ * If-Match: a 412 means the object changed); resp->length is then the
+ * whole size.  A conditional PUT (If-None-Match) refused with 412 after
+ * an attempt whose answer was lost is taken as done when the key holds
+ * its body (HEAD: the ETag is the body's MD5).  Returns 0 when an answer
+ * came (whatever its status: an <Error> body is read into code and
+ * message), -1 when none did (resp->why says why) or a sink or a signal
+ * stopped the transfer (resp->stopped); resp->attempts counts them.
  */
 int	s3_request(struct s3 *, struct s3_req *, struct s3_resp *);
 void	s3_resp_free(struct s3_resp *);
@@ -229,15 +263,16 @@ void	s3_req_param(struct s3_req *, const char *, const char *);
 void	s3_req_header(struct s3_req *, const char *, const char *);
 /*
  * The exit code of DESIGN.md for a failed request: 69 no answer or a
- * 5xx, 77 refused (403), 66 no such key or bucket (404), 73 the key
- * exists (412), 65 a body the server found damaged (BadDigest), 70 any
- * other refusal.
+ * 5xx, 78 a certificate not trusted, 77 refused (403), 66 no such key or
+ * bucket (404), 73 the key exists (412), 65 a body the server found
+ * damaged (BadDigest), 70 any other refusal.
  */
 int	s3_exit_code(const struct s3_resp *);
 /*
  * Exits with s3_exit_code after one line: 'could not WHAT "s3://b/k":
  * 403 AccessDenied: message' (the server's code and message when it gave
- * them), or libcurl's reason when there was no answer.
+ * them), or libcurl's reason when there was no answer; then "(N
+ * attempts)" when there were more than one.
  */
 void	s3_fail(const struct s3_resp *, const char *, const char *,
 	    const char *) BK_NORETURN;
