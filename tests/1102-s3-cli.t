@@ -15,6 +15,9 @@ export AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE AWS_ACCESS_KEY_ID \
 # R, no retry of it (1103 tests the retries).
 E=http://127.0.0.1:1
 R=--retries=0
+# And for the rows that do not say it: one attempt, as aws takes it.
+AWS_MAX_ATTEMPTS=1
+export AWS_MAX_ATTEMPTS
 
 run bk-s3 --version
 like "--version" out '^bk-s3 \(bk\) '
