@@ -14,7 +14,8 @@
 struct getter {
 	struct bk_out	 out;
 	EVP_MD_CTX	*sha256;
-	EVP_MD_CTX	*md5;
+	EVP_MD_CTX	*md5;		/* only for an object without sha256 */
+	const struct s3_resp *resp;	/* its headers came before the body */
 	uint64_t	 bytes;
 };
 
@@ -24,7 +25,8 @@ get_sink(void *arg, const void *p, size_t n)
 	struct getter *g = arg;
 
 	if (EVP_DigestUpdate(g->sha256, p, n) != 1 ||
-	    EVP_DigestUpdate(g->md5, p, n) != 1)
+	    (g->resp->sha256[0] == '\0' &&
+	    EVP_DigestUpdate(g->md5, p, n) != 1))
 		bk_errx(BK_EX_SOFTWARE, "could not compute a digest");
 	bk_out_write(&g->out, p, n);
 	g->bytes += n;
@@ -56,6 +58,7 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 	req.key = o->key;
 	req.sink = get_sink;
 	req.sink_arg = &g;
+	g.resp = &resp;
 	if (s3_request(s3, &req, &resp) == -1 || resp.status < 200 ||
 	    resp.status > 299) {
 		bk_out_abort(&g.out);
