@@ -258,7 +258,7 @@ print-cflags:
 	@echo '$(CC) $(filter-out -DBK_VERSION=%,$(BK_CFLAGS))'
 
 bench: all
-	BUILD=$(BUILD) tests/bench.sh
+	BUILD=$(BUILD) tests/bench.sh $(BENCH)
 
 demo: all
 	BUILD=$(BUILD) examples/demo.sh

@@ -24,13 +24,17 @@ csv_input() {
 	echo "$_f"
 }
 
-# measure CMD: runs the shell command RUNS times; sets $secs to the best
-# wall time and $kib to the largest peak resident set (KiB) of its last
-# process (use a single command for memory figures).
+# measure CMD [SETUP]: runs the shell command RUNS times, the shell
+# command SETUP (untimed) before each run; sets $secs to the best wall
+# time and $kib to the largest peak resident set (KiB) of its processes
+# (use a single command for memory figures).
 measure() {
 	secs= kib=0
 	_i=0
 	while [ $_i -lt "$RUNS" ]; do
+		if [ -n "${2:-}" ] && ! sh -c "$2"; then
+			echo "bench: setup failed: $2" >&2; return 1
+		fi
 		/usr/bin/time -f '%e %M' -o "$DATA/.time" sh -c "$1" || {
 			echo "bench: command failed: $1" >&2; return 1; }
 		read -r _s _k <"$DATA/.time"
@@ -56,10 +60,54 @@ compare() {
 		l, o, p, r, t, (r >= t ? "MET" : "MISSED"), k }'
 }
 
-# peak LABEL CMD LIMIT_MIB: prints the peak memory of one command.
+# peak LABEL CMD LIMIT_MIB [SETUP]: prints the peak memory of one command
+# (SETUP as for measure).
 peak() {
-	measure "$2" || return 0
+	measure "$2" "${4:-}" || return 0
 	awk -v l="$1" -v k="$kib" -v m="$3" 'BEGIN {
 	    printf "%-44s peak %7.1f MiB  limit %d MiB  %s\n", l, k / 1024, m,
 		(k / 1024 <= m ? "MET" : "MISSED") }'
+}
+
+# median NUMBER...: prints the median (of an even count, the mean of the
+# two in the middle).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+	    print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# race LABEL OURS PEER TARGET [SETUP]: runs OURS and PEER in turn, RUNS
+# pairs, the shell command SETUP (untimed) before every run; prints the
+# median wall time of each, the median of the ratios taken pair by pair
+# (peer time / our time: when the machine slows down in the middle, both
+# of a pair slow down alike), whether that meets TARGET, and our largest
+# peak resident set, which race leaves in $kib.  For commands that cost
+# seconds on a shared machine, and for peers that need a fresh state
+# (an object removed) before each run.
+race() {
+	_i=0 _ro= _rp= _rr= kib=0
+	while [ $_i -lt "$RUNS" ]; do
+		for _who in o p; do
+			if [ $_who = o ]; then _cmd=$2; else _cmd=$3; fi
+			if [ -n "${5:-}" ] && ! sh -c "$5"; then
+				echo "bench: setup failed: $5" >&2; return 0
+			fi
+			/usr/bin/time -f '%e %M' -o "$DATA/.time" sh -c "$_cmd" || {
+				echo "bench: command failed: $_cmd" >&2; return 0; }
+			read -r _s _k <"$DATA/.time"
+			if [ $_who = o ]; then
+				_ro="$_ro $_s" _os=$_s
+				[ "$_k" -gt "$kib" ] && kib=$_k
+			else
+				_rp="$_rp $_s"
+				_rr="$_rr $(awk -v o="$_os" -v p="$_s" \
+				    'BEGIN { print (o > 0 ? p / o : 0) }')"
+			fi
+		done
+		_i=$((_i + 1))
+	done
+	awk -v l="$1" -v o="$(median $_ro)" -v p="$(median $_rp)" \
+	    -v r="$(median $_rr)" -v t="$4" -v k="$kib" 'BEGIN {
+	    printf "%-44s bk %6.2fs  peer %6.2fs  ratio %5.2fx  target >= %.2fx  %s  (bk peak %d KiB)\n",
+		l, o, p, r, t, (r >= t ? "MET" : "MISSED"), k }'
 }

@@ -20,9 +20,24 @@
 struct getter {
 	struct bk_out	 out;
 	EVP_MD_CTX	*sha256;
-	EVP_MD_CTX	*md5;
+	EVP_MD_CTX	*md5;		/* only when md5_etag */
+	const struct s3_resp *resp;	/* its headers came before the body */
 	uint64_t	 bytes;
 };
+
+/*
+ * Whether the MD5 of the object's bytes is what checks them: no sha256
+ * metadata, and an ETag that is an MD5 (an object written in one
+ * request; a multipart object's ETag is the MD5 of its parts' MD5s, with
+ * "-N").  The headers are known before the first byte of the body.
+ */
+static int
+md5_etag(const struct s3_resp *r)
+{
+	return r->sha256[0] == '\0' && strlen(r->etag) == 34 &&
+	    r->etag[0] == '"' && r->etag[33] == '"' &&
+	    strspn(r->etag + 1, "0123456789abcdef") == 32;
+}
 
 static int
 get_sink(void *arg, const void *p, size_t n)
@@ -30,7 +45,7 @@ get_sink(void *arg, const void *p, size_t n)
 	struct getter *g = arg;
 
 	if (EVP_DigestUpdate(g->sha256, p, n) != 1 ||
-	    EVP_DigestUpdate(g->md5, p, n) != 1)
+	    (md5_etag(g->resp) && EVP_DigestUpdate(g->md5, p, n) != 1))
 		bk_errx(BK_EX_SOFTWARE, "could not compute a digest");
 	bk_out_write(&g->out, p, n);
 	g->bytes += n;
@@ -62,6 +77,7 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 	req.key = o->key;
 	req.sink = get_sink;
 	req.sink_arg = &g;
+	g.resp = &resp;
 	if (s3_request(s3, &req, &resp) == -1 || resp.status < 200 ||
 	    resp.status > 299) {
 		bk_out_abort(&g.out);
@@ -91,10 +107,7 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 			    s3_hex(resp.sha256, 64) ? resp.sha256 :
 			    "something that is not a sha256");
 		}
-	} else if (strlen(resp.etag) == 34 && resp.etag[0] == '"' &&
-	    resp.etag[33] == '"' && strspn(resp.etag + 1,
-	    "0123456789abcdef") == 32) {
-		/* No metadata: a single-part object's ETag is its MD5. */
+	} else if (md5_etag(&resp)) {
 		if (strcmp(resp.etag, etag) != 0) {
 			bk_out_abort(&g.out);
 			bk_errx(BK_EX_DATAERR, "\"%s\": MD5 mismatch with the "
