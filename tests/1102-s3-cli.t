@@ -72,7 +72,7 @@ a KMS key with aes256|--sse-kms-key-id needs --sse aws:kms|put --sse aes256 --ss
 a KMS key id with a space|bad KMS key id \\(1 to 2048 letters|put --sse aws:kms --sse-kms-key-id 'a b' s3://b/k
 a storage class with a newline|bad storage class \\(1 to 64 letters, digits and _-.:/\\)\$|put --storage-class "\$(printf 'A\\nB')" s3://b/k
 a storage class of 65 bytes|bad storage class|put --storage-class $(printf '%065d' 0) s3://b/k
--P with get|-P is for put|get -P s3://b/k
+-P with ls|-P is for put and get|ls -P s3://b/
 --lock-for with ls|--lock-for is for put|ls --lock-for 1d s3://b/
 --sse with rm|--sse is for put|rm --sse aes256 s3://b/k
 --storage-class with get|--storage-class is for put|get --storage-class STANDARD s3://b/k

@@ -161,6 +161,12 @@ tr -d '\033' <tty.out | sed 's/\[K//g' | tr '\r' '\n' | grep . | tail -1 >meter
 like "... the meter ends on the whole file, 100%" meter \
     '^f12: 12\.0 MiB \(100%\)  [0-9.]+ (B|KiB|MiB|GiB)/s  [0-9]+:[0-9]{2}:[0-9]{2}$'
 is "... and ends its line" "$(tail -c 1 tty.out | od -An -c | tr -d ' ')" '\n'
+pty -E tty.out bk-s3 get -P -o got s3://$B/progress >out
+is "get -P on a terminal: exit 0" "$?" 0
+same "... the object came whole" got f12
+tr -d '\033' <tty.out | sed 's/\[K//g' | tr '\r' '\n' | grep . | tail -1 >meter
+like "... the meter ends on the whole object, 100%" meter \
+    '^s3://'$B'/progress: 12\.0 MiB \(100%\)  [0-9.]+ (B|KiB|MiB|GiB)/s  [0-9]+:[0-9]{2}:[0-9]{2}$'
 run bk-s3 put -P s3://$B/progress2 small
 empty "-P off a terminal: nothing on stderr" err
 pty -E tty.out bk-s3 put s3://$B/progress3 small >out

@@ -38,7 +38,7 @@ static const char usage[] =
     "[--sse-kms-key-id id]\n"
     "                 [--storage-class class] [--timeout duration]\n"
     "                 s3://bucket/key [file]\n"
-    "       bk-s3 get [-fqv] [--endpoint url] [-o file] [--retries n]\n"
+    "       bk-s3 get [-fPqv] [--endpoint url] [-o file] [--retries n]\n"
     "                 [--retry-time duration] [--timeout duration] "
     "s3://bucket/key\n"
     "       bk-s3 ls [-qv] [--endpoint url] [--json] [--page-size n]\n"
@@ -170,7 +170,6 @@ parse_options(struct s3_opts *o, struct given *g, int argc, char *argv[])
 			break;
 		case 'P':
 			o->progress = 1;
-			g->put = "-P";
 			break;
 		case 'q':
 			o->verbosity = -1;
@@ -355,6 +354,8 @@ check_command(struct s3_opts *o, const struct given *g, int argc,
 		bk_usage_error("-o is for get");
 	if (o->force && !put && strcmp(o->command, "get") != 0)
 		bk_usage_error("-f is for put and get");
+	if (o->progress && !put && strcmp(o->command, "get") != 0)
+		bk_usage_error("-P is for put and get");
 	if (g->put != NULL && !put)
 		bk_usage_error("%s is for put", g->put);
 	if (g->ls != NULL && strcmp(o->command, "ls") != 0)

@@ -23,6 +23,7 @@ struct getter {
 	EVP_MD_CTX	*md5;		/* only when md5_etag */
 	const struct s3_resp *resp;	/* its headers came before the body */
 	uint64_t	 bytes;
+	struct bk_progress meter;
 };
 
 /*
@@ -48,7 +49,12 @@ get_sink(void *arg, const void *p, size_t n)
 	    (md5_etag(g->resp) && EVP_DigestUpdate(g->md5, p, n) != 1))
 		bk_errx(BK_EX_SOFTWARE, "could not compute a digest");
 	bk_out_write(&g->out, p, n);
+	/* The first answer's length is the object's (a resumed one's, the
+	 * rest's). */
+	if (g->bytes == 0 && g->meter.total == 0 && g->resp->length > 0)
+		g->meter.total = (uint64_t)g->resp->length;
 	g->bytes += n;
+	bk_progress_add(&g->meter, n);
 	return 0;
 }
 
@@ -71,6 +77,7 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 		bk_errx(BK_EX_SOFTWARE, "could not start a digest");
 	bk_out_open(&g.out, o->output, BK_OUT_BINARY |
 	    (o->force ? BK_OUT_FORCE : 0));
+	bk_progress_init(&g.meter, o->progress, name, 0);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.bucket = o->bucket;
@@ -88,6 +95,7 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 			    name, (uintmax_t)g.bytes);
 		s3_fail(&resp, "download", o->bucket, o->key);
 	}
+	bk_progress_end(&g.meter);
 	EVP_DigestFinal_ex(g.sha256, md, &len);
 	bk_hex(sha, md, 32);
 	EVP_DigestFinal_ex(g.md5, md, &len);

@@ -44,6 +44,7 @@
 #define MiB		((uint64_t)1024 * 1024)
 #define PART_LEAST	(5 * MiB)		/* S3's least */
 #define PART_MOST	(5 * 1024 * MiB)	/* S3's most */
+#define COPY_MAX	(5 * 1024 * MiB)	/* most CopyObject copies */
 
 struct part {
 	unsigned char	*buf;
@@ -536,6 +537,16 @@ set_metadata(struct upload *u)
 	struct s3_resp resp;
 	int r = 0;
 
+	/*
+	 * S3 copies at most 5 GiB in one request (a larger one would take
+	 * UploadPartCopy, part by part): such an object keeps no metadata
+	 * rather than being lost.
+	 */
+	if (u->p->size > COPY_MAX) {
+		bk_warnx("\"%s\": over 5 GiB, more than S3 copies in one "
+		    "request: it keeps no sha256 metadata", u->name);
+		return -1;
+	}
 	bk_buf_add(&src, "/", 1);
 	s3_uri_encode(&src, u->p->bucket, strlen(u->p->bucket), 0);
 	bk_buf_add(&src, "/", 1);

@@ -25,7 +25,7 @@ struct s3_opts {
 	uint64_t	 part_size;
 	uint64_t	 expected_size;	/* put: 0 when not given */
 	unsigned	 max_parts;	/* put: 1 to 10000 */
-	int		 progress;	/* put: -P */
+	int		 progress;	/* put, get: -P */
 	time_t		 lock_until;	/* put: 0 for no lock */
 	const char	*lock_mode;	/* put: COMPLIANCE or GOVERNANCE */
 	const char	*sse;		/* put: AES256, aws:kms or NULL */
