@@ -123,9 +123,15 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 		}
 		bk_info("\"%s\": no sha256 metadata: checked the size and "
 		    "the MD5 of the ETag", name);
-	} else
+	} else if (resp.length >= 0)
 		bk_info("\"%s\": no sha256 metadata: checked the size only",
 		    name);
+	else {
+		bk_out_abort(&g.out);
+		bk_errx(BK_EX_DATAERR, "\"%s\": nothing to check it against "
+		    "(no size announced, no sha256 metadata, no MD5 ETag)",
+		    name);
+	}
 	s3_resp_free(&resp);
 	bk_out_commit(&g.out);
 	bk_info("\"%s\": %ju bytes, sha256 %s", name, (uintmax_t)g.bytes, sha);

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -83,6 +84,11 @@ s3_open(struct s3 *s3, const struct s3_opts *o)
 		fclose(fp);
 		s3->ca_bundle = bk_strdup(ca);
 	}
+	/*
+	 * No OpenSSL clean-up at exit: a failure may exit while put's
+	 * reader thread is still hashing the next part.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (s3->curl = curl_easy_init()) == NULL)
 		bk_errx(BK_EX_SOFTWARE, "could not start libcurl");
@@ -102,6 +108,8 @@ s3_close(struct s3 *s3)
 	free(s3->endpoint);
 	free(s3->host);
 	free(s3->access_key);
+	if (s3->token != NULL)
+		bk_explicit_bzero(s3->token, strlen(s3->token));
 	free(s3->token);
 	free(s3->ca_bundle);
 	s3->endpoint = s3->host = s3->access_key = s3->token = NULL;
@@ -437,7 +445,7 @@ request_once(struct s3 *s3, struct xfer *x)
 	struct s3_resp *resp = x->resp;
 	struct bk_buf path = { NULL, 0, 0 }, query = { NULL, 0, 0 };
 	struct s3_header *h = req->headers;
-	struct curl_slist *list = NULL;
+	struct curl_slist *list = NULL, *l;
 	struct s3_sign sg;
 	char date[32], sha[S3_SHA256_HEX], hostbuf[512], err[CURL_ERROR_SIZE];
 	char *url, *auth, *line, *host;
@@ -499,6 +507,7 @@ request_once(struct s3 *s3, struct xfer *x)
 	list = curl_slist_append(list, line);
 	bk_explicit_bzero(line, strlen(line));
 	free(line);
+	bk_explicit_bzero(auth, strlen(auth));
 	free(auth);
 	/* No header that the signature does not cover and S3 would read. */
 	list = curl_slist_append(list, "Content-Type:");
@@ -560,6 +569,9 @@ request_once(struct s3 *s3, struct xfer *x)
 	}
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	/* The signature and the session token, wiped with their copies. */
+	for (l = list; l != NULL; l = l->next)
+		bk_explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(list);
 	free(url);
 	free(path.p);
@@ -683,6 +695,7 @@ landed(struct s3 *s3, struct s3_req *req)
 	unsigned char md5[16];
 	char want[40];
 	size_t i;
+	const char *sha = NULL;
 	int cond = 0, yes;
 
 	if (strcmp(req->method, "PUT") != 0 || req->body == NULL)
@@ -690,6 +703,8 @@ landed(struct s3 *s3, struct s3_req *req)
 	for (i = 0; i < req->nheaders; i++) {
 		if (strcasecmp(req->headers[i].name, "if-none-match") == 0)
 			cond = 1;
+		if (strcasecmp(req->headers[i].name, "x-amz-meta-sha256") == 0)
+			sha = req->headers[i].value;
 		if (strcasecmp(req->headers[i].name, "x-amz-copy-source") == 0)
 			return 0;
 	}
@@ -708,8 +723,10 @@ landed(struct s3 *s3, struct s3_req *req)
 	x.req = &h;
 	x.resp = &r;
 	x.curl = s3->curl;
+	/* The MD5 ETag, or (SSE-KMS's ETag is none) bk-s3's own sha256. */
 	yes = request_once(s3, &x) == 0 && r.status == 200 &&
-	    strcmp(r.etag, want) == 0;
+	    (strcmp(r.etag, want) == 0 || (sha != NULL &&
+	    strcmp(r.sha256, sha) == 0));
 	s3_resp_free(&r);
 	return yes;
 }

@@ -275,6 +275,13 @@ object_headers(struct upload *u, struct s3_req *req)
  * Whether a reply names the encryption asked for: radosgw 16 takes
  * AES256 with a 200 and stores the plaintext, saying nothing.
  */
+/* Whether the upload asked for SSE-KMS. */
+static int
+kms(const struct upload *u)
+{
+	return u->p->sse != NULL && strcmp(u->p->sse, "aws:kms") == 0;
+}
+
 static int
 encrypted(const struct upload *u, const struct s3_resp *resp)
 {
@@ -448,7 +455,8 @@ put_part(struct upload *u, struct part *pt)
 	want[0] = '"';
 	bk_hex(want + 1, pt->md5, 16);
 	strcat(want, "\"");
-	if (strcmp(resp.etag, want) != 0)
+	/* Under SSE-KMS, AWS's ETags are no MD5s (Content-MD5 checked it). */
+	if (!kms(u) && strcmp(resp.etag, want) != 0)
 		upload_failed(u, BK_EX_DATAERR, resp.etag[0] != '\0' ?
 		    "the server gave a part an ETag that is not its MD5" :
 		    "the server gave a part no ETag");
@@ -499,7 +507,8 @@ complete(struct upload *u)
 	 * says whether the object is the one sent.
 	 */
 	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp)) {
-		if (!resp.transport && strcmp(resp.code, "NoSuchUpload") == 0)
+		if (!resp.transport && (strcmp(resp.code, "NoSuchUpload") == 0
+		    || (resp.status == 412 && resp.attempts > 1)))
 			bk_info("\"%s\": no upload to complete: checking "
 			    "whether an attempt whose answer was lost did",
 			    u->name);
@@ -572,12 +581,19 @@ set_metadata(struct upload *u)
 		    "(501 %s): it keeps no sha256 metadata", u->name,
 		    resp.code);
 		r = -1;
+	} else if (!resp.transport && resp.status == 412 &&
+	    resp.attempts > 1) {
+		/*
+		 * An attempt whose answer was lost may have copied it (the
+		 * ETag changed): the HEAD that follows says.
+		 */
+		bk_info("\"%s\": the copy refused after a lost answer: "
+		    "checking the object", u->name);
 	} else if (resp.transport || !ok(&resp)) {
 		/* Ours, checked; but for a 412: another writer's since. */
 		if (s3_signal == 0 && resp.status != 412)
 			discard(u);
-		s3_fail(&resp, "record the sha256 of", u->p->bucket,
-		    u->p->key);
+		request_failed(u, &resp, "record the sha256 of");
 	}
 	s3_resp_free(&resp);
 	free(src.p);
@@ -653,7 +669,7 @@ lock_version(struct upload *u, const char *vid)
 	s3_req_header(&req, "content-md5", b64);
 	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp)) {
 		discard(u);
-		s3_fail(&resp, "lock", u->p->bucket, u->p->key);
+		request_failed(u, &resp, "lock");
 	}
 	s3_resp_free(&resp);
 	free(body);
@@ -722,12 +738,12 @@ check_object(struct upload *u, const char *etag, int sha, char **vid)
 	req.bucket = u->p->bucket;
 	req.key = u->p->key;
 	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
-		s3_fail(&resp, "check", u->p->bucket, u->p->key);
+		request_failed(u, &resp, "check");
 	if (resp.length < 0 || (uint64_t)resp.length != u->p->size)
 		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object has %jd "
 		    "bytes, not the %ju sent", u->name, (intmax_t)resp.length,
 		    (uintmax_t)u->p->size);
-	if (etag != NULL && strcmp(resp.etag, etag) != 0)
+	if (etag != NULL && !kms(u) && strcmp(resp.etag, etag) != 0)
 		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object's ETag is "
 		    "%s, not %s", u->name, resp.etag[0] != '\0' ? resp.etag :
 		    "missing", etag);
@@ -736,6 +752,9 @@ check_object(struct upload *u, const char *etag, int sha, char **vid)
 		    "metadata is not the stream's", u->name);
 	if (vid != NULL)
 		*vid = version_of(&resp);
+	/* The ETag the object has now, for the record (a copy changes it). */
+	if (resp.etag[0] != '\0' && strlen(resp.etag) < sizeof(u->p->etag))
+		memcpy(u->p->etag, resp.etag, strlen(resp.etag) + 1);
 	if (!encrypted(u, &resp)) {
 		discard(u);
 		not_encrypted(u, &resp);
@@ -751,6 +770,8 @@ s3_part_size_for(uint64_t expected, unsigned max_parts, uint64_t least)
 	if (max_parts == 0)
 		max_parts = S3_MAX_PARTS;
 	n = expected / max_parts + (expected % max_parts != 0);
+	if (n > PART_MOST)
+		return 0;
 	n = (n + MiB - 1) / MiB * MiB;
 	if (n < least)
 		n = least;
