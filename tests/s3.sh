@@ -236,6 +236,14 @@ rgw_data = $_s3dir/rgw
 rgw_enable_lc_threads = false
 rgw_gc_obj_min_wait = 60
 rgw_gc_processor_period = 60
+# Virtual-hosted addressing: BUCKET.localhost:PORT (libcurl takes every
+# name under .localhost for the loopback itself).
+rgw_dns_name = localhost
+# SSE-KMS with the testing backend: key id bk-test-key, a random key of
+# this cluster's; over plain http, as the store is on loopback.
+rgw_crypt_s3_kms_backend = testing
+rgw_crypt_s3_kms_encryption_keys = bk-test-key=$(head -c 32 /dev/urandom | base64)
+rgw_crypt_require_ssl = false
 EOF
 	AWS_ENDPOINT_URL=http://127.0.0.1:$_rgwport
 	# The monitor.

@@ -1,11 +1,13 @@
 /*
  * bk-rotate: applies a retention policy to a backup tree.  The backups
- * come from the manifest (one group per type) or from the entries of a
- * folder that look like backups; policy.c decides; a dry run prints the
+ * come from the manifest (one group per type), from the entries of a
+ * folder that look like backups, or from the objects of a folder of an S3
+ * bucket (through bk-s3); policy.c decides; a dry run prints the
  * decision, --delete removes what is not kept with the checksum files
  * written beside it, never following a symbolic link and never leaving the
- * tree.  With a manifest, the lines go first and the files after, so that
- * the manifest never names a file that is gone.
+ * tree, and never an object under lock.  With a manifest, the lines go
+ * first and the files after, so that the manifest never names a file that
+ * is gone.
  *
  * This file has main(), the options, the decision and the lines that
  * print it, and the run; the backups are loaded and deleted in
@@ -22,11 +24,11 @@
 #include "catalog/catalog.h"
 
 static const char usage[] =
-"usage: bk-rotate [-nqv] [-m manifest | --dir dir] [-T type] [--keep-last n]\n"
-"                 [--keep-hourly n] [--keep-daily n] [--keep-weekly n]\n"
-"                 [--keep-monthly n] [--keep-yearly n] [--keep-within duration]\n"
-"                 [--max-age duration] [--now date] [--delete]\n"
-"                 [-w seconds | --no-wait]\n";
+"usage: bk-rotate [-nqv] [-m manifest | --dir dir] [-T type]\n"
+"                 [--keep-last n] [--keep-hourly n] [--keep-daily n]\n"
+"                 [--keep-weekly n] [--keep-monthly n] [--keep-yearly n]\n"
+"                 [--keep-within duration] [--max-age duration] [--now date]\n"
+"                 [--delete] [-w seconds | --no-wait]\n";
 
 /*
  * How long to wait for the manifest's lock by default.  Unlike
@@ -120,38 +122,58 @@ decide(struct rotate *r)
 	bk_policy_apply(&r->policy, r->b, r->n, r->now);
 }
 
+/* A checksum object that its lock keeps, though its backup goes. */
+static void
+print_held_sidecar(const struct rotate *r, const struct item *it, size_t j)
+{
+	char *key = bk_asprintf("%s%s", it->obj->key, sidecar_suffixes[j]);
+
+	printf("keep %s%s (checksum of %s, %s)\n", it->path,
+	    sidecar_suffixes[j], it->path, remote_lock(r, key));
+	free(key);
+}
+
 /*
  * One line per backup, newest first; a backup's checksum files follow it,
  * one "remove" line each, so that the lines beginning "remove" name every
- * file --delete removes.
+ * file --delete removes.  A remote backup held by its lock says so after
+ * the policy's reasons, and so does a checksum object held by its own.
  */
 static void
 print_decisions(struct rotate *r)
 {
 	char why[512];
 	const struct item *it;
-	size_t i, j, kept = 0, sides = 0;
+	size_t i, j, kept = 0, held = 0, sides = 0;
 
 	for (i = 0; i < r->n; i++) {
 		it = &r->items[i];
 		kept += r->b[i].keep;
+		held += it->held;
 		for (j = 0; sidecar_suffixes[j] != NULL; j++)
 			sides += (it->sidecars >> j) & 1;
 		if (bk_verbosity() < 0)
 			continue;
 		bk_policy_reasons(why, sizeof(why), &r->policy, &r->b[i]);
-		printf("%s %s (%s%s)\n", r->b[i].keep ? "keep" : "remove",
-		    it->path, why, it->missing ? ", missing" : "");
+		printf("%s %s (%s%s%s%s)\n", r->b[i].keep ? "keep" : "remove",
+		    it->path, why, it->missing ? ", missing" : "",
+		    it->held ? ", " : "", it->held ? it->obj->lock : "");
 		for (j = 0; sidecar_suffixes[j] != NULL; j++)
 			if (it->sidecars & 1u << j)
 				printf("remove %s%s (checksum of %s)\n",
 				    it->path, sidecar_suffixes[j], it->path);
+			else if (it->sideheld & 1u << j)
+				print_held_sidecar(r, it, j);
 	}
-	if (sides > 0)
-		bk_info("%zu kept, %zu to remove, with %zu checksum file%s",
-		    kept, r->n - kept, sides, sides == 1 ? "" : "s");
+	if (held > 0)
+		snprintf(why, sizeof(why), " (%zu under lock)", held);
 	else
-		bk_info("%zu kept, %zu to remove", kept, r->n - kept);
+		why[0] = '\0';
+	if (sides > 0)
+		bk_info("%zu kept%s, %zu to remove, with %zu checksum file%s",
+		    kept, why, r->n - kept, sides, sides == 1 ? "" : "s");
+	else
+		bk_info("%zu kept%s, %zu to remove", kept, why, r->n - kept);
 }
 
 static void
@@ -163,6 +185,15 @@ free_all(struct rotate *r)
 		free(r->items[i].path);
 	free(r->items);
 	free(r->b);
+	for (i = 0; i < r->nobjs; i++) {
+		free(r->objs[i].key);
+		free(r->objs[i].modified);
+		free(r->objs[i].lock);
+	}
+	free(r->objs);
+	free(r->folder);
+	if (r->remote != NULL)
+		return;
 	if (r->dir != NULL) {
 		if (r->rootfd >= 0)
 			close(r->rootfd);
@@ -178,7 +209,9 @@ rotate(struct rotate *r)
 {
 	struct gone g;
 
-	if (r->dir != NULL)
+	if (r->remote != NULL)
+		load_remote(r);
+	else if (r->dir != NULL)
 		load_dir(r);
 	else {
 		bk_manifest_init(&r->m, r->manifest);
@@ -186,12 +219,17 @@ rotate(struct rotate *r)
 		load_manifest(r);
 	}
 	decide(r);
-	find_sidecars(r);
+	if (r->remote != NULL)
+		plan_remote(r);
+	else
+		find_sidecars(r);
 	print_decisions(r);
 	/* The decisions reach stdout before anything is removed. */
 	if (fflush(stdout) != 0)
 		bk_err(BK_EX_IOERR, "could not write standard output");
-	if (r->delete && r->dir != NULL)
+	if (r->delete && r->remote != NULL)
+		delete_remote(r);
+	else if (r->delete && r->dir != NULL)
 		delete_removed(r);
 	else if (r->delete) {
 		/*
@@ -241,7 +279,11 @@ parse_options(struct rotate *r, int argc, char *argv[])
 			r->wait = bk_parse_wait(optarg);
 			break;
 		case OPT_DIR:
-			r->dir = optarg;
+			/* A folder of a bucket is a folder too. */
+			if (strncmp(optarg, "s3://", 5) == 0)
+				r->remote = optarg;
+			else
+				r->dir = optarg;
 			break;
 		case OPT_LAST:
 			r->policy.keep_last = parse_count("keep-last", optarg);
@@ -297,19 +339,24 @@ parse_options(struct rotate *r, int argc, char *argv[])
 
 /* The combinations refused, and an empty policy. */
 static void
-check_options(const struct rotate *r)
+check_options(struct rotate *r)
 {
 	if (r->dry_run && r->delete)
 		bk_errx(BK_EX_USAGE, "-n and --delete exclude each other");
-	if (r->dir != NULL && r->manifest != NULL)
+	if ((r->dir != NULL || r->remote != NULL) && r->manifest != NULL)
 		bk_errx(BK_EX_USAGE, "-m and --dir cannot be used together");
-	if (r->dir != NULL && r->type != NULL)
+	if (r->dir != NULL && r->remote != NULL)
+		bk_errx(BK_EX_USAGE, "--dir names one folder, here or in a "
+		    "bucket");
+	if ((r->dir != NULL || r->remote != NULL) && r->type != NULL)
 		bk_errx(BK_EX_USAGE, "--type needs a manifest; with --dir, "
 		    "name the type's folder");
 	/* Like restic, an empty policy is refused rather than keep nothing. */
 	if (bk_policy_empty(&r->policy))
 		bk_errx(BK_EX_USAGE, "no retention policy: give at least one "
 		    "of --keep-* or --max-age");
+	if (r->remote != NULL)
+		check_remote(r);
 }
 
 int

@@ -36,15 +36,15 @@
 static const char usage[] =
     "usage: bk-verify [-Pqv] [-m manifest] [-c sums] [-T type] [-i identity ...]\n"
     "                 [--passphrase-file file | --passphrase-fd n]\n"
-    "                 [--max-work-factor n] [--fresh-within duration]\n"
-    "                 [-M metrics] [--no-scan] [--record]\n"
+    "                 [--max-work-factor n] [--fresh-within duration] [-M metrics]\n"
+    "                 [--no-scan] [--record] [--remote [--download]]\n"
     "                 [-w seconds | --no-wait] [file ...]\n";
 
 #include "verify/verify.h"
 
 /* ---- the run ---- */
 
-static struct result *
+struct result *
 add_result(struct verify *v, const char *name)
 {
 	struct result *r;
@@ -77,7 +77,7 @@ flush_line(void)
  * A name holding a newline is shown escaped, as bk-sum -c and sha256sum -c
  * show it, so that each backup keeps one line.
  */
-static void
+void
 print_result(struct verify *v, const struct result *r)
 {
 	char *esc = NULL;
@@ -133,6 +133,8 @@ verify_entry(struct verify *v, struct bk_entry *e, const char *name)
 	if (r->ok)
 		r->size = e->size >= 0 ? e->size : r->size;
 	print_result(v, r);
+	if (v->o->remote)
+		verify_remotes(v, e);
 }
 
 /* ---- the modes ---- */
@@ -294,7 +296,8 @@ load_identities(struct verify *v)
 
 enum {
 	OPT_PASSFILE = CHAR_MAX + 1, OPT_PASSFD, OPT_MAXWF, OPT_FRESH,
-	OPT_NOSCAN, OPT_RECORD, OPT_NOWAIT, OPT_VERSION
+	OPT_NOSCAN, OPT_RECORD, OPT_REMOTE, OPT_DOWNLOAD, OPT_NOWAIT,
+	OPT_VERSION
 };
 
 static const char optstring[] = ":c:hi:M:m:PqT:vw:";
@@ -314,6 +317,8 @@ static const struct option longopts[] = {
 	{ "metrics",		required_argument,	NULL, 'M' },
 	{ "no-scan",		no_argument,		NULL, OPT_NOSCAN },
 	{ "record",		no_argument,		NULL, OPT_RECORD },
+	{ "remote",		no_argument,		NULL, OPT_REMOTE },
+	{ "download",		no_argument,		NULL, OPT_DOWNLOAD },
 	{ "wait",		required_argument,	NULL, 'w' },
 	{ "no-wait",		no_argument,		NULL, OPT_NOWAIT },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -381,6 +386,12 @@ parse_options(struct opts *o, int argc, char *argv[])
 		case OPT_RECORD:
 			o->record = 1;
 			break;
+		case OPT_REMOTE:
+			o->remote = 1;
+			break;
+		case OPT_DOWNLOAD:
+			o->download = 1;
+			break;
 		case 'w':
 			o->wait = bk_parse_wait(optarg);
 			break;
@@ -406,9 +417,11 @@ static void
 check_options(const struct opts *o)
 {
 	if (o->sums != NULL && (o->manifest != NULL || o->type != NULL ||
-	    o->max_age >= 0 || o->record))
+	    o->max_age >= 0 || o->record || o->remote))
 		bk_usage_error("-c does not go with --manifest, --type, "
-		    "--fresh-within or --record");
+		    "--fresh-within, --record or --remote");
+	if (o->download && !o->remote)
+		bk_usage_error("--download goes with --remote");
 	if (o->passfile != NULL && o->passfd >= 0)
 		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
 		    "each other");

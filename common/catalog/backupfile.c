@@ -37,11 +37,13 @@ suffix(const char *name, size_t n, const char *const *list)
 	return 0;
 }
 
-static int
-backup_name(const char *name)
+int
+bk_backup_name(const char *name)
 {
 	size_t n = strlen(name), l;
 
+	if (*name == '.')
+		return 0;
 	while ((l = suffix(name, n, wrappers)) > 0)
 		n -= l;
 	return suffix(name, n, contents) > 0;
@@ -98,7 +100,7 @@ bk_backup_file(int dirfd, const char *path)
 	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return 0;
-	return backup_name(base) || backup_content(dirfd, path);
+	return bk_backup_name(base) || backup_content(dirfd, path);
 }
 
 /* ---- the walk ---- */

@@ -33,6 +33,25 @@ enum bk_verified {
 };
 
 /*
+ * A copy of a backup elsewhere, one element of the entry's "remote" list
+ * (bk-s3 put -m writes it): the object's URL, its size and sha256 (the
+ * entry's own), the ETag the store gave it (without quotes), when it was
+ * uploaded, and the last check of it (bk-verify --remote --record).
+ */
+struct bk_remote {
+	char		*url;		/* s3://bucket/key */
+	int64_t		 size;		/* -1 when absent */
+	char		 sha256[65];	/* lowercase hex, "" when absent */
+	char		*etag;		/* NULL when absent */
+	char		*uploaded;	/* RFC 3339, NULL when absent */
+	time_t		 uploaded_t;
+	enum bk_verified verified;	/* its last check's result */
+	char		*verified_time;	/* RFC 3339, NULL when never */
+	time_t		 verified_t;
+	char		*verified_reason;	/* why it failed, or NULL */
+};
+
+/*
  * One line of the manifest.  A line that could not be parsed has bad set,
  * error saying why, raw and lineno; its other fields are empty, and every
  * caller must skip it (it is not a backup) but it is never dropped.  Strings
@@ -58,6 +77,8 @@ struct bk_entry {
 	char		*verified_time;	/* RFC 3339, NULL when never */
 	time_t		 verified_t;
 	char		*verified_reason;	/* why it failed, or NULL */
+	struct bk_remote *remote;	/* its copies elsewhere, in order */
+	size_t		 nremote;
 
 	size_t		 lineno;	/* 1-based line number, 0 for a new entry */
 	char		*raw;		/* the line as read, without newline */
@@ -205,6 +226,21 @@ void	bk_entry_set_int(struct bk_entry *, const char *, int64_t);
 void	bk_entry_set_verified(struct bk_entry *, time_t, enum bk_verified,
 	    const char *);
 /*
+ * Records a remote copy: url (checked by the caller), its size, sha256
+ * (64 hex digits), ETag (without quotes, or NULL) and upload time.  A
+ * record with the same url is replaced, its last check with it; else
+ * the record goes at the end of the list.
+ */
+void	bk_entry_set_remote(struct bk_entry *, const char *, int64_t,
+	    const char *, const char *, time_t);
+/*
+ * Records a check of the remote copy named by url, as
+ * bk_entry_set_verified does for the file.  Returns 0, or -1 when the
+ * entry has no copy of that url (and changes nothing).
+ */
+int	bk_entry_set_remote_verified(struct bk_entry *, const char *, time_t,
+	    enum bk_verified, const char *);
+/*
  * A new entry for a file that bk_inspect_fd read: path, created (t, off),
  * type, size, sha256, layers, records (this count, or -1 for the one
  * counted) and complete, in the order of bk-manifest(5).
@@ -320,6 +356,12 @@ void	bk_plain_remove(const char *);
  * manifest itself (whose name ends in .jsonl).
  */
 int	bk_backup_file(int, const char *);
+/*
+ * The name part of that rule, for backups whose bytes are not at hand
+ * (objects in S3): whether name (one component) does not begin with a
+ * dot and ends in one of those suffixes.  Returns 1 or 0.
+ */
+int	bk_backup_name(const char *);
 
 /*
  * The walk of a backup tree that bk-manifest adopt and bk-verify's scan

@@ -17,6 +17,25 @@
 #include "catalog/internal.h"
 
 static void
+entry_clear_remote(struct bk_entry *e)
+{
+	struct bk_remote *r;
+	size_t i;
+
+	for (i = 0; i < e->nremote; i++) {
+		r = &e->remote[i];
+		free(r->url);
+		free(r->etag);
+		free(r->uploaded);
+		free(r->verified_time);
+		free(r->verified_reason);
+	}
+	free(e->remote);
+	e->remote = NULL;
+	e->nremote = 0;
+}
+
+static void
 entry_clear_fields(struct bk_entry *e)
 {
 	size_t i;
@@ -32,6 +51,7 @@ entry_clear_fields(struct bk_entry *e)
 	free(e->verified_time);
 	free(e->verified_reason);
 	free(e->error);
+	entry_clear_remote(e);
 	e->path = e->created = e->type = e->description = NULL;
 	e->created_by = e->source = e->verified_time = NULL;
 	e->verified_reason = e->error = NULL;
@@ -103,6 +123,102 @@ bad_field(struct bk_entry *e, const char *fmt, const char *key)
 	return -1;
 }
 
+/* A sha256 field into out: 0 (absent or 64 hex digits) or -1. */
+static int
+opt_sha256(json_t *o, char out[65])
+{
+	json_t *v = json_object_get(o, "sha256");
+	const char *s;
+	size_t i;
+
+	out[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return 0;
+	s = json_string_value(v);
+	if (s == NULL || strlen(s) != 64 ||
+	    strspn(s, "0123456789abcdefABCDEF") != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[64] = '\0';
+	return 0;
+}
+
+/*
+ * A "verified" object (of the entry or of a remote copy): 0, absent or
+ * read into the three outputs, or -1 when it is not an object with a
+ * result "ok" or "fail".
+ */
+static int
+opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
+    char **reason)
+{
+	json_t *v = json_object_get(o, "verified");
+	const char *s;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return -1;
+	s = json_string_value(json_object_get(v, "result"));
+	if (s != NULL && strcmp(s, "ok") == 0)
+		*res = BK_VERIFIED_OK;
+	else if (s != NULL && strcmp(s, "fail") == 0)
+		*res = BK_VERIFIED_FAIL;
+	else
+		return -1;
+	s = json_string_value(json_object_get(v, "time"));
+	if (s != NULL && bk_parse_date(s, t, NULL) == 0)
+		*time = bk_strdup(s);
+	s = json_string_value(json_object_get(v, "reason"));
+	if (s != NULL)
+		*reason = bk_strdup(s);
+	return 0;
+}
+
+/*
+ * The "remote" list: each element an object with a "url" string, and
+ * size, sha256, etag, uploaded and verified of the right kinds when
+ * present.  Returns 0, or -1 with the phrase that says what is wrong.
+ */
+static int
+entry_fill_remote(struct bk_entry *e, json_t *l, const char **why)
+{
+	struct bk_remote *r;
+	json_t *o;
+	size_t i;
+
+	if (l == NULL || json_is_null(l))
+		return 0;
+	*why = "field \"remote\" is not a list of objects with a \"url\"";
+	if (!json_is_array(l))
+		return -1;
+	e->remote = bk_calloc(json_array_size(l) + 1, sizeof(*e->remote));
+	for (i = 0; i < json_array_size(l); i++) {
+		o = json_array_get(l, i);
+		if (!json_is_object(o) ||
+		    !json_is_string(json_object_get(o, "url")))
+			return -1;
+		r = &e->remote[e->nremote++];
+		r->size = -1;
+		r->url = bk_strdup(json_string_value(json_object_get(o,
+		    "url")));
+		*why = "a copy in field \"remote\" has a field of the wrong "
+		    "kind";
+		if (opt_int(o, "size", &r->size) < 0 ||
+		    opt_sha256(o, r->sha256) < 0 ||
+		    opt_str(o, "etag", &r->etag) < 0 ||
+		    opt_str(o, "uploaded", &r->uploaded) < 0 ||
+		    opt_verified(o, &r->verified, &r->verified_time,
+		    &r->verified_t, &r->verified_reason) < 0)
+			return -1;
+		if (r->uploaded != NULL &&
+		    bk_parse_date(r->uploaded, &r->uploaded_t, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Fills the C fields of e from a JSON object.  Returns 0, or -1 with e->bad
  * and e->error set when a known field is missing or of the wrong kind.
@@ -143,17 +259,9 @@ entry_fill(struct bk_entry *e, json_t *o)
 		return bad_field(e, "field \"%s\" is not true or false",
 		    "complete");
 	e->complete = v == NULL || json_is_null(v) ? -1 : json_is_true(v);
-	v = json_object_get(o, "sha256");
-	if (v != NULL && !json_is_null(v)) {
-		s = json_string_value(v);
-		if (s == NULL || strlen(s) != 64 ||
-		    strspn(s, "0123456789abcdefABCDEF") != 64)
-			return bad_field(e, "field \"%s\" is not 64 hex "
-			    "digits", "sha256");
-		for (i = 0; i < 64; i++)
-			e->sha256[i] = (char)tolower((unsigned char)s[i]);
-		e->sha256[64] = '\0';
-	}
+	if (opt_sha256(o, e->sha256) < 0)
+		return bad_field(e, "field \"%s\" is not 64 hex digits",
+		    "sha256");
 	if (opt_str(o, "type", &e->type) < 0 ||
 	    opt_str(o, "description", &e->description) < 0 ||
 	    opt_str(o, "created_by", &e->created_by) < 0 ||
@@ -173,26 +281,12 @@ entry_fill(struct bk_entry *e, json_t *o)
 			e->layers[e->nlayers++] = bk_strdup(s);
 		}
 	}
-	v = json_object_get(o, "verified");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_object(v))
-			return bad_field(e, "field \"%s\" is not an object",
-			    "verified");
-		s = json_string_value(json_object_get(v, "result"));
-		if (s != NULL && strcmp(s, "ok") == 0)
-			e->verified = BK_VERIFIED_OK;
-		else if (s != NULL && strcmp(s, "fail") == 0)
-			e->verified = BK_VERIFIED_FAIL;
-		else
-			return bad_field(e, "field \"%s\" has no result ok or "
-			    "fail", "verified");
-		s = json_string_value(json_object_get(v, "time"));
-		if (s != NULL && bk_parse_date(s, &e->verified_t, NULL) == 0)
-			e->verified_time = bk_strdup(s);
-		s = json_string_value(json_object_get(v, "reason"));
-		if (s != NULL)
-			e->verified_reason = bk_strdup(s);
-	}
+	if (opt_verified(o, &e->verified, &e->verified_time, &e->verified_t,
+	    &e->verified_reason) < 0)
+		return bad_field(e, "field \"%s\" is not an object with a "
+		    "result ok or fail", "verified");
+	if (entry_fill_remote(e, json_object_get(o, "remote"), &s) < 0)
+		return bad_field(e, "%s", s);
 	return 0;
 }
 
@@ -337,9 +431,9 @@ bk_entry_set_layers(struct bk_entry *e, char *const *layers, size_t n)
 	entry_changed(e);
 }
 
-void
-bk_entry_set_verified(struct bk_entry *e, time_t t, enum bk_verified r,
-    const char *reason)
+/* The verification object that bk_entry_set_verified and the remote's share. */
+static json_t *
+verified_object(time_t t, enum bk_verified r, const char *reason)
 {
 	json_t *v = json_object(), *why;
 	char buf[40];
@@ -351,8 +445,78 @@ bk_entry_set_verified(struct bk_entry *e, time_t t, enum bk_verified r,
 	/* A reason that is not UTF-8 (a file name) is left out. */
 	if (reason != NULL && (why = json_string(reason)) != NULL)
 		json_object_set_new(v, "reason", why);
-	json_object_set_new(entry_json(e), "verified", v);
+	return v;
+}
+
+void
+bk_entry_set_verified(struct bk_entry *e, time_t t, enum bk_verified r,
+    const char *reason)
+{
+	json_object_set_new(entry_json(e), "verified",
+	    verified_object(t, r, reason));
 	entry_changed(e);
+}
+
+/* The element of the "remote" list whose url is url, or NULL. */
+static json_t *
+remote_find(json_t *l, const char *url, size_t *at)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(l, i, o) {
+		if (json_is_string(json_object_get(o, "url")) &&
+		    strcmp(json_string_value(json_object_get(o, "url")),
+		    url) == 0) {
+			*at = i;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+void
+bk_entry_set_remote(struct bk_entry *e, const char *url, int64_t size,
+    const char *sha256, const char *etag, time_t uploaded)
+{
+	json_t *o = entry_json(e), *l, *r;
+	char buf[40];
+	size_t at;
+
+	if (!json_is_array(l = json_object_get(o, "remote"))) {
+		json_object_set_new(o, "remote", json_array());
+		l = json_object_get(o, "remote");
+	}
+	/* In the order of bk-manifest(5). */
+	r = json_object();
+	json_object_set_new(r, "url", json_string(url));
+	json_object_set_new(r, "size", json_integer(size));
+	json_object_set_new(r, "sha256", json_string(sha256));
+	if (etag != NULL)
+		json_object_set_new(r, "etag", json_string(etag));
+	bk_format_rfc3339(buf, sizeof(buf), uploaded,
+	    bk_local_offset(uploaded));
+	json_object_set_new(r, "uploaded", json_string(buf));
+	if (remote_find(l, url, &at) != NULL)
+		json_array_set_new(l, at, r);
+	else
+		json_array_append_new(l, r);
+	entry_changed(e);
+}
+
+int
+bk_entry_set_remote_verified(struct bk_entry *e, const char *url, time_t t,
+    enum bk_verified res, const char *reason)
+{
+	json_t *r;
+	size_t at;
+
+	r = remote_find(json_object_get(entry_json(e), "remote"), url, &at);
+	if (r == NULL)
+		return -1;
+	json_object_set_new(r, "verified", verified_object(t, res, reason));
+	entry_changed(e);
+	return 0;
 }
 
 struct bk_entry *
@@ -406,7 +570,7 @@ bk_entry_line(struct bk_entry *e)
 /* The fields bk-manifest(5) defines; any other key is an attribute. */
 static const char *const fields[] = { "path", "created", "type", "size",
     "sha256", "layers", "records", "complete", "description", "created_by",
-    "source", "verified", NULL };
+    "source", "verified", "remote", NULL };
 
 int
 bk_entry_field(const char *key, size_t len)

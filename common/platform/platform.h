@@ -347,6 +347,11 @@ char	*bk_tool_path(const char *);
  */
 void	bk_spawn(struct bk_child *, char *const []);
 /*
+ * The same with the child's standard error on errfd (a file the caller
+ * reads once the child is done: its messages become the caller's).
+ */
+void	bk_spawn_err(struct bk_child *, char *const [], int);
+/*
  * Closes c->out (if still open) and waits for the child: its exit
  * status, or 128 + the signal that ended it.
  */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "platform.h"
+#include "platform/platform.h"
 
 char *
 bk_tool_path(const char *name)
@@ -40,6 +40,12 @@ bk_tool_path(const char *name)
 void
 bk_spawn(struct bk_child *c, char *const argv[])
 {
+	bk_spawn_err(c, argv, STDERR_FILENO);
+}
+
+void
+bk_spawn_err(struct bk_child *c, char *const argv[], int errfd)
+{
 	int out[2], nul;
 
 	if (pipe(out) < 0)
@@ -57,6 +63,8 @@ bk_spawn(struct bk_child *c, char *const argv[])
 			close(nul);
 		}
 		dup2(out[1], STDOUT_FILENO);
+		if (errfd != STDERR_FILENO)
+			dup2(errfd, STDERR_FILENO);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
 		dprintf(STDERR_FILENO, "%s: could not run %s: %s\n",

@@ -436,6 +436,74 @@ test_secrets_libpq(void)
 	}
 }
 
+/* The remote list: read, set, replaced by URL, checked, kept verbatim. */
+static void
+test_remote(void)
+{
+	static const char sha[] = "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef";
+	struct bk_entry e, *n;
+	char *line;
+	const char *good = "{\"path\":\"a\",\"created\":"
+	    "\"2025-01-01T00:00:00Z\",\"remote\":[{\"url\":\"s3://b/a\","
+	    "\"size\":3,\"sha256\":\"ABCDEF0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789\",\"etag\":\"x\",\"uploaded\":"
+	    "\"2025-01-02T00:00:00Z\",\"verified\":{\"result\":\"fail\","
+	    "\"reason\":\"gone\"},\"mine\":1}]}";
+	const char *bad[] = {
+		"\"remote\":{}", "\"remote\":[1]", "\"remote\":[{}]",
+		"\"remote\":[{\"url\":1}]",
+		"\"remote\":[{\"url\":\"s3://b/a\",\"size\":-1}]",
+		"\"remote\":[{\"url\":\"s3://b/a\",\"sha256\":\"ab\"}]",
+		"\"remote\":[{\"url\":\"s3://b/a\",\"uploaded\":\"now\"}]",
+		"\"remote\":[{\"url\":\"s3://b/a\",\"verified\":{}}]",
+	};
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	entry_parse(&e, good, strlen(good), 1);
+	ok(!e.bad && e.nremote == 1 && strcmp(e.remote[0].url, "s3://b/a") == 0
+	    && e.remote[0].size == 3 && strncmp(e.remote[0].sha256, "abcdef",
+	    6) == 0 && strcmp(e.remote[0].etag, "x") == 0 &&
+	    e.remote[0].uploaded_t == 1735776000 &&
+	    e.remote[0].verified == BK_VERIFIED_FAIL &&
+	    strcmp(e.remote[0].verified_reason, "gone") == 0,
+	    "a remote copy read back");
+	line = bk_entry_line(&e);
+	is_str(line, good, "an unchanged remote copy is kept verbatim");
+	free(line);
+	entry_release(&e);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		line = bk_asprintf("{\"path\":\"a\",\"created\":"
+		    "\"2025-01-01T00:00:00Z\",%s}", bad[i]);
+		memset(&e, 0, sizeof(e));
+		entry_parse(&e, line, strlen(line), 1);
+		ok(e.bad && strstr(e.error, "remote") != NULL &&
+		    e.nremote == 0 && e.remote == NULL,
+		    "a bad remote field makes a bad line: %s", bad[i]);
+		entry_release(&e);
+		free(line);
+	}
+
+	n = bk_entry_new("a");
+	bk_entry_set_remote(n, "s3://b/a", 3, sha, "e1", 1735776000);
+	bk_entry_set_remote(n, "s3://c/a", 3, sha, NULL, 1735776000);
+	ok(n->nremote == 2 && strcmp(n->remote[1].url, "s3://c/a") == 0 &&
+	    n->remote[1].etag == NULL, "a second URL is a second copy");
+	ok(bk_entry_set_remote_verified(n, "s3://b/a", 1735776000,
+	    BK_VERIFIED_OK, NULL) == 0 && n->remote[0].verified ==
+	    BK_VERIFIED_OK, "a copy's check recorded");
+	ok(bk_entry_set_remote_verified(n, "s3://z/a", 1735776000,
+	    BK_VERIFIED_OK, NULL) == -1, "no check for a copy not there");
+	bk_entry_set_remote(n, "s3://b/a", 3, sha, "e2", 1735862400);
+	ok(n->nremote == 2 && strcmp(n->remote[0].etag, "e2") == 0 &&
+	    n->remote[0].verified == BK_VERIFIED_NONE &&
+	    n->remote[0].uploaded_t == 1735862400,
+	    "the same URL again replaces its record, and its check");
+	ok(n->verified == BK_VERIFIED_NONE, "the file's own check untouched");
+	bk_entry_free(n);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -451,6 +519,7 @@ main(int argc, char *argv[])
 	test_relpath();
 	test_inspect();
 	test_nul_line();
+	test_remote();
 	test_secrets_libpq();
 	system("rm -rf \"$PWD\"");
 	return tap_done();

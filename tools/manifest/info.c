@@ -39,6 +39,7 @@ int
 cmd_info(struct opts *o, int argc, char *argv[])
 {
 	struct bk_entry *e;
+	const struct bk_remote *r;
 	json_t *j, *v;
 	const char *key;
 	char *rel, *s, buf[128];
@@ -96,6 +97,22 @@ cmd_info(struct opts *o, int argc, char *argv[])
 		    e->verified_reason ? ": " : "",
 		    e->verified_reason ? e->verified_reason : "");
 		info_line("verified:", buf);
+	}
+	/* One line per remote copy (bk-s3 put -m), with its last check. */
+	for (i = 0; i < e->nremote; i++) {
+		r = &e->remote[i];
+		if (r->verified == BK_VERIFIED_NONE)
+			s = bk_asprintf("%s (uploaded %s, never verified)",
+			    r->url, r->uploaded != NULL ? r->uploaded : "?");
+		else
+			s = bk_asprintf("%s (uploaded %s, verified %s at %s%s%s)",
+			    r->url, r->uploaded != NULL ? r->uploaded : "?",
+			    r->verified == BK_VERIFIED_OK ? "ok" : "FAIL",
+			    r->verified_time ? r->verified_time : "?",
+			    r->verified_reason ? ": " : "",
+			    r->verified_reason ? r->verified_reason : "");
+		info_line("remote:", s);
+		free(s);
 	}
 	/* Fields this version does not know are shown, not hidden. */
 	json_object_foreach(j, key, v) {

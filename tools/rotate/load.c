@@ -1,7 +1,8 @@
 /*
  * load.c: the backups bk-rotate decides about, one item each: the good
  * lines of the manifest (of one type with -T), or with --dir the entries
- * of a folder that look like backups, each with its time.
+ * of a folder that look like backups, each with its time (the rule that
+ * --dir s3:// follows too, in remote.c).
  */
 
 #include <sys/stat.h>
@@ -15,7 +16,7 @@
 #include "catalog/catalog.h"
 #include "rotate.h"
 
-static struct item *
+struct item *
 add_item(struct rotate *r, const char *path, time_t t, long off,
     const char *type, int good, int missing)
 {
@@ -37,12 +38,11 @@ add_item(struct rotate *r, const char *path, time_t t, long off,
 	return it;
 }
 
-/* The time a file name carries, else its modification time. */
-static void
-entry_time(const char *name, const struct stat *st, time_t *t, long *off)
+void
+name_time(const char *name, time_t fallback, time_t *t, long *off)
 {
 	if (bk_parse_name_date(name, t) < 0)
-		*t = st->st_mtime;
+		*t = fallback;
 	*off = bk_local_offset(*t);
 }
 
@@ -128,7 +128,7 @@ load_dir(struct rotate *r)
 			errno = 0;
 			continue;
 		}
-		entry_time(de->d_name, &st, &t, &off);
+		name_time(de->d_name, st.st_mtime, &t, &off);
 		add_item(r, de->d_name, t, off, NULL, BK_GOOD_NONE, 0)->folder =
 		    S_ISDIR(st.st_mode);
 		errno = 0;

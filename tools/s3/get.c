@@ -3,6 +3,12 @@
  * the size the store announced, and the sha256 of bk-s3's metadata (or,
  * for an object another program wrote in one request, the MD5 of its
  * ETag).  With -o nothing is committed unless every check passed.
+ *
+ * A download that breaks resumes where it broke (s3_request asks for the
+ * rest of the object the first answer began, by its ETag), the digests
+ * running on over the whole stream.  A mismatch once the whole object
+ * came is final: the store holds what it holds, and asking again would
+ * only fetch it again.
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +81,11 @@ s3_cmd_get(struct s3 *s3, const struct s3_opts *o)
 	if (s3_request(s3, &req, &resp) == -1 || resp.status < 200 ||
 	    resp.status > 299) {
 		bk_out_abort(&g.out);
+		/* get asks no condition but If-Match, when it resumes. */
+		if (!resp.transport && resp.status == 412)
+			bk_errx(BK_EX_DATAERR, "could not download \"%s\": it "
+			    "changed after %ju bytes had come (another ETag)",
+			    name, (uintmax_t)g.bytes);
 		s3_fail(&resp, "download", o->bucket, o->key);
 	}
 	EVP_DigestFinal_ex(g.sha256, md, &len);

@@ -18,19 +18,32 @@
  * the parts' MD5s with "-N") and the metadata; radosgw's answer to
  * CompleteMultipartUpload carries an empty ETag, so that answer proves
  * nothing by itself.
+ *
+ * In a versioned bucket (one with object lock is), that copy is a second
+ * version: once it is checked, the version that completing the upload
+ * made is deleted by its id, so that one upload leaves one version.  A
+ * lock asked for goes on the single PUT, or on the copy with
+ * PutObjectRetention (radosgw 16 ignores the lock headers of a copy),
+ * and is then read back.  Encryption asked for goes with the PUT, the
+ * start of a multipart upload and the copy, and must be in the replies:
+ * radosgw 16 answers 200 to AES256 and stores the plaintext.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "s3.h"
 
-#define MAX_PARTS	10000	/* S3's limit on part numbers */
+#define MiB		((uint64_t)1024 * 1024)
+#define PART_LEAST	(5 * MiB)		/* S3's least */
+#define PART_MOST	(5 * 1024 * MiB)	/* S3's most */
 
 struct part {
 	unsigned char	*buf;
@@ -48,7 +61,11 @@ struct upload {
 	char		*upload_id;	/* NULL until one is given */
 	unsigned char	*md5s;		/* 16 bytes per part sent */
 	size_t		 nparts;
+	unsigned	 max_parts;
 	char		*name;		/* s3://bucket/key for messages */
+	char		 lock_date[32];	/* retain-until, as S3 wants it */
+	char		*made;		/* version ids of what was stored */
+	char		*copied;	/* (NULL: none, or not versioned) */
 };
 
 /* A read that gives up when a signal asked bk-s3 to stop. */
@@ -109,6 +126,8 @@ fill(struct upload *u, struct part *pt)
 		if (k == 0)
 			break;
 		pt->len += (size_t)k;
+		if (u->p->meter != NULL)
+			bk_progress_add(u->p->meter, (uint64_t)k);
 	}
 	digest(EVP_md5(), pt->buf, pt->len, pt->md5);
 	EVP_EncodeBlock((unsigned char *)pt->md5_b64, pt->md5, 16);
@@ -135,23 +154,55 @@ fill_thread(void *arg)
 
 /* ---- leaving: abort what was begun, then exit or die of the signal ---- */
 
+static int
+ok(const struct s3_resp *r)
+{
+	return r->status >= 200 && r->status <= 299 && r->code[0] == '\0';
+}
+
+/*
+ * DELETE bucket/key, with ?param=value when param is given: never with
+ * an empty value (radosgw deletes the object for an empty upload id, and
+ * an empty version id names the latest), -1 at once for one.  Returns 0
+ * when the store said yes, else -1 with its answer in resp.
+ */
+static int
+delete_key(struct s3 *s3, const char *bucket, const char *key,
+    const char *param, const char *value, struct s3_resp *resp)
+{
+	struct s3_req req;
+
+	memset(resp, 0, sizeof(*resp));
+	if (param != NULL && (value == NULL || value[0] == '\0'))
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.method = "DELETE";
+	req.bucket = bucket;
+	req.key = key;
+	req.unstoppable = 1;
+	if (param != NULL)
+		s3_req_param(&req, param, value);
+	if (s3_request(s3, &req, resp) == -1 || !ok(resp))
+		return -1;
+	return 0;
+}
+
+int
+s3_abort(struct s3 *s3, const char *bucket, const char *key, const char *id,
+    struct s3_resp *resp)
+{
+	return delete_key(s3, bucket, key, "uploadId", id, resp);
+}
+
 static void
 abort_upload(struct upload *u)
 {
-	struct s3_req req;
 	struct s3_resp resp;
 
-	/* Never without an id: radosgw deletes the object for an empty one. */
 	if (u->upload_id == NULL || u->upload_id[0] == '\0')
 		return;
-	memset(&req, 0, sizeof(req));
-	req.method = "DELETE";
-	req.bucket = u->p->bucket;
-	req.key = u->p->key;
-	req.unstoppable = 1;
-	s3_req_param(&req, "uploadId", u->upload_id);
-	if (s3_request(u->s3, &req, &resp) == -1 || resp.status < 200 ||
-	    resp.status > 299)
+	if (s3_abort(u->s3, u->p->bucket, u->p->key, u->upload_id, &resp) ==
+	    -1)
 		bk_warnx("could not abort the upload to \"%s\" (%s): its parts "
 		    "stay until aborted", u->name, resp.transport ? resp.why :
 		    resp.code[0] != '\0' ? resp.code : "refused");
@@ -193,12 +244,6 @@ upload_failed(struct upload *u, int code, const char *why)
 	bk_errx(code, "could not upload \"%s\": %s", u->name, why);
 }
 
-static int
-ok(const struct s3_resp *r)
-{
-	return r->status >= 200 && r->status <= 299 && r->code[0] == '\0';
-}
-
 static void
 check_read(struct upload *u, const struct part *pt)
 {
@@ -211,6 +256,48 @@ check_read(struct upload *u, const struct part *pt)
 }
 
 /* ---- the requests ---- */
+
+/* The headers that make the object what was asked: encryption, class. */
+static void
+object_headers(struct upload *u, struct s3_req *req)
+{
+	if (u->p->sse != NULL)
+		s3_req_header(req, "x-amz-server-side-encryption", u->p->sse);
+	if (u->p->sse_kms_key_id != NULL)
+		s3_req_header(req, "x-amz-server-side-encryption-aws-kms-key-id",
+		    u->p->sse_kms_key_id);
+	if (u->p->storage_class != NULL)
+		s3_req_header(req, "x-amz-storage-class", u->p->storage_class);
+}
+
+/*
+ * Whether a reply names the encryption asked for: radosgw 16 takes
+ * AES256 with a 200 and stores the plaintext, saying nothing.
+ */
+static int
+encrypted(const struct upload *u, const struct s3_resp *resp)
+{
+	return u->p->sse == NULL || strcasecmp(resp->sse, u->p->sse) == 0;
+}
+
+static void BK_NORETURN
+not_encrypted(struct upload *u, const struct s3_resp *resp)
+{
+	upload_failed(u, BK_EX_CONFIG, bk_asprintf("the store does not "
+	    "encrypt it with %s (its reply names %s)", u->p->sse,
+	    resp->sse[0] != '\0' ? resp->sse : "no encryption"));
+}
+
+/* A version id to keep: one the store gave, not "null" (unversioned). */
+static char *
+version_of(const struct s3_resp *resp)
+{
+	if (resp->version_id[0] == '\0' ||
+	    strcmp(resp->version_id, "null") == 0 ||
+	    strlen(resp->version_id) + 1 >= sizeof(resp->version_id))
+		return NULL;
+	return bk_strdup(resp->version_id);
+}
 
 static void
 put_single(struct upload *u, struct part *pt)
@@ -229,8 +316,15 @@ put_single(struct upload *u, struct part *pt)
 	s3_req_header(&req, "x-amz-meta-sha256", u->p->sha256);
 	if (!u->p->force)
 		s3_req_header(&req, "if-none-match", "*");
+	object_headers(u, &req);
+	if (u->p->lock_until != 0) {
+		s3_req_header(&req, "x-amz-object-lock-mode", u->p->lock_mode);
+		s3_req_header(&req, "x-amz-object-lock-retain-until-date",
+		    u->lock_date);
+	}
 	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
 		request_failed(u, &resp, "upload");
+	u->made = version_of(&resp);
 	s3_resp_free(&resp);
 	bk_hex(u->p->etag + 1, pt->md5, 16);
 	u->p->etag[0] = '"';
@@ -294,6 +388,7 @@ initiate(struct upload *u)
 	req.bucket = u->p->bucket;
 	req.key = u->p->key;
 	s3_req_param(&req, "uploads", NULL);
+	object_headers(u, &req);
 	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
 		request_failed(u, &resp, "start the upload of");
 	if (s3_xml_parse(resp.reply.p, resp.reply.len, scan_initiate, &in,
@@ -302,7 +397,6 @@ initiate(struct upload *u)
 		upload_failed(u, BK_EX_UNAVAILABLE, bk_asprintf("a bad reply "
 		    "to its start (%s)", why));
 	}
-	s3_resp_free(&resp);
 	if (in.upload_id == NULL || in.upload_id[0] == '\0' ||
 	    strlen(in.upload_id) > 1024)
 		upload_failed(u, BK_EX_UNAVAILABLE, "no upload id in the "
@@ -316,6 +410,10 @@ initiate(struct upload *u)
 		}
 	u->upload_id = in.upload_id;
 	bk_info("\"%s\": multipart upload started", u->name);
+	/* Before any part is sent: the parts would be stored as they came. */
+	if (!encrypted(u, &resp))
+		not_encrypted(u, &resp);
+	s3_resp_free(&resp);
 }
 
 static void
@@ -325,10 +423,13 @@ put_part(struct upload *u, struct part *pt)
 	struct s3_resp resp;
 	char num[16], want[40];
 
-	if (u->nparts == MAX_PARTS) {
-		upload_failed(u, BK_EX_DATAERR, bk_asprintf("the stream needs "
-		    "more than %d parts (use a larger --part-size)",
-		    MAX_PARTS));
+	if (u->nparts == u->max_parts) {
+		char size[32];
+
+		bk_format_size(size, sizeof(size), u->p->part_size);
+		upload_failed(u, BK_EX_DATAERR, bk_asprintf("the stream is "
+		    "longer than %u parts of %s (--expected-size makes them "
+		    "larger)", u->max_parts, size));
 	}
 	snprintf(num, sizeof(num), "%zu", u->nparts + 1);
 	memset(&req, 0, sizeof(req));
@@ -389,9 +490,22 @@ complete(struct upload *u)
 	s3_req_header(&req, "content-md5", b64);
 	if (!u->p->force)
 		s3_req_header(&req, "if-none-match", "*");
-	/* A 200 can carry an <Error>: ok() reads the body's code. */
-	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
-		request_failed(u, &resp, "complete the upload of");
+	/*
+	 * A 200 can carry an <Error>: ok() reads the body's code.  An
+	 * upload that is not there any more may be one this request
+	 * completed when sent before (by s3_request, or by libcurl on a
+	 * kept connection) and whose answer was lost: the HEAD after this
+	 * says whether the object is the one sent.
+	 */
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp)) {
+		if (!resp.transport && strcmp(resp.code, "NoSuchUpload") == 0)
+			bk_info("\"%s\": no upload to complete: checking "
+			    "whether an attempt whose answer was lost did",
+			    u->name);
+		else
+			request_failed(u, &resp, "complete the upload of");
+	}
+	u->made = version_of(&resp);
 	s3_resp_free(&resp);
 	free(body.p);
 	free(u->upload_id);
@@ -406,18 +520,31 @@ complete(struct upload *u)
 	u->p->parts = (unsigned)u->nparts;
 }
 
-/* Copies the object onto itself with the sha256 as its metadata. */
-static void
+static void	discard(struct upload *);
+
+/*
+ * Copies the object onto itself with the sha256 as its metadata.
+ * Returns 0, or -1 when the store cannot copy an encrypted object
+ * (radosgw 16 answers 501 NotImplemented to any copy of an SSE-KMS
+ * object): then the object stays as it is, without the metadata.
+ */
+static int
 set_metadata(struct upload *u)
 {
 	struct bk_buf src = { NULL, 0, 0 };
 	struct s3_req req;
 	struct s3_resp resp;
+	int r = 0;
 
 	bk_buf_add(&src, "/", 1);
 	s3_uri_encode(&src, u->p->bucket, strlen(u->p->bucket), 0);
 	bk_buf_add(&src, "/", 1);
 	s3_uri_encode(&src, u->p->key, strlen(u->p->key), 1);
+	if (u->made != NULL) {
+		/* That version: the one this upload made, not a newer one. */
+		bk_buf_add(&src, "?versionId=", 11);
+		s3_uri_encode(&src, u->made, strlen(u->made), 0);
+	}
 	memset(&req, 0, sizeof(req));
 	req.method = "PUT";
 	req.bucket = u->p->bucket;
@@ -426,16 +553,154 @@ set_metadata(struct upload *u)
 	s3_req_header(&req, "x-amz-copy-source-if-match", u->p->etag);
 	s3_req_header(&req, "x-amz-metadata-directive", "REPLACE");
 	s3_req_header(&req, "x-amz-meta-sha256", u->p->sha256);
-	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp))
+	/* A copy is encrypted and classed as its request says, not its source. */
+	object_headers(u, &req);
+	if (s3_request(u->s3, &req, &resp) == 0 && u->p->sse != NULL &&
+	    resp.status == 501) {
+		bk_warnx("\"%s\": the store cannot copy an encrypted object "
+		    "(501 %s): it keeps no sha256 metadata", u->name,
+		    resp.code);
+		r = -1;
+	} else if (resp.transport || !ok(&resp)) {
+		/* Ours, checked; but for a 412: another writer's since. */
+		if (s3_signal == 0 && resp.status != 412)
+			discard(u);
 		s3_fail(&resp, "record the sha256 of", u->p->bucket,
 		    u->p->key);
+	}
 	s3_resp_free(&resp);
 	free(src.p);
+	return r;
 }
 
-/* HEAD: the object has the size, the ETag (if given) and sha256 it should. */
+/* ---- versions and locks ---- */
+
+/*
+ * Removes what this upload stored, once checked to be its own but not
+ * what was asked: its versions, or the key in a bucket without them.
+ */
 static void
-check_object(struct upload *u, const char *etag, int sha)
+discard(struct upload *u)
+{
+	struct s3_resp resp;
+	const char *v[2] = { u->copied, u->made };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (v[i] == NULL)
+			continue;
+		if (delete_key(u->s3, u->p->bucket, u->p->key, "versionId",
+		    v[i], &resp) == -1)
+			bk_warnx("could not remove version %s of \"%s\"", v[i],
+			    u->name);
+		s3_resp_free(&resp);
+	}
+	if (u->copied == NULL && u->made == NULL) {
+		if (delete_key(u->s3, u->p->bucket, u->p->key, NULL, NULL,
+		    &resp) == -1)
+			bk_warnx("could not remove \"%s\"", u->name);
+		s3_resp_free(&resp);
+	}
+}
+
+/*
+ * Before anything is read: a lock needs a bucket that has object lock
+ * (s3_bucket_locked exits on a refusal to say).
+ */
+static void
+check_bucket_lock(struct upload *u)
+{
+	if (!s3_bucket_locked(u->s3, u->p->bucket))
+		bk_errx(BK_EX_CONFIG, "could not upload \"%s\": bucket \"%s\" "
+		    "has no object lock (the store says so; it is enabled when "
+		    "a bucket is created)", u->name, u->p->bucket);
+}
+
+/* PutObjectRetention on one version (radosgw 16 ignores a copy's headers). */
+static void
+lock_version(struct upload *u, const char *vid)
+{
+	struct s3_req req;
+	struct s3_resp resp;
+	unsigned char md5[16];
+	char b64[32], *body;
+
+	body = bk_asprintf("<Retention xmlns=\"http://s3.amazonaws.com/doc/"
+	    "2006-03-01/\"><Mode>%s</Mode><RetainUntilDate>%s"
+	    "</RetainUntilDate></Retention>", u->p->lock_mode, u->lock_date);
+	digest(EVP_md5(), body, strlen(body), md5);
+	EVP_EncodeBlock((unsigned char *)b64, md5, 16);
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.bucket = u->p->bucket;
+	req.key = u->p->key;
+	req.body = body;
+	req.bodylen = strlen(body);
+	s3_req_param(&req, "retention", NULL);
+	if (vid != NULL)
+		s3_req_param(&req, "versionId", vid);
+	s3_req_header(&req, "content-md5", b64);
+	if (s3_request(u->s3, &req, &resp) == -1 || !ok(&resp)) {
+		discard(u);
+		s3_fail(&resp, "lock", u->p->bucket, u->p->key);
+	}
+	s3_resp_free(&resp);
+	free(body);
+}
+
+/* The store keeps the lock asked for on that version. */
+static void
+check_lock(struct upload *u, const char *vid)
+{
+	struct s3_lock lock;
+
+	s3_lock_get(u->s3, u->p->bucket, u->p->key, vid, &lock);
+	if (strcmp(lock.mode, u->p->lock_mode) != 0 || !lock.has_until ||
+	    lock.until != u->p->lock_until) {
+		discard(u);
+		bk_errx(BK_EX_DATAERR, "\"%s\": the store does not keep the "
+		    "lock asked for (%s until %s): it has %s", u->name,
+		    u->p->lock_mode, u->lock_date, lock.mode[0] != '\0' ?
+		    lock.mode : "none");
+	}
+	bk_info("\"%s\": locked in %s mode until %s", u->name, lock.mode,
+	    u->lock_date);
+}
+
+/*
+ * The version completing the upload made, now that its copy with the
+ * metadata is checked: deleted, so that one upload leaves one version.
+ * A default retention of the bucket may lock it: then it stays.
+ */
+static void
+drop_completed(struct upload *u)
+{
+	struct s3_resp resp;
+
+	if (u->made == NULL || u->copied == NULL ||
+	    strcmp(u->made, u->copied) == 0)
+		return;
+	if (delete_key(u->s3, u->p->bucket, u->p->key, "versionId", u->made,
+	    &resp) == 0)
+		bk_info("\"%s\": version %s, made by completing the upload "
+		    "before its copy with the sha256, deleted", u->name,
+		    u->made);
+	else
+		bk_warnx("could not delete version %s of \"%s\", made by "
+		    "completing the upload (%s): it stays beside its copy",
+		    u->made, u->name, resp.code[0] != '\0' ? resp.code :
+		    resp.transport ? resp.why : "refused");
+	s3_resp_free(&resp);
+}
+
+/*
+ * HEAD: the object has the size, the ETag (if given), the sha256 (if
+ * sha) and the encryption it should.  Its version id (NULL when
+ * unversioned) goes to *vid when vid is not NULL.  Encryption missing
+ * from an object that is otherwise ours: it is removed.
+ */
+static void
+check_object(struct upload *u, const char *etag, int sha, char **vid)
 {
 	struct s3_req req;
 	struct s3_resp resp;
@@ -458,7 +723,29 @@ check_object(struct upload *u, const char *etag, int sha)
 	if (sha && strcmp(resp.sha256, u->p->sha256) != 0)
 		bk_errx(BK_EX_DATAERR, "\"%s\": the stored object's sha256 "
 		    "metadata is not the stream's", u->name);
+	if (vid != NULL)
+		*vid = version_of(&resp);
+	if (!encrypted(u, &resp)) {
+		discard(u);
+		not_encrypted(u, &resp);
+	}
 	s3_resp_free(&resp);
+}
+
+uint64_t
+s3_part_size_for(uint64_t expected, unsigned max_parts, uint64_t least)
+{
+	uint64_t n;
+
+	if (max_parts == 0)
+		max_parts = S3_MAX_PARTS;
+	n = expected / max_parts + (expected % max_parts != 0);
+	n = (n + MiB - 1) / MiB * MiB;
+	if (n < least)
+		n = least;
+	if (n < PART_LEAST)
+		n = PART_LEAST;
+	return n > PART_MOST ? 0 : n;
 }
 
 void
@@ -471,12 +758,19 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 	unsigned char sha[32];
 	unsigned int shalen;
 	int more;
+	const char *vid;
 
 	memset(&u, 0, sizeof(u));
 	u.s3 = s3;
 	u.p = p;
 	u.name = s3_name(p->bucket, p->key);
+	u.max_parts = p->max_parts != 0 ? p->max_parts : S3_MAX_PARTS;
 	p->size = 0;
+	if (p->lock_until != 0) {
+		bk_format_rfc3339(u.lock_date, sizeof(u.lock_date),
+		    p->lock_until, 0);
+		check_bucket_lock(&u);
+	}
 	if ((u.whole = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(u.whole, EVP_sha256(), NULL) != 1)
 		bk_errx(BK_EX_SOFTWARE, "could not start a digest");
@@ -497,7 +791,9 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 		EVP_DigestFinal_ex(u.whole, sha, &shalen);
 		bk_hex(p->sha256, sha, sizeof(sha));
 		put_single(&u, cur);
-		check_object(&u, p->etag, 1);
+		check_object(&u, p->etag, 1, NULL);
+		if (p->lock_until != 0)
+			check_lock(&u, u.made);
 		goto done;
 	}
 
@@ -537,22 +833,35 @@ s3_put_stream(struct s3 *s3, struct s3_put *p)
 	EVP_DigestFinal_ex(u.whole, sha, &shalen);
 	bk_hex(p->sha256, sha, sizeof(sha));
 	complete(&u);
-	check_object(&u, p->etag, 0);
-	set_metadata(&u);
-	check_object(&u, NULL, 1);
+	check_object(&u, p->etag, 0, NULL);
+	if (set_metadata(&u) == 0) {
+		check_object(&u, NULL, 1, &u.copied);
+		vid = u.copied;
+	} else
+		vid = u.made;
+	if (p->lock_until != 0) {
+		lock_version(&u, vid);
+		check_lock(&u, vid);
+	}
+	drop_completed(&u);
 done:
 	EVP_MD_CTX_free(u.whole);
 	free(parts[0].buf);
 	free(parts[1].buf);
 	free(u.md5s);
 	free(u.name);
+	free(u.made);
+	free(u.copied);
 }
 
 int
 s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 {
 	struct s3_put p;
-	char *name;
+	struct s3_record *rec = NULL;
+	struct bk_progress meter;
+	struct stat st;
+	char *name, size[32];
 
 	memset(&p, 0, sizeof(p));
 	p.bucket = o->bucket;
@@ -560,19 +869,41 @@ s3_cmd_put(struct s3 *s3, const struct s3_opts *o)
 	p.input = o->input;
 	p.fd = bk_open_input(o->input);
 	p.part_size = (size_t)o->part_size;
+	p.max_parts = o->max_parts;
 	p.force = o->force;
+	if (o->manifest != NULL)
+		rec = s3_record_check(o, p.fd);
+	p.sse = o->sse;
+	p.sse_kms_key_id = o->sse_kms_key_id;
+	p.storage_class = o->storage_class;
+	p.lock_mode = o->lock_mode;
+	p.lock_until = o->lock_until;
+	bk_progress_init(&meter, o->progress, bk_input_name(o->input),
+	    fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	    (uint64_t)st.st_size : o->expected_size);
+	p.meter = &meter;
+	if (o->expected_size != 0) {
+		bk_format_size(size, sizeof(size), p.part_size);
+		bk_info("\"%s\": parts of %s, for %ju bytes in at most %u "
+		    "parts", bk_input_name(o->input), size,
+		    (uintmax_t)o->expected_size, o->max_parts);
+	}
 	s3_catch_signals();
 	s3_put_stream(s3, &p);
+	bk_progress_end(&meter);
 	if (p.fd != STDIN_FILENO)
 		close(p.fd);
+	if (rec != NULL)
+		s3_record_write(rec, &p);
 	name = s3_name(o->bucket, o->key);
 	printf("%s  %s\n", p.sha256, name);
+	bk_format_size(size, sizeof(size), p.part_size);
 	if (p.parts == 0)
 		bk_info("\"%s\": %ju bytes in one request", name,
 		    (uintmax_t)p.size);
 	else
-		bk_info("\"%s\": %ju bytes in %u parts of %ju", name,
-		    (uintmax_t)p.size, p.parts, (uintmax_t)o->part_size);
+		bk_info("\"%s\": %ju bytes in %u parts of %s", name,
+		    (uintmax_t)p.size, p.parts, size);
 	free(name);
 	return BK_EX_OK;
 }

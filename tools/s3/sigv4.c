@@ -296,6 +296,40 @@ s3_authorization(const struct s3_sign *sg)
 	return auth;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t
+s3_uri_decode(char *s)
+{
+	char *r, *w;
+	int hi, lo;
+
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r == '+')
+			*w++ = ' ';
+		else if (*r != '%')
+			*w++ = *r;
+		else if ((hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 2;
+		} else
+			return -1;
+	}
+	*w = '\0';
+	return w - s;
+}
+
 int
 s3_hex(const char *s, size_t n)
 {

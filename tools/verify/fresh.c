@@ -45,7 +45,7 @@ collect_types(struct verify *v, const char ***out)
 		return 1;
 	}
 	for (i = 0; i < v->nres; i++) {
-		if (v->res[i].path == NULL)
+		if (v->res[i].path == NULL || v->res[i].url != NULL)
 			continue;
 		ty = v->res[i].type != NULL ? v->res[i].type : "none";
 		for (j = 0; j < n && strcmp(t[j], ty) != 0; j++)
@@ -59,11 +59,12 @@ collect_types(struct verify *v, const char ***out)
 	return n;
 }
 
+/* A local backup's result of this type (a remote copy's is not one). */
 int
 result_is_type(const struct result *r, const char *type)
 {
-	return r->path != NULL && strcmp(r->type != NULL ? r->type : "none",
-	    type) == 0;
+	return r->path != NULL && r->url == NULL &&
+	    strcmp(r->type != NULL ? r->type : "none", type) == 0;
 }
 
 /* The newest backup of the type that verified OK in this run, or NULL. */

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "catalog/catalog.h"
@@ -66,6 +67,60 @@ put_typed(struct bk_out *out, const char *name, const char *type,
 	put(out, "%s{type=\"", name);
 	put_label(out, type);
 	put(out, "\"} %s\n", value);
+}
+
+/* A remote copy's result of this type. */
+static int
+remote_is_type(const struct result *r, const char *type)
+{
+	return r->url != NULL && strcmp(r->type != NULL ? r->type : "none",
+	    type) == 0;
+}
+
+/* --remote: the copies checked, per type, as the files are. */
+static void
+put_remote(struct bk_out *out, struct verify *v, const char **types,
+    size_t n)
+{
+	const struct result *r;
+	char val[64];
+	size_t i, j, nok, nbad;
+	time_t best;
+
+	put_head(out, "bk_backup_remote_last_success_timestamp_seconds",
+	    "Creation time of the newest backup of the type whose remote copy "
+	    "verified OK (0 if none).");
+	for (i = 0; i < n; i++) {
+		for (j = 0, best = 0; j < v->nres; j++) {
+			r = &v->res[j];
+			if (r->ok && remote_is_type(r, types[i]) &&
+			    r->created > best)
+				best = r->created;
+		}
+		snprintf(val, sizeof(val), "%jd", (intmax_t)best);
+		put_typed(out, "bk_backup_remote_last_success_timestamp_seconds",
+		    types[i], val);
+	}
+	put_head(out, "bk_verify_remote_copies",
+	    "Remote copies of backups of the type checked in this run.");
+	for (i = 0; i < n; i++) {
+		for (j = nok = 0; j < v->nres; j++)
+			nok += remote_is_type(&v->res[j], types[i]);
+		snprintf(val, sizeof(val), "%zu", nok);
+		put_typed(out, "bk_verify_remote_copies", types[i], val);
+	}
+	put_head(out, "bk_verify_remote_ok",
+	    "1 if every remote copy of the type verified OK in this run, "
+	    "else 0.");
+	for (i = 0; i < n; i++) {
+		for (j = nbad = nok = 0; j < v->nres; j++)
+			if (remote_is_type(&v->res[j], types[i])) {
+				nok += v->res[j].ok;
+				nbad += !v->res[j].ok;
+			}
+		put_typed(out, "bk_verify_remote_ok", types[i],
+		    nbad == 0 && nok > 0 ? "1" : "0");
+	}
 }
 
 /*
@@ -130,6 +185,8 @@ write_metrics(struct verify *v)
 		put_typed(&out, "bk_verify_ok", types[i],
 		    nbad == 0 && nok > 0 ? "1" : "0");
 	}
+	if (v->o->remote)
+		put_remote(&out, v, types, n);
 	put_head(&out, "bk_verify_unlisted_files",
 	    "Files in the tree that look like backups but have no manifest "
 	    "line (incomplete backups).");

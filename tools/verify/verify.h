@@ -9,6 +9,7 @@
  *   fresh.c    --fresh-within: the newest good backup of each type
  *   metrics.c  -M: the metrics for node_exporter's textfile collector
  *   record.c   --record: the verdicts written into the manifest
+ *   remote.c   --remote: the copies bk-s3 put -m recorded, asked of bk-s3
  *
  * Includes the catalog layer it builds on.
  */
@@ -39,6 +40,8 @@ struct opts {
 	const char	*metrics;
 	int		 noscan;
 	int		 record;
+	int		 remote;	/* --remote */
+	int		 download;	/* --download */
 	int		 wait;
 };
 
@@ -46,6 +49,7 @@ struct opts {
 struct result {
 	const char	*name;		/* as shown */
 	const char	*path;		/* relative to the manifest, or NULL */
+	const char	*url;		/* a remote copy's, else NULL */
 	const char	*type;
 	time_t		 created;
 	int		 ok;
@@ -79,6 +83,10 @@ struct verify {
 
 /* ---- bk-verify.c: the lines of the run ---- */
 
+/* A new result, cleared, named name (not copied). */
+struct result *add_result(struct verify *, const char *);
+/* Prints a result's OK or FAIL line (a FAIL counted). */
+void	print_result(struct verify *, const struct result *);
 /* A line of its own for problems that are not one backup's. */
 void	print_fail(struct verify *, const char *, ...) BK_PRINTF(2, 3);
 
@@ -103,6 +111,10 @@ size_t	collect_types(struct verify *, const char ***);
 int	result_is_type(const struct result *, const char *);
 const struct result *newest_good(struct verify *, const char *);
 void	check_freshness(struct verify *);
+
+/* ---- remote.c: the remote copies of an entry, each a result ---- */
+
+void	verify_remotes(struct verify *, struct bk_entry *);
 
 /* ---- metrics.c and record.c ---- */
 
