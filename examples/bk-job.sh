@@ -29,7 +29,7 @@ usage() {
 }
 
 lock=
-while getopts l:h opt; do
+while getopts :l:h opt; do
 	case $opt in
 	l) lock=$OPTARG ;;
 	*) usage ;;

@@ -42,7 +42,7 @@ usage() {
 }
 
 conf=/etc/bk/notify.conf
-while getopts c:h opt; do
+while getopts :c:h opt; do
 	case $opt in
 	c) conf=$OPTARG ;;
 	*) usage ;;

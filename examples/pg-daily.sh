@@ -33,7 +33,7 @@ usage() {
 db=${PGDATABASE:-}
 base=/var/backups/pg
 keep=7
-while getopts d:b:k:h opt; do
+while getopts :d:b:k:h opt; do
 	case $opt in
 	d) db=$OPTARG ;;
 	b) base=$OPTARG ;;
