@@ -124,7 +124,8 @@ DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
 	    libreoffice-calc-nogui clang libclang-rt-dev \
-	    ceph-mon ceph-osd radosgw ceph-common awscli
+	    ceph-mon ceph-osd radosgw ceph-common awscli \
+	    systemd curl shellcheck
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all build check deps deps-build install uninstall bench demo clean \
