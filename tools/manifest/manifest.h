@@ -110,6 +110,7 @@ struct report_tally {
 	uint64_t	 count, size;	/* backups in the period */
 	time_t		 oldest, newest;
 	long		 oldest_off, newest_off;
+	const struct bk_entry *last;	/* the newest backup */
 	uint64_t	 vfail;		/* whose last verification failed */
 	struct report_mark verified, drill, run;
 	uint64_t	 runs, failed, skipped;	/* skipped: status 75 */

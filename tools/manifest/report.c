@@ -142,9 +142,10 @@ tally_entry(struct report_tally *t, struct bk_entry *e)
 		t->oldest = e->created_t;
 		t->oldest_off = e->created_off;
 	}
-	if (t->count == 0 || e->created_t > t->newest) {
+	if (t->count == 0 || e->created_t >= t->newest) {
 		t->newest = e->created_t;
 		t->newest_off = e->created_off;
+		t->last = e;
 	}
 	t->count++;
 	if (e->size > 0)

@@ -34,7 +34,7 @@ static const char style[] =
     "th{background:#eef1f5}\n"
     ".l{text-align:left}.bad{color:#b00020;font-weight:bold}"
     ".ok{color:#1b7a2b}\n"
-    "p.meta{color:#555}code{font-size:.95em}\n"
+    "p.meta{color:#555}code{font-size:.95em}.desc{color:#555}\n"
     ".key{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;"
     "vertical-align:middle}\n"
     "svg{display:block;margin:.5em 0}"
@@ -329,7 +329,7 @@ table_types(const struct report *r)
 	    "<th class=\"l\">Type</th><th>Count</th><th>Size</th>"
 	    "<th>Oldest</th><th>Newest</th>"
 	    "<th title=\"whose last verification failed\">Failed</th>"
-	    "</tr>\n");
+	    "<th class=\"l\">Newest backup</th></tr>\n");
 	for (i = 0; i < r->n; i++) {
 		t = &r->v[i];
 		if (t->month[0] != '\0' || t->count == 0)
@@ -341,7 +341,18 @@ table_types(const struct report *r)
 		format_when(b, sizeof(b), t->newest, t->newest_off);
 		printf("<td>%s</td><td>%s</td>", a, b);
 		cell_count("vfail", t->vfail, 1);
-		printf("</tr>\n");
+		printf("<td class=\"l\">");
+		if (t->type != NULL && t->last != NULL) {
+			printf("<code>");
+			put_text(t->last->path);
+			printf("</code>");
+			if (t->last->description != NULL) {
+				printf("<br/><span class=\"desc\">");
+				put_text(t->last->description);
+				printf("</span>");
+			}
+		}
+		printf("</td></tr>\n");
 	}
 	printf("</table>\n");
 }

@@ -36,6 +36,22 @@ mark_text(char *buf, size_t n, const struct report_mark *m, int run)
 		snprintf(buf, n, "%s failed (%d)", when, m->status);
 }
 
+/* User data in a column: control characters would break the lines. */
+static void
+text_field(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* The first column: a type, padded to w. */
+static void
+text_type(const char *type, int w)
+{
+	text_field(type);
+	printf("%*s ", w > (int)strlen(type) ? w - (int)strlen(type) : 0, "");
+}
+
 static void
 text_types(const struct report *r, int w)
 {
@@ -52,9 +68,31 @@ text_types(const struct report *r, int w)
 		bk_format_size(h, sizeof(h), t->size);
 		format_when(a, sizeof(a), t->oldest, t->oldest_off);
 		format_when(b, sizeof(b), t->newest, t->newest_off);
-		printf("%-*s %6" PRIu64 " %10s  %-16s  %-16s  %" PRIu64 "\n",
-		    w, t->type != NULL ? t->type : "all", t->count, h, a, b,
-		    t->vfail);
+		text_type(t->type != NULL ? t->type : "all", w);
+		printf("%6" PRIu64 " %10s  %-16s  %-16s  %" PRIu64 "\n",
+		    t->count, h, a, b, t->vfail);
+	}
+}
+
+static void
+text_newest(const struct report *r, int w)
+{
+	const struct report_tally *t;
+	size_t i;
+
+	printf("\n%-*s %s\n", w, "TYPE", "NEWEST BACKUP");
+	for (i = 0; i < r->n; i++) {
+		t = &r->v[i];
+		if (t->month[0] != '\0' || t->type == NULL || t->last == NULL)
+			continue;
+		text_type(t->type, w);
+		text_field(t->last->path);
+		if (t->last->description != NULL) {
+			printf(" (");
+			text_field(t->last->description);
+			printf(")");
+		}
+		printf("\n");
 	}
 }
 
@@ -65,7 +103,7 @@ text_checks(const struct report *r, int w)
 	char v[64], d[64], j[64];
 	size_t i;
 
-	printf("\n%-*s %-22s  %-22s  %s\n", w, "TYPE", "LAST VERIFIED",
+	printf("\n%-*s %-23s  %-23s  %s\n", w, "TYPE", "LAST VERIFIED",
 	    "LAST DRILL", "LAST RUN");
 	for (i = 0; i < r->n; i++) {
 		t = &r->v[i];
@@ -74,7 +112,8 @@ text_checks(const struct report *r, int w)
 		mark_text(v, sizeof(v), &t->verified, 0);
 		mark_text(d, sizeof(d), &t->drill, 0);
 		mark_text(j, sizeof(j), &t->run, 1);
-		printf("%-*s %-22s  %-22s  %s\n", w, t->type, v, d, j);
+		text_type(t->type, w);
+		printf("%-23s  %-23s  %s\n", v, d, j);
 	}
 }
 
@@ -97,10 +136,10 @@ text_months_by_type(const struct report *r, int w)
 		report_seconds(s0, sizeof(s0), t->nsecs ? (double)t->smin : -1);
 		report_seconds(s1, sizeof(s1), t->nsecs ? t->smedian : -1);
 		report_seconds(s2, sizeof(s2), t->nsecs ? (double)t->smax : -1);
-		printf("%-*s %-7s %6" PRIu64 " %10s %7s %6" PRIu64 " %6" PRIu64
-		    " %7" PRIu64 " %7s %7s %7s\n", w, t->type, t->month,
-		    t->count, h, g, t->runs, t->failed, t->skipped, s0, s1,
-		    s2);
+		text_type(t->type, w);
+		printf("%-7s %6" PRIu64 " %10s %7s %6" PRIu64 " %6" PRIu64
+		    " %7" PRIu64 " %7s %7s %7s\n", t->month, t->count, h, g,
+		    t->runs, t->failed, t->skipped, s0, s1, s2);
 	}
 }
 
@@ -143,6 +182,7 @@ report_text(const struct report *r)
 	if (w > 64)
 		w = 64;
 	text_types(r, (int)w);
+	text_newest(r, (int)w);
 	text_checks(r, (int)w);
 	text_months_by_type(r, (int)w);
 	text_months(r, (int)w);
@@ -247,6 +287,11 @@ report_json(const struct report *r)
 			continue;
 		if (t->type != NULL && t->month[0] == '\0') {
 			cur = json_tally(t, "type", t->type);
+			json_object_set_new(cur, "newest_backup", t->last ?
+			    json_pack("{s:s, s:o}", "path", t->last->path,
+			    "description", t->last->description ?
+			    json_string(t->last->description) :
+			    json_null()) : json_null());
 			json_object_set_new(cur, "verified",
 			    json_mark(&t->verified, 0));
 			json_object_set_new(cur, "drill",
