@@ -303,3 +303,307 @@ like "-T, -S and --month together: March's monthly backup" "$T/out" \
     '^monthly +2025-03 +1 +21\.5 KiB +\+5\.0% '
 is "... and nothing else in that table" \
     "$(grep -c '^[a-z].* 2025-0[0-9] ' "$T/out")" 1
+
+# ---- HTML: one page that stands alone ----
+run bk-manifest report -F html
+is "report -F html: exit 0" "$rc" 0
+empty "... and nothing on stderr" "$T/err"
+cp "$T/out" page.html
+ok "... well-formed (xmllint, as XML)" xmllint --noout page.html
+cat >"$T/tags.py" <<'EOF'
+# tags.py PAGE: python's HTML parser finds every element closed in order,
+# no script element, and the hostile strings as text.
+import sys
+from html.parser import HTMLParser
+
+VOID = {"meta", "br"}
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.text, self.scripts = [], [], [], 0
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs):
+        self.scripts += tag == "script"
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append("</%s> at %s" % (tag, self.getpos()))
+    def handle_data(self, data):
+        self.text.append(data)
+p = P()
+p.feed(open(sys.argv[1]).read())
+p.close()
+text = "".join(p.text)
+for want in ('<script>alert("t")</script>',
+             "<script>alert(1)</script> & \"quoted\" 'too'",
+             "manual/<b>x</b>.db"):
+    if want not in text:
+        p.errors.append("not shown as text: " + want)
+if p.stack:
+    p.errors.append("never closed: %s" % p.stack)
+if p.scripts:
+    p.errors.append("%d script elements" % p.scripts)
+for e in p.errors:
+    print("#   " + e)
+sys.exit(1 if p.errors else 0)
+EOF
+ok "... every element closed, no script, the hostile strings as text" \
+    python3 "$T/tags.py" page.html
+unlike "... nothing to run or fetch: no script, link, URL, import" page.html \
+    '<(script|link|img|iframe|object|embed|base)|https?:|@import|url\(|[[:space:]](src|href|on[a-z]+)='
+like "... the hostile description escaped" page.html \
+    '&lt;script&gt;alert\(1\)&lt;/script&gt; &amp; &quot;quoted&quot; &#39;too&#39;'
+like "... the hostile type escaped, in an attribute too" page.html \
+    'data-type="&lt;script&gt;alert\(&quot;t&quot;\)&lt;/script&gt;"'
+is "... two charts" "$(grep -c '^<svg ' page.html)" 2
+like "... the style inline" page.html '^<style>$'
+
+# ---- the page in a real browser ----
+if command -v chromium >/dev/null 2>&1; then
+	# Its profile, cache and crash reports stay in the test's folder.
+	chrome() {
+		HOME=$T timeout 300 chromium --headless --disable-gpu \
+		    --no-sandbox --no-first-run --user-data-dir="$T/chrome" \
+		    "$@" "file://$T/tree/page.html"
+	}
+	chrome --screenshot="$T/shot.png" --window-size=1200,1600 \
+	    >"$T/chrome.out" 2>&1
+	ok "chromium takes a screenshot of the page" test -s "$T/shot.png"
+	cat >"$T/png.py" <<'EOF'
+# png.py FILE W H COLOUR...: FILE is a W x H PNG (8-bit RGB or RGBA) that
+# is not one colour, and has pixels of each COLOUR (rrggbb): the bars.
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+pos, idat, ihdr = 8, b"", None
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR":
+        ihdr = struct.unpack(">IIBBBBB", body)
+    elif kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+w, h, depth, ctype = ihdr[:4]
+if (w, h) != (int(sys.argv[2]), int(sys.argv[3])):
+    sys.exit("# size %dx%d" % (w, h))
+if depth != 8 or ctype not in (2, 6):
+    sys.exit("# depth %d, colour type %d" % (depth, ctype))
+bpp = 3 if ctype == 2 else 4
+raw, stride = zlib.decompress(idat), w * bpp
+prev, colours = bytearray(stride), set()
+for y in range(h):
+    f = raw[y * (stride + 1)]
+    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        c = prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else
+                                  b if pb <= pc else c)) & 255
+    colours.update(bytes(line[i:i + 3]).hex() for i in range(0, stride, bpp))
+    prev = line
+if len(colours) < 2:
+    sys.exit("# one colour")
+missing = [c for c in sys.argv[4:] if c not in colours]
+if missing:
+    sys.exit("# no pixel of %s (%d colours)" % (missing, len(colours)))
+EOF
+	# daily's bars are the second colour, weekly's the fifth.
+	ok "... a 1200x1600 PNG, not blank, with the bars of the charts" \
+	    python3 "$T/png.py" "$T/shot.png" 1200 1600 f28e2b 59a14f
+	chrome --dump-dom >dom.html 2>"$T/chrome.err"
+	ok "chromium renders the page's DOM" test -s dom.html
+	cat >"$T/dom.py" <<'EOF'
+# dom.py DOM REPORT.json: the numbers in the tables of the rendered DOM
+# are the JSON report's, row for row.
+import json, sys
+from html.parser import HTMLParser
+
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.table, self.rows, self.row, self.cell, self.scripts = None, [], None, None, 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.scripts += tag == "script"
+        if tag == "table":
+            self.table = a.get("id")
+        elif tag == "tr" and ("data-type" in a or "data-month" in a or
+                              "data-all" in a):
+            self.row = {"table": self.table, "attrs": a, "cells": {}}
+            self.rows.append(self.row)
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = (a.get("class", "").split() or [""])[0]
+            self.row["cells"][self.cell] = dict(a, text="")
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.cell = None
+        elif tag == "tr":
+            self.row = None
+    def handle_data(self, data):
+        if self.row is not None and self.cell is not None:
+            self.row["cells"][self.cell]["text"] += data
+
+p = P()
+p.feed(open(sys.argv[1]).read())
+rep = json.load(open(sys.argv[2]))
+errors = []
+def check(what, got, want):
+    if got != want:
+        errors.append("%s: got %r, wanted %r" % (what, got, want))
+def num(c):
+    return int(c["text"])
+def secs(c, v):
+    return c["text"] == "-" if v is None else float(c["data-seconds"]) == v
+
+types = {t["type"]: t for t in rep["types"]}
+seen = {"types": 0, "checks": 0, "months-by-type": 0, "months": 0}
+for r in p.rows:
+    c, a, tb = r["cells"], r["attrs"], r["table"]
+    seen[tb] += 1
+    if tb in ("types", "checks"):
+        t = rep["all"] if "data-all" in a else types[a["data-type"]]
+        what = tb + " " + a.get("data-type", "all")
+        if tb == "types":
+            check(what + " count", num(c["count"]), t["count"])
+            check(what + " size", int(c["size"]["data-bytes"]), t["size"])
+            check(what + " failed", num(c["vfail"]), t["failed"])
+        else:
+            for k, j in (("runs", "runs"), ("failed", "failed_runs"),
+                         ("skipped", "skipped_runs")):
+                check(what + " " + k, num(c[k]), t[j])
+    elif tb == "months-by-type":
+        m = {x["month"]: x for x in types[a["data-type"]]["months"]}[a["data-month"]]
+        what = a["data-type"] + " " + a["data-month"]
+        check(what + " count", num(c["count"]), m["count"])
+        check(what + " size", int(c["size"]["data-bytes"]), m["size"])
+        check(what + " growth", int(c["growth"]["data-bytes"])
+              if "data-bytes" in c["growth"] else None, m["growth"])
+        for k, j in (("runs", "runs"), ("failed", "failed_runs"),
+                     ("skipped", "skipped_runs")):
+            check(what + " " + k, num(c[k]), m[j])
+        for k in ("min", "median", "max"):
+            s = m["seconds"]
+            if not secs(c[k], s and s[k]):
+                errors.append("%s %s: %r, wanted %r" % (what, k, c[k], s))
+    elif tb == "months":
+        m = {x["month"]: x for x in rep["months"]}[a["data-month"]]
+        check("month " + m["month"] + " count", num(c["count"]), m["count"])
+        check("month " + m["month"] + " size", int(c["size"]["data-bytes"]), m["size"])
+        check("month " + m["month"] + " total", int(c["total"]["data-bytes"]), m["total"])
+check("types rows", seen["types"], sum(1 for t in rep["types"] if t["count"]) + 1)
+check("checks rows", seen["checks"], len(rep["types"]) + 1)
+check("months-by-type rows", seen["months-by-type"],
+      sum(len(t["months"]) for t in rep["types"]))
+check("months rows", seen["months"], sum(1 for m in rep["months"] if m["count"]))
+check("script elements", p.scripts, 0)
+for e in errors:
+    print("#   " + e)
+sys.exit(1 if errors else 0)
+EOF
+	ok "... and the numbers of its tables are the JSON's" \
+	    python3 "$T/dom.py" dom.html all.json
+	like "... the hostile type shown as text" dom.html \
+	    '<td class="l">&lt;script&gt;alert\("t"\)&lt;/script&gt;</td>'
+else
+	skip "chromium is not installed: the page is not opened in a browser"
+fi
+
+# ---- the journal: beside the manifest, or named ----
+mkdir -p "$T/other/sub"
+cp manifest.jsonl "$T/other/sub/"
+bk-manifest -m "$T/other/sub/manifest.jsonl" report -F json >"$T/out"
+like "no jobs.jsonl beside the manifest: no journal" "$T/out" '"journal": null,'
+like "... and no runs" "$T/out" '"runs": 0,'
+head -3 jobs.jsonl >"$T/other/sub/jobs.jsonl"
+(cd "$T/other" && bk-manifest -m sub/manifest.jsonl report -F json) >"$T/out"
+like "jobs.jsonl beside -m's manifest is read" "$T/out" '"journal": "sub/jobs.jsonl",'
+bk-manifest report -F json --jobs "$T/other/sub/jobs.jsonl" >"$T/out"
+like "--jobs names another" "$T/out" "\"journal\": \"$T/other/sub/jobs.jsonl\","
+is "... whose three runs count" "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["all"]["runs"])' "$T/out")" 3
+printf '\n  \n' >"$T/blank.jsonl"
+exits "a journal of blank lines is an empty one" 0 \
+    bk-manifest report --jobs "$T/blank.jsonl"
+empty "... without a word" "$T/err"
+
+# ---- bad journal lines: a warning each, the line skipped and counted;
+# with --strict an error (65) ----
+good='{"job":"pg-daily","type":"daily","started":"2025-05-01T02:00:00Z","ended":"2025-05-01T02:01:00Z","seconds":60,"status":0}'
+while IFS='|' read -r name line why; do
+	printf '%s\n%s\n' "$good" "$line" >bad.jsonl
+	errline "bad journal line, $name: a warning" 0 \
+	    "^bk-manifest: warning: bad\\.jsonl:2: $why \\(line ignored\\)\$" \
+	    bk-manifest report --jobs bad.jsonl
+	like "... the line counted at the end" "$T/out" \
+	    '^1 line of "bad\.jsonl" could not be parsed$'
+	like "... and the good line's run still there" "$T/out" \
+	    '^daily +2025-05 +0 +0 B +- +1 +0 +0 +1m +1m +1m$'
+	errline "... with --strict: exit 65" 65 \
+	    "^bk-manifest: error: bad\\.jsonl:2: $why\$" \
+	    bk-manifest --strict report --jobs bad.jsonl
+done <<'EOF'
+cut short|{"job":"pg-daily","type":"daily","sta|invalid JSON at column [0-9]+: .*
+not an object|["pg-daily", 0]|not a JSON object
+no job|{"type":"daily","started":"2025-05-02T02:00:00Z","seconds":1,"status":0}|field "job" is missing or not a name
+an empty job|{"job":"","started":"2025-05-02T02:00:00Z","seconds":1,"status":0}|field "job" is missing or not a name
+a type that is a number|{"job":"x","type":3,"started":"2025-05-02T02:00:00Z","seconds":1,"status":0}|field "type" is not a string
+no start|{"job":"x","seconds":1,"status":0}|field "started" is missing or not an RFC 3339 date
+a start in words|{"job":"x","started":"yesterday","seconds":1,"status":0}|field "started" is missing or not an RFC 3339 date
+a 13th month|{"job":"x","started":"2025-13-01T00:00:00Z","seconds":1,"status":0}|field "started" is missing or not an RFC 3339 date
+negative seconds|{"job":"x","started":"2025-05-02T02:00:00Z","seconds":-1,"status":0}|field "seconds" is missing or not a whole number of seconds
+seconds as text|{"job":"x","started":"2025-05-02T02:00:00Z","seconds":"60","status":0}|field "seconds" is missing or not a whole number of seconds
+a fraction of a second|{"job":"x","started":"2025-05-02T02:00:00Z","seconds":1.5,"status":0}|field "seconds" is missing or not a whole number of seconds
+no status|{"job":"x","started":"2025-05-02T02:00:00Z","seconds":1}|field "status" is missing or not an exit status \(0 to 255\)
+status 256|{"job":"x","started":"2025-05-02T02:00:00Z","seconds":1,"status":256}|field "status" is missing or not an exit status \(0 to 255\)
+EOF
+printf '%s\n{"job":"x",\0"started":1}\n' "$good" >bad.jsonl
+errline "bad journal line, a NUL byte: a warning" 0 \
+    '^bk-manifest: warning: bad\.jsonl:2: a NUL byte \(line ignored\)$' \
+    bk-manifest report --jobs bad.jsonl
+printf '%s\n' "$good" '{"job":' '[]' "$good" >bad.jsonl
+run bk-manifest -q report -F json --jobs bad.jsonl
+is "-q: no warnings" "$(cat "$T/err")" ""
+like "... the bad lines counted in the JSON" "$T/out" '"bad_journal_lines": 2$'
+like "... and the good ones read" "$T/out" '"runs": 2,'
+bk-manifest -q report -F html --jobs bad.jsonl >bad.html
+like "... and said in the page" bad.html '2 lines of <code>bad\.jsonl</code> could not be parsed'
+
+# ---- bad command lines and outputs ----
+errline "--jobs naming no file: 66" 66 \
+    '^bk-manifest: error: could not open journal "nope\.jsonl": No such file or directory$' \
+    bk-manifest report --jobs nope.jsonl
+errline "--jobs naming a folder: 74" 74 \
+    '^bk-manifest: error: could not read journal "\.": Is a directory$' \
+    bk-manifest report --jobs .
+while IFS='|' read -r name re args; do
+	# shellcheck disable=SC2086
+	usage "$name" "$re" bk-manifest $args
+done <<'EOF'
+an unknown format|unknown format "xml"|report -F xml
+list's format for report|report's formats are text, json and html|report -F table
+html for list|list's formats are table, tsv and json|list -F html
+html for info|info's formats are text and json|info -F html daily/erp_2025-01-01.sql.gz
+a 13th month|bad --month "2025-13" \(want YYYY-MM\)|report --month 2025-13
+a month of one digit|bad --month "2025-1" \(want YYYY-MM\)|report --month 2025-1
+a day for a month|bad --month "2025-01-01" \(want YYYY-MM\)|report --month 2025-01-01
+a date in words|could not parse date "yesterday"|report -S yesterday
+a file name|report takes no file names|report manifest.jsonl
+--jobs for list|option --jobs does not apply to list|list --jobs jobs.jsonl
+--month for add|option --month does not apply to add|add --month 2025-01 x
+EOF
+for f in text json html; do
+	exits "report -F $f to a full disk: 74" 74 \
+	    sh -c "bk-manifest report -F $f >/dev/full"
+done
+
+done_testing

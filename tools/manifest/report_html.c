@@ -264,13 +264,13 @@ cell_mark(const struct report_mark *m, int run)
 }
 
 static void
-cell_size(uint64_t n)
+cell_size(const char *class, uint64_t n)
 {
 	char h[32];
 
 	bk_format_size(h, sizeof(h), n);
-	printf("<td class=\"size\" data-bytes=\"%" PRIu64 "\" title=\"%"
-	    PRIu64 " bytes\">%s</td>", n, n, h);
+	printf("<td class=\"%s\" data-bytes=\"%" PRIu64 "\" title=\"%"
+	    PRIu64 " bytes\">%s</td>", class, n, n, h);
 }
 
 static void
@@ -336,7 +336,7 @@ table_types(const struct report *r)
 			continue;
 		cell_type(t);
 		cell_count("count", t->count, 0);
-		cell_size(t->size);
+		cell_size("size", t->size);
 		format_when(a, sizeof(a), t->oldest, t->oldest_off);
 		format_when(b, sizeof(b), t->newest, t->newest_off);
 		printf("<td>%s</td><td>%s</td>", a, b);
@@ -409,7 +409,7 @@ table_months_by_type(const struct report *r)
 		put_text(t->type);
 		printf("</td><td class=\"l\">%s</td>", t->month);
 		cell_count("count", t->count, 0);
-		cell_size(t->size);
+		cell_size("size", t->size);
 		report_growth(g, sizeof(g), t);
 		if (t->has_growth)
 			printf("<td class=\"growth\" data-bytes=\"%" PRId64
@@ -441,8 +441,8 @@ table_months(const struct report *r)
 		printf("<tr data-month=\"%s\"><td class=\"l\">%s</td>",
 		    t->month, t->month);
 		cell_count("count", t->count, 0);
-		cell_size(t->size);
-		cell_size(t->running);
+		cell_size("size", t->size);
+		cell_size("total", t->running);
 		printf("</tr>\n");
 	}
 	printf("</table>\n");
