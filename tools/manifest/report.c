@@ -84,10 +84,10 @@ in_period(const struct opts *o, time_t since, time_t t, const char *month)
 	    (o->month == NULL || strcmp(o->month, month) == 0);
 }
 
+/* Sorted, the tallies of all types come last: look from the end. */
 const struct report_tally *
 report_all(const struct report *r)
 {
-	/* Sorted: all types come last, the whole period first among them. */
 	size_t i;
 
 	for (i = r->n; i > 0; i--)

@@ -280,6 +280,15 @@ cell_count(const char *class, uint64_t n, int alarm)
 	    alarm && n > 0 ? " bad" : "", n);
 }
 
+/* The runs, and the failed and skipped ones among them. */
+static void
+cells_runs(const struct report_tally *t)
+{
+	cell_count("runs", t->runs, 0);
+	cell_count("failed", t->failed, 1);
+	cell_count("skipped", t->skipped, 0);
+}
+
 /* min, median and max, each with its exact value. */
 static void
 cells_seconds(const struct report_tally *t)
@@ -378,9 +387,7 @@ table_checks(const struct report *r)
 			cell_mark(&t->run, 1);
 		} else
 			printf("<td></td><td></td><td></td>");
-		cell_count("runs", t->runs, 0);
-		cell_count("failed", t->failed, 1);
-		cell_count("skipped", t->skipped, 0);
+		cells_runs(t);
 		printf("</tr>\n");
 	}
 	printf("</table>\n");
@@ -416,9 +423,7 @@ table_months_by_type(const struct report *r)
 			    "\">%s</td>", t->growth, g);
 		else
 			printf("<td class=\"growth\">%s</td>", g);
-		cell_count("runs", t->runs, 0);
-		cell_count("failed", t->failed, 1);
-		cell_count("skipped", t->skipped, 0);
+		cells_runs(t);
 		cells_seconds(t);
 		printf("</tr>\n");
 	}
