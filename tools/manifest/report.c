@@ -104,37 +104,44 @@ report_shown(const struct report_tally *t)
 
 /* ---- the manifest ---- */
 
+/* A backup's last restore drill, when its line records one. */
+struct drill {
+	int		 set;
+	time_t		 t;
+	long		 off;
+	char		 result[32];
+};
+
 /*
  * The restore drill recorded on an entry's line (bk-manifest(5): "drill",
  * an object with "time" and "result"), when there is one that can be read.
  */
-static int
-entry_drill(struct bk_entry *e, time_t *t, long *off, char *result,
-    size_t n)
+static void
+entry_drill(struct bk_entry *e, struct drill *d)
 {
-	json_t *o, *d;
-	const char *time, *res;
-	int found = 0;
+	json_t *o, *v;
+	const char *tm, *res;
 
+	d->set = 0;
 	o = e->json != NULL ? json_incref(e->json) :
 	    json_loads(e->raw, 0, NULL);
 	if (o == NULL)
-		return 0;
-	d = json_object_get(o, "drill");
-	time = json_string_value(json_object_get(d, "time"));
-	res = json_string_value(json_object_get(d, "result"));
-	if (time != NULL && res != NULL && bk_parse_date(time, t, off) == 0) {
-		snprintf(result, n, "%s", res);
-		found = 1;
+		return;
+	v = json_object_get(o, "drill");
+	tm = json_string_value(json_object_get(v, "time"));
+	res = json_string_value(json_object_get(v, "result"));
+	if (tm != NULL && res != NULL &&
+	    bk_parse_date(tm, &d->t, &d->off) == 0) {
+		snprintf(d->result, sizeof(d->result), "%s", res);
+		d->set = 1;
 	}
 	json_decref(o);
-	return found;
 }
 
 static void
-tally_entry(struct report_tally *t, struct bk_entry *e)
+tally_entry(struct report_tally *t, struct bk_entry *e,
+    const struct drill *d)
 {
-	char result[32];
 	time_t when;
 	long off;
 
@@ -156,14 +163,15 @@ tally_entry(struct report_tally *t, struct bk_entry *e)
 	    bk_parse_date(e->verified_time, &when, &off) == 0)
 		mark_update(&t->verified, when, off, e->verified ==
 		    BK_VERIFIED_OK ? "ok" : "fail", 0);
-	if (entry_drill(e, &when, &off, result, sizeof(result)))
-		mark_update(&t->drill, when, off, result, 0);
+	if (d->set)
+		mark_update(&t->drill, d->t, d->off, d->result, 0);
 }
 
 static void
 gather_manifest(struct report *r, const struct opts *o, time_t since)
 {
 	struct bk_entry *e;
+	struct drill d;
 	const char *type;
 	char month[8];
 	size_t i;
@@ -182,10 +190,11 @@ gather_manifest(struct report *r, const struct opts *o, time_t since)
 			    (uint64_t)e->size;
 		if (!in_period(o, since, e->created_t, month))
 			continue;
-		tally_entry(tally_get(r, type, month), e);
-		tally_entry(tally_get(r, type, ""), e);
-		tally_entry(tally_get(r, NULL, month), e);
-		tally_entry(tally_get(r, NULL, ""), e);
+		entry_drill(e, &d);
+		tally_entry(tally_get(r, type, month), e, &d);
+		tally_entry(tally_get(r, type, ""), e, &d);
+		tally_entry(tally_get(r, NULL, month), e, &d);
+		tally_entry(tally_get(r, NULL, ""), e, &d);
 	}
 }
 
