@@ -83,6 +83,18 @@ need_db() {
 	[ -n "$db" ] || die 64 "no database: -D or BK_SQLITE_DB"
 	[ -f "$db" ] || die 66 "no such database \"$db\""
 }
+# newname PREFIX SUFFIX: PREFIX_YYYYmmdd_HHMMSS.SUFFIX, or with _2, _3...
+# before the suffix when a run of the same second has that name.
+newname() {
+	local f sfx='' n=1
+	f=$1_$(date +%Y%m%d_%H%M%S)
+	while [ -e "$f$sfx.$2" ]; do
+		n=$((n + 1))
+		[ "$n" -le 99 ] || die 73 "could not find a free name for \"$f.$2\""
+		sfx=_$n
+	done
+	printf '%s\n' "$f$sfx.$2"
+}
 # query SQL: the result of one query on the database, as CSV without its
 # header, through bk-dump.
 query() { bk-dump -q -D "sqlite:$db" --query "$1" | tail -n +2; }
@@ -129,7 +141,7 @@ cmd_backup() {
 	need bk-dump bk-manifest bk-verify bk-rotate
 	need_db
 	mkdir -p "$base/$type" 2>/dev/null || die 73 "could not create the folder \"$base/$type\""
-	f=$base/$type/${name}_backup_${type}_$(date +%Y%m%d_%H%M%S).db
+	f=$(newname "$base/$type/${name}_backup_$type" db)
 
 	log "copying $db to $f"
 	step "the copy of $db" bk-dump -q -D "sqlite:$db" -F sqlite -o "$f"
@@ -268,7 +280,7 @@ cmd_export() {
 	[ ${#q[@]} -gt 0 ] || die 65 "\"$db\" has no table to export"
 	mkdir -p "$base/exports" 2>/dev/null ||
 		die 73 "could not create the folder \"$base/exports\""
-	f=$base/exports/${name}_export_$(date +%Y%m%d_%H%M%S).$ext
+	f=$(newname "$base/exports/${name}_export" "$ext")
 	log "exporting $db to $f without ${dropped[*]:-any column}"
 	step "the export of $db" bk-dump -q -D "sqlite:$db" "${fopt[@]}" -o "$f" "${q[@]}"
 	step "recording $f" bk-manifest -q -m "$manifest" add -T export \
