@@ -42,9 +42,12 @@
 #   - a leftover work folder (.backup_YYYY_MM.XXXXXX, a run killed during
 #     the export) is removed;
 #   - files in place without a manifest line (a run killed before
-#     bk-manifest add) are not a backup (bk-verify reports them): they are
-#     removed and the month is exported again, from the rows as they are
-#     now, since the cleanup has not run (it comes after the line).
+#     bk-manifest add, which .backup_YYYY_MM.pending marks) are not a
+#     backup (bk-verify reports them): they are removed and the month is
+#     exported again, from the rows as they are now, since the cleanup has
+#     not run (it comes after the line).  Files without a line and without
+#     that mark (made by hand, or by an older version of this script) are
+#     never removed: 73.
 # A month whose CSV has its manifest line is done: it is verified again and
 # never overwritten (73), and the cleanup is not run.
 #
@@ -138,7 +141,9 @@ for f in "$name.csv" "$name.csv.gz"; do
 	*) die "$rc" "could not read the manifest (${out#bk-manifest: error: })" ;;
 	esac
 done
+pending=$dir/.$name.pending
 if [ ${#recorded[@]} -gt 0 ]; then
+	rm -f "$pending"
 	rc=0
 	out=$(bk-verify -q --record -m "$manifest" "${recorded[@]}" 2>&1) || rc=$?
 	[ "$rc" = 0 ] || die 65 "$month is recorded but fails verification (${out%%$'\n'*}): not overwriting; \"bk-manifest remove --delete\" its files to export it again"
@@ -151,9 +156,14 @@ for w in "$dir/.$name".*; do
 done
 for f in "${finals[@]}"; do
 	[ -e "$dir/$f" ] || continue
+	# Only files this script moved into place and did not record: an
+	# export made otherwise (by hand, by an older version) is kept.
+	[ -e "$pending" ] ||
+		die 73 "$dir/$f exists without a manifest line, and no interrupted run of $prog left it: not overwriting (\"bk-manifest add\" or remove it)"
 	warn "removing \"$dir/$f\", left without a manifest line by an interrupted run: exporting $month again"
 	rm -f "$dir/$f"
 done
+rm -f "$pending"
 
 work=$(mktemp -d "$dir/.$name.XXXXXX")
 # On the way out, the work folder goes, and the month's folder if empty.
@@ -221,7 +231,9 @@ if [ $sums = 1 ]; then
 	files+=(SHA256SUMS)
 fi
 
-# Into place, the CSV last; ln never replaces a file.
+# Into place, the CSV last; ln never replaces a file.  Until the manifest
+# line is written, .NAME.pending says that the files are this script's.
+: >"$pending"
 for f in "${files[@]:1}" "$name.csv"; do
 	ln "$work/$f" "$dir/$f"
 done
@@ -230,6 +242,7 @@ to_record=("$csv")
 [ $gzip = 0 ] || to_record+=("$csv.gz")
 bk-manifest -m "$manifest" add -T monthly --description "monthly export $month" \
     --source "$source_desc" --records "$records" "${to_record[@]}"
+rm -f "$pending"
 log "recorded ${to_record[*]} in $manifest"
 rc=0
 out=$(bk-verify -q --record -m "$manifest" "${to_record[@]}" 2>&1) || rc=$?

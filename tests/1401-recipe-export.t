@@ -203,6 +203,16 @@ like "... removing the work folder" err 'warning: removing "k/2024_10/\.backup_2
 is "... of which nothing is left" "$(find k -name '.backup_*' | wc -l)" 0
 is "... and the month is recorded" "$(bk-manifest -m k/manifest.jsonl list -T monthly | wc -l)" 2
 
+# A CSV without a line that no run of the script left (made by hand, or
+# by an older version) is never taken for a leftover.
+mkdir -p o/2024_08
+cp k/2024_08/backup_2024_08.csv o/2024_08/
+cp o/2024_08/backup_2024_08.csv foreign.csv
+errline "a CSV without a line that no run left: 73" 73 \
+    'o/2024_08/backup_2024_08\.csv exists without a manifest line, and no interrupted run of monthly-export\.sh left it: not overwriting' \
+    "$ex/monthly-export.sh" -d dbname=${P}_db -b o 2024-08
+same "... and it is untouched" o/2024_08/backup_2024_08.csv foreign.csv
+
 # ---- a month without rows ----
 : >cleaned.log
 run "$ex/monthly-export.sh" -d dbname=${P}_db -b e -c "$clean" 2024-07
