@@ -249,6 +249,17 @@ errline "a base folder that is a file (73)" 73 '"afile" is not a folder' \
     "$ex/monthly-export.sh" -b afile 2024-09
 errline "a base folder under a file (73)" 73 'could not create the folder "afile/x/2024_09"' \
     "$ex/monthly-export.sh" -b afile/x 2024-09
+mkdir ro && chmod 555 ro
+if [ "$(id -u)" != 0 ]; then
+	errline "a base folder it cannot write to (73)" 73 'could not create the folder "ro/2024_09"' \
+	    "$ex/monthly-export.sh" -b ro 2024-09
+elif chmod 755 "$T" && nobody_ok "$ex" && nobody_ok "$T"; then
+	# Root writes anywhere: ask as nobody.
+	errline "a base folder it cannot write to (73)" 73 'could not create the folder "ro/2024_09"' \
+	    as_nobody "$ex/monthly-export.sh" -b ro 2024-09
+else
+	skip "root writes anywhere, and $nobody_why"
+fi
 mkdir -p held/2024_06
 ( flock 9 && : >held.ok && exec sleep 600 ) 9<held/2024_06 >/dev/null 2>&1 &
 holder=$!

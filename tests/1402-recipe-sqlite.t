@@ -10,7 +10,7 @@
 # exact content (sqlite3 .dump before and after), with a safety copy
 # first; a table of bad inputs.
 . "$(dirname "$0")/lib.sh"
-need bash sqlite3 python3 shellcheck
+need bash sqlite3 python3 shellcheck setsid
 
 ex=$TOP/examples
 S=$ex/sqlite-backup.sh
