@@ -19,7 +19,8 @@
 #   1. the files are moved into place (the CSV last);
 #   2. bk-manifest add -T monthly records the CSV (and the .gz) in
 #      BASEDIR/manifest.jsonl, counting the records again: the commit point;
-#   3. bk-verify --record reads them back against their manifest line;
+#   3. bk-verify --record reads them back against their manifest line
+#      (and, with -s, every file against SHA256SUMS);
 #   4. with -c, the cleanup: COMMAND, run by sh(1) with BK_MONTH (YYYY-MM),
 #      BK_MONTH_START and BK_MONTH_END (its first day and the next month's,
 #      as the export's bounds) and BK_EXPORT (the CSV) in its environment.
@@ -247,6 +248,10 @@ log "recorded ${to_record[*]} in $manifest"
 rc=0
 out=$(bk-verify -q --record -m "$manifest" "${to_record[@]}" 2>&1) || rc=$?
 [ "$rc" = 0 ] || die 65 "the export of $month fails verification (${out%%$'\n'*}): no cleanup"
+if [ $sums = 1 ]; then
+	out=$(cd "$dir" && bk-verify -q -c SHA256SUMS 2>&1) || rc=$?
+	[ "$rc" = 0 ] || die 65 "the export of $month fails verification (${out%%$'\n'*}): no cleanup"
+fi
 log "verified ${to_record[*]}"
 for f in "${files[@]}"; do
 	log "wrote $dir/$f"
