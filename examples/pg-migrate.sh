@@ -108,7 +108,7 @@ fi
 case $cmd in
 create) tools="pg_dump psql bk-gz bk-manifest flock" ;;
 complete) tools="flock" ;;
-rollback) tools="psql pg_dump bk-restore flock" ;;
+rollback) tools="bk-restore psql pg_dump flock" ;;
 esac
 for tool in $tools; do
 	command -v "$tool" >/dev/null || die 69 "$tool not found in PATH"
