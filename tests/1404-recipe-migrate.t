@@ -123,23 +123,10 @@ like "... the second completed" out \
 # ---- two creates at once ----
 # A session holds a table's ACCESS EXCLUSIVE lock: the first create's
 # pg_dump waits for it, holding the migration lock, until it commits.
-mkfifo sql.fifo
-psql -Xq -d $db <sql.fifo >holder.out 2>&1 &
-holder=$!
-exec 8>sql.fifo
-echo 'BEGIN; LOCK TABLE pagamentos IN ACCESS EXCLUSIVE MODE;' >&8
-granted() {
-	[ "$(q "SELECT count(*) FROM pg_locks WHERE granted AND
-	    mode = 'AccessExclusiveLock' AND relation = 'pagamentos'::regclass")" = 1 ]
-}
-ok "a session locks a table" wait_until granted
+ok "a session locks a table" lock_table $db pagamentos
 "$mig" -d $db -b tree create m1 "first" >c1.out 2>c1.err &
 c1=$!
-dump_waits() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'
-	    AND application_name = 'pg_dump' AND wait_event_type = 'Lock'")" = 1 ]
-}
-ok "the first create's pg_dump waits for it" wait_until dump_waits
+ok "the first create's pg_dump waits for it" wait_until dump_waits $db
 errline "a second create at once: 75, in one line" 75 \
     "${ts}error: another pg-migrate\\.sh holds \"tree/migrate\\.lock\": not started\$" \
     "$mig" -d $db -b tree create m2 "second"
@@ -148,9 +135,7 @@ errline "... a rollback at once too" 75 'holds "tree/migrate\.lock": not started
     "$mig" -d $db -b tree rollback m1
 is "... no second pg_dump started" "$(q "SELECT count(*) FROM pg_stat_activity
     WHERE datname = '$db' AND application_name = 'pg_dump'")" 1
-echo 'COMMIT;' >&8
-exec 8>&-
-wait $holder
+unlock_table
 rc=0; wait $c1 || rc=$?
 is "the first create then ends with 0" "$rc" 0
 empty "... nothing on its standard error" c1.err

@@ -126,26 +126,13 @@ export BK_LOCK_DIR
 mkdir locks
 # A session holds the table's ACCESS EXCLUSIVE lock: the first run's
 # pg_dump waits for it, holding the job's lock, until the session commits.
-mkfifo sql.fifo
-psql -Xq -d ${P}_db <sql.fifo >holder.out 2>&1 &
-holder=$!
-exec 8>sql.fifo
-echo 'BEGIN; LOCK TABLE pagamentos IN ACCESS EXCLUSIVE MODE;' >&8
 # q SQL: one value from the database.
 q() { psql -XAt -d ${P}_db -c "$1"; }
-granted() {
-	[ "$(q "SELECT count(*) FROM pg_locks WHERE granted AND
-	    mode = 'AccessExclusiveLock' AND relation = 'pagamentos'::regclass")" = 1 ]
-}
-ok "a session locks the table" wait_until granted
+ok "a session locks the table" lock_table ${P}_db pagamentos
 "$ex/bk-job.sh" pg-daily "$ex/pg-backup.sh" -d ${P}_db -b tree daily \
     >run1.out 2>run1.err &
 run1=$!
-dump_waits() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = '${P}_db'
-	    AND application_name = 'pg_dump' AND wait_event_type = 'Lock'")" = 1 ]
-}
-ok "the first run's pg_dump waits for the table" wait_until dump_waits
+ok "the first run's pg_dump waits for the table" wait_until dump_waits ${P}_db
 errline "a second run at once exits 75, in one line" 75 \
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z bk-job\.sh: error: pg-daily: another run holds '"$T"'/locks/bk-pg-daily\.lock: not started$' \
     "$ex/bk-job.sh" pg-daily "$ex/pg-backup.sh" -d ${P}_db -b tree daily
@@ -154,9 +141,7 @@ is "... its pg_dump never started" "$(q "SELECT count(*) FROM pg_stat_activity
     WHERE datname = '${P}_db' AND application_name = 'pg_dump'")" 1
 run flock -n -E 75 locks/bk-pg-daily.lock true
 is "flock(1) sees the lock held too" "$rc" 75
-echo 'COMMIT;' >&8
-exec 8>&-
-wait $holder
+unlock_table
 rc=0; wait $run1 || rc=$?
 is "the first run then ends with 0" "$rc" 0
 empty "... nothing on its standard error" run1.err
