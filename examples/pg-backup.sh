@@ -26,10 +26,11 @@
 #    too.  bk-rotate never removes the newest good backup of a type.
 # health: bk-verify --record over the whole tree (every backup read
 #    through every layer, files without a manifest line reported;
-#    metrics to METRICS for node_exporter with -M), then the newest backup
-#    of each type the tree holds must be younger than 26h (daily), 8d
-#    (weekly) or 32d (monthly), and so must its globals: exit 1 and the
-#    FAIL lines otherwise.
+#    metrics to METRICS for node_exporter with -M, which the other
+#    commands ignore, so that one command line serves all), then the
+#    newest backup of each type the tree holds must be younger than 26h
+#    (daily), 8d (weekly) or 32d (monthly), and so must its globals:
+#    exit 1 and the FAIL lines otherwise.
 # report: bk-manifest report of the tree.
 #
 # Defaults: DATABASE is $PGDATABASE (libpq's environment and ~/.pgpass for
@@ -105,7 +106,7 @@ health)
 	for t in daily weekly monthly; do
 		for tt in "$t" "$t-globals"; do
 			last=$(bk-manifest -m "$manifest" list -T "$tt" -l 1 -F tsv |
-			    cut -f7)
+			    cut -f7) || die 74 "could not list the $tt backups"
 			[ -n "$last" ] || continue
 			rc=0
 			bk-verify -q -m "$manifest" -T "$tt" \
