@@ -161,9 +161,10 @@ open_ids() {
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(now)" "$@" >>"$state"; }
 # connect: the server libpq reaches for $db, as HOST:PORT, in $server.
 connect() {
-	server=$(psql -X -q -At -d "$db" -c '\echo :HOST:PORT' 2>&1) ||
+	server=$(psql -X -q -At -d "$db" -c '\echo :HOST :PORT' 2>&1) ||
 	    die 69 "could not connect to database \"$db\": ${server%%$'\n'*}"
 	server=${server##*$'\n'}
+	server=${server% *}:${server##* }
 }
 
 ev=$(last "$id")
