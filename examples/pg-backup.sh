@@ -21,11 +21,11 @@
 #    freshness of each;
 # 4. retention of TYPE and TYPE-globals (of TYPE alone when the globals
 #    failed, so that a cluster whose globals cannot be read still keeps
-#    its retention): by count, the newest backup of
-#    each of the last KEEP days, ISO weeks or months (7 daily, 4 weekly,
-#    12 monthly); with -a, by age (seed 003: 7, 30 and 365 days, as
-#    bk-rotate --max-age, counted from now); a KEEP such as 30d is an age
-#    too.  bk-rotate never removes the newest good backup of a type.
+#    its retention): by count, the newest backup of each of the last KEEP
+#    days, ISO weeks or months (7 daily, 4 weekly, 12 monthly); with -a,
+#    by age (seed 003: 7, 30 and 365 days, as bk-rotate --max-age,
+#    counted from now); a KEEP such as 30d is an age too.  bk-rotate
+#    never removes the newest good backup of a type.
 # health: bk-verify --record over the whole tree (every backup read
 #    through every layer, files without a manifest line reported;
 #    metrics to METRICS for node_exporter with -M, which the other
@@ -34,11 +34,11 @@
 #    (daily), 8d (weekly) or 32d (monthly), and so must its globals (a
 #    type with backups and no globals fails): exit 1 and the FAIL lines
 #    otherwise.
+# report: bk-manifest report of the tree.
 # The tree lock, BASEDIR/tree.lock (flock(1)): backups hold it shared,
 # health alone, so that health never sees a backup half made (a file
 # not yet recorded, a rotation under way).  Both wait for it up to
 # BK_TREE_WAIT seconds (4 hours), then exit 75.
-# report: bk-manifest report of the tree.
 #
 # Defaults: DATABASE is $PGDATABASE (libpq's environment and ~/.pgpass for
 # the password: never on a command line), BASEDIR /var/backups/pg.
@@ -50,9 +50,11 @@
 # Each step logs one timestamped line on standard output; a failure logs
 # one on standard error and exits: 64 usage, 66 no RECIPIENTS file or no
 # manifest, 69 a tool missing or the database unreachable, 75 the tree
-# lock still busy, 1 an unhealthy tree, else the failing tool's status.  0 means the backup is recorded
-# (or the tree is healthy).  Run it through bk-job.sh, one job name per
-# type (pg-daily, pg-weekly...), so that two runs of a type never overlap.
+# lock still busy, 1 an unhealthy tree, else the failing tool's status
+# (a file whose manifest line could not be written is removed).  0 means
+# the backup is recorded (or the tree is healthy).  Run it through
+# bk-job.sh, one job name per type (pg-daily, pg-weekly...), so that two
+# runs of a type never overlap.
 
 set -euo pipefail
 

@@ -43,11 +43,10 @@
 #
 # The state is BASEDIR/migrations.log, one tab-separated line per event
 # (time, open|completed|rolled-back, ID, backup, description, database,
-# HOST:PORT), appended
-# under the lock and never rewritten: a migration's state is its last
-# line.  The manifest line is the backup's commit point; the "open" line
-# comes after it, so a create that died before it opened nothing and can
-# be run again.
+# HOST:PORT), appended under the lock and never rewritten: a migration's
+# state is its last line.  The manifest line is the backup's commit
+# point; the "open" line comes after it, so a create that died before it
+# opened nothing and can be run again.
 #
 # create, complete and rollback hold the flock(1) lock of
 # BASEDIR/migrate.lock without waiting: a second one at the same time
@@ -60,10 +59,9 @@
 # on standard error and the exit status: 64 usage (a bad ID: a letter or
 # digit, then letters, digits, ".", "_", "-", at most 64; a rollback into
 # another database), 65 a migration already closed, 66 no such migration
-# (or its backup is gone, or no RECIPIENTS file), 69 a tool
-# missing or the database unreachable, 73 the ID is already open, 75
-# another command holds the lock or another migration is open; else the
-# failing tool's.
+# (or its backup is gone, or no RECIPIENTS file), 69 a tool missing or
+# the database unreachable, 73 the ID is already open, 75 another command
+# holds the lock or another migration is open; else the failing tool's.
 
 set -euo pipefail
 
