@@ -153,7 +153,7 @@ struct txf {
 	int		 dot;		/* COPY data: bytes of "\." matched */
 	uint64_t	 line;		/* of the script, from 1 */
 	uint64_t	 sline;		/* where the statement began */
-	char		 bad[160];	/* a statement that ends our transaction */
+	char		 bad[300];	/* a statement that ends our transaction */
 	/* psql's rule for CREATE FUNCTION ... BEGIN ATOMIC ... END; */
 	char		 tok[12];	/* the identifier being read */
 	size_t		 toklen;	/* its length (past tok: too long) */
@@ -169,7 +169,46 @@ struct txf {
 	int		 colons;	/* ":" just before: psql's :variable */
 	unsigned char	*out;
 	size_t		 olen, ocap;
+	/*
+	 * What the statement is, when flags ask (TXF_*): its tokens outside
+	 * parentheses (words in lower case, a quoted name as ", a string as
+	 * ', other bytes as themselves), its bytes held in sbuf until its
+	 * end says whether psql gets them.
+	 */
+	int		 flags;
+	int		 (*exists)(void *, const char *, const char *);
+	void		*ctx;		/* for exists */
+	int		 cand;		/* the statement is judged at its end */
+	int		 held;		/* its bytes are in sbuf */
+	unsigned char	*sbuf;
+	size_t		 slen, scap;
+	char		 sw[4][16];	/* its first four tokens */
+	char		 stail[4][16];	/* its last four */
+	int		 ntok;
+	int		 scommas;	/* commas outside parentheses */
+	char		 son[16];	/* the token after its first ON */
+	int		 after_on;
+	char		 sname[72];	/* its third token as a name */
+	char		 ident[72];	/* the identifier being read, whole */
+	char		 dq[72];	/* the quoted identifier being read */
+	size_t		 dqlen;
+	uint64_t	 skipped;	/* statements left out */
 };
+
+/*
+ * Flags of the filter.  TXF_NO_OWNER leaves out ALTER ... OWNER TO and
+ * SET/RESET SESSION AUTHORIZATION, TXF_NO_ACL leaves out GRANT, REVOKE
+ * and ALTER DEFAULT PRIVILEGES: each statement whole, from its first
+ * byte to its ";" (its lines stay, empty).  TXF_GLOBALS takes only what a
+ * pg_dumpall -g script holds (roles, their settings and memberships,
+ * tablespaces; SET of a session setting) and refuses any other statement;
+ * a CREATE ROLE or CREATE TABLESPACE for one that exists (exists(ctx,
+ * "role" or "tablespace", name) returns 1; 0 it does not, -1 unknown) is
+ * left out, and one for a tablespace that does not exist is refused.
+ */
+#define TXF_NO_OWNER	1
+#define TXF_NO_ACL	2
+#define TXF_GLOBALS	4
 
 /*
  * A struct txf starts zeroed with line 1.  Each feed appends the bytes
