@@ -259,6 +259,9 @@ main(int argc, char *argv[])
 
 	/* --globals: roles and tablespaces only, existing ones not created. */
 	flags = TXF_GLOBALS;
+	same("its first lines", "\nSET default_transaction_read_only = off;"
+	    "\n\nSET client_encoding = 'UTF8';\nSET standard_conforming_"
+	    "strings = on;\n");
 	expect("a pg_dumpall -g script", "SET client_encoding = 'UTF8';\n"
 	    "CREATE ROLE alice;\nALTER ROLE alice WITH LOGIN PASSWORD "
 	    "'SCRAM-SHA-256$4096:x';\nCREATE ROLE bk;\nALTER ROLE bk WITH "

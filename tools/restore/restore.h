@@ -83,6 +83,9 @@ struct restore {
 	int		 dry_run;
 	int		 progress;
 	int		 wait;		/* manifest lock, seconds */
+	int		 no_owner;	/* --no-owner */
+	int		 no_acl;	/* --no-acl */
+	int		 globals;	/* --globals: a pg_dumpall -g script */
 };
 
 /* ---- child.c: child processes ---- */
@@ -104,6 +107,7 @@ struct child {
 	char		 mark[80];	/* the line our COMMIT's echo prints */
 	int		 marked;	/* it printed mark */
 	long long	 txid;		/* the restore's transaction, or 0 */
+	int		 scrub;		/* cut lines at " at or near " */
 };
 
 /* What psql prints once it has run our COMMIT (then a random nonce). */

@@ -33,7 +33,8 @@ safety_name(struct restore *r)
 	int i;
 
 	strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", localtime(&now));
-	stem = bk_strdup(r->name);
+	/* A cluster's globals belong to no database. */
+	stem = bk_strdup(r->globals ? "globals" : r->name);
 	for (p = stem; *p != '\0'; p++)
 		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 		    !(*p >= '0' && *p <= '9') && *p != '-' && *p != '_' &&

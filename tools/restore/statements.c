@@ -175,7 +175,8 @@ stmt_global(const struct txf *t)
 {
 	if (sw_is(t, 0, "set"))
 		return !sw_is(t, 1, "role") && !sw_is(t, 1, "session") &&
-		    !sw_is(t, 1, "local") && is_name(t->sw[1]);
+		    !sw_is(t, 1, "local") && (is_name(t->sw[1]) ||
+		    sw_is(t, 1, "#"));
 	if (sw_is(t, 0, "create") || sw_is(t, 0, "alter"))
 		return sw_is(t, 1, "role") || sw_is(t, 1, "tablespace");
 	if (sw_is(t, 0, "comment"))
