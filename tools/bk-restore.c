@@ -351,6 +351,8 @@ restore_free(struct restore *r)
 	free(r->path);
 	free(r->safety);
 	free(r->safety_path);
+	free(r->recipients);
+	free(r->sealed);
 	free(r->buf);
 	free(r->zbuf);
 	bk_age_ids_free(r->ids);

@@ -135,7 +135,7 @@ safety_pg(struct restore *r, const char *path)
 	char *ci = NULL;
 	struct bk_progress meter;
 	struct child c;
-	struct bk_out out;
+	struct safety_out out;
 	z_stream z;
 	unsigned char *in = r->buf, *zb = r->zbuf;
 	char why[700];
@@ -150,7 +150,7 @@ safety_pg(struct restore *r, const char *path)
 		dumpall[2] = bk_asprintf("--dbname=%s", ci);
 		free(ci);
 	}
-	bk_out_open(&out, path, 0);
+	safety_open(r, &out, path);
 	memset(&z, 0, sizeof(z));
 	/* windowBits 16 + 15: a gzip member, as gzip -6 writes it. */
 	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8,
@@ -170,7 +170,7 @@ safety_pg(struct restore *r, const char *path)
 			z.next_out = zb;
 			z.avail_out = CHUNK;
 			zr = deflate(&z, got == 0 ? Z_FINISH : Z_NO_FLUSH);
-			bk_out_write(&out, zb, CHUNK - z.avail_out);
+			safety_write(&out, zb, CHUNK - z.avail_out);
 		} while (z.avail_out == 0);
 	} while (got > 0);
 	deflateEnd(&z);
@@ -178,12 +178,12 @@ safety_pg(struct restore *r, const char *path)
 	status = child_wait(&c);
 	if (zr != Z_STREAM_END || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
-		bk_out_abort(&out);
+		safety_abort(&out, r);
 		child_why(&c, status, why, sizeof(why));
 		safety_failed(r, strstr(why, "permission denied") != NULL ?
 		    BK_EX_NOPERM : BK_EX_UNAVAILABLE, why);
 	}
-	bk_out_commit(&out);
+	safety_commit(&out, r);
 	if (dumpall[2] != r->dbarg)
 		free(dumpall[2]);
 }

@@ -32,6 +32,7 @@
 #define BUSY_MS		10000		/* how long SQLite waits for a lock */
 #define SAFETY_DIR	"pre-restore"
 #define HISTORY_NAME	"restore.log"
+#define RECIPIENTS_NAME	"recipients"	/* beside the manifest */
 /* The advisory lock that keeps two restores out of one database. */
 #define PG_LOCK_KEY	"7451038360"
 
@@ -75,6 +76,9 @@ struct restore {
 	struct bk_reader *top;		/* the layers being read */
 	unsigned char	*buf, *zbuf;	/* CHUNK bytes each */
 	char		*safety_path;	/* the safety backup, as a path */
+	char		*recipients;	/* the tree's, to encrypt it to */
+	char		*sealed;	/* encrypted: where bk-crypt wrote it */
+	int		 sealed_slot;
 	int		 asked;		/* confirmed on the terminal */
 	struct timespec	 start;
 	/* what the parts need of the options (struct opts is bk-restore.c's) */
@@ -235,8 +239,25 @@ void	restore_sqlite(struct restore *);
 
 /* ---- safety.c: the safety backup ---- */
 
+/*
+ * Where a safety backup's bytes go: a file written atomically, or, when
+ * the tree has a recipients file, bk-crypt encrypting to it (into a
+ * temporary name that make_safety renames once it is read back).
+ */
+struct safety_out {
+	int		 crypt;
+	struct bk_out	 out;		/* not crypt */
+	struct child	 c;		/* crypt: bk-crypt */
+	char		*tool;
+	int		 broken;	/* bk-crypt stopped reading */
+};
+
 void	safety_name(struct restore *);
 void	make_safety(struct restore *);
+void	safety_open(struct restore *, struct safety_out *, const char *);
+void	safety_write(struct safety_out *, const void *, size_t);
+void	safety_abort(struct safety_out *, struct restore *);
+void	safety_commit(struct safety_out *, struct restore *);
 
 /* ---- log.c: restore.log and the reports ---- */
 
