@@ -499,16 +499,11 @@ content_verdict(struct bk_inspect *ins, struct check *c, char *copy)
 			ins->records = (int64_t)c->records;
 		break;
 	case BK_LAYER_PGDUMP:
-		ins->complete = bk_pgscript_complete(&c->pg, why, sizeof(why));
-		if (!ins->complete)
-			content_fail(ins, "pg_dump script is incomplete (%s)",
-			    why);
-		break;
 	case BK_LAYER_PGDUMPALL:
 		ins->complete = bk_pgscript_complete(&c->pg, why, sizeof(why));
 		if (!ins->complete)
-			content_fail(ins, "pg_dumpall script is incomplete (%s)",
-			    why);
+			content_fail(ins, "%s script is incomplete (%s)",
+			    bk_layer_name(c->kind), why);
 		break;
 	case BK_LAYER_SQLITE:
 		if (ins->code == 0 &&
