@@ -296,9 +296,10 @@ safety_commit(struct safety_out *so, struct restore *r)
 	}
 	status = child_wait(&so->c);
 	crypt_pid = 0;
+	/* Its name, in child_why's message, is the tool's path. */
+	child_why(&so->c, status, why, sizeof(why));
 	free(so->tool);
 	if (so->broken || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		child_why(&so->c, status, why, sizeof(why));
 		bk_plain_remove(r->sealed);
 		safety_failed(r, WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
 		    WEXITSTATUS(status) != 127 ? WEXITSTATUS(status) :
