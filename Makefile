@@ -277,12 +277,14 @@ demo: all
 # install-files copies a build already made, as debian/rules does.  The
 # scripts the units and the crontab run go to LIBEXECDIR, their paths
 # under /usr/local/lib/bk rewritten to it in the installed units and
-# examples; the units are installed, never enabled.
+# examples; the units are installed, never enabled; examples/ goes whole
+# to DOCDIR, its executables executable.
 install: all
 	@$(MAKE) --no-print-directory install-files
 
-EXAMPLES  = $(filter-out examples/systemd,$(wildcard examples/*))
-SYSTEMD_UNITS = $(wildcard examples/systemd/*)
+EXAMPLES  = $(sort $(shell find examples -type f))
+SYSTEMD_UNITS = $(wildcard $(addprefix examples/systemd/*.,service timer \
+	    path socket))
 JOB_SCRIPTS = $(sort $(notdir $(shell grep -ho '/usr/local/lib/bk/[A-Za-z0-9._-]*' \
 	    examples/crontab $(SYSTEMD_UNITS))))
 TO_LIBEXEC = sed 's|/usr/local/lib/bk|$(LIBEXECDIR)|g'
@@ -290,18 +292,16 @@ TO_LIBEXEC = sed 's|/usr/local/lib/bk|$(LIBEXECDIR)|g'
 install-files: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(DOCDIR)/examples/systemd
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(addprefix examples/,$(JOB_SCRIPTS)) $(DESTDIR)$(LIBEXECDIR)
-	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples
-	chmod 755 $(addprefix $(DESTDIR)$(DOCDIR)/,$(wildcard examples/*.sh))
-	for f in examples/crontab $(SYSTEMD_UNITS); do \
-	    $(TO_LIBEXEC) $$f >$(DESTDIR)$(DOCDIR)/$$f && \
-	    chmod 644 $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	for f in $(EXAMPLES); do d=$(DESTDIR)$(DOCDIR)/$$f; \
+	    install -d $${d%/*} && $(TO_LIBEXEC) $$f >$$d && \
+	    if [ -x $$f ]; then chmod 755 $$d; else chmod 644 $$d; fi || \
+	    exit 1; done
 	for f in $(SYSTEMD_UNITS); do \
 	    $(TO_LIBEXEC) $$f >$(DESTDIR)$(UNITDIR)/$${f##*/} && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$${f##*/} || exit 1; done

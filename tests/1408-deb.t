@@ -91,10 +91,11 @@ done
 for e in $(tracked 'examples/*'); do
 	p=usr/share/doc/bk/$e
 	want="$want $p"
-	case $e in *.sh) m=-rwxr-xr-x ;; *) m=-rw-r--r-- ;; esac
+	if [ -x "$TOP/$e" ]; then m=-rwxr-xr-x; else m=-rw-r--r--; fi
 	ok "$e in /usr/share/doc/bk" has "$m" "$p"
 done
-for u in $(tracked 'examples/systemd/*'); do
+for u in $(tracked 'examples/systemd/*.service' 'examples/systemd/*.timer' \
+    'examples/systemd/*.path' 'examples/systemd/*.socket'); do
 	p=usr/lib/systemd/system/${u##*/}
 	want="$want $p"
 	ok "${u##*/} in /usr/lib/systemd/system" has -rw-r--r-- "$p"
