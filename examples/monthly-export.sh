@@ -103,8 +103,7 @@ while getopts :d:b:zsc:h opt; do
 	      ! $OPTARG =~ ^[a-z0-9+.-]+://[^/@]*:[^/@]*@ ]] ||
 		die 64 "a password in -d: put it in ~/.pgpass or PGPASSFILE"
 	   shopt -u nocasematch
-	   # The manifest records the source, never a connection string
-	   # (it may hold a password).
+	   # The manifest records the source, never a connection string.
 	   case $OPTARG in sqlite:*) source_desc=$OPTARG ;; esac ;;
 	b) base=$OPTARG
 	   [[ $base != -* ]] || base=./$base ;;
@@ -146,8 +145,9 @@ lock=$base/.lock-$ym
 umask 077
 [ ! -e "$base" ] || [ -d "$base" ] || die 73 "\"$base\" is not a folder"
 mkdir -p "$dir" 2>/dev/null || die 73 "could not create the folder \"$dir\""
-# On the way out, the month's folder goes if empty; the lock is a file
-# beside it that stays, so that no two runs can hold two different locks.
+# On the way out, the month's folder goes if empty.  The lock is a file
+# beside it, which stays: a folder removed and made again while a run holds
+# it would be a second lock, and two runs would work at once.
 trap 'rmdir "$dir" 2>/dev/null || :' EXIT
 { exec 9>>"$lock"; } 2>/dev/null || die 73 "could not open the lock file \"$lock\""
 flock -n 9 || die 75 "another run of $month holds \"$lock\": not started"
@@ -280,7 +280,8 @@ if [ ${#leftovers[@]} -gt 0 ]; then
 	aside=$(mktemp -d "$dir/.orphan-$(date -u +%Y%m%dT%H%M%SZ).XXXXXX" 2>/dev/null) ||
 		die 73 "could not create a folder in \"$dir\" for the files left by an interrupted run"
 	for f in "${leftovers[@]}"; do
-		mv "$dir/$f" "$aside/" || die 74 "could not move \"$dir/$f\" into \"$aside\""
+		out=$(mv -- "$dir/$f" "$aside/" 2>&1) ||
+			die 74 "could not move $dir/$f aside (${out#mv: })"
 	done
 	warn "moved ${leftovers[*]}, left by an interrupted run, into \"$aside\""
 fi
