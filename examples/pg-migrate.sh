@@ -50,10 +50,13 @@
 #
 # create, complete and rollback hold the flock(1) lock of
 # BASEDIR/migrate.lock without waiting: a second one at the same time
-# starts nothing, says so and exits 75.  DATABASE is $PGDATABASE unless
-# -d names it (libpq's environment and ~/.pgpass for the password, never
-# a command line); BASEDIR is /var/backups/pg.  RECIPIENTS is a file of
-# age1... lines, as for pg-backup.sh -R.
+# starts nothing, says so and exits 75.  create and rollback then take
+# BASEDIR/tree.lock shared, as pg-backup.sh's backups do, waiting up to
+# BK_TREE_WAIT seconds (4 hours) while its health check holds it, then
+# exit 75.  DATABASE is $PGDATABASE unless -d names it (libpq's
+# environment and ~/.pgpass for the password, never a command line);
+# BASEDIR is /var/backups/pg.  RECIPIENTS is a file of age1... lines, as
+# for pg-backup.sh -R.
 #
 # One timestamped line per step on standard output; a failure is one line
 # on standard error and the exit status: 64 usage (a bad ID: a letter or
@@ -158,6 +161,18 @@ open_ids() {
 # record STATE ID BACKUP DESCRIPTION DATABASE SERVER: one event, appended.
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(now)" "$@" >>"$state"; }
 # connect: the server libpq reaches for $db, as HOST:PORT, in $server.
+# tree_lock: pg-backup.sh's tree lock, shared (its health check waits).
+tree_lock() {
+	local rc=0
+	{ exec 8>>"$base/tree.lock"; } 2>/dev/null ||
+	    die 73 "could not open the lock file \"$base/tree.lock\""
+	flock -s -w "${BK_TREE_WAIT:-14400}" -E 75 8 || rc=$?
+	case $rc in
+	0) ;;
+	75) die 75 "\"$base/tree.lock\" still busy: not started" ;;
+	*) die 74 "could not lock \"$base/tree.lock\" (flock exit $rc)" ;;
+	esac
+}
 connect() {
 	server=$(psql -X -q -At -d "$db" -c '\echo :HOST :PORT' 2>&1) ||
 	    die 69 "could not connect to database \"$db\": ${server%%$'\n'*}"
@@ -172,6 +187,7 @@ if [ "$cmd" = create ]; then
 	other=$(open_ids | head -1)
 	[ -z "$other" ] ||
 	    die 75 "migration \"${other%%$'\t'*}\" is open (since ${other#*$'\t'}): complete or roll it back first"
+	tree_lock
 	connect
 	mkdir -p "$base/pre-migration"
 	rel=pre-migration/${db}_${id}_$(date +%Y%m%d_%H%M%S).sql.gz${recipients:+.age}
@@ -209,6 +225,7 @@ fi
     die 64 "migration \"$id\" is of database \"$db0\", not \"$db\""
 db=${db0:-$db}
 [ -n "$db" ] || die 64 "no database: -d or PGDATABASE"
+tree_lock
 connect
 [ -z "$server0" ] || [ "$server" = "$server0" ] ||
     die 64 "migration \"$id\" is of database \"$db\" on $server0, not on $server"

@@ -244,6 +244,14 @@ like "... said" err "${ts}error: could not record norec/pre-migration/${db}_n1_[
 is "... no file left at its final name" "$(ls -A norec/pre-migration | wc -l)" 0
 ok "... nothing opened" test ! -e norec/migrations.log
 
+# pg-backup.sh's tree lock, which its health check holds alone.
+ok "the tree lock held" hold_lock tree/tree.lock
+errline "create while it is: 75" 75 "${ts}error: \"tree/tree\\.lock\" still busy: not started\$" \
+    env BK_TREE_WAIT=0 "$mig" -d $db -b tree create t1 "x"
+release_lock
+run "$mig" -b tree status
+unlike "... nothing opened" out '^t1	'
+
 # ---- rollback into the database and server of the backup alone ----
 createdb ${P}_other
 psql -Xq -d ${P}_other -c "CREATE TABLE outra (i int)" -c "INSERT INTO outra VALUES (1), (2)"
