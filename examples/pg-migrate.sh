@@ -56,7 +56,8 @@
 # exit 75.  DATABASE is $PGDATABASE unless -d names it (libpq's
 # environment and ~/.pgpass for the password, never a command line);
 # BASEDIR is /var/backups/pg.  RECIPIENTS is a file of age1... lines, as
-# for pg-backup.sh -R.
+# for pg-backup.sh -R; by default BASEDIR/recipients when it exists, the
+# file to which bk-restore encrypts its safety backups (bk-restore(1)).
 #
 # One timestamped line per step on standard output; a failure is one line
 # on standard error and the exit status: 64 usage (a bad ID: a letter or
@@ -102,6 +103,7 @@ status) [ $# -eq 0 ] || usage ;;
 esac
 manifest=$base/manifest.jsonl
 state=$base/migrations.log
+[ -n "$recipients" ] || [ ! -f "$base/recipients" ] || recipients=$base/recipients
 
 # status: one line per migration, from the events of the state file.
 if [ "$cmd" = status ]; then

@@ -347,6 +347,14 @@ like "... and says the migration stays open" err "error: the rollback of migrati
 run "$mig" -d $db -b tree -i key.txt rollback r1
 is "... with -i: exit 0" "$rc" 0
 is "... the database back" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'r1'")" 0
+mkdir enc
+cp recipients enc/recipients
+exits "the tree's recipients file: created without -R" 0 "$mig" -d $db -b enc create r3 "r3"
+ok "... encrypted to it" test -f "$(ls enc/pre-migration/*_r3_*.sql.gz.age)"
+q "ALTER TABLE clientes ADD COLUMN r3 int" >/dev/null
+exits "... rolled back with -i" 0 "$mig" -d $db -b enc -i key.txt rollback r3
+ok "... bk-restore's safety backup encrypted to it too" test -f "$(ls enc/pre-restore/*.sql.gz.age)"
+is "... the database back" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'r3'")" 0
 errline "-R without its file: 66" 66 "${ts}error: could not read the recipients file \"none\"\$" \
     "$mig" -d $db -b tree -R none create r2 "x"
 
