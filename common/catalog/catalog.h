@@ -77,6 +77,8 @@ struct bk_entry {
 	char		*verified_time;	/* RFC 3339, NULL when never */
 	time_t		 verified_t;
 	char		*verified_reason;	/* why it failed, or NULL */
+	enum bk_verified drill;		/* the last restore drill's result */
+	time_t		 drill_t;	/* when it ran, 0 when never */
 	struct bk_remote *remote;	/* its copies elsewhere, in order */
 	size_t		 nremote;
 

@@ -64,6 +64,8 @@ entry_clear_fields(struct bk_entry *e)
 	e->created_off = 0;
 	e->verified = BK_VERIFIED_NONE;
 	e->verified_t = 0;
+	e->drill = BK_VERIFIED_NONE;
+	e->drill_t = 0;
 	e->bad = 0;
 }
 
@@ -177,6 +179,35 @@ opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
 }
 
 /*
+ * A "drill" object (bk-restore --scratch writes it): 0, absent or its
+ * result and time read, or -1 when it is not an object with a result
+ * "ok" or "failed" and an RFC 3339 time.  The rest (records, tables,
+ * checksum) is bk-restore's to read.
+ */
+static int
+opt_drill(json_t *o, enum bk_verified *res, time_t *t)
+{
+	json_t *v = json_object_get(o, "drill");
+	const char *s;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return -1;
+	s = json_string_value(json_object_get(v, "result"));
+	if (s != NULL && strcmp(s, "ok") == 0)
+		*res = BK_VERIFIED_OK;
+	else if (s != NULL && strcmp(s, "failed") == 0)
+		*res = BK_VERIFIED_FAIL;
+	else
+		return -1;
+	s = json_string_value(json_object_get(v, "time"));
+	if (s == NULL || bk_parse_date(s, t, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/*
  * The "remote" list: each element an object with a "url" string, and
  * size, sha256, etag, uploaded and verified of the right kinds when
  * present.  Returns 0, or -1 with the phrase that says what is wrong.
@@ -285,6 +316,9 @@ entry_fill(struct bk_entry *e, json_t *o)
 	    &e->verified_reason) < 0)
 		return bad_field(e, "field \"%s\" is not an object with a "
 		    "result ok or fail", "verified");
+	if (opt_drill(o, &e->drill, &e->drill_t) < 0)
+		return bad_field(e, "field \"%s\" is not an object with a "
+		    "result ok or failed and a time", "drill");
 	if (entry_fill_remote(e, json_object_get(o, "remote"), &s) < 0)
 		return bad_field(e, "%s", s);
 	return 0;
