@@ -10,6 +10,7 @@
  *   adopt.c   adopt: catalog the files of a tree made before bk
  *   remove.c  remove: drop lines, and the files with them
  *   report.c  report: counts and sizes by type and by month
+ *   space.c   space: is there room for the next backup?
  *
  * Includes the catalog layer it builds on.
  */
@@ -48,6 +49,9 @@ struct opts {
 	enum out_format		 format;
 	/* remove */
 	int			 delete;
+	/* space */
+	uint64_t		 factor;	/* --factor, 2 unless given */
+	uint64_t		 min;		/* --min, bytes */
 };
 
 /* A file to add, inspected before the manifest is locked. */
@@ -91,5 +95,6 @@ int	cmd_info(struct opts *, int, char *[]);
 int	cmd_adopt(struct opts *, int, char *[]);
 int	cmd_remove(struct opts *, int, char *[]);
 int	cmd_report(struct opts *, int, char *[]);
+int	cmd_space(struct opts *, int, char *[]);
 
 #endif
