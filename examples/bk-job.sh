@@ -34,8 +34,10 @@
 #      bk_job_last_success_time_seconds   when the last successful run
 #                                         ended: kept from the file when
 #                                         this run failed, 0 if never
-#    each labelled job="NAME" and type="TYPE".  A refused run leaves the
-#    file to the run that holds the lock.
+#    each labelled bk_job="NAME" and type="TYPE" (not job=: Prometheus
+#    gives that label to the scrape target, and would rename ours to
+#    exported_job).  A refused run leaves the file to the run that holds
+#    the lock.
 # -T TYPE: the type of backup the job makes (daily, weekly...), for the
 #    journal and the metrics; none by default.
 # The journal's and the metrics' folders must exist: they are checked
@@ -101,7 +103,7 @@ write_metrics() {
 	[ -n "$metrics" ] || return 0
 	local dir base tmp labels success=0
 	dir=$(dirname "$metrics") base=${metrics##*/}
-	labels="job=\"$name\",type=\"$type\""
+	labels="bk_job=\"$name\",type=\"$type\""
 	if [ "$3" = 0 ]; then
 		success=$2
 	elif [ -f "$metrics" ]; then
