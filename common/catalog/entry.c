@@ -147,6 +147,35 @@ opt_sha256(json_t *o, char out[65])
 }
 
 /*
+ * The object of key in o, a check's record with a "result" of "ok" or
+ * fail (the word of the record: "fail" for a verification, "failed" for
+ * a drill): 0 when absent (*vp NULL), 1 with *res and *vp set, or -1
+ * when it is not such an object.
+ */
+static int
+opt_result(json_t *o, const char *key, const char *fail,
+    enum bk_verified *res, json_t **vp)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+
+	*vp = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return -1;
+	s = json_string_value(json_object_get(v, "result"));
+	if (s != NULL && strcmp(s, "ok") == 0)
+		*res = BK_VERIFIED_OK;
+	else if (s != NULL && strcmp(s, fail) == 0)
+		*res = BK_VERIFIED_FAIL;
+	else
+		return -1;
+	*vp = v;
+	return 1;
+}
+
+/*
  * A "verified" object (of the entry or of a remote copy): 0, absent or
  * read into the three outputs, or -1 when it is not an object with a
  * result "ok" or "fail".
@@ -155,20 +184,12 @@ static int
 opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
     char **reason)
 {
-	json_t *v = json_object_get(o, "verified");
+	json_t *v;
 	const char *s;
+	int r;
 
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return -1;
-	s = json_string_value(json_object_get(v, "result"));
-	if (s != NULL && strcmp(s, "ok") == 0)
-		*res = BK_VERIFIED_OK;
-	else if (s != NULL && strcmp(s, "fail") == 0)
-		*res = BK_VERIFIED_FAIL;
-	else
-		return -1;
+	if ((r = opt_result(o, "verified", "fail", res, &v)) <= 0)
+		return r;
 	s = json_string_value(json_object_get(v, "time"));
 	if (s != NULL && bk_parse_date(s, t, NULL) == 0)
 		*time = bk_strdup(s);
@@ -187,20 +208,12 @@ opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
 static int
 opt_drill(json_t *o, enum bk_verified *res, time_t *t)
 {
-	json_t *v = json_object_get(o, "drill");
+	json_t *v;
 	const char *s;
+	int r;
 
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return -1;
-	s = json_string_value(json_object_get(v, "result"));
-	if (s != NULL && strcmp(s, "ok") == 0)
-		*res = BK_VERIFIED_OK;
-	else if (s != NULL && strcmp(s, "failed") == 0)
-		*res = BK_VERIFIED_FAIL;
-	else
-		return -1;
+	if ((r = opt_result(o, "drill", "failed", res, &v)) <= 0)
+		return r;
 	s = json_string_value(json_object_get(v, "time"));
 	if (s == NULL || bk_parse_date(s, t, NULL) < 0)
 		return -1;

@@ -147,24 +147,34 @@ newest_drill(struct verify *v, const char *type, int ok)
 	return best;
 }
 
+/* One drill time per type: the newest drill's (ok 0) or passed one's. */
 static void
-put_drills(struct bk_out *out, struct verify *v, const char **types,
-    size_t n)
+put_drill_times(struct bk_out *out, struct verify *v, const char **types,
+    size_t n, const char *name, const char *help, int ok)
 {
 	const struct bk_entry *e;
 	char val[64];
 	size_t i;
 
-	put_head(out, "bk_drill_last_timestamp_seconds",
-	    "When the newest restore drill of a backup of the type ran "
-	    "(0 if none).");
+	put_head(out, name, help);
 	for (i = 0; i < n; i++) {
-		e = newest_drill(v, types[i], 0);
+		e = newest_drill(v, types[i], ok);
 		snprintf(val, sizeof(val), "%jd",
 		    (intmax_t)(e != NULL ? e->drill_t : 0));
-		put_typed(out, "bk_drill_last_timestamp_seconds", types[i],
-		    val);
+		put_typed(out, name, types[i], val);
 	}
+}
+
+static void
+put_drills(struct bk_out *out, struct verify *v, const char **types,
+    size_t n)
+{
+	const struct bk_entry *e;
+	size_t i;
+
+	put_drill_times(out, v, types, n, "bk_drill_last_timestamp_seconds",
+	    "When the newest restore drill of a backup of the type ran "
+	    "(0 if none).", 0);
 	put_head(out, "bk_drill_last_ok",
 	    "1 if the newest restore drill of the type passed, else 0.");
 	for (i = 0; i < n; i++) {
@@ -172,16 +182,10 @@ put_drills(struct bk_out *out, struct verify *v, const char **types,
 		put_typed(out, "bk_drill_last_ok", types[i],
 		    e != NULL && e->drill == BK_VERIFIED_OK ? "1" : "0");
 	}
-	put_head(out, "bk_drill_last_success_timestamp_seconds",
+	put_drill_times(out, v, types, n,
+	    "bk_drill_last_success_timestamp_seconds",
 	    "When the newest restore drill of the type that passed ran "
-	    "(0 if none).");
-	for (i = 0; i < n; i++) {
-		e = newest_drill(v, types[i], 1);
-		snprintf(val, sizeof(val), "%jd",
-		    (intmax_t)(e != NULL ? e->drill_t : 0));
-		put_typed(out, "bk_drill_last_success_timestamp_seconds",
-		    types[i], val);
-	}
+	    "(0 if none).", 1);
 }
 
 /*
