@@ -3,8 +3,9 @@
 # that the job itself moves (a date(1) whose +%s reads a file), so that
 # durations are exact without waiting; a run refused by the lock; runs
 # of several jobs appending to one journal at once; the daily job of
-# recipe 3 against the harness's PostgreSQL with both, then bk-verify -M
-# on its tree, every metrics file through promtool check metrics; and
+# recipe 3 (pg-backup.sh daily) against the harness's PostgreSQL with
+# both, its free-space check stopping it, then bk-verify -M on its tree;
+# every metrics file through promtool check metrics; and
 # examples/prometheus/bk-alerts.yml through promtool check rules and
 # promtool test rules (tests/1406-watch.rules.yml), which a broken copy
 # of the rules fails.
@@ -148,13 +149,19 @@ INSERT INTO pagamentos (valor) SELECT i * 1.5 FROM generate_series(1, 300) i;
 SQL
 mkdir tree
 run "$ex/bk-job.sh" -j tree/jobs.jsonl -M prom/pg-daily.prom -T daily pg-daily \
-    "$ex/pg-daily.sh" -d ${P}_db -b tree
-is "pg-daily.sh through bk-job.sh with -j and -M: exit 0" "$rc" 0
+    "$ex/pg-backup.sh" -d ${P}_db -b tree daily
+is "pg-backup.sh daily through bk-job.sh with -j and -M: exit 0" "$rc" 0
+like "... the free-space check logged before the dump" out \
+    'Z pg-backup\.sh: space in "[^"]*": 0 B needed \(no earlier daily backup\), [0-9.]+ [KMGT]?i?B free$'
 ok "... its line in jobs.jsonl beside the manifest" \
     jq -e 'select(.job == "pg-daily" and .type == "daily" and .status == 0)' \
     tree/jobs.jsonl
 like "... its metrics: success" prom/pg-daily.prom \
     '^bk_job_last_exit_status\{bk_job="pg-daily",type="daily"\} 0$'
+run "$ex/bk-job.sh" -j tree/jobs.jsonl -M prom/pg-daily.prom -T daily pg-daily \
+    "$ex/pg-backup.sh" -d ${P}_db -b tree daily
+like "a second run checks twice the first backup" out \
+    'Z pg-backup\.sh: space in "[^"]*": [0-9.]+ KiB needed \(2 x [0-9.]+ KiB, the largest of the last 1 daily backup\), '
 exits "bk-verify -M on its tree: exit 0 (jobs.jsonl is not a backup)" 0 \
     bk-verify -q -m tree/manifest.jsonl -M prom/bk.prom
 run bk-manifest -m tree/manifest.jsonl adopt -n tree
@@ -162,6 +169,21 @@ is "... nor one that bk-manifest adopt would take" "$rc|$(grep -c jobs out)" "0|
 like "... the tree's free space" prom/bk.prom \
     "^bk_filesystem_avail_bytes\\{path=\"$(cd tree && pwd -P)\"\\} [0-9]+\$"
 like "... no drill yet" prom/bk.prom '^bk_drill_last_success_timestamp_seconds\{type="daily"\} 0$'
+# A daily backup as large as the file system, recorded: the next run
+# stops before its dump, and the job fails with it.
+total=$(stat -f -c '%b %S' tree | awk '{ printf "%.0f\n", $1 * $2 }')
+printf '{"path":"daily/huge.sql.gz","created":"2030-01-01T00:00:00Z","type":"daily","size":%s}\n' \
+    "$total" >>tree/manifest.jsonl
+before=$(find tree/daily -type f | wc -l)
+run "$ex/bk-job.sh" -j tree/jobs.jsonl -M prom/pg-daily.prom -T daily pg-daily \
+    "$ex/pg-backup.sh" -d ${P}_db -b tree daily
+is "a daily backup that cannot fit twice: the job exits 1" "$rc" 1
+like "... pg-backup.sh says what is needed and what is free" err \
+    'Z pg-backup\.sh: error: not enough space in "[^"]*": [0-9.]+ [GT]iB needed \(2 x [0-9.]+ [GT]iB, the largest of the last 3 daily backups\), [0-9.]+ [KMGT]?i?B free$'
+is "... no dump was made" "$(find tree/daily -type f | wc -l)" "$before"
+like "... the journal has the failure" tree/jobs.jsonl '"status":1\}$'
+like "... and the metrics" prom/pg-daily.prom \
+    '^bk_job_last_exit_status\{bk_job="pg-daily",type="daily"\} 1$'
 for f in prom/pg-daily.prom prom/bk.prom; do
 	run promtool check metrics <"$f"
 	is "promtool check metrics passes ${f#prom/}" "$rc|$(cat out err)" "0|"
