@@ -75,15 +75,22 @@ while IFS='|' read -r name field; do
 	run bk-verify $M -M bad.prom
 	is "a drill $name: exit 1" "$rc" 1
 	like "... a FAIL line naming the field" out \
-	    'FAIL .*manifest\.jsonl:6: field "drill" is not an object with a result ok or failed and a time$'
+	    'FAIL .*manifest\.jsonl:6: field "drill" is not an object with a result ok or failed$'
 	like "... counted" bad.prom '^bk_verify_bad_lines 1$'
 done <<EOF2
 that is a string|"drill":"ok"
 without a result|"drill":{"time":"2024-09-02T03:00:00Z"}
 with the result of a verification|"drill":{"time":"2024-09-02T03:00:00Z","result":"fail"}
-without a time|"drill":{"result":"ok"}
-with a time that is not one|"drill":{"time":"yesterday","result":"ok"}
 EOF2
+# A drill that does not say when it ran counts for no time.
+for field in '"drill":{"result":"ok"}' '"drill":{"time":"yesterday","result":"ok"}'; do
+	cp good.jsonl tree/manifest.jsonl
+	manifest_line -d tree weekly/w.csv 2024-09-02T03:00:00Z weekly "$field" \
+	    >>tree/manifest.jsonl
+	exits "a drill $field: exit 0" 0 bk-verify -q $M -M notime.prom
+	like "... no weekly drill" notime.prom \
+	    '^bk_drill_last_timestamp_seconds\{type="weekly"\} 0$'
+done
 cp good.jsonl tree/manifest.jsonl
 manifest_line -d tree weekly/w.csv 2024-09-02T03:00:00Z weekly '"drill":null' \
     >>tree/manifest.jsonl

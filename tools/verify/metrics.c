@@ -125,7 +125,7 @@ put_remote(struct bk_out *out, struct verify *v, const char **types,
 
 /*
  * The newest restore drill (bk-restore --scratch) of a backup of the
- * type, of any result (ok 0) or passed (ok 1): of all the manifest's
+ * type that says when it ran, of any result (ok 0) or passed (ok 1): of all the manifest's
  * lines of the type, not only those checked in this run, since a drill
  * is rarer than a verification.  NULL when none.
  */
@@ -138,6 +138,7 @@ newest_drill(struct verify *v, const char *type, int ok)
 	for (j = 0; j < v->m.n; j++) {
 		e = &v->m.ents[j];
 		if (e->bad || e->drill == BK_VERIFIED_NONE ||
+		    e->drill_time == NULL ||
 		    (ok && e->drill != BK_VERIFIED_OK) ||
 		    strcmp(e->type != NULL ? e->type : "none", type) != 0)
 			continue;
