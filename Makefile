@@ -131,7 +131,7 @@ DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    libreoffice-calc-nogui clang libclang-rt-dev \
 	    ceph-mon ceph-osd radosgw ceph-common awscli \
 	    systemd curl shellcheck chromium libxml2-utils \
-	    dpkg-dev debhelper lintian blhc
+	    dpkg-dev debhelper lintian blhc prometheus
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all build tools check deps deps-build install install-files uninstall \

@@ -8,6 +8,8 @@
 #                [-M METRICS] daily|weekly|monthly|health|report
 #
 # daily, weekly, monthly: one backup of that TYPE.
+# 0. bk-manifest space -T TYPE: BASEDIR's file system must hold twice the
+#    largest of the type's last three backups, else exit 1 before the dump;
 # 1. pg_dump DATABASE | bk-gz [| bk-crypt -R RECIPIENTS], written
 #    atomically to BASEDIR/TYPE/DATABASE_YYYYMMDD_HHMMSS.sql.gz[.age];
 #    a dump that failed leaves no file (set -o pipefail);
@@ -50,8 +52,9 @@
 # Each step logs one timestamped line on standard output; a failure logs
 # one on standard error and exits: 64 usage, 66 no RECIPIENTS file or no
 # manifest, 69 a tool missing or the database unreachable, 75 the tree
-# lock still busy, 1 an unhealthy tree, else the failing tool's status
-# (a file whose manifest line could not be written is removed).  0 means
+# lock still busy, 1 an unhealthy tree or too little free space, else the
+# failing tool's status (a file whose manifest line could not be written
+# is removed).  0 means
 # the backup is recorded (or the tree is healthy).  Run it through
 # bk-job.sh, one job name per type (pg-daily, pg-weekly...), so that two
 # runs of a type never overlap.
@@ -204,10 +207,12 @@ record() {
 }
 rotate() { bk-rotate -q -m "$manifest" -T "$1" "${policy[@]}" --delete; }
 
-# ---- free space -----------------------------------------------------
-# The free-space check goes here, before the dump: one that fails when
-# $base cannot hold this type's last backup twice over (see bk-job.sh).
-# ---------------------------------------------------------------------
+# Before the dump, the free-space check: the file system of $base must
+# hold twice the largest of this type's last three backups (exit 1).
+rc=0
+space=$(bk-manifest -m "$manifest" space -T "$type" 2>&1) || rc=$?
+[ "$rc" = 0 ] || die "$rc" "${space#bk-manifest: error: }"
+log "$space"
 
 log "dump $db to $f"
 rc=0

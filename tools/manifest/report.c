@@ -21,7 +21,6 @@
 #include "catalog/catalog.h"
 #include "manifest.h"
 
-#define JOBS_NAME	"jobs.jsonl"	/* the journal beside the manifest */
 #define STATUS_SKIPPED	75		/* the run found its lock held */
 
 /* ---- tallies ---- */
@@ -113,29 +112,17 @@ struct drill {
 };
 
 /*
- * The restore drill recorded on an entry's line (bk-manifest(5): "drill",
- * an object with "time" and "result"), when there is one that can be read.
+ * The restore drill recorded on an entry's line (bk-manifest(5): "drill"),
+ * as the catalog read it, when there is one with a time.
  */
 static void
 entry_drill(struct bk_entry *e, struct drill *d)
 {
-	json_t *o, *v;
-	const char *tm, *res;
-
-	d->set = 0;
-	o = e->json != NULL ? json_incref(e->json) :
-	    json_loads(e->raw, 0, NULL);
-	if (o == NULL)
-		return;
-	v = json_object_get(o, "drill");
-	tm = json_string_value(json_object_get(v, "time"));
-	res = json_string_value(json_object_get(v, "result"));
-	if (tm != NULL && res != NULL &&
-	    bk_parse_date(tm, &d->t, &d->off) == 0) {
-		snprintf(d->result, sizeof(d->result), "%s", res);
-		d->set = 1;
-	}
-	json_decref(o);
+	d->set = e->drill != BK_VERIFIED_NONE && e->drill_time != NULL &&
+	    bk_parse_date(e->drill_time, &d->t, &d->off) == 0;
+	if (d->set)
+		snprintf(d->result, sizeof(d->result), "%s",
+		    e->drill == BK_VERIFIED_OK ? "ok" : "failed");
 }
 
 static void
@@ -306,9 +293,9 @@ open_journal(struct report *r, const struct opts *o)
 		r->journal = bk_strdup(o->jobs);
 	else if ((slash = strrchr(o->m.path, '/')) != NULL)
 		r->journal = bk_asprintf("%.*s/%s", (int)(slash - o->m.path),
-		    o->m.path, JOBS_NAME);
+		    o->m.path, BK_JOURNAL_NAME);
 	else
-		r->journal = bk_strdup(JOBS_NAME);
+		r->journal = bk_strdup(BK_JOURNAL_NAME);
 	if ((fd = open(r->journal, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT && o->jobs == NULL) {
 			free(r->journal);
