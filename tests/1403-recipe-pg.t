@@ -332,8 +332,16 @@ is "the globals' dump failing again: its status" "$rc" 1
 ok "... the daily retention ran all the same: the old dumps gone" \
     test ! -e "rot/$(sed -n 1p rot.names)" -a ! -e "rot/$(sed -n 3p rot.names)"
 is "... today's dump kept" "$(bk-manifest -m rot/manifest.jsonl list -T daily -F tsv | wc -l)" 1
-mkdir -p norec/manifest.jsonl
-run "$ex/pg-backup.sh" -d $db -b norec daily
+# A bk-manifest whose add fails as a manifest that cannot be written does
+# (73), after the free-space check went through the real one.
+mkdir fake3
+cat >fake3/bk-manifest <<EOF
+#!/bin/sh
+for a; do [ "\$a" = add ] && { echo "bk-manifest: error: cannot create" >&2; exit 73; }; done
+exec $(command -v bk-manifest) "\$@"
+EOF
+chmod 755 fake3/bk-manifest
+run env PATH="$T/fake3:$PATH" "$ex/pg-backup.sh" -d $db -b norec daily
 is "a bk-manifest add that fails: its status" "$rc" 73
 like "... said" err "error: could not record norec/daily/${db}_[0-9_]+\\.sql\\.gz \\(exit 73\\): removed\$"
 is "... no file left at its final name" "$(ls -A norec/daily | wc -l)" 0
