@@ -19,7 +19,7 @@ awk '
 	on && /^    / {
 		l = substr($0, 5)
 		if (cont != "") { sub(/^[ \t]+/, "", l); l = cont " " l; cont = "" }
-		if (l ~ /\\$/) { cont = substr(l, 1, length(l) - 1); next }
+		if (l ~ /\\$/) { cont = substr(l, 1, length(l) - 1); sub(/[ \t]+$/, "", cont); next }
 		if (l ~ /^[ \t]*(#|$)/) next
 		print l
 	}' "$TOP/README.md" >cmds
