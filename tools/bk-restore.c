@@ -16,6 +16,10 @@
  * never commits.  For SQLite the verified copy goes into the live
  * database through the backup API in one write transaction.  Each attempt
  * ends as a line of restore.log beside the manifest.
+ *
+ * --scratch is a restore drill (restore/drill.c): the same verification
+ * and restore, into a scratch target made for it and removed afterwards,
+ * its tables counted and the result recorded on the backup's line.
  */
 /* realpath(3) is an XSI function. */
 #define _XOPEN_SOURCE 700
@@ -50,7 +54,10 @@ static const char usage[] =
 "usage: bk-restore [-nPqv] [--clean] [--unlisted] [--yes] [--no-safety-backup]\n"
 "                  [-m manifest] [-w seconds | --no-wait] [-i identity ...]\n"
 "                  [--passphrase-file file | --passphrase-fd n]\n"
-"                  [--max-work-factor n] -D target file\n";
+"                  [--max-work-factor n] -D target file\n"
+"       bk-restore --scratch [-Pqv] [-m manifest] [-w seconds | --no-wait]\n"
+"                  [-i identity ...] [--passphrase-file file | --passphrase-fd n]\n"
+"                  [--max-work-factor n] [-D server] file\n";
 
 #include "restore/restore.h"
 
@@ -69,6 +76,7 @@ struct opts {
 	int		 progress;
 	int		 yes;
 	int		 safety;	/* 0 with --no-safety-backup */
+	int		 scratch;	/* --scratch: a drill */
 	const char	*file;
 };
 
@@ -197,6 +205,15 @@ check_content(struct restore *r, enum bk_layer l)
 
 /* ---- pass 1: verify the whole backup before anything is touched ---- */
 
+/* The backup failed its verification: a failed drill, or no restore. */
+static void BK_NORETURN
+verify_failed(struct restore *r, int code, const char *why)
+{
+	if (r->scratch)
+		drill_failed(r, code, why);
+	bk_errx(code, "could not restore \"%s\": %s", r->rel, why);
+}
+
 /*
  * Reads the backup once from the first byte to the last and asks
  * common/inspect.c, as bk-manifest add and bk-verify do: the sha256 of its
@@ -212,6 +229,7 @@ verify_backup(struct restore *r)
 {
 	struct bk_inspect_opts io;
 	struct bk_inspect ins;
+	char why[BK_WHY_MAX + 64];
 
 	memset(&io, 0, sizeof(io));
 	io.ids = r->ids;
@@ -228,16 +246,17 @@ verify_backup(struct restore *r)
 	if (ins.code == BK_EX_IOERR && ins.layer_failed)
 		bk_errx(BK_EX_IOERR, "could not read \"%s\": %s", r->rel,
 		    ins.why);
-	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0)
-		bk_errx(BK_EX_FAIL, "could not restore \"%s\": sha256 does not "
-		    "match the manifest%s%s%s", r->rel, ins.code ? " (" : "",
-		    ins.code ? ins.why : "", ins.code ? ")" : "");
+	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0) {
+		snprintf(why, sizeof(why), "sha256 does not match the "
+		    "manifest%s%s%s", ins.code ? " (" : "", ins.code ? ins.why :
+		    "", ins.code ? ")" : "");
+		verify_failed(r, BK_EX_FAIL, why);
+	}
 	/* What the target cannot take is said first, broken or not. */
-	if (!ins.layer_failed && r->content != BK_LAYER_EMPTY)
+	if (!ins.layer_failed && r->content != BK_LAYER_EMPTY && !r->scratch)
 		check_content(r, r->content);
 	if (ins.code != 0)
-		bk_errx(ins.code, "could not restore \"%s\": %s", r->rel,
-		    ins.why);
+		verify_failed(r, ins.code, ins.why);
 	bk_info("verified \"%s\": %" PRIu64 " bytes, sha256 %s, %s", r->rel,
 	    r->size, r->want[0] ? "as recorded" : "not recorded", r->layers);
 }
@@ -336,6 +355,48 @@ restore_free(struct restore *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void
+restore_init(struct restore *r, const struct opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->target = o->target;
+	r->clean = o->clean;
+	r->dry_run = o->dry_run;
+	r->progress = o->progress;
+	r->wait = o->wait;
+	r->scratch = o->scratch;
+	r->fd = r->lockfd = r->created_slot = r->tmpslot = -1;
+	r->buf = bk_malloc(CHUNK);
+	r->zbuf = bk_malloc(CHUNK);
+}
+
+/*
+ * A drill: the backup verified as for a restore, then restored into a
+ * scratch target, counted and recorded (restore/drill.c).  The target
+ * of -D, when given, is the PostgreSQL server to make the scratch
+ * database on, and is never written to.
+ */
+static int
+drill(const struct opts *o)
+{
+	/* Static: what it holds stays reachable when an error exits. */
+	static struct restore r;
+	int code;
+
+	restore_init(&r, o);
+	/* A -D that cannot be passed on is refused before anything runs. */
+	if (o->target != NULL)
+		pg_args(&r);
+	load_identities(&r);
+	open_backup(&r);
+	drill_check(&r);
+	verify_backup(&r);
+	code = drill_run(&r);
+	restore_free(&r);
+	return code;
+}
+
 static int
 restore(const struct opts *o)
 {
@@ -344,16 +405,7 @@ restore(const struct opts *o)
 	char *done;
 	int tty;
 
-	memset(&r, 0, sizeof(r));
-	r.o = o;
-	r.target = o->target;
-	r.clean = o->clean;
-	r.dry_run = o->dry_run;
-	r.progress = o->progress;
-	r.wait = o->wait;
-	r.fd = r.lockfd = r.created_slot = r.tmpslot = -1;
-	r.buf = bk_malloc(CHUNK);
-	r.zbuf = bk_malloc(CHUNK);
+	restore_init(&r, o);
 	r.kind = strncmp(o->target, "sqlite:", 7) == 0 ? TARGET_SQLITE :
 	    TARGET_PG;
 	if (r.kind == TARGET_SQLITE && o->clean)
@@ -411,7 +463,7 @@ restore(const struct opts *o)
 
 enum {
 	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_MAXWF,
-	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_VERSION
+	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_SCRATCH, OPT_VERSION
 };
 
 static const char optstring[] = "D:hi:m:nPqvw:";
@@ -431,6 +483,7 @@ static const struct option longopts[] = {
 	{ "unlisted",		no_argument,		NULL, OPT_UNLISTED },
 	{ "yes",		no_argument,		NULL, OPT_YES },
 	{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
+	{ "scratch",		no_argument,		NULL, OPT_SCRATCH },
 	{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
 	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
 	{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
@@ -493,6 +546,9 @@ parse_options(struct opts *o, int argc, char *argv[])
 		case OPT_NO_SAFETY:
 			o->safety = 0;
 			break;
+		case OPT_SCRATCH:
+			o->scratch = 1;
+			break;
 		case OPT_PASSFILE:
 			o->passfile = optarg;
 			break;
@@ -512,11 +568,34 @@ parse_options(struct opts *o, int argc, char *argv[])
 	return optind;
 }
 
+/*
+ * A drill touches nothing real: no target to name, empty or confirm, no
+ * safety backup to make or skip, and no unlisted file (its result goes
+ * onto the manifest line).
+ */
+static void
+check_scratch(const struct opts *o)
+{
+	const char *no = o->clean ? "--clean" : o->dry_run ? "-n" :
+	    o->yes ? "--yes" : !o->safety ? "--no-safety-backup" :
+	    o->force ? "--unlisted" : NULL;
+
+	if (no != NULL)
+		bk_usage_error("--scratch and %s exclude each other: a drill "
+		    "%s", no, o->force ? "is recorded on the backup's manifest "
+		    "line" : "touches nothing real");
+	if (o->target != NULL && strncmp(o->target, "sqlite:", 7) == 0)
+		bk_usage_error("--scratch restores an SQLite backup into a "
+		    "temporary file: -D sqlite: names a real target");
+}
+
 /* The target and the one backup file (the operands), and what excludes. */
 static void
 check_options(struct opts *o, int argc, char *argv[])
 {
-	if (o->target == NULL)
+	if (o->scratch)
+		check_scratch(o);
+	else if (o->target == NULL)
 		bk_usage_error("no target: give -D DBNAME or -D sqlite:PATH");
 	if (argc != 1)
 		bk_usage_error(argc == 0 ? "no backup file to restore" :
@@ -542,7 +621,7 @@ main(int argc, char *argv[])
 	check_options(&o, argc - n, argv + n);
 	/* psql going away must be an error we see, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	code = restore(&o);
+	code = o.scratch ? drill(&o) : restore(&o);
 	free(o.idfiles);
 	return bk_finish(code);
 }

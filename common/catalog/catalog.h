@@ -77,6 +77,10 @@ struct bk_entry {
 	char		*verified_time;	/* RFC 3339, NULL when never */
 	time_t		 verified_t;
 	char		*verified_reason;	/* why it failed, or NULL */
+	enum bk_verified drill;		/* the last restore drill's result */
+	char		*drill_time;	/* RFC 3339, NULL when never */
+	time_t		 drill_t;
+	char		 drill_checksum[65];	/* its content checksum, or "" */
 	struct bk_remote *remote;	/* its copies elsewhere, in order */
 	size_t		 nremote;
 
@@ -225,6 +229,25 @@ void	bk_entry_set_int(struct bk_entry *, const char *, int64_t);
 /* Records a verification: result BK_VERIFIED_OK or _FAIL, reason or NULL. */
 void	bk_entry_set_verified(struct bk_entry *, time_t, enum bk_verified,
 	    const char *);
+/*
+ * A restore drill (bk-restore --scratch), as bk-manifest(5)'s "drill"
+ * records it: when, its result, why it failed (or NULL), and what the
+ * scratch database held when it was counted: records (-1 when it was
+ * not: the restore failed), the tables in order with their row counts,
+ * and the content checksum (64 hex digits, or NULL).
+ */
+struct bk_drill {
+	time_t		 t;
+	int		 ok;
+	const char	*reason;
+	int64_t		 records;
+	const char *const *tables;
+	const int64_t	*counts;
+	size_t		 ntables;
+	const char	*checksum;
+};
+/* Records a drill, replacing the last one. */
+void	bk_entry_set_drill(struct bk_entry *, const struct bk_drill *);
 /*
  * Records a remote copy: url (checked by the caller), its size, sha256
  * (64 hex digits), ETag (without quotes, or NULL) and upload time.  A

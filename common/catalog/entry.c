@@ -50,11 +50,12 @@ entry_clear_fields(struct bk_entry *e)
 		free(e->layers[i]);
 	free(e->verified_time);
 	free(e->verified_reason);
+	free(e->drill_time);
 	free(e->error);
 	entry_clear_remote(e);
 	e->path = e->created = e->type = e->description = NULL;
 	e->created_by = e->source = e->verified_time = NULL;
-	e->verified_reason = e->error = NULL;
+	e->verified_reason = e->drill_time = e->error = NULL;
 	e->nlayers = 0;
 	e->size = -1;
 	e->records = -1;
@@ -64,6 +65,9 @@ entry_clear_fields(struct bk_entry *e)
 	e->created_off = 0;
 	e->verified = BK_VERIFIED_NONE;
 	e->verified_t = 0;
+	e->drill = BK_VERIFIED_NONE;
+	e->drill_t = 0;
+	e->drill_checksum[0] = '\0';
 	e->bad = 0;
 }
 
@@ -177,6 +181,38 @@ opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
 }
 
 /*
+ * The "drill" object: 0, absent or read into the entry (its time and
+ * checksum when they are well formed), or -1 when it is not an object
+ * with a result "ok" or "failed".
+ */
+static int
+opt_drill(json_t *o, struct bk_entry *e)
+{
+	json_t *v = json_object_get(o, "drill");
+	const char *s;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return -1;
+	s = json_string_value(json_object_get(v, "result"));
+	if (s != NULL && strcmp(s, "ok") == 0)
+		e->drill = BK_VERIFIED_OK;
+	else if (s != NULL && strcmp(s, "failed") == 0)
+		e->drill = BK_VERIFIED_FAIL;
+	else
+		return -1;
+	s = json_string_value(json_object_get(v, "time"));
+	if (s != NULL && bk_parse_date(s, &e->drill_t, NULL) == 0)
+		e->drill_time = bk_strdup(s);
+	s = json_string_value(json_object_get(v, "checksum"));
+	if (s != NULL && strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdef") == 64)
+		memcpy(e->drill_checksum, s, 65);
+	return 0;
+}
+
+/*
  * The "remote" list: each element an object with a "url" string, and
  * size, sha256, etag, uploaded and verified of the right kinds when
  * present.  Returns 0, or -1 with the phrase that says what is wrong.
@@ -285,6 +321,9 @@ entry_fill(struct bk_entry *e, json_t *o)
 	    &e->verified_reason) < 0)
 		return bad_field(e, "field \"%s\" is not an object with a "
 		    "result ok or fail", "verified");
+	if (opt_drill(o, e) < 0)
+		return bad_field(e, "field \"%s\" is not an object with a "
+		    "result ok or failed", "drill");
 	if (entry_fill_remote(e, json_object_get(o, "remote"), &s) < 0)
 		return bad_field(e, "%s", s);
 	return 0;
@@ -457,6 +496,34 @@ bk_entry_set_verified(struct bk_entry *e, time_t t, enum bk_verified r,
 	entry_changed(e);
 }
 
+void
+bk_entry_set_drill(struct bk_entry *e, const struct bk_drill *d)
+{
+	json_t *v = json_object(), *t, *why;
+	char buf[40];
+	size_t i;
+
+	/* In the order of bk-manifest(5). */
+	bk_format_rfc3339(buf, sizeof(buf), d->t, bk_local_offset(d->t));
+	json_object_set_new(v, "time", json_string(buf));
+	json_object_set_new(v, "result", json_string(d->ok ? "ok" : "failed"));
+	if (d->records >= 0) {
+		json_object_set_new(v, "records", json_integer(d->records));
+		t = json_object();
+		/* A name that is not UTF-8 is left out, as a reason is. */
+		for (i = 0; i < d->ntables; i++)
+			json_object_set_new(t, d->tables[i],
+			    json_integer(d->counts[i]));
+		json_object_set_new(v, "tables", t);
+	}
+	if (d->checksum != NULL)
+		json_object_set_new(v, "checksum", json_string(d->checksum));
+	if (d->reason != NULL && (why = json_string(d->reason)) != NULL)
+		json_object_set_new(v, "reason", why);
+	json_object_set_new(entry_json(e), "drill", v);
+	entry_changed(e);
+}
+
 /* The element of the "remote" list whose url is url, or NULL. */
 static json_t *
 remote_find(json_t *l, const char *url, size_t *at)
@@ -570,7 +637,7 @@ bk_entry_line(struct bk_entry *e)
 /* The fields bk-manifest(5) defines; any other key is an attribute. */
 static const char *const fields[] = { "path", "created", "type", "size",
     "sha256", "layers", "records", "complete", "description", "created_by",
-    "source", "verified", "remote", NULL };
+    "source", "verified", "drill", "remote", NULL };
 
 int
 bk_entry_field(const char *key, size_t len)
