@@ -93,7 +93,7 @@ printf '15 2 * *  /bin/true\n61 2 * * * /bin/true\n0 0 * * * date +%%F\n' >bad.c
 cron_ok bad.cron >bad.out
 is "... and a bad crontab does not (short, out of range, %)" "$(wc -l <bad.out)" 3
 jobs=$(grep -c '^[0-9*]' "$ex/crontab")
-is "two jobs" "$jobs" 2
+is "three jobs: the daily dump, the check, the monthly drill" "$jobs" 3
 is "... each under bk-job.sh" \
     "$(grep '^[0-9*]' "$ex/crontab" | awk '$6 ~ /\/bk-job\.sh$/' | wc -l)" "$jobs"
 like "the daily job at the timer's time" "$ex/crontab" \

@@ -153,9 +153,11 @@ open_backup(struct restore *r)
 		    "file", o->file);
 	if ((e = bk_manifest_find(&r->m, r->rel)) == NULL) {
 		if (!o->force)
-			bk_errx(BK_EX_FAIL, "could not restore \"%s\": not in the "
-			    "manifest \"%s\" (an incomplete backup; --unlisted "
-			    "restores it anyway)", r->rel, r->m.path);
+			bk_errx(BK_EX_FAIL, "could not %s \"%s\": not in the "
+			    "manifest \"%s\" (an incomplete backup%s)",
+			    o->scratch ? "drill" : "restore", r->rel, r->m.path,
+			    o->scratch ? ", with nowhere to record a drill" :
+			    "; --unlisted restores it anyway");
 		bk_warnx("\"%s\" is not in the manifest: restoring it because "
 		    "of --unlisted", r->rel);
 		return;

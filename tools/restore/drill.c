@@ -66,6 +66,14 @@ pg_connect(struct restore *r, const char *db)
 	return PQconnectdbParams(kw, val, 1);
 }
 
+/* The server's notices ("does not exist, skipping") are not news. */
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 /* An error line for the guard, which has no way to exit with it. */
 static void
 guard_error(const char *db, const char *why)
@@ -100,6 +108,7 @@ guard_drop(struct restore *r)
 		PQfinish(pg);
 		return -1;
 	}
+	PQsetNoticeProcessor(pg, quiet, NULL);
 	snprintf(pid, sizeof(pid), "%d", d->backend);
 	vals[0] = pid;
 	for (tries = 0; tries < 1200 && !gone; tries++) {
