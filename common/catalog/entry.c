@@ -149,6 +149,37 @@ opt_sha256(json_t *o, char out[65])
 }
 
 /*
+ * An outcome, the object of "verified" or "drill" named key: 0, absent or
+ * read into res and its time (when it is well formed), with the object
+ * in *v; or -1 when it is not an object with a result "ok" or failed.
+ */
+static int
+opt_outcome(json_t *o, const char *key, const char *failed, json_t **v,
+    enum bk_verified *res, char **time, time_t *t)
+{
+	const char *s;
+
+	*v = json_object_get(o, key);
+	if (*v == NULL || json_is_null(*v)) {
+		*v = NULL;
+		return 0;
+	}
+	if (!json_is_object(*v))
+		return -1;
+	s = json_string_value(json_object_get(*v, "result"));
+	if (s != NULL && strcmp(s, "ok") == 0)
+		*res = BK_VERIFIED_OK;
+	else if (s != NULL && strcmp(s, failed) == 0)
+		*res = BK_VERIFIED_FAIL;
+	else
+		return -1;
+	s = json_string_value(json_object_get(*v, "time"));
+	if (s != NULL && bk_parse_date(s, t, NULL) == 0)
+		*time = bk_strdup(s);
+	return 0;
+}
+
+/*
  * A "verified" object (of the entry or of a remote copy): 0, absent or
  * read into the three outputs, or -1 when it is not an object with a
  * result "ok" or "fail".
@@ -157,25 +188,13 @@ static int
 opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
     char **reason)
 {
-	json_t *v = json_object_get(o, "verified");
+	json_t *v;
 	const char *s;
 
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
+	if (opt_outcome(o, "verified", "fail", &v, res, time, t) < 0)
 		return -1;
-	s = json_string_value(json_object_get(v, "result"));
-	if (s != NULL && strcmp(s, "ok") == 0)
-		*res = BK_VERIFIED_OK;
-	else if (s != NULL && strcmp(s, "fail") == 0)
-		*res = BK_VERIFIED_FAIL;
-	else
-		return -1;
-	s = json_string_value(json_object_get(v, "time"));
-	if (s != NULL && bk_parse_date(s, t, NULL) == 0)
-		*time = bk_strdup(s);
-	s = json_string_value(json_object_get(v, "reason"));
-	if (s != NULL)
+	if (v != NULL && (s = json_string_value(json_object_get(v,
+	    "reason"))) != NULL)
 		*reason = bk_strdup(s);
 	return 0;
 }
@@ -188,25 +207,14 @@ opt_verified(json_t *o, enum bk_verified *res, char **time, time_t *t,
 static int
 opt_drill(json_t *o, struct bk_entry *e)
 {
-	json_t *v = json_object_get(o, "drill");
+	json_t *v;
 	const char *s;
 
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
+	if (opt_outcome(o, "drill", "failed", &v, &e->drill, &e->drill_time,
+	    &e->drill_t) < 0)
 		return -1;
-	s = json_string_value(json_object_get(v, "result"));
-	if (s != NULL && strcmp(s, "ok") == 0)
-		e->drill = BK_VERIFIED_OK;
-	else if (s != NULL && strcmp(s, "failed") == 0)
-		e->drill = BK_VERIFIED_FAIL;
-	else
-		return -1;
-	s = json_string_value(json_object_get(v, "time"));
-	if (s != NULL && bk_parse_date(s, &e->drill_t, NULL) == 0)
-		e->drill_time = bk_strdup(s);
-	s = json_string_value(json_object_get(v, "checksum"));
-	if (s != NULL && strlen(s) == 64 &&
+	if (v != NULL && (s = json_string_value(json_object_get(v,
+	    "checksum"))) != NULL && strlen(s) == 64 &&
 	    strspn(s, "0123456789abcdef") == 64)
 		memcpy(e->drill_checksum, s, 65);
 	return 0;
