@@ -125,7 +125,7 @@ DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    python3-cryptography python3-prometheus-client \
 	    libreoffice-calc-nogui clang libclang-rt-dev \
 	    ceph-mon ceph-osd radosgw ceph-common awscli \
-	    systemd curl shellcheck
+	    systemd curl shellcheck chromium libxml2-utils
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all build check deps deps-build install uninstall bench demo clean \

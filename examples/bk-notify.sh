@@ -6,7 +6,7 @@
 #
 #   bk-notify.sh [-c CONFIG] JOB [LOGFILE]
 #
-# JOB names the job (a systemd unit such as bk-pg-daily.service, or the
+# JOB names the job (a systemd unit such as bk-pg@daily.service, or the
 # NAME given to bk-job.sh).  The message holds the lines of JOB's last run:
 # from LOGFILE, those since bk-job.sh's last "JOB: started" line; without
 # LOGFILE, those of the unit's last run in the journal (journalctl).  At

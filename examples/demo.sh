@@ -33,7 +33,6 @@ echo "demo: created $db (the tattoo-studio schema and three months of data)"
 opts=()
 command -v bk-gz >/dev/null && opts+=(-z)
 command -v bk-sum >/dev/null && opts+=(-s)
-command -v bk-manifest >/dev/null && opts+=(-m)
 echo "demo: monthly export of $month:"
 echo "  examples/monthly-export.sh -d sqlite:$db -b $out/backups ${opts[*]} $month"
 "$top/examples/monthly-export.sh" -d "sqlite:$db" -b "$out/backups" \

@@ -19,15 +19,15 @@ INSERT INTO artistas (id, nome, comissao_percentual, created_at, updated_at) VAL
 (2, 'Bárbara Lins', 45, '2023-03-05 09:00:00', '2024-06-01 09:00:00'),
 (3, 'Tomás Ferreira', 40, '2024-02-12 09:00:00', '2024-02-12 09:00:00');
 
-INSERT INTO sessoes (id, data, hora, valor, status, cliente_id, artista_id, observacoes, created_at, updated_at) VALUES
-(1, '2024-08-14', '14:00:00', 800.00, 'concluida', 1, 1, 'Fechamento de braço, parte 1', '2024-08-01 10:00:00', '2024-08-14 18:00:00'),
-(2, '2024-08-31', '19:30:00', 350.00, 'concluida', 3, 2, 'Flor, pulso esquerdo', '2024-08-20 12:00:00', '2024-08-31 21:00:00'),
-(3, '2024-09-01', '10:00:00', 1200.00, 'concluida', 1, 1, 'Fechamento de braço, parte 2
+INSERT INTO sessoes (id, data, valor, status, cliente_id, artista_id, observacoes, created_at, updated_at) VALUES
+(1, '2024-08-14', 800.00, 'concluida', 1, 1, 'Fechamento de braço, parte 1', '2024-08-01 10:00:00', '2024-08-14 18:00:00'),
+(2, '2024-08-31', 350.00, 'concluida', 3, 2, 'Flor, pulso esquerdo', '2024-08-20 12:00:00', '2024-08-31 21:00:00'),
+(3, '2024-09-01', 1200.00, 'concluida', 1, 1, 'Fechamento de braço, parte 2
 Cliente pediu pausa de 15 min', '2024-08-15 09:00:00', '2024-09-01 15:00:00'),
-(4, '2024-09-12', '15:00:00', 450.00, 'concluida', 5, 3, 'Lettering "Amor Fati", antebraço', '2024-09-02 11:00:00', '2024-09-12 17:30:00'),
-(5, '2024-09-20', '16:00:00', 600.00, 'cancelada', 2, 2, 'Cancelada: cliente doente, remarcar', '2024-09-05 08:00:00', '2024-09-19 20:00:00'),
-(6, '2024-09-30', '20:00:00', 900.00, 'concluida', 6, 1, '=HYPERLINK("http://example.com","clique")', '2024-09-16 10:00:00', '2024-09-30 23:59:59'),
-(7, '2024-10-01', '09:00:00', 300.00, 'agendada', 4, 3, NULL, '2024-09-25 10:00:00', '2024-09-25 10:00:00');
+(4, '2024-09-12', 450.00, 'concluida', 5, 3, 'Lettering "Amor Fati", antebraço', '2024-09-02 11:00:00', '2024-09-12 17:30:00'),
+(5, '2024-09-20', 600.00, 'cancelada', 2, 2, 'Cancelada: cliente doente, remarcar', '2024-09-05 08:00:00', '2024-09-19 20:00:00'),
+(6, '2024-09-30', 900.00, 'concluida', 6, 1, '=HYPERLINK("http://example.com","clique")', '2024-09-16 10:00:00', '2024-09-30 23:59:59'),
+(7, '2024-10-01', 300.00, 'agendada', 4, 3, NULL, '2024-09-25 10:00:00', '2024-09-25 10:00:00');
 
 INSERT INTO pagamentos (id, data, valor, forma_pagamento, observacoes, cliente_id, artista_id, sessao_id, created_at, updated_at) VALUES
 (1, '2024-08-14', 800.00, 'cartão de crédito', 'Parcelado em 3x', 1, 1, 1, '2024-08-14 18:05:00', '2024-08-14 18:05:00'),
@@ -49,14 +49,14 @@ INSERT INTO comissoes (id, pagamento_id, artista_id, percentual, valor, observac
 (6, 6, 1, 50, 450.00, '@Rafa conferir', '2024-09-30 23:59:59', '2024-09-30 23:59:59'),
 (7, 8, 3, 40, 40.00, NULL, '2024-10-01 00:05:00', '2024-10-01 00:05:00');
 
-INSERT INTO gastos (id, data, valor, descricao, categoria, forma_pagamento, created_at, updated_at) VALUES
-(1, '2024-08-05', 1800.00, 'Aluguel de agosto', 'aluguel', 'boleto', '2024-08-05 09:00:00', '2024-08-05 09:00:00'),
-(2, '2024-09-02', 1800.00, 'Aluguel de setembro', 'aluguel', 'boleto', '2024-09-02 09:00:00', '2024-09-02 09:00:00'),
-(3, '2024-09-09', 389.90, 'Tintas, agulhas, luvas (caixa c/ 100)', 'material', 'cartão de crédito', '2024-09-09 13:00:00', '2024-09-09 13:00:00'),
-(4, '2024-09-18', -45.00, 'Devolução: luvas tamanho errado', 'material', 'cartão de crédito', '2024-09-18 10:00:00', '2024-09-18 10:00:00'),
+INSERT INTO gastos (id, data, valor, descricao, forma_pagamento, created_at, updated_at) VALUES
+(1, '2024-08-05', 1800.00, 'Aluguel de agosto', 'boleto', '2024-08-05 09:00:00', '2024-08-05 09:00:00'),
+(2, '2024-09-02', 1800.00, 'Aluguel de setembro', 'boleto', '2024-09-02 09:00:00', '2024-09-02 09:00:00'),
+(3, '2024-09-09', 389.90, 'Tintas, agulhas, luvas (caixa c/ 100)', 'cartão de crédito', '2024-09-09 13:00:00', '2024-09-09 13:00:00'),
+(4, '2024-09-18', -45.00, 'Devolução: luvas tamanho errado', 'cartão de crédito', '2024-09-18 10:00:00', '2024-09-18 10:00:00'),
 (5, '2024-09-25', 120.00, 'Conta de luz
-(referente a agosto)', 'contas', 'pix', '2024-09-25 08:30:00', '2024-09-25 08:30:00'),
-(6, '2024-09-30', 75.50, '-Taxa da maquininha', 'taxas', 'débito automático', '2024-09-30 23:00:00', '2024-09-30 23:00:00'),
-(7, '2024-10-01', 1800.00, 'Aluguel de outubro', 'aluguel', 'boleto', '2024-10-01 09:00:00', '2024-10-01 09:00:00');
+(referente a agosto)', 'pix', '2024-09-25 08:30:00', '2024-09-25 08:30:00'),
+(6, '2024-09-30', 75.50, '-Taxa da maquininha', 'débito automático', '2024-09-30 23:00:00', '2024-09-30 23:00:00'),
+(7, '2024-10-01', 1800.00, 'Aluguel de outubro', 'boleto', '2024-10-01 09:00:00', '2024-10-01 09:00:00');
 
 COMMIT;

@@ -1,4 +1,8 @@
 -- The tattoo-studio schema of seed 000, for SQLite.
+-- The four tables of the seed's monthly CSV (pagamentos, sessoes,
+-- comissoes, gastos) with the columns that CSV names, clientes and artistas
+-- for the names joined in, and the type-specific fields monthly-export.sh
+-- adds: sessao_id, status, pagamento_id, percentual, descricao.
 --   sqlite3 estudio.db <tattoo-schema.sqlite.sql <tattoo-data.sql  (or .read)
 -- SQLite has no date type: dates are TEXT 'YYYY-MM-DD' and timestamps TEXT
 -- 'YYYY-MM-DD HH:MM:SS', which compare correctly as strings, so the
@@ -27,7 +31,6 @@ CREATE TABLE artistas (
 CREATE TABLE sessoes (
 	id		INTEGER PRIMARY KEY,
 	data		TEXT NOT NULL,
-	hora		TEXT,
 	valor		REAL NOT NULL,
 	status		TEXT NOT NULL DEFAULT 'agendada',
 	cliente_id	INTEGER REFERENCES clientes,
@@ -66,7 +69,6 @@ CREATE TABLE gastos (
 	data		TEXT NOT NULL,
 	valor		REAL NOT NULL,
 	descricao	TEXT NOT NULL,
-	categoria	TEXT,
 	forma_pagamento	TEXT,
 	created_at	TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
 	updated_at	TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP

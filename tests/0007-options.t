@@ -178,7 +178,7 @@ exits "bk-manifest info -F json -m FILE" 0 bk-manifest info x.csv -F json -m mf.
 like "... as JSON" out '"path": "x.csv"'
 usage "bk-manifest list -F text is refused" 'formats are table, tsv and json' \
     bk-manifest -m mf.jsonl list -F text
-usage "bk-manifest report -F tsv is refused" 'formats are text and json' \
+usage "bk-manifest report -F tsv is refused" 'formats are text, json and html' \
     bk-manifest -m mf.jsonl report -F tsv
 usage "an option of another command is refused after the command" \
     'option --move does not apply to add' bk-manifest add --move x.csv

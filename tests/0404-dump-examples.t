@@ -11,7 +11,9 @@ sqlite3 -bail estudio.db <"$ex/tattoo-data.sql"
 
 run "$ex/monthly-export.sh" -d sqlite:estudio.db 2024-09
 is "the export exits 0" "$rc" 0
-is "it prints the files written" "$(cat out)" "backups/2024_09/backup_2024_09.csv
+is "it logs the files written, timestamped" \
+    "$(sed -n 's/^[0-9-]*T[0-9:]*Z monthly-export\.sh: wrote //p' out)" \
+    "backups/2024_09/backup_2024_09.csv
 backups/2024_09/backup_2024_09.counts"
 empty "and nothing on stderr" err
 csv=backups/2024_09/backup_2024_09.csv
@@ -25,9 +27,10 @@ assert raw.startswith(b"\xef\xbb\xbf"), "no UTF-8 BOM"
 assert b"\r\n" in raw, "no CRLF"
 rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
 head = rows[0]
-assert head[:10] == ["type", "id", "data", "valor", "forma_pagamento",
+assert head == ["type", "id", "data", "valor", "forma_pagamento",
     "observacoes", "cliente_name", "artista_name", "created_at",
-    "updated_at"], head
+    "updated_at", "sessao_id", "status", "pagamento_id", "percentual",
+    "descricao"], head
 body = rows[1:]
 types = [r[0] for r in body]
 assert types == ["pagamento"] * 5 + ["sessao"] * 4 + ["comissao"] * 4 + \
@@ -52,15 +55,15 @@ is "the CSV has the seed's columns, is Excel-ready and holds September" "$(cat o
 [ "$rc" = 0 ] && : || sed 's/^/#   /' err
 
 cp "$csv" before.csv
-errline "an existing month is never overwritten (73)" 73 'exists: not overwriting' \
+errline "an existing month is never overwritten (73)" 73 'already exported.*not overwriting' \
     "$ex/monthly-export.sh" -d sqlite:estudio.db 2024-09
 same "the existing month is untouched" "$csv" before.csv
 
-# -z and -m: compressed with bk-gz, recorded with bk-manifest (which
+# -z: compressed with bk-gz; both recorded with bk-manifest (which
 # counts the records again).
 if command -v bk-gz >/dev/null && command -v bk-manifest >/dev/null; then
-	run "$ex/monthly-export.sh" -d sqlite:estudio.db -b rec -z -m 2024-09
-	is "-z -m exits 0" "$rc" 0
+	run "$ex/monthly-export.sh" -d sqlite:estudio.db -b rec -z 2024-09
+	is "-z exits 0" "$rc" 0
 	ok "the .gz holds the CSV" sh -c 'gzip -dc rec/2024_09/backup_2024_09.csv.gz |
 	    cmp -s - rec/2024_09/backup_2024_09.csv'
 	is "both are recorded, 18 records each" \

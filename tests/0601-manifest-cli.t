@@ -141,6 +141,21 @@ manual              1       24 B  2025-05-30 16:45  2025-05-30 16:45  0
 weekly              1       $size_w B  2025-06-22 03:00  2025-06-22 03:00  0
 all                 3      $((59 + size_w)) B  2025-05-30 16:45  2025-06-27 02:00  0
 
+TYPE           NEWEST BACKUP
+daily          daily/db_2025-06-27.csv
+manual         manual/before-v2.sql (Before migration)
+weekly         weekly/db_2025-06-22.csv.gz
+
+TYPE           LAST VERIFIED            LAST DRILL               LAST RUN
+daily          never                    never                    never
+manual         never                    never                    never
+weekly         never                    never                    never
+
+TYPE           MONTH    COUNT       SIZE  GROWTH   RUNS FAILED SKIPPED     MIN  MEDIAN     MAX
+daily          2025-06      1       35 B       -      0      0       0       -       -       -
+manual         2025-05      1       24 B       -      0      0       0       -       -       -
+weekly         2025-06      1       $size_w B       -      0      0       0       -       -       -
+
 MONTH           COUNT      ADDED      TOTAL
 2025-05             1       24 B       24 B
 2025-06             2       $((35 + size_w)) B      $((59 + size_w)) B

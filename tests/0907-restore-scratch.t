@@ -389,20 +389,21 @@ same "the real database of -D is still as it was" real.after real.before
 
 # ---- the crontab's monthly drill ----
 # examples/crontab's line, run by bash as cron would, with its folders
-# here: the newest daily backup of a tree that pg-daily.sh made.
+# here: the newest monthly backup of a tree that pg-backup.sh made.
 line=$(grep ' drill-erp ' "$TOP/examples/crontab")
 ok "examples/crontab has the drill line" test -n "$line"
 mkdir erp log
-PGDATABASE=${P}_src bash "$TOP/examples/pg-daily.sh" -b "$T/erp" >/dev/null
+PGDATABASE=${P}_src bash "$TOP/examples/pg-backup.sh" -b "$T/erp" monthly \
+    >/dev/null
 cmd=$(printf '%s\n' "$line" | cut -d' ' -f6- |
     sed "s#/usr/local/lib/bk/#$TOP/examples/#g; s#/var/backups/erp#$T/erp#g;
     s#/var/log/bk/#$T/log/#g; s#-D postgres#-D ${P}_real#")
 BK_LOCK_DIR=$T bash -c "$cmd"
 is "the crontab's drill runs" "$?" 0
 like "... its log has the result" log/drill-erp.log \
-    '^drill of "daily/[^"]+" ok: [0-9]+ records in'
-f=$(cd erp && ls daily/*.sql.gz)
-is "... recorded on the newest daily backup" \
+    '^drill of "monthly/[^"]+" ok: [0-9]+ records in'
+f=$(cd erp && ls monthly/*.sql.gz | grep -v globals)
+is "... recorded on the newest monthly backup" \
     "$(drill_field erp/manifest.jsonl "$f" checksum)" "\"$sum_src\""
 
 # ---- bad inputs: exit codes, one line, nothing recorded ----

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Scheduling the daily job of bk(7) recipe 3: the systemd units of
+# Scheduling the jobs of bk(7) recipe 3: the systemd units of
 # examples/systemd checked by systemd-analyze verify (and a broken copy
-# refused, so that the check can fail), the crontab's lines parsed; two
-# runs of examples/pg-daily.sh at once through examples/bk-job.sh against
+# refused, so that the check can fail), the timers' and the crontab's
+# times; two runs of examples/pg-backup.sh daily at once through
+# examples/bk-job.sh against
 # the harness's PostgreSQL, the first held inside pg_dump by a table lock:
 # exactly one runs, the other says so in one line and exits 75; then a
 # failing job and examples/bk-notify.sh, the OnFailure= notifier, through
@@ -21,7 +22,7 @@ cleanup
 trap '[ -n "$hook" ] && kill "$hook" 2>/dev/null; cleanup; cd /; rm -rf "$T"' EXIT
 
 ok "the scripts are shellcheck-clean" \
-    shellcheck "$ex/bk-job.sh" "$ex/pg-daily.sh" "$ex/bk-notify.sh"
+    shellcheck "$ex/bk-job.sh" "$ex/pg-backup.sh" "$ex/bk-notify.sh"
 
 # ---- the systemd units ----
 # The units and the crontab name their scripts under /usr/local/lib/bk/;
@@ -44,21 +45,38 @@ verify_units() {
 	(cd "$_vn.v" && systemd-analyze verify --man=no ./*) >"$_vn.out" 2>&1 &&
 	    [ ! -s "$_vn.out" ]
 }
-ok "systemd-analyze verify passes the three units" verify_units "$ex/systemd"
+ok "systemd-analyze verify passes the units" verify_units "$ex/systemd"
 mkdir broken && cp "$ex"/systemd/* broken/
-sed 's/^Type=oneshot/Type=oneshoot/' "$ex/systemd/bk-pg-daily.service" \
-    >broken/bk-pg-daily.service
+sed 's/^Type=oneshot/Type=oneshoot/' "$ex/systemd/bk-pg@.service" \
+    >broken/bk-pg@.service
 if verify_units "$T/broken"; then fail "... and refuses a broken copy"
 else pass "... and refuses a broken copy"; fi
 like "... saying why" broken.out 'Failed to parse service type'
-like "the timer is persistent" "$ex/systemd/bk-pg-daily.timer" '^Persistent=true$'
-ok "... and starts the service of its name" test -f "$ex/systemd/bk-pg-daily.service"
-like "the service's OnFailure= is bk-notify@" "$ex/systemd/bk-pg-daily.service" \
+# Each timer starts bk-pg@CMD.service, CMD a command of pg-backup.sh, at
+# the time of its crontab line: CMD|systemd's normalized form|cron's.
+while IFS='|' read -r cmd norm cron; do
+	tm=$ex/systemd/bk-pg-$cmd.timer
+	like "the $cmd timer is persistent" "$tm" '^Persistent=true$'
+	like "... starts bk-pg@$cmd.service" "$tm" "^Unit=bk-pg@$cmd\\.service\$"
+	cal=$(sed -n 's/^OnCalendar=//p' "$tm")
+	run systemd-analyze calendar "$cal"
+	like "... at $norm" out "^ *Normalized form: $norm\$"
+	like "... as its crontab line" "$ex/crontab" \
+	    "^$cron /usr/local/lib/bk/bk-job\\.sh pg-$cmd /usr/local/lib/bk/pg-backup\\.sh .* $cmd >>"
+done <<'EOF'
+daily|\*-\*-\* 02:15:00|15 2 \* \* \*
+weekly|Sun \*-\*-\* 03:00:00|0  3 \* \* 0
+monthly|\*-\*-01 04:00:00|0  4 1 \* \*
+health|\*-\*-\* 06:30:00|30 6 \* \* \*
+EOF
+is "four timers" "$(ls "$ex"/systemd/*.timer | wc -l)" 4
+ok "their service is a template of examples/systemd" test -f "$ex/systemd/bk-pg@.service"
+like "... whose OnFailure= is bk-notify@" "$ex/systemd/bk-pg@.service" \
     '^OnFailure=bk-notify@%n\.service$'
 ok "... which examples/systemd holds" test -f "$ex/systemd/bk-notify@.service"
-cal=$(sed -n 's/^OnCalendar=//p' "$ex/systemd/bk-pg-daily.timer")
-run systemd-analyze calendar "$cal"
-like "OnCalendar= is every day at 02:15" out '^ *Normalized form: \*-\*-\* 02:15:00$'
+like "... and which runs the instance's command under a lock of its own" \
+    "$ex/systemd/bk-pg@.service" \
+    '^ExecStart=/usr/local/lib/bk/bk-job\.sh pg-%i /usr/local/lib/bk/pg-backup\.sh .* %i$'
 
 # ---- the crontab ----
 # cron_ok FILE: every line is a comment, NAME=VALUE, or five time fields
@@ -93,11 +111,9 @@ printf '15 2 * *  /bin/true\n61 2 * * * /bin/true\n0 0 * * * date +%%F\n' >bad.c
 cron_ok bad.cron >bad.out
 is "... and a bad crontab does not (short, out of range, %)" "$(wc -l <bad.out)" 3
 jobs=$(grep -c '^[0-9*]' "$ex/crontab")
-is "three jobs: the daily dump, the check, the monthly drill" "$jobs" 3
+is "five jobs: four of pg-backup.sh, the monthly drill" "$jobs" 5
 is "... each under bk-job.sh" \
     "$(grep '^[0-9*]' "$ex/crontab" | awk '$6 ~ /\/bk-job\.sh$/' | wc -l)" "$jobs"
-like "the daily job at the timer's time" "$ex/crontab" \
-    '^15 2 \* \* \* /usr/local/lib/bk/bk-job\.sh pg-daily /usr/local/lib/bk/pg-daily\.sh '
 
 # ---- two runs at once ----
 createdb ${P}_db
@@ -110,53 +126,38 @@ export BK_LOCK_DIR
 mkdir locks
 # A session holds the table's ACCESS EXCLUSIVE lock: the first run's
 # pg_dump waits for it, holding the job's lock, until the session commits.
-mkfifo sql.fifo
-psql -Xq -d ${P}_db <sql.fifo >holder.out 2>&1 &
-holder=$!
-exec 8>sql.fifo
-echo 'BEGIN; LOCK TABLE pagamentos IN ACCESS EXCLUSIVE MODE;' >&8
 # q SQL: one value from the database.
 q() { psql -XAt -d ${P}_db -c "$1"; }
-granted() {
-	[ "$(q "SELECT count(*) FROM pg_locks WHERE granted AND
-	    mode = 'AccessExclusiveLock' AND relation = 'pagamentos'::regclass")" = 1 ]
-}
-ok "a session locks the table" wait_until granted
-"$ex/bk-job.sh" pg-daily "$ex/pg-daily.sh" -d ${P}_db -b tree \
+ok "a session locks the table" lock_table ${P}_db pagamentos
+"$ex/bk-job.sh" pg-daily "$ex/pg-backup.sh" -d ${P}_db -b tree daily \
     >run1.out 2>run1.err &
 run1=$!
-dump_waits() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = '${P}_db'
-	    AND application_name = 'pg_dump' AND wait_event_type = 'Lock'")" = 1 ]
-}
-ok "the first run's pg_dump waits for the table" wait_until dump_waits
+ok "the first run's pg_dump waits for the table" wait_until dump_waits ${P}_db
 errline "a second run at once exits 75, in one line" 75 \
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z bk-job\.sh: error: pg-daily: another run holds '"$T"'/locks/bk-pg-daily\.lock: not started$' \
-    "$ex/bk-job.sh" pg-daily "$ex/pg-daily.sh" -d ${P}_db -b tree
+    "$ex/bk-job.sh" pg-daily "$ex/pg-backup.sh" -d ${P}_db -b tree daily
 empty "... nothing on standard output" out
 is "... its pg_dump never started" "$(q "SELECT count(*) FROM pg_stat_activity
     WHERE datname = '${P}_db' AND application_name = 'pg_dump'")" 1
 run flock -n -E 75 locks/bk-pg-daily.lock true
 is "flock(1) sees the lock held too" "$rc" 75
-echo 'COMMIT;' >&8
-exec 8>&-
-wait $holder
+unlock_table
 rc=0; wait $run1 || rc=$?
 is "the first run then ends with 0" "$rc" 0
 empty "... nothing on its standard error" run1.err
 like "... its start logged with a timestamp" run1.out \
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z bk-job\.sh: pg-daily: started \(pid [0-9]+\)$'
 like "... each step of the job" run1.out \
-    '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z pg-daily\.sh: recorded tree/daily/'"${P}"'_db_[0-9]{8}_[0-9]{6}\.sql\.gz in tree/manifest\.jsonl$'
+    '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z pg-backup\.sh: recorded tree/daily/'"${P}"'_db_[0-9]{8}_[0-9]{6}\.sql\.gz in tree/manifest\.jsonl$'
 like "... its end" run1.out \
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z bk-job\.sh: pg-daily: done in [0-9]+s$'
 unlike "... and no line without a timestamp" run1.out \
     '^([^0-9]|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [a-z-]+\.sh: [^a-z])'
-is "one backup in the tree" "$(find tree/daily -type f | wc -l)" 1
-is "... one line in the manifest" "$(wc -l <tree/manifest.jsonl)" 1
+is "one backup and its globals in the tree" "$(find tree/daily -type f | wc -l)" 2
+is "... two lines in the manifest" "$(wc -l <tree/manifest.jsonl)" 2
 run bk-verify -m tree/manifest.jsonl
 is "... which bk-verify passes" "$rc" 0
-f=$(ls tree/daily/*)
+f=$(ls tree/daily/*_db_*[0-9].sql.gz)
 is "... holding the table's rows" \
     "$(bk-gz -d <"$f" | grep -Ec '^[0-9]+	[0-9]+\.[0-9]+$')" 500
 exits "the lock is free once the run ended" 0 \
@@ -165,9 +166,11 @@ exits "the lock is free once the run ended" 0 \
 # ---- bk-job.sh's bad inputs ----
 usage "bk-job.sh without a command: 64" '^usage: bk-job\.sh ' "$ex/bk-job.sh" pg-daily
 usage "bk-job.sh, a bad option: 64" '^usage: bk-job\.sh ' "$ex/bk-job.sh" -x j true
-usage "pg-daily.sh, an argument: 64" '^usage: pg-daily\.sh ' "$ex/pg-daily.sh" extra
-errline "pg-daily.sh, a bad count: 64" 64 'pg-daily\.sh: error: bad count "0"$' \
-    "$ex/pg-daily.sh" -d ${P}_db -k 0
+usage "pg-backup.sh, an argument too many: 64" '^usage: pg-backup\.sh ' \
+    "$ex/pg-backup.sh" daily extra
+errline "pg-backup.sh, a bad count: 64" 64 \
+    'pg-backup\.sh: error: bad keep "0": a count \(7\) or an age \(7d\)$' \
+    "$ex/pg-backup.sh" -d ${P}_db -k 0 daily
 errline "a job name with a slash: 64" 64 'bk-job\.sh: error: bad job name "a/b"$' \
     "$ex/bk-job.sh" a/b true
 errline "a lock in a missing folder: 73" 73 \
@@ -244,9 +247,9 @@ WEBHOOK_HEADER=Authorization: Bearer hdr-$token
 EOF
 
 rc=0
-"$ex/bk-job.sh" pg-daily "$ex/pg-daily.sh" -d ${P}_none -b tree \
+"$ex/bk-job.sh" pg-daily "$ex/pg-backup.sh" -d ${P}_none -b tree daily \
     >>job.log 2>&1 || rc=$?
-is "a job against a missing database fails" "$rc" 1
+is "a job against a missing database fails: 69" "$rc" 69
 like "... the log says why" job.log "database \"${P}_none\" does not exist"
 run "$ex/bk-notify.sh" -c notify.conf pg-daily job.log
 is "bk-notify.sh exits 0" "$rc" 0
@@ -259,8 +262,8 @@ like "... To:" sendmail.in '^To: ops@example\.org$'
 like "... From:" sendmail.in '^From: bk on db1 <backups@example\.org>$'
 like "... Subject:" sendmail.in "^Subject: bk: pg-daily failed on $(hostname)\$"
 like "... the job's error in the body" sendmail.in \
-    "pg-daily\\.sh: error: the dump of ${P}_none failed \\(exit 1\\)"
-like "... and its end" sendmail.in 'bk-job\.sh: pg-daily: failed \(exit 1\)'
+    "pg-backup\\.sh: error: could not connect to database \"${P}_none\": "
+like "... and its end" sendmail.in 'bk-job\.sh: pg-daily: failed \(exit 69\)'
 unlike "... only the last run's lines" sendmail.in 'pg-daily: done in'
 ok "one request to the webhook" test -f hook/1.body -a ! -f hook/2.body
 like "... a POST to the configured path" hook/1.head "^POST /hooks/$token\$"
@@ -272,7 +275,7 @@ print(json.load(open(sys.argv[1]))["text"].rstrip("\n"))
 PY
 python3 text.py hook/1.body >hook.text
 like "... the text holds the job's error" hook.text \
-    "pg-daily\\.sh: error: the dump of ${P}_none failed"
+    "pg-backup\\.sh: error: could not connect to database \"${P}_none\""
 sed '1,/^$/d' sendmail.in >mail.body
 same "... the mail's body, word for word" hook.text mail.body
 unlike "the URL's token never on curl's command line" curl.argv "$token"
@@ -281,7 +284,7 @@ like "... curl read its configuration from its standard input" curl.argv '^-K$'
 # The systemd way: no log file, the unit's last run from the journal.
 cat >bin/systemctl <<'EOF'
 #!/bin/sh
-[ "$*" = "show -P InvocationID bk-pg-daily.service" ] && echo 0123abcd
+[ "$*" = "show -P InvocationID bk-pg@daily.service" ] && echo 0123abcd
 EOF
 cat >bin/journalctl <<EOF
 #!/bin/sh
@@ -290,11 +293,11 @@ echo '2025-06-27T02:15:03+0000 db1 bk-job.sh[42]: 2025-06-27T02:15:03Z bk-job.sh
 EOF
 chmod 755 bin/systemctl bin/journalctl
 printf 'MAIL_TO=ops@example.org\n' >mail.conf
-run "$ex/bk-notify.sh" -c mail.conf bk-pg-daily.service
+run "$ex/bk-notify.sh" -c mail.conf bk-pg@daily.service
 is "as the OnFailure= unit: exit 0" "$rc" 0
 like "... the lines of the failed run" journalctl.argv '_SYSTEMD_INVOCATION_ID=0123abcd'
 like "... in the mail" sendmail.in 'pg-daily: failed \(exit 1\) after 0s$'
-like "... named after the unit" sendmail.in '^Subject: bk: bk-pg-daily\.service failed on '
+like "... named after the unit" sendmail.in '^Subject: bk: bk-pg@daily\.service failed on '
 
 # ---- the notifier's failures and bad inputs ----
 echo 403 >hook.status

@@ -267,3 +267,31 @@ tmpfs_mount() {
 	trap 'cd /; for _m in $_mounts; do umount "$_m"; done; rm -rf "$T" ${_nb:+"$_nb"}' EXIT
 }
 _mounts=
+
+# lock_table DB TABLE: a psql session in the background (fed through
+# descriptor 8) takes TABLE's ACCESS EXCLUSIVE lock in DB and keeps it
+# until unlock_table, so that a pg_dump of DB, and the job running it,
+# waits inside the dump; returns once the lock is granted, or 1 when it
+# never is (wait_until).
+# dump_waits DB: a pg_dump of DB is waiting for a lock.
+lock_table() {
+	_ltdb=$1 _ltrel=$2
+	rm -f "$T/.lock_table"
+	mkfifo "$T/.lock_table" || return 1
+	psql -Xq -d "$_ltdb" <"$T/.lock_table" >"$T/.lock_table.out" 2>&1 &
+	_ltpid=$!
+	exec 8>"$T/.lock_table"
+	echo "BEGIN; LOCK TABLE $_ltrel IN ACCESS EXCLUSIVE MODE;" >&8
+	wait_until _lt_granted
+}
+_lt_granted() {
+	[ "$(psql -XAt -d "$_ltdb" -c "SELECT count(*) FROM pg_locks
+	    WHERE granted AND mode = 'AccessExclusiveLock'
+	    AND relation = '$_ltrel'::regclass")" = 1 ]
+}
+unlock_table() { echo 'COMMIT;' >&8; exec 8>&-; wait "$_ltpid"; }
+dump_waits() {
+	[ "$(psql -XAt -d "$1" -c "SELECT count(*) FROM pg_stat_activity
+	    WHERE datname = '$1' AND application_name = 'pg_dump'
+	    AND wait_event_type = 'Lock'")" = 1 ]
+}

@@ -318,14 +318,7 @@ parse_month(struct dump *d, const char *s)
 {
 	int y, m;
 
-	if (strlen(s) != 7 || !isdigit((unsigned char)s[0]) ||
-	    !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2]) ||
-	    !isdigit((unsigned char)s[3]) || s[4] != '-' ||
-	    !isdigit((unsigned char)s[5]) || !isdigit((unsigned char)s[6]))
-		bk_usage_error("bad --month \"%s\" (want YYYY-MM)", s);
-	y = atoi(s);
-	m = atoi(s + 5);
-	if (y < 1 || m < 1 || m > 12)
+	if (bk_parse_month(s, &y, &m) < 0)
 		bk_usage_error("bad --month \"%s\" (want YYYY-MM)", s);
 	snprintf(d->month_start, sizeof(d->month_start), "%04d-%02d-01", y,
 	    m);

@@ -34,7 +34,8 @@ static const char usage[] =
     "       bk-manifest adopt [-n] [--move] [-T type] [--description text]\n"
     "                   [-u user] dir ...\n"
     "       bk-manifest remove [--delete] file ...\n"
-    "       bk-manifest report [-F text | json]\n";
+    "       bk-manifest report [-T type] [-S date] [--month yyyy-mm]\n"
+    "                   [--jobs file] [-F text | json | html]\n";
 
 #include "manifest/manifest.h"
 
@@ -49,7 +50,7 @@ load_flags(const struct opts *o)
 enum {
 	OPT_VERSION = CHAR_MAX + 1, OPT_NO_WAIT, OPT_STRICT, OPT_ATTRIBUTE,
 	OPT_CREATED, OPT_DELETE, OPT_DESCRIPTION, OPT_INCOMPLETE, OPT_MOVE,
-	OPT_RECORDS, OPT_SOURCE
+	OPT_RECORDS, OPT_SOURCE, OPT_JOBS, OPT_MONTH
 };
 
 /*
@@ -68,7 +69,7 @@ static const struct command {
 	{ "info", cmd_info, { 'F', 0 } },
 	{ "adopt", cmd_adopt, { OPT_MOVE, 'n', 'T', OPT_DESCRIPTION, 'u', 0 } },
 	{ "remove", cmd_remove, { OPT_DELETE, 0 } },
-	{ "report", cmd_report, { 'F', 0 } },
+	{ "report", cmd_report, { 'T', 'S', OPT_MONTH, OPT_JOBS, 'F', 0 } },
 };
 
 /* Fields of a line that have their own option, not --attribute. */
@@ -94,6 +95,8 @@ static const struct option longopts[] = {
 	{ "delete",		no_argument,		NULL, OPT_DELETE },
 	{ "description",	required_argument,	NULL, OPT_DESCRIPTION },
 	{ "incomplete",		no_argument,		NULL, OPT_INCOMPLETE },
+	{ "jobs",		required_argument,	NULL, OPT_JOBS },
+	{ "month",		required_argument,	NULL, OPT_MONTH },
 	{ "move",		no_argument,		NULL, OPT_MOVE },
 	{ "records",		required_argument,	NULL, OPT_RECORDS },
 	{ "source",		required_argument,	NULL, OPT_SOURCE },
@@ -128,8 +131,10 @@ parse_out_format(const char *s)
 		return OUT_JSON;
 	if (strcmp(s, "text") == 0)
 		return OUT_TEXT;
+	if (strcmp(s, "html") == 0)
+		return OUT_HTML;
 	bk_usage_error("unknown format \"%s\" (table, tsv or json for "
-	    "list; text or json for info and report)", s);
+	    "list; text or json for info; text, json or html for report)", s);
 }
 
 /* A count of -l or --records: "bad WHAT" when it is not one. */
@@ -182,6 +187,8 @@ take_option(struct opts *o, int c, char *arg, char *argv[])
 	case OPT_DELETE: o->delete = 1; break;
 	case OPT_DESCRIPTION: o->description = arg; break;
 	case OPT_INCOMPLETE: o->force = 1; break;
+	case OPT_JOBS: o->jobs = arg; break;
+	case OPT_MONTH: o->month = arg; break;
 	case 'F': o->format = parse_out_format(arg); break;
 	case 'l': o->limit = (long)parse_count(arg, "count"); break;
 	case OPT_MOVE: o->move = 1; break;
@@ -232,9 +239,14 @@ check_options(const struct opts *o, const struct command *cmd,
 	}
 	if (o->format == OUT_TEXT && strcmp(cmd->name, "list") == 0)
 		bk_usage_error("list's formats are table, tsv and json");
+	if (o->format == OUT_HTML && strcmp(cmd->name, "list") == 0)
+		bk_usage_error("list's formats are table, tsv and json");
 	if ((o->format == OUT_TABLE || o->format == OUT_TSV) &&
-	    strcmp(cmd->name, "list") != 0)
-		bk_usage_error("%s's formats are text and json", cmd->name);
+	    strcmp(cmd->name, "report") == 0)
+		bk_usage_error("report's formats are text, json and html");
+	if ((o->format == OUT_TABLE || o->format == OUT_TSV ||
+	    o->format == OUT_HTML) && strcmp(cmd->name, "info") == 0)
+		bk_usage_error("info's formats are text and json");
 	for (i = 0; i < o->nattrs; i++) {
 		kl = (size_t)(strchr(o->attrs[i], '=') - o->attrs[i]);
 		if (bk_entry_field(o->attrs[i], kl))

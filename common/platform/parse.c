@@ -310,6 +310,21 @@ bk_parse_date(const char *s, time_t *t, long *off)
 	return 0;
 }
 
+int
+bk_parse_month(const char *s, int *year, int *month)
+{
+	int i;
+
+	if (strlen(s) != 7 || s[4] != '-')
+		return -1;
+	for (i = 0; i < 7; i++)
+		if (i != 4 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	*year = atoi(s);
+	*month = atoi(s + 5);
+	return *year >= 1 && *month >= 1 && *month <= 12 ? 0 : -1;
+}
+
 /*
  * Matches a pattern at s: '9' a digit, 'S' one of "-_", 'T' one of "T_ -",
  * 'C' one of ":-_" or nothing else; any other character itself.  The match

@@ -249,6 +249,11 @@ int	bk_parse_passfd(const char *);
  */
 int	bk_parse_date(const char *, time_t *, long *);
 /*
+ * Parses a month, "YYYY-MM" (year 0001 to 9999, month 01 to 12), the
+ * argument of --month.  Stores the year and month; returns 0 or -1.
+ */
+int	bk_parse_month(const char *, int *, int *);
+/*
  * Finds a timestamp in a file name: 20250627_143022, 2025-06-27T14:30:22,
  * 2025-06-27_14-30-22, 2025-06-27, 2025_06_27, 20250627, 2024_09, 2024-09.
  * The date is taken as local time.  Returns 0 or -1 if none.

@@ -71,6 +71,19 @@ test_dates(void)
 	    "trailing junk");
 	ok(bk_parse_date("yesterday", &t, &off) == -1, "words");
 
+	{
+		int y, m;
+
+		ok(bk_parse_month("2025-03", &y, &m) == 0 && y == 2025 &&
+		    m == 3, "a month");
+		ok(bk_parse_month("2025-13", &y, &m) == -1, "month 13");
+		ok(bk_parse_month("2025-00", &y, &m) == -1, "month 0");
+		ok(bk_parse_month("2025-3", &y, &m) == -1, "one digit");
+		ok(bk_parse_month("2025-03-01", &y, &m) == -1, "a day");
+		ok(bk_parse_month("0000-01", &y, &m) == -1, "year 0");
+		ok(bk_parse_month("+025-01", &y, &m) == -1, "a sign");
+	}
+
 	bk_format_rfc3339(buf, sizeof(buf), 1725192000, 0);
 	is_str(buf, "2024-09-01T12:00:00Z", "format in UTC");
 	bk_format_rfc3339(buf, sizeof(buf), 1725192000, -10800);
