@@ -113,29 +113,17 @@ struct drill {
 };
 
 /*
- * The restore drill recorded on an entry's line (bk-manifest(5): "drill",
- * an object with "time" and "result"), when there is one that can be read.
+ * The restore drill recorded on an entry's line (bk-manifest(5): "drill"),
+ * as the catalog read it, when there is one with a time.
  */
 static void
 entry_drill(struct bk_entry *e, struct drill *d)
 {
-	json_t *o, *v;
-	const char *tm, *res;
-
-	d->set = 0;
-	o = e->json != NULL ? json_incref(e->json) :
-	    json_loads(e->raw, 0, NULL);
-	if (o == NULL)
-		return;
-	v = json_object_get(o, "drill");
-	tm = json_string_value(json_object_get(v, "time"));
-	res = json_string_value(json_object_get(v, "result"));
-	if (tm != NULL && res != NULL &&
-	    bk_parse_date(tm, &d->t, &d->off) == 0) {
-		snprintf(d->result, sizeof(d->result), "%s", res);
-		d->set = 1;
-	}
-	json_decref(o);
+	d->set = e->drill != BK_VERIFIED_NONE && e->drill_time != NULL &&
+	    bk_parse_date(e->drill_time, &d->t, &d->off) == 0;
+	if (d->set)
+		snprintf(d->result, sizeof(d->result), "%s",
+		    e->drill == BK_VERIFIED_OK ? "ok" : "failed");
 }
 
 static void
