@@ -410,6 +410,8 @@ is "... recorded on the newest monthly backup" \
 printf 'a,b\n1,2\n' >daily/x.csv
 cp daily/x.csv daily/y.csv
 bk-manifest add daily/x.csv
+cp daily/src.sql daily/z.sql
+printf '{"path":"daily/z.sql","created":"2025-01-01T00:00:00Z"}\n' >>manifest.jsonl
 cp manifest.jsonl manifest.saved
 usage "--scratch --clean" \
     '^bk-restore: error: --scratch and --clean exclude each other' \
@@ -442,6 +444,14 @@ psql -Xq -d postgres -c "CREATE ROLE ${P}_nocreate LOGIN"
 errline "a user without CREATEDB" 77 \
     'could not create the scratch database "bk_drill_[0-9]+_[0-9]+": ERROR: +permission denied to create database' \
     bk-restore --scratch -D "dbname=${P}_real user=${P}_nocreate" daily/src.sql
+ok "... no scratch database left" no_scratch
+errline "a line without sha256" 1 \
+    'could not drill "daily/z.sql": its manifest line has no sha256 to check it against$' \
+    bk-restore --scratch -D ${P}_real daily/z.sql
+hold_lock manifest.jsonl
+errline "a manifest locked by another (-w 0)" 75 'manifest' \
+    bk-restore --scratch -w 0 -D ${P}_real daily/src.sql
+release_lock
 ok "... no scratch database left" no_scratch
 same "bad inputs record nothing" manifest.jsonl manifest.saved
 bk-crypt --keygen -o other.txt 2>/dev/null

@@ -171,9 +171,10 @@ open_backup(struct restore *r)
 		    (intmax_t)st.st_size, e->size);
 	if (e->sha256[0] == '\0') {
 		if (!o->force)
-			bk_errx(BK_EX_FAIL, "could not restore \"%s\": its "
-			    "manifest line has no sha256 to check it against "
-			    "(--unlisted restores it anyway)", r->rel);
+			bk_errx(BK_EX_FAIL, "could not %s \"%s\": its "
+			    "manifest line has no sha256 to check it against%s",
+			    o->scratch ? "drill" : "restore", r->rel,
+			    o->scratch ? "" : " (--unlisted restores it anyway)");
 		bk_warnx("\"%s\" has no sha256 in the manifest: restoring it "
 		    "unchecked because of --unlisted", r->rel);
 	}
