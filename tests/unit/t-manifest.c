@@ -436,6 +436,30 @@ test_secrets_libpq(void)
 	}
 }
 
+/*
+ * Each of bad (n members of a line's object) makes a bad line whose error
+ * names field, with nothing of the line kept but the line.
+ */
+static void
+bad_lines(const char *const bad[], size_t n, const char *field)
+{
+	struct bk_entry e;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		line = bk_asprintf("{\"path\":\"a\",\"created\":"
+		    "\"2025-01-01T00:00:00Z\",%s}", bad[i]);
+		memset(&e, 0, sizeof(e));
+		entry_parse(&e, line, strlen(line), 1);
+		ok(e.bad && strstr(e.error, field) != NULL && e.path == NULL &&
+		    e.nremote == 0 && e.remote == NULL,
+		    "a bad %s field makes a bad line: %s", field, bad[i]);
+		entry_release(&e);
+		free(line);
+	}
+}
+
 /* The remote list: read, set, replaced by URL, checked, kept verbatim. */
 static void
 test_remote(void)
@@ -458,7 +482,6 @@ test_remote(void)
 		"\"remote\":[{\"url\":\"s3://b/a\",\"uploaded\":\"now\"}]",
 		"\"remote\":[{\"url\":\"s3://b/a\",\"verified\":{}}]",
 	};
-	size_t i;
 
 	memset(&e, 0, sizeof(e));
 	entry_parse(&e, good, strlen(good), 1);
@@ -473,17 +496,7 @@ test_remote(void)
 	is_str(line, good, "an unchanged remote copy is kept verbatim");
 	free(line);
 	entry_release(&e);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		line = bk_asprintf("{\"path\":\"a\",\"created\":"
-		    "\"2025-01-01T00:00:00Z\",%s}", bad[i]);
-		memset(&e, 0, sizeof(e));
-		entry_parse(&e, line, strlen(line), 1);
-		ok(e.bad && strstr(e.error, "remote") != NULL &&
-		    e.nremote == 0 && e.remote == NULL,
-		    "a bad remote field makes a bad line: %s", bad[i]);
-		entry_release(&e);
-		free(line);
-	}
+	bad_lines(bad, sizeof(bad) / sizeof(bad[0]), "remote");
 
 	n = bk_entry_new("a");
 	bk_entry_set_remote(n, "s3://b/a", 3, sha, "e1", 1735776000);
@@ -523,7 +536,6 @@ test_drill(void)
 	struct bk_drill d;
 	struct bk_entry e, *n;
 	char *line;
-	size_t i;
 
 	memset(&e, 0, sizeof(e));
 	entry_parse(&e, good, strlen(good), 1);
@@ -533,16 +545,7 @@ test_drill(void)
 	is_str(line, good, "an unchanged drill is kept verbatim");
 	free(line);
 	entry_release(&e);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		line = bk_asprintf("{\"path\":\"a\",\"created\":"
-		    "\"2025-01-01T00:00:00Z\",%s}", bad[i]);
-		memset(&e, 0, sizeof(e));
-		entry_parse(&e, line, strlen(line), 1);
-		ok(e.bad && strstr(e.error, "drill") != NULL,
-		    "a bad drill field makes a bad line: %s", bad[i]);
-		entry_release(&e);
-		free(line);
-	}
+	bad_lines(bad, sizeof(bad) / sizeof(bad[0]), "drill");
 
 	n = bk_entry_new("a");
 	memset(&d, 0, sizeof(d));
