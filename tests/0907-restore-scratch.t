@@ -7,13 +7,14 @@
 # computed here from the source by python (and the same for the same data
 # in PostgreSQL and SQLite); stable from drill to drill; the drill on the
 # manifest line, read by python's json; the scratch database gone
-# afterwards (psql), after a SIGTERM or a SIGKILL mid-restore too; the
+# afterwards (psql), after a SIGTERM, a SIGKILL or a Ctrl-C's SIGINT to
+# the process group mid-restore too; the
 # real database of -D untouched; failed drills (a damaged backup, a
 # failing script, counts or checksum not the recorded ones, a wrong key)
 # recorded, exit 1; the crontab's drill line run; the table of bad inputs.
 . "$(dirname "$0")/lib.sh"
 need_pg
-need pg_dump createdb dropdb sqlite3 python3 bash
+need pg_dump createdb dropdb sqlite3 python3 bash setsid
 
 P=r0907
 DBS="${P}_src ${P}_real ${P}_same"
@@ -366,21 +367,25 @@ printf '\\! touch %s/started; while [ ! -e %s/release ]; do sleep 0.1; done\n' \
     "$T" "$T" >hold.sql
 cp daily/src.sql.gz daily/stop.sql.gz
 bk-manifest add daily/stop.sql.gz
-for sig in TERM:143 KILL:137; do
+# INT goes to the whole process group, as a Ctrl-C does (setsid makes
+# one; env undoes the SIG_IGN a background command starts with).
+for sig in TERM:143 KILL:137 INT:130; do
 	code=${sig#*:} sig=${sig%:*}
 	rm -f started release
-	PATH=$T/fake:$PATH bk-restore --scratch -D ${P}_real daily/stop.sql.gz \
-	    >out 2>err &
+	PATH=$T/fake:$PATH setsid env --default-signal=INT bk-restore --scratch \
+	    -D ${P}_real daily/stop.sql.gz >out 2>err &
 	pid=$!
 	wait_until test -e started
 	scratch_dbs >dbs.txt
 	like "SIG$sig: the scratch database exists mid-restore" dbs.txt \
 	    "^bk_drill_${pid}_[0-9]+\$"
-	kill -$sig $pid
+	if [ $sig = INT ]; then kill -INT -$pid; else kill -$sig $pid; fi
+	# psql goes on, into a database being dropped; a bk-restore that
+	# outlived the signal would go on too, and fail below, not hang.
+	: >release
 	wait $pid 2>/dev/null
 	is "SIG$sig: bk-restore died of it" "$?" "$code"
 	ok "SIG$sig: the scratch database is dropped" wait_until no_scratch
-	: >release
 	is "SIG$sig: nothing recorded" \
 	    "$(drill_field manifest.jsonl daily/stop.sql.gz result)" null
 done
