@@ -4,6 +4,11 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+# The scripts the systemd units and the crontab run, the units, and the
+# examples to read (make install; the Debian package has PREFIX=/usr).
+LIBEXECDIR ?= $(PREFIX)/lib/bk
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+DOCDIR	?= $(PREFIX)/share/doc/bk
 DESTDIR	?=
 VERSION	 = 0.1.0
 
@@ -42,7 +47,7 @@ pkgconf	 = $(if $(shell command -v pkg-config),,$(error pkg-config is not \
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkgconf,--cflags,$(PKGS)))$(PKG_CFLAGS)
 BK_CFLAGS = -std=c11 $(WARN) $(OPT) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L \
 	   -D_FILE_OFFSET_BITS=64 -DBK_VERSION='"$(VERSION)"' -Icommon \
-	   $(PKG_CFLAGS) $(CFLAGS)
+	   $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 BK_LDFLAGS = $(SANFLAGS) -Wl,--as-needed $(LDFLAGS)
 
 # The libraries each program links, and nothing else: pkg-config modules
@@ -125,11 +130,12 @@ DEB_TEST  = perl python3 postgresql gzip pigz age mandoc restic miller \
 	    python3-cryptography python3-prometheus-client \
 	    libreoffice-calc-nogui clang libclang-rt-dev \
 	    ceph-mon ceph-osd radosgw ceph-common awscli \
-	    systemd curl shellcheck chromium libxml2-utils
+	    systemd curl shellcheck chromium libxml2-utils \
+	    dpkg-dev debhelper lintian blhc prometheus
 DEB_ALL	  = $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all build check deps deps-build install uninstall bench demo clean \
-	lint fuzz fuzz-build print-libs print-cflags
+.PHONY: all build tools check deps deps-build install install-files uninstall \
+	deb deb-check bench demo clean lint fuzz fuzz-build print-libs print-cflags
 
 # The build dependencies first (installed when root, else named), then
 # the build itself in a second make that reads pkg-config afresh.
@@ -137,6 +143,9 @@ all: deps-build
 	@$(MAKE) --no-print-directory build
 
 build: $(BINS) $(UNITS) $(INJECT)
+
+# The programs alone (debian/rules builds them).
+tools: $(BINS)
 
 # Objects depend on the flags, so switching WERROR or OPT rebuilds them.
 $(BUILD)/.flags: FORCE
@@ -264,19 +273,71 @@ bench: all
 demo: all
 	BUILD=$(BUILD) examples/demo.sh
 
+# make install builds first (installing what the build needs when root);
+# install-files copies a build already made, as debian/rules does.  The
+# scripts the units and the crontab run go to LIBEXECDIR, their paths
+# under /usr/local/lib/bk rewritten to it in the installed units and
+# examples; the units are installed, never enabled; examples/ goes whole
+# to DOCDIR, its executables executable.
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+EXAMPLES  = $(sort $(shell find examples -type f))
+SYSTEMD_UNITS = $(wildcard $(addprefix examples/systemd/*.,service timer \
+	    path socket))
+JOB_SCRIPTS = $(sort $(notdir $(shell grep -ho '/usr/local/lib/bk/[A-Za-z0-9._-]*' \
+	    examples/crontab $(SYSTEMD_UNITS))))
+TO_LIBEXEC = sed 's|/usr/local/lib/bk|$(LIBEXECDIR)|g'
+
+install-files: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(addprefix examples/,$(JOB_SCRIPTS)) $(DESTDIR)$(LIBEXECDIR)
+	for f in $(EXAMPLES); do d=$(DESTDIR)$(DOCDIR)/$$f; \
+	    install -d $${d%/*} && $(TO_LIBEXEC) $$f >$$d && \
+	    if [ -x $$f ]; then chmod 755 $$d; else chmod 644 $$d; fi || \
+	    exit 1; done
+	for f in $(SYSTEMD_UNITS); do \
+	    $(TO_LIBEXEC) $$f >$(DESTDIR)$(UNITDIR)/$${f##*/} && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$${f##*/} || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
-	    $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	    $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
+	    $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(JOB_SCRIPTS)) \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(SYSTEMD_UNITS)))
+	rm -rf $(DESTDIR)$(DOCDIR)/examples
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+
+# make deb: the Debian package, built by Debian's tools (debian/) from a
+# copy of the files git tracks, in DEBDIR, so that the tree stays as it
+# was; the .deb, its -dbgsym, .buildinfo and .changes end up in DEBDIR.
+# The package is built the same whatever this make was given (SANITIZE=1,
+# -j): debian/rules names what it needs.
+# make deb-check (as root, with network): installs it with apt-get on a
+# fresh Debian 12 and runs a recipe with the installed tools.
+DEBDIR	?= $(BUILD)/deb
+deb:
+	$(call install_debs,$(DEB_BUILD) dpkg-dev debhelper)
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+	    { echo "deb: not a git checkout: make deb packs the files git tracks" >&2; exit 1; }
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/bk-$(VERSION)
+	git ls-files -z | tar --null -T - -cf - | tar -C $(DEBDIR)/bk-$(VERSION) -xf -
+	cd $(DEBDIR)/bk-$(VERSION) && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+	    dpkg-buildpackage -us -uc -b -jauto
+	rm -rf $(DEBDIR)/bk-$(VERSION)
+	@echo "deb: $$(ls $(DEBDIR)/bk_$(VERSION)_*.deb)"
+
+deb-check: deb
+	tests/deb/install-check $(DEBDIR)/bk_$(VERSION)_*.deb
 
 clean:
 	rm -rf build build-san build-fuzz

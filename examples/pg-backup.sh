@@ -8,6 +8,8 @@
 #                [-M METRICS] daily|weekly|monthly|health|report
 #
 # daily, weekly, monthly: one backup of that TYPE.
+# 0. bk-manifest space -T TYPE: BASEDIR's file system must hold twice the
+#    largest of the type's last three backups, else exit 1 before the dump;
 # 1. pg_dump DATABASE | bk-gz [| bk-crypt -R RECIPIENTS], written
 #    atomically to BASEDIR/TYPE/DATABASE_YYYYMMDD_HHMMSS.sql.gz[.age];
 #    a dump that failed leaves no file (set -o pipefail);
@@ -19,19 +21,26 @@
 #    TYPE-globals (daily-globals...): a type of its own, so that the
 #    retention counts dumps and globals apart and bk-verify judges the
 #    freshness of each;
-# 4. retention of TYPE and TYPE-globals: by count, the newest backup of
-#    each of the last KEEP days, ISO weeks or months (7 daily, 4 weekly,
-#    12 monthly); with -a, by age (seed 003: 7, 30 and 365 days, as
-#    bk-rotate --max-age, counted from now); a KEEP such as 30d is an age
-#    too.  bk-rotate never removes the newest good backup of a type.
+# 4. retention of TYPE and TYPE-globals (of TYPE alone when the globals
+#    failed, so that a cluster whose globals cannot be read still keeps
+#    its retention): by count, the newest backup of each of the last KEEP
+#    days, ISO weeks or months (7 daily, 4 weekly, 12 monthly); with -a,
+#    by age (seed 003: 7, 30 and 365 days, as bk-rotate --max-age,
+#    counted from now); a KEEP such as 30d is an age too.  bk-rotate
+#    never removes the newest good backup of a type.
 # health: bk-verify --record over the whole tree (every backup read
 #    through every layer, files without a manifest line reported;
 #    metrics to METRICS for node_exporter with -M, which the other
 #    commands ignore, so that one command line serves all), then the
 #    newest backup of each type the tree holds must be younger than 26h
-#    (daily), 8d (weekly) or 32d (monthly), and so must its globals:
-#    exit 1 and the FAIL lines otherwise.
+#    (daily), 8d (weekly) or 32d (monthly), and so must its globals (a
+#    type with backups and no globals fails): exit 1 and the FAIL lines
+#    otherwise.
 # report: bk-manifest report of the tree.
+# The tree lock, BASEDIR/tree.lock (flock(1)): backups hold it shared,
+# health alone, so that health never sees a backup half made (a file
+# not yet recorded, a rotation under way).  Both wait for it up to
+# BK_TREE_WAIT seconds (4 hours), then exit 75.
 #
 # Defaults: DATABASE is $PGDATABASE (libpq's environment and ~/.pgpass for
 # the password: never on a command line), BASEDIR /var/backups/pg.
@@ -42,10 +51,13 @@
 #
 # Each step logs one timestamped line on standard output; a failure logs
 # one on standard error and exits: 64 usage, 66 no RECIPIENTS file or no
-# manifest, 69 a tool missing or the database unreachable, 1 an unhealthy
-# tree, else the failing tool's status.  0 means the backup is recorded
-# (or the tree is healthy).  Run it through bk-job.sh, one job name per
-# type (pg-daily, pg-weekly...), so that two runs of a type never overlap.
+# manifest, 69 a tool missing or the database unreachable, 75 the tree
+# lock still busy, 1 an unhealthy tree or too little free space, else the
+# failing tool's status (a file whose manifest line could not be written
+# is removed).  0 means
+# the backup is recorded (or the tree is healthy).  Run it through
+# bk-job.sh, one job name per type (pg-daily, pg-weekly...), so that two
+# runs of a type never overlap.
 
 set -euo pipefail
 
@@ -86,6 +98,21 @@ declare -A count=([daily]=7 [weekly]=4 [monthly]=12)
 declare -A age=([daily]=7d [weekly]=30d [monthly]=365d)
 declare -A period=([daily]=days [weekly]=weeks [monthly]=months)
 
+# lock_tree -s|-x: the tree lock, shared (a backup) or alone (health).
+lock_tree() {
+	local lock=$base/tree.lock rc=0
+	{ exec 8>>"$lock"; } 2>/dev/null || die 73 "could not open the lock file \"$lock\""
+	flock "$1" -n 8 || {
+		log "wait for the tree lock \"$lock\""
+		flock "$1" -w "${BK_TREE_WAIT:-14400}" -E 75 8 || rc=$?
+	}
+	case $rc in
+	0) ;;
+	75) die 75 "\"$lock\" still busy: not started" ;;
+	*) die 74 "could not lock \"$lock\" (flock exit $rc)" ;;
+	esac
+}
+
 case $cmd in
 daily | weekly | monthly) ;;
 report)
@@ -98,16 +125,22 @@ health)
 		command -v "$tool" >/dev/null || die 69 "$tool not found in PATH"
 	done
 	[ -f "$manifest" ] || die 66 "no manifest \"$manifest\""
+	lock_tree -x
 	log "verify every backup in $manifest"
 	bad=0
 	rc=0
 	bk-verify -q --record -m "$manifest" ${metrics:+-M "$metrics"} || rc=$?
 	case $rc in 0) ;; 1) bad=1 ;; *) die "$rc" "bk-verify failed (exit $rc)" ;; esac
 	for t in daily weekly monthly; do
+		seen=
 		for tt in "$t" "$t-globals"; do
 			last=$(bk-manifest -m "$manifest" list -T "$tt" -l 1 -F tsv |
 			    cut -f7) || die 74 "could not list the $tt backups"
-			[ -n "$last" ] || continue
+			if [ -z "$last" ]; then
+				[ -z "$seen" ] || { echo "FAIL type $tt: no globals"; bad=1; }
+				continue
+			fi
+			seen=1
 			rc=0
 			bk-verify -q -m "$manifest" -T "$tt" \
 			    --fresh-within "${fresh[$t]}" "$base/$last" || rc=$?
@@ -123,7 +156,7 @@ esac
 
 type=$cmd
 [ -n "$db" ] || die 64 "no database: -d or PGDATABASE"
-[[ $db =~ ^[A-Za-z0-9_.-]+$ ]] || die 64 "bad database name \"$db\""
+[[ $db =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] || die 64 "bad database name \"$db\""
 if [ -z "$keep" ]; then
 	if [ -n "$ages" ]; then keep=${age[$type]}; else keep=${count[$type]}; fi
 fi
@@ -147,6 +180,7 @@ err=$(psql -X -q -d "$db" -c 'SELECT 1' 2>&1 >/dev/null) ||
 
 umask 077
 mkdir -p "$base/$type"
+lock_tree -s
 stamp=$(date +%Y%m%d_%H%M%S)
 suffix=.sql.gz${recipients:+.age}
 f=$base/$type/${db}_$stamp$suffix
@@ -164,33 +198,41 @@ encrypt() {
 # bk-crypt write what they were given, a dump cut short too), with
 # bk-crypt's record of the plaintext: not a backup.
 discard() { rm -f "$1" "${1%/*}/.${1##*/}.bk-plain"; }
+# record FILE TYPE [ARG ...]: its manifest line, or FILE goes.
+record() {
+	local rc=0
+	bk-manifest -m "$manifest" add -T "$2" --source "postgresql:$db" "${@:3}" "$1" || rc=$?
+	[ "$rc" = 0 ] || { discard "$1"; die "$rc" "could not record $1 (exit $rc): removed"; }
+	log "recorded $1 in $manifest"
+}
+rotate() { bk-rotate -q -m "$manifest" -T "$1" "${policy[@]}" --delete; }
 
-# ---- free space -----------------------------------------------------
-# The free-space check goes here, before the dump: one that fails when
-# $base cannot hold this type's last backup twice over (see bk-job.sh).
-# ---------------------------------------------------------------------
+# Before the dump, the free-space check: the file system of $base must
+# hold twice the largest of this type's last three backups (exit 1).
+rc=0
+space=$(bk-manifest -m "$manifest" space -T "$type" 2>&1) || rc=$?
+[ "$rc" = 0 ] || die "$rc" "${space#bk-manifest: error: }"
+log "$space"
 
 log "dump $db to $f"
 rc=0
-pg_dump -Fp "$db" | encrypt "$f" || rc=$?
+pg_dump -Fp -d "$db" | encrypt "$f" || rc=$?
 if [ "$rc" != 0 ]; then
 	discard "$f"
 	die "$rc" "the dump of $db failed (exit $rc): nothing recorded"
 fi
-bk-manifest -m "$manifest" add -T "$type" --source "postgresql:$db" "$f"
-log "recorded $f in $manifest"
+record "$f" "$type"
 
 log "dump the cluster's globals to $g"
 rc=0
 pg_dumpall -g | encrypt "$g" || rc=$?
 if [ "$rc" != 0 ]; then
 	discard "$g"
+	rotate "$type"
 	die "$rc" "the globals dump failed (exit $rc): $f is recorded, the globals are not"
 fi
-bk-manifest -m "$manifest" add -T "$type-globals" \
-    --source "postgresql:$db" --description "roles and tablespaces" "$g"
-log "recorded $g in $manifest"
+record "$g" "$type-globals" --description "roles and tablespaces"
 
-bk-rotate -q -m "$manifest" -T "$type" "${policy[@]}" --delete
-bk-rotate -q -m "$manifest" -T "$type-globals" "${policy[@]}" --delete
+rotate "$type"
+rotate "$type-globals"
 log "$type backups and globals in $base: kept $kept"

@@ -27,9 +27,11 @@
 #       script of INSERTs for a database made from the same schema, where
 #       the sensitive columns stay NULL.  A column is sensitive when its
 #       name matches one of PATTERNS, shell patterns separated by commas,
-#       in any letter case: -x, else BK_SENSITIVE_COLUMNS, else
-#       "*password*", the passwords the seed leaves out.  -x '' keeps every
-#       column (the seed's --include-sensitive).
+#       in any letter case, blanks around them ignored: -x, else
+#       BK_SENSITIVE_COLUMNS when not empty, else "*password*", the
+#       passwords the seed leaves out.  -x '' keeps every column (the
+#       seed's --include-sensitive), and is the only way to: an -x of
+#       blanks and commas is refused.
 #   restore [-y] file
 #       bk-restore: the copy is verified whole, the name of the database is
 #       asked on the terminal (-y answers, the seed's --confirm), the
@@ -43,9 +45,15 @@
 # BASEDIR (-b) the backup tree, ./backups unless given, its manifest
 # BASEDIR/manifest.jsonl.  Progress goes to standard output as timestamped
 # lines, errors to standard error; list and info print only their data.
+# backup, export and restore hold the flock(1) lock of BASEDIR/.lock, so
+# that two of them never write the tree at once (a daily copy and a
+# weekly one, a restore while cron copies): the second exits 75.  A copy
+# or export that cannot be recorded is removed: no file of the tree is
+# left without its manifest line.
 #
 # Exit status: 0 done; 64 usage; 69 a tool is missing; 66 no such
-# database or file; otherwise the status of the tool that failed
+# database or file; 73 a folder or the lock file cannot be created; 75
+# another run holds the tree; otherwise the status of the tool that failed
 # (bk-dump's, bk-manifest's, bk-restore's...), after one line saying which
 # step failed.
 
@@ -95,6 +103,26 @@ newname() {
 	done
 	printf '%s\n' "$f$sfx.$2"
 }
+# discard FILE STATUS WHAT: FILE has no manifest line: it goes, and the
+# script exits with STATUS, saying WHAT failed.
+discard() {
+	rm -f -- "$1"
+	die "$2" "$3 failed (exit $2): \"$1\" removed"
+}
+# lock_tree: the lock of the tree, without waiting.
+lock_tree() {
+	local rc=0
+	need flock
+	mkdir -p -- "$base" 2>/dev/null || die 73 "could not create the folder \"$base\""
+	{ exec 9>>"$base/.lock"; } 2>/dev/null ||
+		die 73 "could not open the lock file \"$base/.lock\""
+	flock -n -E 75 9 || rc=$?
+	case $rc in
+	0) ;;
+	75) die 75 "another run holds \"$base/.lock\": not started" ;;
+	*) die 74 "could not lock \"$base/.lock\" (flock exit $rc)" ;;
+	esac
+}
 # query SQL: the result of one query on the database, as CSV without its
 # header, through bk-dump.
 query() { bk-dump -q -D "sqlite:$db" --query "$1" | tail -n +2; }
@@ -110,6 +138,9 @@ while getopts :D:b:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || usage
+# A name that starts with "-" is no option to the tools run on it.
+[[ $db != -* ]] || db=./$db
+[[ $base != -* ]] || base=./$base
 cmd=$1
 shift
 OPTIND=1
@@ -140,17 +171,18 @@ cmd_backup() {
 	[ -z "$keep" ] || [[ $keep =~ ^[1-9][0-9]*$ ]] || die 64 "bad count \"$keep\""
 	need bk-dump bk-manifest bk-verify bk-rotate
 	need_db
-	mkdir -p "$base/$type" 2>/dev/null || die 73 "could not create the folder \"$base/$type\""
+	lock_tree
+	mkdir -p -- "$base/$type" 2>/dev/null || die 73 "could not create the folder \"$base/$type\""
 	f=$(newname "$base/$type/${name}_backup_$type" db)
 
 	log "copying $db to $f"
 	step "the copy of $db" bk-dump -q -D "sqlite:$db" -F sqlite -o "$f"
 	version=$(db=$f query 'SELECT user_version FROM pragma_user_version') ||
-		die 65 "could not read the version of \"$f\""
+		discard "$f" 65 "reading the version of the copy"
 	local add=(-T "$type" --source "sqlite:$db" --attribute "database_version=$version")
 	[ -z "$desc" ] || add+=(--description "$desc")
 	[ -z "$author" ] || add+=(-u "$author")
-	step "recording $f" bk-manifest -q -m "$manifest" add "${add[@]}" "$f"
+	bk-manifest -q -m "$manifest" add "${add[@]}" "$f" || discard "$f" "$?" "recording $f"
 	log "recorded $f ($type, database_version $version) in $manifest"
 	step "the verification of $f" bk-verify -q --record -m "$manifest" "$f"
 	log "verified $f"
@@ -230,7 +262,7 @@ cmd_info() {
 }
 
 cmd_export() {
-	local patterns=${BK_SENSITIVE_COLUMNS-*password*} opt fmt ext fopt=()
+	local patterns=${BK_SENSITIVE_COLUMNS:-*password*} opt fmt ext fopt=()
 	while getopts :x: opt; do
 		case $opt in
 		x) patterns=$OPTARG ;;
@@ -248,8 +280,15 @@ cmd_export() {
 	esac
 	need bk-dump bk-manifest
 	need_db
-	local t c pat sensitive dropped=() cols=() q=() last='' f pats=()
-	IFS=, read -r -a pats <<<"$patterns"
+	local t c pat sensitive dropped=() cols=() q=() last='' f pats=() raw=() p
+	# Blanks around a pattern are no part of it: "*password*, *token*".
+	IFS=, read -r -a raw <<<"$patterns"
+	for p in "${raw[@]}"; do
+		[[ $p =~ ^[[:space:]]*(.*[^[:space:]])?[[:space:]]*$ ]]
+		[ -z "${BASH_REMATCH[1]}" ] || pats+=("${BASH_REMATCH[1]}")
+	done
+	[ -z "$patterns" ] || [ ${#pats[@]} -gt 0 ] ||
+		die 64 "no pattern in \"$patterns\" (-x '' exports every column)"
 	# One line per column, table then column, in the tables' order.
 	local schema
 	schema=$(query "SELECT m.name AS t, p.name AS c FROM sqlite_master m
@@ -278,13 +317,15 @@ cmd_export() {
 	flush
 	shopt -u nocasematch
 	[ ${#q[@]} -gt 0 ] || die 65 "\"$db\" has no table to export"
-	mkdir -p "$base/exports" 2>/dev/null ||
+	lock_tree
+	mkdir -p -- "$base/exports" 2>/dev/null ||
 		die 73 "could not create the folder \"$base/exports\""
 	f=$(newname "$base/exports/${name}_export" "$ext")
 	log "exporting $db to $f without ${dropped[*]:-any column}"
 	step "the export of $db" bk-dump -q -D "sqlite:$db" "${fopt[@]}" -o "$f" "${q[@]}"
-	step "recording $f" bk-manifest -q -m "$manifest" add -T export \
-	    --source "sqlite:$db" --description "$fmt export without ${dropped[*]:-no column}" "$f"
+	bk-manifest -q -m "$manifest" add -T export --source "sqlite:$db" \
+	    --description "$fmt export without ${dropped[*]:-no column}" "$f" ||
+		discard "$f" "$?" "recording $f"
 	log "recorded $f in $manifest"
 }
 
@@ -301,13 +342,15 @@ cmd_restore() {
 	need bk-restore bk-manifest
 	[ -n "$db" ] || die 64 "no database: -D or BK_SQLITE_DB"
 	f=$(resolve "$1")
-	# The safety copy is the newest pre-restore line, if the restore added one.
-	safeties() { bk-manifest -m "$manifest" list -T pre-restore -F tsv 2>/dev/null | cut -f7; }
-	before=$(safeties)
+	lock_tree
+	# The safety copy is the newest pre-restore line, if the restore added
+	# one (none yet: no manifest, no line).
+	newest() { bk-manifest -m "$manifest" list -T pre-restore -l 1 -F tsv 2>/dev/null | cut -f7 || :; }
+	before=$(newest)
 	log "restoring $f into $db"
 	step "the restore of $f" bk-restore -q -m "$manifest" "${yes[@]}" -D "sqlite:$db" "$f"
-	safety=$(safeties | head -1)
-	[ "$safety" != "${before%%$'\n'*}" ] || safety=
+	safety=$(newest)
+	[ "$safety" != "$before" ] || safety=
 	log "restored $f into $db${safety:+; what it held before is in $base/$safety}"
 }
 

@@ -40,8 +40,9 @@ exits "a type with no backup at all" 1 bk-verify -q -m $M --fresh-within 1d --ty
 is "...says there is none" "$(cat "$T/out")" "FAIL type monthly: no good backup"
 
 # ---- metrics ----
-mask() { sed -E -e 's/(timestamp_seconds(\{[^}]*\})?) [0-9]+$/\1 T/' \
-    -e 's/(duration_seconds) [0-9.]+$/\1 D/' "$1"; }
+mask() { sed -E -e '/^bk_drill/!s/(timestamp_seconds(\{[^}]*\})?) [0-9]+$/\1 T/' \
+    -e 's/(duration_seconds) [0-9.]+$/\1 D/' \
+    -e 's/^(bk_filesystem_[a-z]+_bytes)\{path="[^"]*"\} [0-9]+$/\1{path="P"} B/' "$1"; }
 before=$(date +%s)
 exits "metrics: exit 0" 0 bk-verify -q -m $M --metrics out.prom
 after=$(date +%s)
@@ -66,6 +67,24 @@ bk_verify_backups{type="weekly"} 2
 # TYPE bk_verify_ok gauge
 bk_verify_ok{type="daily"} 1
 bk_verify_ok{type="weekly"} 1
+# HELP bk_drill_last_timestamp_seconds When the newest restore drill of a backup of the type ran (0 if none).
+# TYPE bk_drill_last_timestamp_seconds gauge
+bk_drill_last_timestamp_seconds{type="daily"} 0
+bk_drill_last_timestamp_seconds{type="weekly"} 0
+# HELP bk_drill_last_ok 1 if the newest restore drill of the type passed, else 0.
+# TYPE bk_drill_last_ok gauge
+bk_drill_last_ok{type="daily"} 0
+bk_drill_last_ok{type="weekly"} 0
+# HELP bk_drill_last_success_timestamp_seconds When the newest restore drill of the type that passed ran (0 if none).
+# TYPE bk_drill_last_success_timestamp_seconds gauge
+bk_drill_last_success_timestamp_seconds{type="daily"} 0
+bk_drill_last_success_timestamp_seconds{type="weekly"} 0
+# HELP bk_filesystem_avail_bytes Bytes free for bk on the file system of the backup tree.
+# TYPE bk_filesystem_avail_bytes gauge
+bk_filesystem_avail_bytes{path="P"} B
+# HELP bk_filesystem_size_bytes Size of the file system of the backup tree.
+# TYPE bk_filesystem_size_bytes gauge
+bk_filesystem_size_bytes{path="P"} B
 # HELP bk_verify_unlisted_files Files in the tree that look like backups but have no manifest line (incomplete backups).
 # TYPE bk_verify_unlisted_files gauge
 bk_verify_unlisted_files 0

@@ -6,9 +6,12 @@
 # recorded and verified; daily and weekly copies rotated as the seed keeps
 # them; list and info; JSON Lines, CSV and SQL exports without the
 # sensitive columns (read back with python's json and csv, and the SQL
-# loaded by sqlite3 into a fresh database); a restore that brings back the
-# exact content (sqlite3 .dump before and after), with a safety copy
-# first; a table of bad inputs.
+# loaded by sqlite3 into a fresh database), with lists of patterns that
+# have blanks; a restore that brings back the exact content (sqlite3 .dump
+# before and after), with a safety copy first, among thousands of earlier
+# ones; two runs at once (the second exits 75, in bk(7)'s cron lines too
+# under bk-job.sh); a copy that cannot be recorded is removed; a table of
+# bad inputs.
 . "$(dirname "$0")/lib.sh"
 need bash sqlite3 python3 shellcheck setsid
 
@@ -105,12 +108,14 @@ for i in 1 2 3 4 5; do
 	    "backups/weekly/app_backup_weekly_${d}_030000.db"
 done
 old7=$(date -d "-7 days" +%Y%m%d)
+old8=$(date -d "-8 days" +%Y%m%d)
 run "$S" -D app.db backup daily
 is "backup daily exits 0" "$rc" 0
 like "... and says what it kept" out 'kept the daily copies of the last 7 days'
 is "7 daily copies are left, in the folder" "$(ls backups/daily | wc -l)" 7
 is "... and in the manifest" "$(bk-manifest -m backups/manifest.jsonl list -T daily | wc -l)" 7
-ok "... the two oldest went" test ! -e "backups/daily/app_backup_daily_${old7}_020000.db"
+ok "... the two oldest went" test ! -e "backups/daily/app_backup_daily_${old7}_020000.db" \
+    -a ! -e "backups/daily/app_backup_daily_${old8}_020000.db"
 run "$S" -D app.db backup -u cron weekly
 is "backup weekly exits 0" "$rc" 0
 is "4 weekly copies are left" "$(bk-manifest -m backups/manifest.jsonl list -T weekly | wc -l)" 4
@@ -207,12 +212,22 @@ run python3 -c 'import json, sys
 print(sorted({k for l in open(sys.argv[1]) for k in json.loads(l)}))' "$j2"
 is "BK_SENSITIVE_COLUMNS sets the list" "$(cat out)" \
     "['balance', 'created_at', 'id', 'image', 'name', 'note', 'password_hash', 'price', 'product_id', 'quantity', 'stock', 'type', 'user_id']"
+run "$S" -D app.db export -x '*password*, *token* ,' json
+j4=$(sed -n 's/.*recorded \(backups\/exports\/[^ ]*\.jsonl\) in .*/\1/p' out)
+run python3 check-export.py json "$j4" want2.json 'password|token'
+is "-x with blanks around its patterns drops both columns" "$rc" 0
+run env BK_SENSITIVE_COLUMNS= "$S" -D app.db export json
+j5=$(sed -n 's/.*recorded \(backups\/exports\/[^ ]*\.jsonl\) in .*/\1/p' out)
+run python3 check-export.py json "$j5" want.json 'password'
+is "an empty BK_SENSITIVE_COLUMNS is the default, not every column" "$rc" 0
+errline "an -x of blanks and commas (64)" 64 'no pattern in " , " \(-x .. exports every column\)' \
+    "$S" -D app.db export -x ' , ' json
 run "$S" -D app.db export -x '' csv
 c3=$(sed -n 's/.*recorded \(backups\/exports\/[^ ]*\.csv\) in .*/\1/p' out)
 run python3 check-export.py csv "$c3" want3.json
 is "-x '' keeps every column (the seed's --include-sensitive)" "$rc" 0
 is "the exports are recorded, type export" \
-    "$(bk-manifest -m backups/manifest.jsonl list -T export | wc -l)" 5
+    "$(bk-manifest -m backups/manifest.jsonl list -T export | wc -l)" 7
 ok "bk-verify passes the whole tree" bk-verify -q -m backups/manifest.jsonl
 
 # ---- restore: the exact content back, a safety copy first ----
@@ -231,6 +246,61 @@ sqlite3 "$p" .dump >safety.dump
 same "... which holds what the database held before" safety.dump changed.dump
 is "... recorded as pre-restore" \
     "$(bk-manifest -m backups/manifest.jsonl list -T pre-restore | cut -f2)" pre-restore
+# Thousands of earlier safety copies: their list is longer than a pipe
+# holds, and the restore still names the newest.
+awk -v h="$(printf '%064d' 0)" 'BEGIN { for (i = 0; i < 3000; i++)
+    printf "{\"path\":\"pre-restore/app_pre-restore_of_a_database_with_a_rather_long_name_%05d.db\",\"created\":\"2025-01-01T00:00:00Z\",\"type\":\"pre-restore\",\"size\":1,\"sha256\":\"%s\"}\n", i, h }' \
+    >>backups/manifest.jsonl
+run "$S" -D app.db restore -y "${m1#manual/}"
+is "restore among 3000 earlier safety copies exits 0" "$rc" 0
+p2=$(sed -n 's/.*what it held before is in \(backups\/pre-restore\/[^ ]*\.db\)$/\1/p' out)
+ok "... and names its own" test -f "$p2" -a "$p2" != "$p"
+cp "backups/$m1" lone.db
+run "$S" -D app.db -b fresh restore -y lone.db
+is "restore in a tree without a manifest: bk-restore's 66" "$rc" 66
+like "... saying which step failed" err 'error: the restore of lone\.db failed \(exit 66\)'
+
+# ---- two runs at once ----
+# A daily copy stopped in its rotation (a bk-rotate that waits): a second
+# backup, an export, a restore of the same tree exit 75.
+mkdir fake
+printf '#!/bin/sh\n: >"%s/rot.ready"\nwhile [ ! -e "%s/rot.go" ]; do sleep 0.1; done\nexec %s "$@"\n' \
+    "$T" "$T" "$(command -v bk-rotate)" >fake/bk-rotate
+chmod +x fake/bk-rotate
+PATH="$T/fake:$PATH" "$S" -D app.db -b c backup daily >a.out 2>a.err &
+first=$!
+wait_until test -e rot.ready
+errline "a second backup daily while one runs (75)" 75 'another run holds "c/\.lock": not started' \
+    "$S" -D app.db -b c backup daily
+errline "... an export (75)" 75 'another run holds "c/\.lock"' "$S" -D app.db -b c export json
+errline "... a restore (75)" 75 'another run holds "c/\.lock"' "$S" -D app.db -b c restore -y "$T/lone.db"
+: >rot.go
+wait "$first"
+is "the first one ends well" "$?" 0
+is "... its copy alone in the tree" "$(ls c/daily | wc -l) $(bk-manifest -m c/manifest.jsonl list | wc -l)" "1 1"
+rm fake/*
+# bk(7)'s cron lines for the recipe run it under bk-job.sh too (which logs
+# each run and says which was refused).
+awk '/\\e$/ { sub(/\\e$/, ""); l = l $0; next } { print l $0; l = "" }' "$TOP/man/bk.7" |
+    grep -E '^[0-9*].*sqlite-backup\.sh' >cron.lines
+is "bk(7) has the recipe's two cron lines" "$(wc -l <cron.lines)" 2
+is "... each under bk-job.sh" "$(awk '$6 !~ /\/bk-job\.sh$/' cron.lines)" ""
+
+# ---- a copy or an export that cannot be recorded is removed ----
+printf '#!/bin/sh\ncase " $* " in *" add "*) echo "bk-manifest: error: could not write: No space left on device" >&2; exit 74 ;; esac\nexec %s "$@"\n' \
+    "$(command -v bk-manifest)" >fake/bk-manifest
+chmod +x fake/bk-manifest
+run env PATH="$T/fake:$PATH" "$S" -D app.db -b nr backup daily
+is "a copy that cannot be recorded: bk-manifest's 74" "$rc" 74
+like "... saying so" err 'error: recording nr/daily/app_backup_daily_[0-9_]+\.db failed \(exit 74\): "nr/daily/app_backup_daily_[0-9_]+\.db" removed'
+is "... and it is gone" "$(find nr -name '*.db' | wc -l)" 0
+run env PATH="$T/fake:$PATH" "$S" -D app.db -b nr export csv
+is "an export that cannot be recorded: 74" "$rc" 74
+is "... and it is gone" "$(find nr -name '*.csv' | wc -l)" 0
+rm fake/*
+run "$S" -D app.db -b -dash backup
+is "a base folder whose name starts with - (-b -dash)" "$rc" 0
+is "... is a folder of that name" "$(ls ./-dash/manual | wc -l)" 1
 
 # ---- bad inputs ----
 d1=$(cd backups && ls daily/*.db | head -1)
@@ -263,7 +333,7 @@ else
 	errline "a missing tool (69)" 69 'bk-rotate not found in PATH' \
 	    env PATH="$T/nobk:/usr/bin:/bin" "$S" -D app.db backup daily
 fi
-errline "a base folder under a file (73)" 73 'could not create the folder "afile/daily"' \
+errline "a base folder under a file (73)" 73 'could not create the folder "afile"' \
     "$S" -D app.db -b afile backup daily
 errline "export in a bad format (64)" 64 'bad export format "xml" \(json, csv or sql\)' \
     "$S" -D app.db export xml

@@ -6,8 +6,11 @@
 # by bk-crypt; retention per type, by count and by age, over backups
 # recorded at chosen past dates (the policies are relative to the run's
 # own backup, or have a margin of half a day and more, so the clock's
-# second never decides); the health check (bk-verify, metrics, freshness)
-# and the report; bad inputs, each with its code and one line.
+# second never decides), two backups in one period too; the health check
+# (bk-verify, metrics, freshness, a type without its globals) and the
+# report; the tree lock: health waits for a backup running; failures
+# (pg_dump, pg_dumpall: retention still runs; bk-manifest add: no file
+# left); bad inputs, each with its code and one line.
 . "$(dirname "$0")/lib.sh"
 need_pg
 need bash pg_dump pg_dumpall createdb dropdb age age-keygen gzip shellcheck
@@ -159,6 +162,29 @@ like "... the file without a line" out '^FAIL daily/stray\.sql\.gz: not in the m
 is "... one line on standard error" "$(wc -l <err)" 1
 like "... saying so" err "pg-backup\\.sh: error: sick is not healthy: see the FAIL lines\$"
 
+# ---- the tree lock ----
+# A daily backup held inside pg_dump by a table lock holds the tree lock,
+# shared: health, which wants it alone, waits (or gives up: 75).
+exits "a tree of its own" 0 "$ex/pg-backup.sh" -d $db -b busy daily
+ok "a session locks a table" lock_table $db pagamentos
+"$ex/pg-backup.sh" -d $db -b busy daily >d.out 2>d.err 8>&- &
+d=$!
+ok "a daily backup's pg_dump waits for it" wait_until dump_waits $db
+errline "health meanwhile, not waiting (BK_TREE_WAIT=0): 75" 75 \
+    "${ts}error: \"busy/tree\\.lock\" still busy: not started\$" \
+    env BK_TREE_WAIT=0 "$ex/pg-backup.sh" -b busy health
+like "... after saying it would wait" out "${ts}wait for the tree lock \"busy/tree\\.lock\"\$"
+"$ex/pg-backup.sh" -b busy health >h.out 2>h.err 8>&- &
+h=$!
+ok "health meanwhile waits" wait_until grep -q 'wait for the tree lock' h.out
+unlike "... verifying nothing yet" h.out 'verify every backup'
+unlock_table
+rc=0; wait $d || rc=$?
+is "the backup then ends with 0" "$rc" 0
+rc=0; wait $h || rc=$?
+is "... and health, after it, with 0" "$rc" 0
+empty "... nothing on its standard error" h.err
+
 # ---- retention by count ----
 # A template dump and globals, copied as the backups of past dates.
 cp "$dump" tpl.sql.gz
@@ -217,6 +243,34 @@ is "... 7 + 4 + 12 backups, each with its globals, in the manifest" \
 run bk-verify -m count/manifest.jsonl
 is "... and the tree verifies, nothing left without a line" "$rc" 0
 
+# Two backups in one period, the newer of them kept: two days, ISO weeks
+# and months ago, at 10:00 and 11:00, Monday and Tuesday, the 1st and 2nd;
+# then one a period earlier, the oldest, which the rule keeps while it has
+# count left.
+: >two.names
+d2=$(date -u -d "@$((t0 - 2 * 86400))" +%F)
+w2=$(date -u -d "@$((t0 - 14 * 86400))" +%F)
+w2=$(date -u -d "$w2 -$(($(date -u -d "$w2" +%u) - 1)) days" +%F)
+m2=$(date -u -d "$m0 -2 month" +%F)
+for at in "${d2}T10:00:00Z daily" "${d2}T11:00:00Z daily" \
+    "${w2}T10:00:00Z weekly" "$(date -u -d "$w2 +1 day" +%F)T10:00:00Z weekly" \
+    "${m2}T04:00:00Z monthly" "$(date -u -d "$m2 +1 day" +%F)T04:00:00Z monthly" \
+    "$(date -u -d "$d2 -1 day" +%F)T10:00:00Z daily" \
+    "$(date -u -d "$w2 -7 days" +%F)T10:00:00Z weekly" \
+    "$(date -u -d "$m2 -1 month" +%F)T04:00:00Z monthly"; do
+	past two "${at#* }" "$(date -u -d "${at% *}" +%s)"
+done
+for t in daily weekly monthly; do
+	exits "two in a period: a $t run" 0 "$ex/pg-backup.sh" -d $db -b two $t
+done
+ok "daily: of two the same day, the older removed" gone two 1 1
+ok "... the newer kept" kept two 2 2
+ok "weekly: of two the same week, the older removed" gone two 3 3
+ok "... the newer kept" kept two 4 4
+ok "monthly: of two the same month, the older removed" gone two 5 5
+ok "... the newer kept" kept two 6 6
+ok "... the older periods' kept" kept two 7 9
+
 # ---- retention by age (-a: 7, 30, 365 days) ----
 : >age.names
 h=43200
@@ -268,6 +322,21 @@ is "the globals' dump that fails: its status" "$rc" 1
 like "... said" err "error: the globals dump failed \\(exit 1\\): broken2/daily/${db}_[0-9_]+\\.sql\\.gz is recorded, the globals are not\$"
 is "... the dump alone recorded" "$(bk-manifest -m broken2/manifest.jsonl list -F tsv | cut -f2)" daily
 is "... no globals file" "$(ls -A broken2/daily | grep -c globals)" 0
+run "$ex/pg-backup.sh" -b broken2 health
+is "health of a daily without globals: exit 1" "$rc" 1
+like "... says so" out '^FAIL type daily-globals: no globals$'
+: >rot.names
+for n in 9 10; do past rot daily $((t0 - n * 86400)); done
+run env PATH="$T/fake2:$PATH" "$ex/pg-backup.sh" -k 7d -d $db -b rot daily
+is "the globals' dump failing again: its status" "$rc" 1
+ok "... the daily retention ran all the same: the old dumps gone" \
+    test ! -e "rot/$(sed -n 1p rot.names)" -a ! -e "rot/$(sed -n 3p rot.names)"
+is "... today's dump kept" "$(bk-manifest -m rot/manifest.jsonl list -T daily -F tsv | wc -l)" 1
+mkdir -p norec/manifest.jsonl
+run "$ex/pg-backup.sh" -d $db -b norec daily
+is "a bk-manifest add that fails: its status" "$rc" 73
+like "... said" err "error: could not record norec/daily/${db}_[0-9_]+\\.sql\\.gz \\(exit 73\\): removed\$"
+is "... no file left at its final name" "$(ls -A norec/daily | wc -l)" 0
 
 # Tools missing: a PATH with all but one of them.
 mkdir nobin nobin2
@@ -292,6 +361,7 @@ while IFS='|' read -r name code re args; do
 done <<EOF
 no database|64|no database: -d or PGDATABASE|-b x daily
 a bad database name|64|bad database name "a;b"|-d a;b -b x daily
+a database name like an option|64|bad database name "-fxout"|-d -fxout -b x daily
 a count of 0|64|bad keep "0": a count \\(7\\) or an age \\(7d\\)|-k 0 -d $db -b x daily
 a bad age|64|bad keep "7x": a count \\(7\\) or an age \\(7d\\)|-k 7x -d $db -b x weekly
 no recipients file|66|could not read the recipients file "none"|-R none -d $db -b x daily

@@ -4,10 +4,14 @@
 # database's pg_dump is then the one from before create, byte for byte;
 # complete; status; two creates at once, the first held inside pg_dump by
 # a table lock: exactly one runs, the other exits 75; one migration open
-# at a time; bad inputs, each with its code and one line.
+# at a time; bad inputs, each with its code and one line; a failed
+# bk-manifest add; rollback into the database and server of the backup
+# alone; the idiom of the header and of bk(7), run as written (an ID
+# already open rolls nothing back); what rollback leaves as documented
+# (the database's own settings and comment); -R and -i.
 . "$(dirname "$0")/lib.sh"
 need_pg
-need bash flock pg_dump createdb dropdb shellcheck
+need bash flock pg_dump createdb dropdb shellcheck age age-keygen gzip
 
 ex=$TOP/examples
 P=s1404
@@ -17,6 +21,7 @@ ts='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z pg-migrate\.sh: '
 cleanup() {
 	dropdb --if-exists $db 2>/dev/null
 	dropdb --if-exists ${P}_gone 2>/dev/null
+	dropdb --if-exists ${P}_other 2>/dev/null
 }
 cleanup
 trap 'cleanup; cd /; rm -rf "$T"' EXIT
@@ -105,6 +110,10 @@ errline "complete of a closed migration: 65" 65 \
 same "... the database untouched" after.sql before.sql
 
 # ---- the same ID again, completed ----
+# Its backup's name has the second in it: once the clock has left that of
+# the first backup (a rollback can take less than a second).
+later() { [ "$(date +%Y%m%d_%H%M%S)" != "$(echo "$b1" | grep -Eo '[0-9]{8}_[0-9]{6}')" ]; }
+ok "the clock has left the first backup's second" wait_until later
 run "$mig" -d $db -b tree create v2.3.1 "Add user preferences, again"
 is "a closed ID may be created again: exit 0" "$rc" 0
 q "ALTER TABLE clientes ADD COLUMN prefs jsonb" >/dev/null
@@ -187,6 +196,8 @@ errline "no database: 64" 64 "${ts}error: no database: -d or PGDATABASE\$" \
     env -u PGDATABASE "$mig" -b tree create m5 "x"
 errline "a bad database name: 64" 64 "${ts}error: bad database name \"a b\"\$" \
     "$mig" -d "a b" -b tree create m5 "x"
+errline "a database name like an option: 64" 64 "${ts}error: bad database name \"-fxout\"\$" \
+    "$mig" -d -fxout -b tree create m5 "x"
 errline "a missing database: 69" 69 \
     "${ts}error: could not connect to database \"${P}_none\": .*database \"${P}_none\" does not exist\$" \
     "$mig" -d ${P}_none -b tree create m5 "x"
@@ -225,6 +236,127 @@ errline "rollback into a database that is gone: 69" 69 \
 run "$mig" -b gone status
 like "... g1 still open" out '^g1	open	'
 exits "m6 rolled back" 0 "$mig" -d $db -b tree rollback m6
+
+mkdir -p norec/manifest.jsonl
+run "$mig" -d $db -b norec create n1 "x"
+is "a bk-manifest add that fails: its status" "$rc" 73
+like "... said" err "${ts}error: could not record norec/pre-migration/${db}_n1_[0-9_]+\\.sql\\.gz \\(exit 73\\): migration \"n1\" not opened\$"
+is "... no file left at its final name" "$(ls -A norec/pre-migration | wc -l)" 0
+ok "... nothing opened" test ! -e norec/migrations.log
+
+# pg-backup.sh's tree lock, which its health check holds alone.
+ok "the tree lock held" hold_lock tree/tree.lock
+errline "create while it is: 75" 75 "${ts}error: \"tree/tree\\.lock\" still busy: not started\$" \
+    env BK_TREE_WAIT=0 "$mig" -d $db -b tree create t1 "x"
+release_lock
+run "$mig" -b tree status
+unlike "... nothing opened" out '^t1	'
+
+# ---- rollback into the database and server of the backup alone ----
+createdb ${P}_other
+psql -Xq -d ${P}_other -c "CREATE TABLE outra (i int)" -c "INSERT INTO outra VALUES (1), (2)"
+exits "h1 created" 0 "$mig" -d $db -b tree create h1 "h1"
+q "ALTER TABLE clientes ADD COLUMN h1 int" >/dev/null
+errline "rollback with -d another database: 64" 64 \
+    "${ts}error: migration \"h1\" is of database \"$db\", not \"${P}_other\"\$" \
+    "$mig" -d ${P}_other -b tree rollback h1
+errline "... with PGDATABASE another: 64" 64 \
+    "${ts}error: migration \"h1\" is of database \"$db\", not \"${P}_other\"\$" \
+    env PGDATABASE=${P}_other "$mig" -b tree rollback h1
+ln -s "$PGHOST" sock
+errline "... through another socket folder, another server for libpq: 64" 64 \
+    "${ts}error: migration \"h1\" is of database \"$db\" on $PGHOST:$PGPORT, not on $T/sock:$PGPORT\$" \
+    env PGHOST="$T/sock" "$mig" -d $db -b tree rollback h1
+is "... the other database untouched" "$(psql -XAt -d ${P}_other -c 'SELECT count(*) FROM outra')" 2
+is "... nor this one" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'h1'")" 1
+run "$mig" -b tree status
+like "... h1 still open" out '^h1	open	'
+run env -u PGDATABASE "$mig" -b tree rollback h1
+is "rollback without -d nor PGDATABASE: exit 0" "$rc" 0
+like "... into the database of the backup" out "${ts}migration h1 rolled back: $db is as it was at "
+is "... which is back" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'h1'")" 0
+
+# ---- the idiom, as the header and bk(7) write it ----
+# idiom SRC ID SQL: the idiom of SRC (header, man) with this test's names,
+# ID and migration SQL, run by bash.
+idiom() {
+	if [ "$1" = header ]; then
+		sed -n '/^#      if pg-migrate\.sh create/,/^#      fi$/p' "$mig" |
+		    sed 's/^#      //; s#pg-migrate\.sh #m #'
+	else
+		sed -n '/^m="pg-migrate\.sh/,/^fi$/p' "$TOP/man/bk.7" |
+		    sed '/^m=/d; s#\$m #m #'
+	fi | sed "s#-f v2\\.3\\.1\\.sql erp#-f $T/mig.sql $db#; s#v2\\.3\\.1#$2#g" >idiom.sh
+	printf '%s\n' "$3" >mig.sql
+	grep -q "^ *m complete $2\$" idiom.sh && grep -q "^ *m rollback $2\$" idiom.sh &&
+	    (m() { "$mig" -d $db -b "$T/tree" "$@"; } && . ./idiom.sh) >idiom.out 2>&1
+}
+for src in header man; do
+	exits "h2-$src created" 0 "$mig" -d $db -b tree create h2-$src "h2"
+	q "ALTER TABLE clientes ADD COLUMN h2 int" >/dev/null
+	ok "the $src's idiom, its ID already open" idiom $src h2-$src "SELECT 1"
+	like "... create refused it: 73" idiom.out "error: migration \"h2-$src\" is already open"
+	is "... nothing rolled back (the day's work stays)" \
+	    "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'h2'")" 1
+	run "$mig" -b tree status
+	like "... the migration still open" out "^h2-$src	open	"
+	exits "... which completes" 0 "$mig" -b tree complete h2-$src
+	q "ALTER TABLE clientes DROP COLUMN h2" >/dev/null
+	ok "the $src's idiom, a migration that fails" idiom $src b-$src \
+	    "ALTER TABLE clientes ADD COLUMN b int; SELECT 1/0;"
+	run "$mig" -b tree status
+	like "... rolled back" out "^b-$src	rolled-back	"
+	ok "the $src's idiom, a migration that works" idiom $src g-$src \
+	    "ALTER TABLE clientes ADD COLUMN g_$src int;"
+	run "$mig" -b tree status
+	like "... completed" out "^g-$src	completed	"
+	is "... its change kept" \
+	    "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'g_$src'")" 1
+done
+
+# ---- what rollback leaves: the database's own ----
+exits "h3 created" 0 "$mig" -d $db -b tree create h3 "h3"
+q "ALTER DATABASE $db SET work_mem = '7MB'" >/dev/null
+q "COMMENT ON DATABASE $db IS 'migrated'" >/dev/null
+q "ALTER TABLE clientes ADD COLUMN h3 int" >/dev/null
+exits "rolled back" 0 "$mig" -d $db -b tree rollback h3
+is "... the table as it was" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'h3'")" 0
+is "... the database's setting not restored, as documented" "$(q "SHOW work_mem")" 7MB
+is "... nor its comment" \
+    "$(q "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$db'")" migrated
+like "... which pg-migrate.sh says" "$mig" 'Not restored, .*'
+like "... naming the settings" "$mig" '^#    .*ALTER DATABASE \.\.\. SET .*'
+like "... and the comment" "$mig" '^#    .*COMMENT ON DATABASE,'
+like "... and so does bk(7)" "$TOP/man/bk.7" '^\.Pq Ic COMMENT ON DATABASE ,$'
+q "ALTER DATABASE $db RESET ALL" >/dev/null
+q "COMMENT ON DATABASE $db IS NULL" >/dev/null
+
+# ---- -R: the pre-migration copy encrypted; -i to roll back ----
+age-keygen -o key.txt 2>/dev/null
+age-keygen -y key.txt >recipients
+exits "-R: created" 0 "$mig" -d $db -b tree -R recipients create r1 "r1"
+br=$(ls tree/pre-migration/*_r1_*)
+like "... to pre-migration/*.sql.gz.age" "$(echo "$br" >br; echo br)" '_r1_[0-9_]+\.sql\.gz\.age$'
+age -d -i key.txt "$br" | gzip -dc >r1.sql
+like "... which age reads" r1.sql '^COPY public\.pagamentos '
+is "... no record of the plaintext left" "$(ls -A tree/pre-migration | grep -c '^\.')" 0
+q "ALTER TABLE clientes ADD COLUMN r1 int" >/dev/null
+run "$mig" -d $db -b tree rollback r1
+ok "... rollback without the identity fails" test "$rc" != 0
+like "... and says the migration stays open" err "error: the rollback of migration \"r1\" failed \\(exit [0-9]+\\): it stays open\$"
+run "$mig" -d $db -b tree -i key.txt rollback r1
+is "... with -i: exit 0" "$rc" 0
+is "... the database back" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'r1'")" 0
+mkdir enc
+cp recipients enc/recipients
+exits "the tree's recipients file: created without -R" 0 "$mig" -d $db -b enc create r3 "r3"
+ok "... encrypted to it" test -f "$(ls enc/pre-migration/*_r3_*.sql.gz.age)"
+q "ALTER TABLE clientes ADD COLUMN r3 int" >/dev/null
+exits "... rolled back with -i" 0 "$mig" -d $db -b enc -i key.txt rollback r3
+ok "... bk-restore's safety backup encrypted to it too" test -f "$(ls enc/pre-restore/*.sql.gz.age)"
+is "... the database back" "$(q "SELECT count(*) FROM information_schema.columns WHERE column_name = 'r3'")" 0
+errline "-R without its file: 66" 66 "${ts}error: could not read the recipients file \"none\"\$" \
+    "$mig" -d $db -b tree -R none create r2 "x"
 
 run bk-verify -m tree/manifest.jsonl
 is "the tree verifies: the state and the lock are not taken for backups" "$rc" 0

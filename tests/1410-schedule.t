@@ -114,6 +114,23 @@ jobs=$(grep -c '^[0-9*]' "$ex/crontab")
 is "five jobs: four of pg-backup.sh, the monthly drill" "$jobs" 5
 is "... each under bk-job.sh" \
     "$(grep '^[0-9*]' "$ex/crontab" | awk '$6 ~ /\/bk-job\.sh$/' | wc -l)" "$jobs"
+# The jobs' locks: one folder for cron and systemd, postgres's own (the
+# backups' folder), not the world-writable /run/lock; the notifier of each
+# with a configuration its user can read; bk(7) shows the crontab's lines.
+cl=$(sed -n 's/^BK_LOCK_DIR=//p' "$ex/crontab")
+ok "the crontab sets BK_LOCK_DIR" test -n "$cl"
+like "... as the unit does" "$ex/systemd/bk-pg@.service" "^Environment=BK_LOCK_DIR=$cl\$"
+is "... the backups' folder of each job" \
+    "$(grep '^[0-9*]' "$ex/crontab" | grep -c -- " -b $cl ")" "$jobs"
+like "... and of the unit" "$ex/systemd/bk-pg@.service" "^ExecStart=.* -b $cl "
+is "the crontab's notifier reads a configuration of its own" \
+    "$(grep '^[0-9*]' "$ex/crontab" | grep -c '|| [^ ]*/bk-notify\.sh -c /etc/bk/notify-cron\.conf ')" "$jobs"
+like "... the unit's another, root's" "$ex/systemd/bk-notify@.service" \
+    '^ExecStart=[^ ]*/bk-notify\.sh -c /etc/bk/notify\.conf '
+sed -n '/^BK_LOCK_DIR=/,/bk-notify\.sh/{/bk-notify\.sh/N;p}' "$TOP/man/bk.7" |
+    sed 's/^ *//; s/ *\\e$//' | tr '\n' ' ' | tr -s ' ' >man.cron
+grep -E '^BK_LOCK_DIR=|^15 2 ' "$ex/crontab" | tr '\n' ' ' | tr -s ' ' >tab.cron
+same "bk(7) shows the crontab's BK_LOCK_DIR and daily line" man.cron tab.cron
 
 # ---- two runs at once ----
 createdb ${P}_db

@@ -2,7 +2,8 @@
  * bk-manifest: the catalog of a backup tree.  "add" inspects files and
  * appends their lines (the commit point of a backup); "list", "info" and
  * "report" read it; "adopt" catalogs files made before bk; "remove" drops
- * lines, and files with them.  The format is in bk-manifest(5).
+ * lines, and files with them; "space" says whether the next backup will
+ * fit.  The format is in bk-manifest(5).
  *
  * This file has main(), the usage and the options; each command is a
  * part of tools/manifest/ (see manifest.h).
@@ -35,7 +36,8 @@ static const char usage[] =
     "                   [-u user] dir ...\n"
     "       bk-manifest remove [--delete] file ...\n"
     "       bk-manifest report [-T type] [-S date] [--month yyyy-mm]\n"
-    "                   [--jobs file] [-F text | json | html]\n";
+    "                   [--jobs file] [-F text | json | html]\n"
+    "       bk-manifest space [-T type] [--factor n] [--min size]\n";
 
 #include "manifest/manifest.h"
 
@@ -50,7 +52,7 @@ load_flags(const struct opts *o)
 enum {
 	OPT_VERSION = CHAR_MAX + 1, OPT_NO_WAIT, OPT_STRICT, OPT_ATTRIBUTE,
 	OPT_CREATED, OPT_DELETE, OPT_DESCRIPTION, OPT_INCOMPLETE, OPT_MOVE,
-	OPT_RECORDS, OPT_SOURCE, OPT_JOBS, OPT_MONTH
+	OPT_RECORDS, OPT_SOURCE, OPT_JOBS, OPT_MONTH, OPT_FACTOR, OPT_MIN
 };
 
 /*
@@ -70,6 +72,7 @@ static const struct command {
 	{ "adopt", cmd_adopt, { OPT_MOVE, 'n', 'T', OPT_DESCRIPTION, 'u', 0 } },
 	{ "remove", cmd_remove, { OPT_DELETE, 0 } },
 	{ "report", cmd_report, { 'T', 'S', OPT_MONTH, OPT_JOBS, 'F', 0 } },
+	{ "space", cmd_space, { 'T', OPT_FACTOR, OPT_MIN, 0 } },
 };
 
 /* Fields of a line that have their own option, not --attribute. */
@@ -100,6 +103,8 @@ static const struct option longopts[] = {
 	{ "move",		no_argument,		NULL, OPT_MOVE },
 	{ "records",		required_argument,	NULL, OPT_RECORDS },
 	{ "source",		required_argument,	NULL, OPT_SOURCE },
+	{ "factor",		required_argument,	NULL, OPT_FACTOR },
+	{ "min",		required_argument,	NULL, OPT_MIN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -202,6 +207,13 @@ take_option(struct opts *o, int c, char *arg, char *argv[])
 		o->type = arg;
 		break;
 	case 'u': o->created_by = arg; break;
+	case OPT_FACTOR:
+		o->factor = (uint64_t)parse_count(arg, "factor");
+		break;
+	case OPT_MIN:
+		if (bk_parse_size(arg, &o->min) < 0)
+			bk_usage_error("bad size \"%s\"", arg);
+		break;
 	default: bk_bad_option(argv, optstring);
 	}
 }
@@ -298,6 +310,7 @@ main(int argc, char *argv[])
 	o.wait = -1;
 	o.records = -1;
 	o.limit = -1;
+	o.factor = 2;
 	cmd = parse_options(&o, &argc, &argv);
 	bk_manifest_init(&o.m, o.mpath);
 	o.m.wait = o.wait;

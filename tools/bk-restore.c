@@ -52,11 +52,13 @@
 
 static const char usage[] =
 "usage: bk-restore [-nPqv] [--clean] [--unlisted] [--yes] [--no-safety-backup]\n"
+"                  [--no-owner] [--no-acl] [--globals]\n"
 "                  [-m manifest] [-w seconds | --no-wait] [-i identity ...]\n"
 "                  [--passphrase-file file | --passphrase-fd n]\n"
 "                  [--max-work-factor n] -D target file\n"
-"       bk-restore --scratch [-Pqv] [-m manifest] [-w seconds | --no-wait]\n"
-"                  [-i identity ...] [--passphrase-file file | --passphrase-fd n]\n"
+"       bk-restore --scratch [-Pqv] [--no-owner] [--no-acl] [-m manifest]\n"
+"                  [-w seconds | --no-wait] [-i identity ...]\n"
+"                  [--passphrase-file file | --passphrase-fd n]\n"
 "                  [--max-work-factor n] [-D server] file\n";
 
 #include "restore/restore.h"
@@ -76,6 +78,9 @@ struct opts {
 	int		 progress;
 	int		 yes;
 	int		 safety;	/* 0 with --no-safety-backup */
+	int		 no_owner;	/* --no-owner */
+	int		 no_acl;	/* --no-acl */
+	int		 globals;	/* --globals */
 	int		 scratch;	/* --scratch: a drill */
 	const char	*file;
 };
@@ -186,7 +191,20 @@ static void
 check_content(struct restore *r, enum bk_layer l)
 {
 	const char *what = r->kind == TARGET_PG ? "PostgreSQL" : "SQLite";
+	const char *kind = l == BK_LAYER_UNKNOWN ? "data of no known kind" :
+	    bk_layer_name(l);
 
+	/* A cluster's globals with --globals (PostgreSQL), and only then. */
+	if (r->globals && l != BK_LAYER_PGDUMPALL)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\" with "
+		    "--globals: it holds %s, not a pg_dumpall script", r->rel,
+		    kind);
+	if (l == BK_LAYER_PGDUMPALL && r->kind == TARGET_PG && !r->globals)
+		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
+		    "cluster's globals, a pg_dumpall script (--globals restores "
+		    "the roles and tablespaces of pg_dumpall -g)", r->rel);
+	if (l == BK_LAYER_PGDUMPALL && r->kind == TARGET_PG)
+		return;
 	if (bk_layer_pgarchive(l) && r->kind == TARGET_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
 		    "pg_dump archive, and the target is %s", r->rel, what);
@@ -196,14 +214,14 @@ check_content(struct restore *r, enum bk_layer l)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds an "
 		    "SQLite database, and the target is %s (use -D sqlite:PATH)",
 		    r->rel, what);
-	if (r->kind == TARGET_SQLITE && l == BK_LAYER_PGDUMP)
+	if (r->kind == TARGET_SQLITE && (l == BK_LAYER_PGDUMP ||
+	    l == BK_LAYER_PGDUMPALL))
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds a "
-		    "pg_dump script, and the target is %s", r->rel, what);
+		    "%s script, and the target is %s", r->rel, kind, what);
 	if (l != BK_LAYER_PGDUMP && l != BK_LAYER_SQLITE)
 		bk_errx(BK_EX_DATAERR, "could not restore \"%s\": it holds %s, "
 		    "not a plain pg_dump script or an SQLite database", r->rel,
-		    l == BK_LAYER_UNKNOWN ? "data of no known kind" :
-		    bk_layer_name(l));
+		    kind);
 }
 
 /* ---- pass 1: verify the whole backup before anything is touched ---- */
@@ -286,8 +304,9 @@ confirm(struct restore *r)
 	    "Type the name of the %s (%s) to go on: ",
 	    r->rel, r->made ? "made " : "not in the manifest",
 	    r->made ? r->made : "", r->layers, r->sha, r->shown,
-	    r->empty ? "The target is new or empty." :
-	    r->kind == TARGET_PG && r->o->clean ? "Everything in it is "
+	    r->empty ? "The target is new or empty." : r->globals ?
+	    "Its roles and tablespaces, for the whole server, are created or "
+	    "changed." : r->kind == TARGET_PG && r->o->clean ? "Everything in it is "
 	    "dropped first and replaced." : r->kind == TARGET_PG ?
 	    "The script runs on top of what is in it." :
 	    "Its data is replaced.", r->safety == NULL ? "" :
@@ -322,8 +341,12 @@ dry_run(struct restore *r)
 		    r->created ? "new" : "empty");
 	else
 		printf("would make no safety backup (--no-safety-backup)\n");
-	printf("would restore \"%s\" into %s%s%s\n", r->rel, r->created ?
-	    "a new " : "", r->shown, r->o->clean ? ", emptied first" : "");
+	printf("would restore \"%s\" into %s%s%s%s\n", r->rel, r->created ?
+	    "a new " : "", r->shown, r->o->clean ? ", emptied first" : "",
+	    r->globals ? ": its server's roles and tablespaces" :
+	    r->no_owner && r->no_acl ? ", without ownership and privileges" :
+	    r->no_owner ? ", without ownership" : r->no_acl ?
+	    ", without privileges" : "");
 }
 
 static void
@@ -351,6 +374,8 @@ restore_free(struct restore *r)
 	free(r->path);
 	free(r->safety);
 	free(r->safety_path);
+	free(r->recipients);
+	free(r->sealed);
 	free(r->buf);
 	free(r->zbuf);
 	bk_age_ids_free(r->ids);
@@ -365,6 +390,9 @@ restore_init(struct restore *r, const struct opts *o)
 	r->o = o;
 	r->target = o->target;
 	r->clean = o->clean;
+	r->no_owner = o->no_owner;
+	r->no_acl = o->no_acl;
+	r->globals = o->globals;
 	r->dry_run = o->dry_run;
 	r->progress = o->progress;
 	r->wait = o->wait;
@@ -414,6 +442,11 @@ restore(const struct opts *o)
 	if (r.kind == TARGET_SQLITE && o->clean)
 		bk_usage_error("--clean is for PostgreSQL: an SQLite restore "
 		    "replaces the whole file");
+	if (r.kind == TARGET_SQLITE && (o->no_owner || o->no_acl ||
+	    o->globals))
+		bk_usage_error("--%s is for PostgreSQL: SQLite has no roles",
+		    o->globals ? "globals" : o->no_owner ? "no-owner" :
+		    "no-acl");
 	/* A -D that cannot be passed on is refused before any prompt. */
 	if (r.kind == TARGET_PG)
 		pg_args(&r);
@@ -466,7 +499,8 @@ restore(const struct opts *o)
 
 enum {
 	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_MAXWF,
-	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_SCRATCH, OPT_VERSION
+	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_VERSION,
+	OPT_NO_OWNER, OPT_NO_ACL, OPT_GLOBALS, OPT_SCRATCH
 };
 
 static const char optstring[] = "D:hi:m:nPqvw:";
@@ -486,6 +520,9 @@ static const struct option longopts[] = {
 	{ "unlisted",		no_argument,		NULL, OPT_UNLISTED },
 	{ "yes",		no_argument,		NULL, OPT_YES },
 	{ "no-safety-backup",	no_argument,		NULL, OPT_NO_SAFETY },
+	{ "no-owner",		no_argument,		NULL, OPT_NO_OWNER },
+	{ "no-acl",		no_argument,		NULL, OPT_NO_ACL },
+	{ "globals",		no_argument,		NULL, OPT_GLOBALS },
 	{ "scratch",		no_argument,		NULL, OPT_SCRATCH },
 	{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
 	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
@@ -549,6 +586,15 @@ parse_options(struct opts *o, int argc, char *argv[])
 		case OPT_NO_SAFETY:
 			o->safety = 0;
 			break;
+		case OPT_NO_OWNER:
+			o->no_owner = 1;
+			break;
+		case OPT_NO_ACL:
+			o->no_acl = 1;
+			break;
+		case OPT_GLOBALS:
+			o->globals = 1;
+			break;
 		case OPT_SCRATCH:
 			o->scratch = 1;
 			break;
@@ -573,15 +619,17 @@ parse_options(struct opts *o, int argc, char *argv[])
 
 /*
  * A drill touches nothing real: no target to name, empty or confirm, no
- * safety backup to make or skip, and no unlisted file (its result goes
- * onto the manifest line).
+ * safety backup to make or skip, no roles of the server's to create
+ * (--globals), and no unlisted file (its result goes onto the manifest
+ * line).  --no-owner and --no-acl serve a drill on a server without the
+ * dump's roles.
  */
 static void
 check_scratch(const struct opts *o)
 {
 	const char *no = o->clean ? "--clean" : o->dry_run ? "-n" :
 	    o->yes ? "--yes" : !o->safety ? "--no-safety-backup" :
-	    o->force ? "--unlisted" : NULL;
+	    o->globals ? "--globals" : o->force ? "--unlisted" : NULL;
 
 	if (no != NULL)
 		bk_usage_error("--scratch and %s exclude each other: a drill "
@@ -607,6 +655,9 @@ check_options(struct opts *o, int argc, char *argv[])
 	if (o->passfile != NULL && o->passfd >= 0)
 		bk_usage_error("--passphrase-file and --passphrase-fd exclude "
 		    "each other");
+	if (o->globals && o->clean)
+		bk_usage_error("--globals and --clean exclude each other: a "
+		    "globals restore never drops");
 }
 
 int

@@ -232,7 +232,7 @@ file_kind(const struct walk *w, int dfd, const char *name, const char *rel,
 		*age = (int64_t)(w->now - st->st_mtime);
 		return *age >= STALE_TMP ? BK_WALK_STALE : BK_WALK_OTHER;
 	}
-	if (strcmp(rel, w->self) == 0)
+	if (strcmp(rel, w->self) == 0 || strcmp(rel, BK_JOURNAL_NAME) == 0)
 		return BK_WALK_OTHER;
 	/* Before the rule, which may read the file. */
 	if (w->npaths > 0 && bsearch(&rel, w->paths, w->npaths,

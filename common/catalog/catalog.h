@@ -23,6 +23,11 @@
  */
 #define BK_MANIFEST_NAME	"manifest.jsonl"
 #define BK_MANIFEST_ENV		"BK_MANIFEST"
+/*
+ * The jobs' journal beside the manifest (examples/bk-job.sh -j, read by
+ * bk-manifest report): JSON Lines too, yet never a backup.
+ */
+#define BK_JOURNAL_NAME		"jobs.jsonl"
 #define BK_MANIFEST_LINE_MAX	(1024 * 1024)	/* longest line accepted */
 #define BK_LAYERS_MAX		8
 

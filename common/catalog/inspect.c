@@ -409,6 +409,7 @@ check_main(void *arg)
 				jsonl_feed(c, p, n);
 				break;
 			case BK_LAYER_PGDUMP:
+			case BK_LAYER_PGDUMPALL:
 				bk_pgscript_feed(&c->pg, p, n);
 				break;
 			case BK_LAYER_PGARCHIVE:
@@ -498,10 +499,11 @@ content_verdict(struct bk_inspect *ins, struct check *c, char *copy)
 			ins->records = (int64_t)c->records;
 		break;
 	case BK_LAYER_PGDUMP:
+	case BK_LAYER_PGDUMPALL:
 		ins->complete = bk_pgscript_complete(&c->pg, why, sizeof(why));
 		if (!ins->complete)
-			content_fail(ins, "pg_dump script is incomplete (%s)",
-			    why);
+			content_fail(ins, "%s script is incomplete (%s)",
+			    bk_layer_name(c->kind), why);
 		break;
 	case BK_LAYER_SQLITE:
 		if (ins->code == 0 &&
@@ -626,6 +628,7 @@ bk_inspect_fd(int fd, const char *name, const struct bk_inspect_opts *opts,
 	/* Decode the rest and hand it to the content checker. */
 	c->kind = l;
 	bk_pgscript_init(&c->pg);
+	c->pg.cluster = l == BK_LAYER_PGDUMPALL;
 	q_init(&c->q, blk[1]);
 	if (l == BK_LAYER_SQLITE)
 		c->tfd = bk_sqlite_tmp("bk-inspect", &ins->copy, &ins->slot);

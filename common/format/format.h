@@ -186,7 +186,9 @@ char	*bk_json_text(struct json_t *, int);
  * of the first lines and the last BK_PGSCRIPT_TAIL bytes.  Complete means
  * the closing comment "-- PostgreSQL database dump complete", then, when
  * the script began with \restrict KEY, the line \unrestrict KEY, and
- * nothing after them but blank lines.
+ * nothing after them but blank lines.  A pg_dumpall script (cluster set)
+ * ends with "-- PostgreSQL database cluster dump complete" instead, and
+ * writes its \unrestrict KEY line before that comment.
  */
 #define BK_PGSCRIPT_HEAD	4096	/* where pg_dump writes \restrict KEY */
 
@@ -194,6 +196,7 @@ struct bk_pgscript {
 	uint64_t	 seen;		/* bytes fed */
 	unsigned char	 head[BK_PGSCRIPT_HEAD];	/* the first bytes */
 	size_t		 hlen;
+	int		 cluster;	/* pg_dumpall's: set after init */
 	int		 restrict_seen;	/* began with \restrict KEY */
 	char		 key[160];	/* "\unrestrict KEY\n" expected */
 	unsigned char	 tail[BK_PGSCRIPT_TAIL * 2];

@@ -84,24 +84,32 @@ bk_pgscript_feed(struct bk_pgscript *s, const void *buf, size_t n)
  * A complete pg_dump script ends with the "dump complete" comment; since
  * the 2025 minor releases, a script that opens with \restrict KEY closes
  * with \unrestrict KEY after that comment.  Only blank lines may follow.
+ * pg_dumpall's comment says "cluster dump", and its \unrestrict comes first.
  */
 int
 bk_pgscript_complete(const struct bk_pgscript *s, char *why, size_t size)
 {
+	const char *end = s->cluster ? "-- PostgreSQL database cluster dump "
+	    "complete" : "-- PostgreSQL database dump complete";
 	const unsigned char *t;
 	long c, u;
 	size_t n, i, from;
 
 	n = s->tlen < BK_PGSCRIPT_TAIL ? s->tlen : BK_PGSCRIPT_TAIL;
 	t = s->tail + s->tlen - n;
-	if ((c = find_line(t, n, "-- PostgreSQL database dump complete")) <
-	    0) {
-		snprintf(why, size, "no \"-- PostgreSQL database dump "
-		    "complete\" at the end");
+	if ((c = find_line(t, n, end)) < 0) {
+		snprintf(why, size, "no \"%s\" at the end", end);
 		return 0;
 	}
 	from = (size_t)c;
-	if (s->restrict_seen) {
+	/* pg_dumpall writes its \unrestrict line before the comment. */
+	if (s->restrict_seen && s->cluster && find_line(t, (size_t)c,
+	    s->key) < 0) {
+		snprintf(why, size, "no \\unrestrict line matching its "
+		    "\\restrict");
+		return 0;
+	}
+	if (s->restrict_seen && !s->cluster) {
 		/* The whole line, key and newline: a cut key is a cut dump. */
 		u = find_line(t + c, n - (size_t)c, s->key);
 		if (u < 0) {

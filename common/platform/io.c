@@ -1,4 +1,9 @@
-/* io.c: full reads and writes that retry EINTR, and opening inputs. */
+/*
+ * io.c: full reads and writes that retry EINTR, opening inputs, and the
+ * free space of a file system.
+ */
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -81,4 +86,16 @@ bk_open_input(const char *path)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		bk_err(bk_open_errno_code(errno), "could not open \"%s\"", path);
 	return fd;
+}
+
+int
+bk_fs_space(const char *path, uint64_t *avail, uint64_t *size)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv) < 0)
+		return -1;
+	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	*size = (uint64_t)sv.f_blocks * sv.f_frsize;
+	return 0;
 }

@@ -143,6 +143,12 @@ int	bk_open_input(const char *);
 const char *bk_input_name(const char *);
 /* The exit code that suits a failure to open a file with this errno. */
 int	bk_open_errno_code(int);
+/*
+ * The space of the file system holding path, in bytes: what an
+ * unprivileged user may still write (statvfs's f_bavail) and its whole
+ * size.  Returns 0, or -1 with errno set.
+ */
+int	bk_fs_space(const char *, uint64_t *, uint64_t *);
 
 /* ---- atomic.c: atomic output for -o FILE ---- */
 

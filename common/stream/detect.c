@@ -58,6 +58,8 @@ bk_detect(const void *buf, size_t n)
 		return BK_LAYER_UNKNOWN;
 	if (has_prefix(p, n, "--\n-- PostgreSQL database dump", 30))
 		return BK_LAYER_PGDUMP;
+	if (has_prefix(p, n, "--\n-- PostgreSQL database cluster dump", 38))
+		return BK_LAYER_PGDUMPALL;
 	if (starts_like_sql(p, n))
 		return BK_LAYER_SQL;
 	if (p[0] == '{')
@@ -76,6 +78,7 @@ bk_layer_name(enum bk_layer l)
 	case BK_LAYER_PGDUMP:		return "pg_dump";
 	case BK_LAYER_PGARCHIVE:	return "pg_dump-custom";
 	case BK_LAYER_PGTAR:		return "pg_dump-tar";
+	case BK_LAYER_PGDUMPALL:	return "pg_dumpall";
 	case BK_LAYER_SQL:		return "sql";
 	case BK_LAYER_JSONL:		return "jsonl";
 	case BK_LAYER_CSV:		return "csv";

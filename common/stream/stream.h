@@ -72,13 +72,17 @@ enum bk_layer {
 	BK_LAYER_PGTAR,		/* pg_dump tar archive (-Ft): toc.dat first */
 	BK_LAYER_SQL,
 	BK_LAYER_JSONL,
+	BK_LAYER_PGDUMPALL,	/* pg_dumpall script (the cluster's globals) */
 	BK_LAYER_CSV,
 	BK_LAYER_EMPTY
 };
 
 /* Classifies the first bytes of a stream (at least 512 when available). */
 enum bk_layer bk_detect(const void *, size_t);
-/* A short name for a layer: gzip, age, sqlite, pg_dump, sql, csv, ... */
+/*
+ * A short name for a layer: gzip, age, sqlite, pg_dump, pg_dumpall, sql,
+ * csv, ...
+ */
 const char *bk_layer_name(enum bk_layer);
 /* Whether the layer is a pg_dump archive, custom or tar (pg_restore's). */
 int	bk_layer_pgarchive(enum bk_layer);

@@ -18,6 +18,10 @@ main(void)
 	    "sqlite");
 	ok(D("--\n-- PostgreSQL database dump\n--\n") == BK_LAYER_PGDUMP,
 	    "pg_dump");
+	ok(D("--\n-- PostgreSQL database cluster dump\n--\n") ==
+	    BK_LAYER_PGDUMPALL, "pg_dumpall");
+	ok(strcmp(bk_layer_name(BK_LAYER_PGDUMPALL), "pg_dumpall") == 0,
+	    "its name");
 	ok(D("BEGIN;\nCOPY t FROM stdin;\n") == BK_LAYER_SQL, "sql");
 	ok(D("{\"type\":\"x\"}\n") == BK_LAYER_JSONL, "jsonl");
 	ok(D("type,id,valor\nx,1,2\n") == BK_LAYER_CSV, "csv");

@@ -18,6 +18,14 @@
 #define DONE		"--\n-- PostgreSQL database dump complete\n--\n\n"
 #define UNRESTRICT	"\\unrestrict Ab3kQ9zZ\n\n"
 
+/* pg_dumpall's: its \unrestrict comes before its closing comment. */
+#define GHEAD		"--\n-- PostgreSQL database cluster dump\n--\n\n" \
+			"\\restrict Ab3kQ9zZ\n\nSET client_encoding = 'UTF8';\n"
+#define GBODY		"CREATE ROLE a;\nALTER ROLE a WITH LOGIN;\n\n"
+#define GDONE		"--\n-- PostgreSQL database cluster dump complete\n--\n\n"
+
+static int cluster;	/* the next cases are pg_dumpall scripts */
+
 static const size_t pieces[] = { 0, 1, 2, 3, 7, 10, 64, 4095, 4096, 4097 };
 
 /* Feeds text in pieces of size step (0: whole); the verdict and why. */
@@ -28,6 +36,7 @@ judge(const char *text, size_t len, size_t step, char *why, size_t size)
 	size_t off, k;
 
 	bk_pgscript_init(&s);
+	s.cluster = cluster;
 	for (off = 0; off < len; off += k) {
 		k = step == 0 || len - off < step ? len - off : step;
 		bk_pgscript_feed(&s, text + off, k);
@@ -115,5 +124,20 @@ main(int argc, char *argv[])
 	s = padded(HEAD_OLD, 5000, "\\restrict late\n" BODY DONE);
 	expect("\\restrict deep in the script is not the key", s, 1, "");
 	free(s);
+
+	cluster = 1;
+	expect("pg_dumpall -g", GHEAD GBODY UNRESTRICT GDONE, 1, "");
+	expect("pg_dumpall -g before 2025", "--\n-- PostgreSQL database "
+	    "cluster dump\n--\n\n" GBODY GDONE, 1, "");
+	expect("pg_dumpall without its \\unrestrict", GHEAD GBODY GDONE, 0,
+	    "no \\unrestrict line matching its \\restrict");
+	expect("pg_dumpall with its \\unrestrict after the comment",
+	    GHEAD GBODY GDONE UNRESTRICT, 0,
+	    "no \\unrestrict line matching its \\restrict");
+	expect("pg_dumpall cut", GHEAD GBODY, 0, "no \"-- PostgreSQL database "
+	    "cluster dump complete\" at the end");
+	expect("pg_dumpall ending as pg_dump does", GHEAD GBODY UNRESTRICT DONE,
+	    0, "no \"-- PostgreSQL database cluster dump complete\" at the "
+	    "end");
 	return tap_done();
 }

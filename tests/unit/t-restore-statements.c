@@ -20,7 +20,7 @@
 struct run {
 	char	*out;
 	size_t	 len;
-	char	 why[160];
+	char	 why[300];
 	int	 ok;
 };
 
@@ -36,6 +36,20 @@ take(struct txf *t, struct run *r)
 	t->olen = 0;
 }
 
+/* The filter's flags for the next cases, and the roles that "exist". */
+static int flags;
+
+static int
+exists(void *ctx, const char *what, const char *name)
+{
+	(void)ctx;
+	if (strcmp(name, "unknown") == 0)
+		return -1;
+	return (strcmp(what, "role") == 0 && (strcmp(name, "bk") == 0 ||
+	    strcmp(name, "Old \"One\"") == 0)) ||
+	    (strcmp(what, "tablespace") == 0 && strcmp(name, "fast") == 0);
+}
+
 /*
  * Feeds text in pieces: cut1 and step (0: whole) say where they end.
  * The first refusal stops the feed, as it stops bk-restore.
@@ -48,6 +62,8 @@ filter(const char *text, size_t len, size_t cut1, size_t step, struct run *r)
 
 	memset(&t, 0, sizeof(t));
 	t.line = 1;
+	t.flags = flags;
+	t.exists = exists;
 	memset(r, 0, sizeof(*r));
 	r->out = calloc(1, 1);
 	for (off = 0; off < len; off += k) {
@@ -67,6 +83,7 @@ filter(const char *text, size_t len, size_t cut1, size_t step, struct run *r)
 	snprintf(r->why, sizeof(r->why), "%s", t.bad);
 	r->ok = t.bad[0] == '\0';
 	free(t.out);
+	free(t.sbuf);
 }
 
 /*
@@ -207,5 +224,84 @@ main(int argc, char *argv[])
 	    NAMED("end", 1));
 	refused("a backslash before a string's closing quote",
 	    "SELECT 1;\nSELECT 'a\\';\n", BACKSLASH(2));
+
+	/* --no-owner and --no-acl: whole statements out, their lines kept. */
+	flags = TXF_NO_OWNER | TXF_NO_ACL;
+	expect("ownership and privileges left out",
+	    "CREATE TABLE t (a int);\nALTER TABLE public.t OWNER TO bob;\n"
+	    "GRANT SELECT ON TABLE public.t TO carol;\nREVOKE ALL ON "
+	    "SCHEMA public FROM PUBLIC;\nALTER FUNCTION f(integer, text)\n"
+	    "    OWNER TO \"Bob Two\";\nSET SESSION AUTHORIZATION 'bob';\n"
+	    "RESET SESSION AUTHORIZATION;\nALTER DEFAULT PRIVILEGES FOR "
+	    "ROLE bob GRANT SELECT ON TABLES TO carol;\nSELECT 1;\n",
+	    "CREATE TABLE t (a int);\n\n\n\n\n\n\n\n\nSELECT 1;\n",
+	    NULL);
+	expect("two on a line, one of them left out",
+	    "SELECT 1; ALTER SCHEMA s OWNER TO bob; SELECT 2;\n",
+	    "SELECT 1;  SELECT 2;\n", NULL);
+	same("what only looks like ownership stays",
+	    "ALTER TABLE t RENAME owner TO x;\nALTER TABLE t ADD c int, "
+	    "OWNER TO bob;\nSELECT 'ALTER TABLE t OWNER TO bob;';\n"
+	    "ALTER TABLE \"owner\" RENAME TO \"to\";\n"
+	    "-- GRANT ALL ON t TO bob;\nCOMMENT ON TABLE t IS 'GRANT';\n"
+	    "CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
+	    " SELECT 1;\nEND;\n");
+	refused("a ROLLBACK still refused",
+	    "GRANT ALL ON t TO bob;\nROLLBACK;\n", OWN("ROLLBACK", 2));
+	refused("a COMMIT after a statement left out, on its line",
+	    "ALTER TABLE t OWNER TO bob; COMMIT;\n", OWN("COMMIT", 1));
+	refused("a backslash string in a GRANT still refused",
+	    "GRANT ALL ON \"t\" TO bob;\nSELECT 'a\\';\n", BACKSLASH(2));
+	flags = TXF_NO_ACL;
+	expect("--no-acl alone keeps the owner",
+	    "ALTER TABLE t OWNER TO bob;\nGRANT ALL ON t TO bob;\n",
+	    "ALTER TABLE t OWNER TO bob;\n\n", NULL);
+
+	/* --globals: roles and tablespaces only, existing ones not created. */
+	flags = TXF_GLOBALS;
+	same("its first lines", "\nSET default_transaction_read_only = off;"
+	    "\n\nSET client_encoding = 'UTF8';\nSET standard_conforming_"
+	    "strings = on;\n");
+	expect("a pg_dumpall -g script", "SET client_encoding = 'UTF8';\n"
+	    "CREATE ROLE alice;\nALTER ROLE alice WITH LOGIN PASSWORD "
+	    "'SCRAM-SHA-256$4096:x';\nCREATE ROLE bk;\nALTER ROLE bk WITH "
+	    "SUPERUSER;\nCREATE ROLE \"Old \"\"One\"\"\";\n"
+	    "COMMENT ON ROLE alice IS 'x';\nALTER ROLE alice SET work_mem TO "
+	    "'8MB';\nGRANT bob TO alice GRANTED BY bk;\nCREATE TABLESPACE "
+	    "fast OWNER bk LOCATION '/srv/fast';\nGRANT CREATE ON TABLESPACE "
+	    "fast TO alice;\n",
+	    "SET client_encoding = 'UTF8';\nCREATE ROLE alice;\nALTER ROLE "
+	    "alice WITH LOGIN PASSWORD 'SCRAM-SHA-256$4096:x';\n\nALTER ROLE "
+	    "bk WITH SUPERUSER;\n\nCOMMENT ON ROLE alice IS 'x';\nALTER "
+	    "ROLE alice SET work_mem TO '8MB';\nGRANT bob TO alice GRANTED "
+	    "BY bk;\n\nGRANT CREATE ON TABLESPACE fast TO alice;\n", NULL);
+	same("CREATE ROLE with options for one that exists stays",
+	    "CREATE ROLE bk LOGIN;\n");
+	refused("a table", "CREATE ROLE a;\nCREATE TABLE t (a int);\n",
+	    "a globals script holds only roles and tablespaces, and line 2 "
+	    "has a CREATE statement");
+	refused("DROP ROLE", "DROP ROLE a;\n", "a globals script holds "
+	    "only roles and tablespaces, and line 1 has a DROP statement "
+	    "(bk-restore --globals never drops: make it without pg_dumpall "
+	    "--clean)");
+	refused("a GRANT on a table", "GRANT ALL ON t TO a;\n",
+	    "a globals script holds only roles and tablespaces, and line 1 "
+	    "has a GRANT statement");
+	refused("SET ROLE", "SET ROLE a;\n", "a globals script holds only "
+	    "roles and tablespaces, and line 1 has a SET statement");
+	refused("a statement with no word first", "(SELECT 1);\n",
+	    "a globals script holds only roles and tablespaces, and line 1 "
+	    "has another statement");
+	refused("a missing tablespace", "CREATE TABLESPACE slow LOCATION "
+	    "'/x';\n", "tablespace \"slow\" (line 1) does not exist, and "
+	    "CREATE TABLESPACE cannot run in the restore's transaction: "
+	    "create it first");
+	refused("a server that cannot say", "CREATE ROLE unknown;\n",
+	    "could not ask the server whether role \"unknown\" exists");
+	refused("ROLLBACK", "CREATE ROLE a;\nROLLBACK;\n",
+	    OWN("ROLLBACK", 2));
+	refused("a function", "CREATE FUNCTION f() RETURNS int LANGUAGE sql\n"
+	    "BEGIN ATOMIC SELECT 1; END;\n", "a globals script holds only "
+	    "roles and tablespaces, and line 1 has a CREATE statement");
 	return tap_done();
 }

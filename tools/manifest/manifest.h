@@ -13,6 +13,7 @@
  *             gathered from the manifest and the job journal
  *   report_out.c       report as text and JSON
  *   report_html.c      report as one HTML page with SVG charts
+ *   space.c   space: is there room for the next backup?
  *
  * Includes the catalog layer it builds on.
  */
@@ -53,6 +54,9 @@ struct opts {
 	enum out_format		 format;
 	/* remove */
 	int			 delete;
+	/* space */
+	uint64_t		 factor;	/* --factor, 2 unless given */
+	uint64_t		 min;		/* --min, bytes */
 };
 
 /* A file to add, inspected before the manifest is locked. */
@@ -157,5 +161,6 @@ int	cmd_info(struct opts *, int, char *[]);
 int	cmd_adopt(struct opts *, int, char *[]);
 int	cmd_remove(struct opts *, int, char *[]);
 int	cmd_report(struct opts *, int, char *[]);
+int	cmd_space(struct opts *, int, char *[]);
 
 #endif

@@ -21,7 +21,6 @@
 #include "catalog/catalog.h"
 #include "manifest.h"
 
-#define JOBS_NAME	"jobs.jsonl"	/* the journal beside the manifest */
 #define STATUS_SKIPPED	75		/* the run found its lock held */
 
 /* ---- tallies ---- */
@@ -294,9 +293,9 @@ open_journal(struct report *r, const struct opts *o)
 		r->journal = bk_strdup(o->jobs);
 	else if ((slash = strrchr(o->m.path, '/')) != NULL)
 		r->journal = bk_asprintf("%.*s/%s", (int)(slash - o->m.path),
-		    o->m.path, JOBS_NAME);
+		    o->m.path, BK_JOURNAL_NAME);
 	else
-		r->journal = bk_strdup(JOBS_NAME);
+		r->journal = bk_strdup(BK_JOURNAL_NAME);
 	if ((fd = open(r->journal, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT && o->jobs == NULL) {
 			free(r->journal);

@@ -47,15 +47,28 @@ child_errors(void *arg)
 {
 	struct child *c = arg;
 	FILE *f;
-	char line[600];
+	char line[600], *at;
 	size_t n;
-	int whole = 1;
+	int whole = 1, hide = 0;
 
 	if ((f = fdopen(c->err, "r")) == NULL) {
 		close(c->err);
 		return NULL;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
+		/*
+		 * A globals script holds password hashes: the server's "at
+		 * or near" quotes the script, and is not passed on.
+		 */
+		if (hide) {
+			hide = strchr(line, '\n') == NULL;
+			continue;
+		}
+		if (c->scrub && (at = strstr(line, " at or near ")) != NULL) {
+			hide = strchr(line, '\n') == NULL;
+			snprintf(at, sizeof(line) - (size_t)(at - line),
+			    " (the script's words not shown)\n");
+		}
 		if (bk_verbosity() > 0)
 			fputs(line, stderr);
 		n = strlen(line);

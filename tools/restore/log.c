@@ -86,6 +86,12 @@ log_attempt(struct restore *r, const char *result, const char *why)
 		json_object_set_new(e->json, "clean", json_true());
 	if (!r->listed)
 		json_object_set_new(e->json, "forced", json_true());
+	if (r->no_owner)
+		json_object_set_new(e->json, "no_owner", json_true());
+	if (r->no_acl)
+		json_object_set_new(e->json, "no_acl", json_true());
+	if (r->globals)
+		json_object_set_new(e->json, "globals", json_true());
 	bk_entry_set_int(e, "seconds", (int64_t)(elapsed(&r->start) + 0.5));
 	bk_entry_set_str(e, "created_by", bk_user_name());
 	/*

@@ -101,22 +101,56 @@ pg_setup(struct restore *r)
 		    "%s", r->shown);
 }
 
-/* pg_dump -Fp --clean --if-exists, gzipped on the way into the tree. */
+/*
+ * Whether a role or tablespace exists, for the filter of a globals script:
+ * 1, 0, or -1 when the server does not say.
+ */
+static int
+pg_exists(void *ctx, const char *what, const char *name)
+{
+	struct restore *r = ctx;
+	const char *q = strcmp(what, "role") == 0 ?
+	    "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1" :
+	    "SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = $1";
+	PGresult *res;
+	int e;
+
+	res = PQexecParams(r->pg, q, 1, NULL, &name, NULL, NULL, 0);
+	e = PQresultStatus(res) != PGRES_TUPLES_OK ? -1 : PQntuples(res) > 0;
+	PQclear(res);
+	return e;
+}
+
+/*
+ * pg_dump -Fp --clean --if-exists (for --globals, pg_dumpall -g), gzipped
+ * on the way into the tree.
+ */
 void
 safety_pg(struct restore *r, const char *path)
 {
-	char *const argv[] = { "pg_dump", "-Fp", "--clean", "--if-exists",
+	char *const dump[] = { "pg_dump", "-Fp", "--clean", "--if-exists",
 	    r->dbarg, NULL };
+	char *dumpall[] = { "pg_dumpall", "-g", r->dbarg, NULL };
+	char *const *argv = r->globals ? dumpall : dump;
+	char *ci = NULL;
 	struct bk_progress meter;
 	struct child c;
-	struct bk_out out;
+	struct safety_out out;
 	z_stream z;
 	unsigned char *in = r->buf, *zb = r->zbuf;
 	char why[700];
 	ssize_t got;
 	int status, zr = Z_OK;
 
-	bk_out_open(&out, path, 0);
+	/* pg_dumpall -d takes a connection string, never a bare name. */
+	if (r->globals && strchr(r->dbarg, '=') == r->dbarg + 8 &&
+	    strchr(r->dbarg + 9, '=') == NULL && strstr(r->dbarg, "://") ==
+	    NULL) {
+		bk_conninfo_add(&ci, "dbname", r->dbarg + 9);
+		dumpall[2] = bk_asprintf("--dbname=%s", ci);
+		free(ci);
+	}
+	safety_open(r, &out, path);
 	memset(&z, 0, sizeof(z));
 	/* windowBits 16 + 15: a gzip member, as gzip -6 writes it. */
 	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8,
@@ -136,7 +170,7 @@ safety_pg(struct restore *r, const char *path)
 			z.next_out = zb;
 			z.avail_out = CHUNK;
 			zr = deflate(&z, got == 0 ? Z_FINISH : Z_NO_FLUSH);
-			bk_out_write(&out, zb, CHUNK - z.avail_out);
+			safety_write(&out, zb, CHUNK - z.avail_out);
 		} while (z.avail_out == 0);
 	} while (got > 0);
 	deflateEnd(&z);
@@ -144,12 +178,14 @@ safety_pg(struct restore *r, const char *path)
 	status = child_wait(&c);
 	if (zr != Z_STREAM_END || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
-		bk_out_abort(&out);
+		safety_abort(&out, r);
 		child_why(&c, status, why, sizeof(why));
 		safety_failed(r, strstr(why, "permission denied") != NULL ?
 		    BK_EX_NOPERM : BK_EX_UNAVAILABLE, why);
 	}
-	bk_out_commit(&out);
+	safety_commit(&out, r);
+	if (dumpall[2] != r->dbarg)
+		free(dumpall[2]);
 }
 
 /*
@@ -327,7 +363,15 @@ archive_read(struct bk_reader *br, void *buf, size_t n)
 static struct bk_reader *
 archive_script(struct restore *r, struct bk_reader *from, struct archive *a)
 {
-	char *argv[] = { "pg_restore", "-f", "-", NULL };
+	char *argv[6] = { "pg_restore", "-f", "-", NULL };
+	int n = 3;
+
+	/* pg_restore's own flags; the filter would leave them out anyway. */
+	if (r->no_owner)
+		argv[n++] = "--no-owner";
+	if (r->no_acl)
+		argv[n++] = "--no-acl";
+	argv[n] = NULL;
 
 	memset(a, 0, sizeof(*a));
 	a->r.read = archive_read;
@@ -401,14 +445,21 @@ restore_pg(struct restore *r)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"", r->rel);
 	memset(&t, 0, sizeof(t));
 	t.line = 1;
+	t.flags = (r->no_owner ? TXF_NO_OWNER : 0) |
+	    (r->no_acl ? TXF_NO_ACL : 0) | (r->globals ? TXF_GLOBALS : 0);
+	t.exists = pg_exists;
+	t.ctx = r;
 	random_hex(key, 16);
 	random_hex(nonce, 16);
+	/* A globals script's errors are told without its words (passwords). */
 	pre = bk_asprintf("\\set AUTOCOMMIT off\n"
+	    "%s"
 	    "BEGIN;\n"
 	    "SELECT pg_catalog.txid_current() AS bk_txid \\gset\n"
 	    "\\echo " BEGUN ":bk_txid\n"
 	    "%s%s"
-	    "\\restrict %s\n", r->clean ? clean_sql : "",
+	    "\\restrict %s\n", r->globals ? "\\set VERBOSITY terse\n" : "",
+	    r->clean ? clean_sql : "",
 	    r->clean ? ";\n" : "", key);
 	post = bk_asprintf("\\unrestrict %s\n"
 	    "SELECT pg_catalog.txid_current() = :bk_txid AS bk_same \\gset\n"
@@ -417,6 +468,7 @@ restore_pg(struct restore *r)
 	    "\\echo " COMMITTED "%s\n"
 	    "\\endif\n", key, nonce);
 	child_init(&c);
+	c.scrub = r->globals;
 	snprintf(c.mark, sizeof(c.mark), COMMITTED "%s\n", nonce);
 	prefd = psql_file(&c, 0);
 	postfd = psql_file(&c, 1);
@@ -481,6 +533,7 @@ restore_pg(struct restore *r)
 	bk_progress_end(&meter);
 	bk_reader_close(top);
 	r->top = NULL;
+	free(t.sbuf);
 	if (failed) {
 		free(t.out);
 		free(post);
@@ -497,8 +550,14 @@ restore_pg(struct restore *r)
 	close(postfd);
 	free(post);
 	status = child_wait(&c);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && c.marked)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && c.marked) {
+		if (t.skipped > 0)
+			bk_info("left out %" PRIu64 " statement%s of %s", t.skipped,
+			    t.skipped == 1 ? "" : "s", r->globals ?
+			    "roles and tablespaces that exist" :
+			    "ownership and privileges");
 		return;
+	}
 	child_why(&c, status, why, sizeof(why));
 	st[0] = '\0';
 	if (c.txid > 0)

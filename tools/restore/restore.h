@@ -35,6 +35,7 @@
 #define BUSY_MS		10000		/* how long SQLite waits for a lock */
 #define SAFETY_DIR	"pre-restore"
 #define HISTORY_NAME	"restore.log"
+#define RECIPIENTS_NAME	"recipients"	/* beside the manifest */
 /* The advisory lock that keeps two restores out of one database. */
 #define PG_LOCK_KEY	"7451038360"
 
@@ -78,6 +79,9 @@ struct restore {
 	struct bk_reader *top;		/* the layers being read */
 	unsigned char	*buf, *zbuf;	/* CHUNK bytes each */
 	char		*safety_path;	/* the safety backup, as a path */
+	char		*recipients;	/* the tree's, to encrypt it to */
+	char		*sealed;	/* encrypted: where bk-crypt wrote it */
+	int		 sealed_slot;
 	int		 asked;		/* confirmed on the terminal */
 	struct timespec	 start;
 	/* what the parts need of the options (struct opts is bk-restore.c's) */
@@ -86,6 +90,9 @@ struct restore {
 	int		 dry_run;
 	int		 progress;
 	int		 wait;		/* manifest lock, seconds */
+	int		 no_owner;	/* --no-owner */
+	int		 no_acl;	/* --no-acl */
+	int		 globals;	/* --globals: a pg_dumpall -g script */
 	/* a drill (--scratch): a scratch target, nothing real touched */
 	int		 scratch;
 	struct drill	*drill;		/* drill.c's, once it has begun */
@@ -110,6 +117,7 @@ struct child {
 	char		 mark[80];	/* the line our COMMIT's echo prints */
 	int		 marked;	/* it printed mark */
 	long long	 txid;		/* the restore's transaction, or 0 */
+	int		 scrub;		/* cut lines at " at or near " */
 };
 
 /* What psql prints once it has run our COMMIT (then a random nonce). */
@@ -159,7 +167,7 @@ struct txf {
 	int		 dot;		/* COPY data: bytes of "\." matched */
 	uint64_t	 line;		/* of the script, from 1 */
 	uint64_t	 sline;		/* where the statement began */
-	char		 bad[160];	/* a statement that ends our transaction */
+	char		 bad[300];	/* a statement that ends our transaction */
 	/* psql's rule for CREATE FUNCTION ... BEGIN ATOMIC ... END; */
 	char		 tok[12];	/* the identifier being read */
 	size_t		 toklen;	/* its length (past tok: too long) */
@@ -175,7 +183,46 @@ struct txf {
 	int		 colons;	/* ":" just before: psql's :variable */
 	unsigned char	*out;
 	size_t		 olen, ocap;
+	/*
+	 * What the statement is, when flags ask (TXF_*): its tokens outside
+	 * parentheses (words in lower case, a quoted name as ", a string as
+	 * ', other bytes as themselves), its bytes held in sbuf until its
+	 * end says whether psql gets them.
+	 */
+	int		 flags;
+	int		 (*exists)(void *, const char *, const char *);
+	void		*ctx;		/* for exists */
+	int		 cand;		/* the statement is judged at its end */
+	int		 held;		/* its bytes are in sbuf */
+	unsigned char	*sbuf;
+	size_t		 slen, scap;
+	char		 sw[4][16];	/* its first four tokens */
+	char		 stail[4][16];	/* its last four */
+	int		 ntok;
+	int		 scommas;	/* commas outside parentheses */
+	char		 son[16];	/* the token after its first ON */
+	int		 after_on;
+	char		 sname[72];	/* its third token as a name */
+	char		 ident[72];	/* the identifier being read, whole */
+	char		 dq[72];	/* the quoted identifier being read */
+	size_t		 dqlen;
+	uint64_t	 skipped;	/* statements left out */
 };
+
+/*
+ * Flags of the filter.  TXF_NO_OWNER leaves out ALTER ... OWNER TO and
+ * SET/RESET SESSION AUTHORIZATION, TXF_NO_ACL leaves out GRANT, REVOKE
+ * and ALTER DEFAULT PRIVILEGES: each statement whole, from its first
+ * byte to its ";" (its lines stay, empty).  TXF_GLOBALS takes only what a
+ * pg_dumpall -g script holds (roles, their settings and memberships,
+ * tablespaces; SET of a session setting) and refuses any other statement;
+ * a CREATE ROLE or CREATE TABLESPACE for one that exists (exists(ctx,
+ * "role" or "tablespace", name) returns 1; 0 it does not, -1 unknown) is
+ * left out, and one for a tablespace that does not exist is refused.
+ */
+#define TXF_NO_OWNER	1
+#define TXF_NO_ACL	2
+#define TXF_GLOBALS	4
 
 /*
  * A struct txf starts zeroed with line 1.  Each feed appends the bytes
@@ -198,8 +245,25 @@ void	restore_sqlite(struct restore *);
 
 /* ---- safety.c: the safety backup ---- */
 
+/*
+ * Where a safety backup's bytes go: a file written atomically, or, when
+ * the tree has a recipients file, bk-crypt encrypting to it (into a
+ * temporary name that make_safety renames once it is read back).
+ */
+struct safety_out {
+	int		 crypt;
+	struct bk_out	 out;		/* not crypt */
+	struct child	 c;		/* crypt: bk-crypt */
+	char		*tool;
+	int		 broken;	/* bk-crypt stopped reading */
+};
+
 void	safety_name(struct restore *);
 void	make_safety(struct restore *);
+void	safety_open(struct restore *, struct safety_out *, const char *);
+void	safety_write(struct safety_out *, const void *, size_t);
+void	safety_abort(struct safety_out *, struct restore *);
+void	safety_commit(struct safety_out *, struct restore *);
 
 /* ---- drill.c: restore drills into a scratch target ---- */
 

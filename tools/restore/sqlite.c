@@ -160,18 +160,35 @@ copy_open(struct restore *r, int write)
 	return db;
 }
 
-/* A checked copy of the live database, in one read transaction. */
+/*
+ * A checked copy of the live database, in one read transaction.  To be
+ * encrypted, the copy is made in a private file without a name (nothing
+ * of the plaintext is left, even after kill -9) and then goes through
+ * bk-crypt; else it is the safety backup's own temporary file.
+ */
 void
 safety_sqlite(struct restore *r, const char *path)
 {
-	struct bk_out out;
-	sqlite3 *src, *dst;
-	char why[700];
-	int rc;
+	struct safety_out out;
+	sqlite3 *src, *dst = NULL;
+	char why[700], *file, *tmp = NULL;
+	ssize_t got;
+	off_t off = 0;
+	int rc, fd = -1, slot = -1;
 
-	bk_out_open(&out, path, 0);
+	if (r->recipients != NULL) {
+		fd = bk_sqlite_tmp("bk-restore", &tmp, &slot);
+		if ((rc = bk_sqlite_open_copy(tmp, 1, &dst)) != SQLITE_OK)
+			bk_errx(sqlite_code(rc), "could not open the safety "
+			    "backup's copy: %s", sqlite_why(rc));
+		sqlite3_busy_timeout(dst, BUSY_MS);
+		file = tmp;
+	} else {
+		safety_open(r, &out, path);
+		file = out.out.tmp;
+		dst = sqlite_open(file, SQLITE_OPEN_READWRITE, "safety backup");
+	}
 	src = sqlite_open(r->path, SQLITE_OPEN_READONLY, "database");
-	dst = sqlite_open(out.tmp, SQLITE_OPEN_READWRITE, "safety backup");
 	/* Its journal in memory: nothing is left beside it by a kill. */
 	rc = sqlite3_exec(dst, "PRAGMA journal_mode=MEMORY", NULL, NULL,
 	    NULL) == SQLITE_OK ? bk_sqlite_copy(dst, src, BUSY_MS) :
@@ -180,12 +197,25 @@ safety_sqlite(struct restore *r, const char *path)
 	if (rc != SQLITE_DONE)
 		safety_failed(r, sqlite_code(rc), sqlite_why(rc));
 	/* One self-contained file, even when the target runs in WAL mode. */
-	if (sqlite3_close(dst) != SQLITE_OK || bk_sqlite_unwal(out.tmp) < 0)
+	if (sqlite3_close(dst) != SQLITE_OK || bk_sqlite_unwal(file) < 0)
 		bk_errx(BK_EX_IOERR, "could not write \"%s\"", path);
-	if (bk_sqlite_integrity(out.tmp, why, sizeof(why)) < 0)
+	if (bk_sqlite_integrity(file, why, sizeof(why)) < 0)
 		safety_failed(r, BK_EX_DATAERR, why);
-	bk_out_commit(&out);
+	if (tmp != NULL) {
+		safety_open(r, &out, path);
+		while ((got = pread(fd, r->buf, CHUNK, off)) > 0) {
+			safety_write(&out, r->buf, (size_t)got);
+			off += got;
+		}
+		if (got < 0)
+			bk_err(BK_EX_IOERR, "could not read the copy of \"%s\"",
+			    r->path);
+		close(fd);
+		bk_sqlite_tmp_remove(&tmp, slot);
+	}
+	safety_commit(&out, r);
 }
+
 /* The first column of a one-row PRAGMA as text, or "" (NUL-terminated). */
 static void
 pragma_text(sqlite3 *db, const char *sql, char *buf, size_t len)

@@ -14,15 +14,32 @@
 #include "restore.h"
 
 static void
+buf_put(unsigned char **buf, size_t *len, size_t *cap, const void *p,
+    size_t n)
+{
+	if (*len + n > *cap) {
+		while (*len + n > *cap)
+			*cap = *cap ? *cap * 2 : CHUNK * 2;
+		*buf = bk_realloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+}
+
+static void
 txf_put(struct txf *t, const void *p, size_t n)
 {
-	if (t->olen + n > t->ocap) {
-		while (t->olen + n > t->ocap)
-			t->ocap = t->ocap ? t->ocap * 2 : CHUNK * 2;
-		t->out = bk_realloc(t->out, t->ocap);
+	if (t->held) {
+		buf_put(&t->sbuf, &t->slen, &t->scap, p, n);
+		/* Too long to be what is left out: it goes as it is. */
+		if (t->slen > CHUNK) {
+			t->held = 0;
+			txf_put(t, t->sbuf, t->slen);
+			t->slen = 0;
+		}
+		return;
 	}
-	memcpy(t->out + t->olen, p, n);
-	t->olen += n;
+	buf_put(&t->out, &t->olen, &t->ocap, p, n);
 }
 
 static int
@@ -30,6 +47,233 @@ ident_byte(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* ---- what a statement is, for TXF_NO_OWNER, TXF_NO_ACL, TXF_GLOBALS ---- */
+
+/* A statement begins: judged at its end when a flag asks and psql agrees. */
+static void
+stmt_open(struct txf *t, unsigned char c)
+{
+	t->open = 1;
+	t->sline = t->line;
+	t->sbdepth = t->bdepth;
+	/* Its first byte, already counted, may be a "(". */
+	t->cand = t->flags != 0 && t->parens == (c == '(') && t->bdepth == 0;
+	t->ntok = t->scommas = t->after_on = 0;
+	memset(t->sw, 0, sizeof(t->sw));
+	memset(t->stail, 0, sizeof(t->stail));
+	t->son[0] = t->sname[0] = '\0';
+	/* Its first byte is the last one out: held from here. */
+	if (t->cand && t->olen > 0) {
+		t->slen = 0;
+		buf_put(&t->sbuf, &t->slen, &t->scap, t->out + t->olen - 1, 1);
+		t->olen--;
+		t->held = 1;
+	}
+}
+
+/* A token's text into a slot of 16 bytes; "#" when longer (no keyword). */
+static void
+tok_copy(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= 16)
+		src = "#", n = 1;
+	memcpy(dst, src, n + 1);
+}
+
+/*
+ * A token of the statement outside parentheses: text is a word (in lower
+ * case), or "\"" (a quoted name), "'" (a string) or one byte; name is the
+ * word or quoted name as the server reads it.
+ */
+static void
+stmt_token(struct txf *t, const char *text, const char *name)
+{
+	if (!t->cand || !t->open || t->parens != 0)
+		return;
+	if (t->ntok < 4)
+		tok_copy(t->sw[t->ntok], text);
+	if (t->ntok == 2 && name != NULL && strlen(name) < sizeof(t->sname))
+		memcpy(t->sname, name, strlen(name) + 1);
+	if (t->after_on == 1)
+		tok_copy(t->son, text);
+	if (t->after_on == 0 && strcmp(text, "on") == 0)
+		t->after_on = 1;
+	else if (t->after_on == 1)
+		t->after_on = 2;
+	if (strcmp(text, ",") == 0)
+		t->scommas++;
+	memmove(t->stail[0], t->stail[1], sizeof(t->stail[0]) * 3);
+	tok_copy(t->stail[3], text);
+	t->ntok++;
+}
+
+/* The identifier just read (t->ident, t->toklen bytes), as a token. */
+static void
+stmt_word(struct txf *t)
+{
+	size_t i;
+
+	if (!t->cand)
+		return;
+	/* Unquoted, the server folds it to lower case. */
+	for (i = 0; i < sizeof(t->ident) - 1 && t->ident[i] != '\0'; i++)
+		if (t->ident[i] >= 'A' && t->ident[i] <= 'Z')
+			t->ident[i] = (char)(t->ident[i] | 0x20);
+	stmt_token(t, t->toklen < sizeof(t->ident) - 1 ? t->ident : "#",
+	    t->toklen < sizeof(t->ident) - 1 ? t->ident : "");
+}
+
+static int
+sw_is(const struct txf *t, int i, const char *w)
+{
+	return strcmp(t->sw[i], w) == 0;
+}
+
+static int
+is_name(const char *tok)
+{
+	unsigned char c = (unsigned char)tok[0];
+
+	return (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80 || c == '"';
+}
+
+/* Which option leaves the statement out, or NULL. */
+static const char *
+stmt_left_out(const struct txf *t)
+{
+	if ((t->flags & TXF_NO_ACL) && (sw_is(t, 0, "grant") ||
+	    sw_is(t, 0, "revoke") || (sw_is(t, 0, "alter") &&
+	    sw_is(t, 1, "default") && sw_is(t, 2, "privileges"))))
+		return "--no-acl";
+	if (!(t->flags & TXF_NO_OWNER))
+		return NULL;
+	if ((sw_is(t, 0, "set") || sw_is(t, 0, "reset")) &&
+	    sw_is(t, 1, "session") && sw_is(t, 2, "authorization"))
+		return "--no-owner";
+	/*
+	 * ALTER kind name OWNER TO role: the whole of it, nothing more; not
+	 * the renaming of a column (or attribute, constraint) named owner.
+	 */
+	if (sw_is(t, 0, "alter") && t->ntok >= 5 && t->scommas == 0 &&
+	    strcmp(t->stail[1], "owner") == 0 &&
+	    strcmp(t->stail[2], "to") == 0 && is_name(t->stail[3]) &&
+	    strcmp(t->stail[0], "rename") != 0 &&
+	    strcmp(t->stail[0], "column") != 0 &&
+	    strcmp(t->stail[0], "attribute") != 0 &&
+	    strcmp(t->stail[0], "constraint") != 0)
+		return "--no-owner";
+	return NULL;
+}
+
+/* Whether a pg_dumpall -g script may hold the statement. */
+static int
+stmt_global(const struct txf *t)
+{
+	if (sw_is(t, 0, "set"))
+		return !sw_is(t, 1, "role") && !sw_is(t, 1, "session") &&
+		    !sw_is(t, 1, "local") && (is_name(t->sw[1]) ||
+		    sw_is(t, 1, "#"));
+	if (sw_is(t, 0, "create") || sw_is(t, 0, "alter"))
+		return sw_is(t, 1, "role") || sw_is(t, 1, "tablespace");
+	if (sw_is(t, 0, "comment"))
+		return sw_is(t, 1, "on") && (sw_is(t, 2, "role") ||
+		    sw_is(t, 2, "tablespace"));
+	if (sw_is(t, 0, "security"))
+		return sw_is(t, 1, "label") && (strcmp(t->son, "role") == 0 ||
+		    strcmp(t->son, "tablespace") == 0);
+	/* Memberships (no ON), and privileges on tablespaces and settings. */
+	if (sw_is(t, 0, "grant") || sw_is(t, 0, "revoke"))
+		return t->after_on == 0 || strcmp(t->son, "tablespace") == 0 ||
+		    strcmp(t->son, "parameter") == 0;
+	return 0;
+}
+
+/*
+ * In a globals script, CREATE ROLE name (as pg_dumpall writes it) for a
+ * role that exists, and CREATE TABLESPACE for one that exists, are left
+ * out; CREATE TABLESPACE cannot run in a transaction, so one that does
+ * not exist stops the restore.  Returns 1 to leave the statement out.
+ */
+static int
+stmt_exists(struct txf *t)
+{
+	const char *what = sw_is(t, 1, "role") ? "role" : "tablespace";
+	int e;
+
+	if (!sw_is(t, 0, "create") || (!sw_is(t, 1, "role") &&
+	    !sw_is(t, 1, "tablespace")) || t->exists == NULL)
+		return 0;
+	if (t->sname[0] == '\0' || strlen(t->sname) > 63) {
+		snprintf(t->bad, sizeof(t->bad), "the CREATE %s at line %"
+		    PRIu64 " has no name bk-restore can read", what, t->sline);
+		return 0;
+	}
+	e = t->exists(t->ctx, what, t->sname);
+	if (e < 0) {
+		snprintf(t->bad, sizeof(t->bad), "could not ask the server "
+		    "whether %s \"%s\" exists", what, t->sname);
+		return 0;
+	}
+	if (e == 0 && what[0] == 't') {
+		snprintf(t->bad, sizeof(t->bad), "tablespace \"%s\" (line %"
+		    PRIu64 ") does not exist, and CREATE TABLESPACE cannot run "
+		    "in the restore's transaction: create it first", t->sname,
+		    t->sline);
+		return 0;
+	}
+	/* Only the bare CREATE ROLE name: one with options is not skipped. */
+	if (e == 0 || (what[0] == 'r' && t->ntok != 3))
+		return 0;
+	bk_info("%s \"%s\" exists: its CREATE %s (line %" PRIu64 ") left out",
+	    what, t->sname, what[0] == 'r' ? "ROLE" : "TABLESPACE", t->sline);
+	return 1;
+}
+
+/* The statement ended (at its ";", or the end of the script). */
+static void
+stmt_end(struct txf *t, int whole)
+{
+	char word[16];
+	int out = 0;
+	size_t i;
+
+	if (!t->cand)
+		return;
+	t->cand = 0;
+	if (t->bad[0] != '\0')
+		;
+	else if ((t->flags & TXF_GLOBALS) && (!whole || !stmt_global(t))) {
+		for (i = 0; i < sizeof(word) - 1 && is_name(t->sw[0]) &&
+		    t->sw[0][i] != '\0'; i++)
+			word[i] = t->sw[0][i] >= 'a' && t->sw[0][i] <= 'z' ?
+			    (char)(t->sw[0][i] - 'a' + 'A') : t->sw[0][i];
+		word[i] = '\0';
+		snprintf(t->bad, sizeof(t->bad), "a globals script holds only "
+		    "roles and tablespaces, and line %" PRIu64 " has %s%s "
+		    "statement%s", t->sline, word[0] ? "a " : "another", word,
+		    sw_is(t, 0, "drop") ? " (bk-restore --globals never drops: "
+		    "make it without pg_dumpall --clean)" : "");
+	}
+	else if (whole && stmt_left_out(t) != NULL)
+		out = 1;
+	else if (whole && (t->flags & TXF_GLOBALS))
+		out = stmt_exists(t);
+	if (!t->held)
+		return;
+	t->held = 0;
+	if (out && t->bad[0] == '\0') {
+		/* Left out, its lines kept: psql's line numbers still hold. */
+		for (i = 0; i < t->slen; i++)
+			if (t->sbuf[i] == '\n')
+				txf_put(t, "\n", 1);
+		t->skipped++;
+	} else
+		txf_put(t, t->sbuf, t->slen);
+	t->slen = 0;
 }
 
 /*
@@ -123,12 +367,19 @@ txf_tok(struct txf *t, unsigned char c)
 	if (t->intok && cont) {
 		if (t->toklen < sizeof(t->tok))
 			t->tok[t->toklen] = (char)c;
+		if (t->toklen < sizeof(t->ident) - 1) {
+			t->ident[t->toklen] = (char)c;
+			t->ident[t->toklen + 1] = '\0';
+		}
 		t->toklen++;
 		return;
 	}
-	if (t->intok == 1)
+	if (t->intok == 1) {
 		txf_ident(t);
-	else if (t->intok == 2 && t->toklen >= 4 && t->toklen < sizeof(t->tok) &&
+		stmt_word(t);
+	} else if (t->intok == 2)
+		stmt_token(t, "0", NULL);
+	if (t->intok == 2 && t->toklen >= 4 && t->toklen < sizeof(t->tok) &&
 	    strncasecmp(t->tok + t->toklen - 3, "end", 3) == 0 &&
 	    t->bdepth > 0)
 		t->bdepth--;	/* psql may read "1xend" as junk and END */
@@ -136,7 +387,8 @@ txf_tok(struct txf *t, unsigned char c)
 	if (start || (c >= '0' && c <= '9')) {
 		/* After one ":" (not "::"), psql's :variable: no identifier. */
 		t->intok = start && t->colons % 2 == 0 ? 1 : 2;
-		t->tok[0] = (char)c;
+		t->tok[0] = t->ident[0] = (char)c;
+		t->ident[1] = '\0';
 		t->toklen = 1;
 		t->tokdot = t->after_dot;
 	} else if (c == '(')
@@ -159,8 +411,10 @@ static void
 txf_code(struct txf *t, unsigned char c)
 {
 	if (c == ';') {
-		if (t->open)
+		if (t->open) {
 			txf_check(t);
+			stmt_end(t, t->parens == 0 && t->bdepth == 0);
+		}
 		/* psql's statement goes on inside parentheses or a body. */
 		if (t->parens == 0 && t->bdepth == 0) {
 			t->nids = 0;
@@ -177,9 +431,12 @@ txf_code(struct txf *t, unsigned char c)
 	if (!t->open) {
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
 			return;
-		t->open = 1;
-		t->sline = t->line;
-		t->sbdepth = t->bdepth;
+		stmt_open(t, c);
+	}
+	if (!ident_byte(c) && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+		char one[2] = { (char)c, '\0' };
+
+		stmt_token(t, one, NULL);
 	}
 	if (t->wlen < sizeof(t->word) - 1) {
 		t->word[t->wlen++] = (char)c;
@@ -211,11 +468,15 @@ again:
 		if (c == '\'') {
 			t->st = (t->prev == 'E' || t->prev == 'e') &&
 			    !ident_byte(t->prev2) ? LX_ESQ : LX_SQ;
-			t->open = 1;
+			if (!t->open)
+				stmt_open(t, c);
+			stmt_token(t, "'", NULL);
 			t->prev = ' ';	/* from here, the string's own bytes */
 		} else if (c == '"') {
 			t->st = LX_DQ;
-			t->open = 1;
+			if (!t->open)
+				stmt_open(t, c);
+			t->dqlen = 0;
 		} else if (c == '-' && t->prev == '-') {
 			t->st = LX_LINEC;
 		} else if (c == '*' && t->prev == '/') {
@@ -228,7 +489,8 @@ again:
 			t->st = LX_DOLTAG;
 			t->close[0] = '$';
 			t->clen = 1;
-			t->open = 1;
+			if (!t->open)
+				stmt_open(t, c);
 		} else if (c != '-' && c != '/')
 			txf_code(t, c);
 		break;
@@ -261,6 +523,8 @@ again:
 	case LX_DQ:
 		if (c == '"')
 			t->st = LX_DQEND;
+		else if (t->dqlen < sizeof(t->dq) - 1)
+			t->dq[t->dqlen++] = (char)c;
 		break;
 	case LX_SQEND:
 	case LX_ESQEND:
@@ -268,9 +532,15 @@ again:
 		/* A doubled quote is one quote inside; else the end. */
 		if ((c == '\'' && t->st != LX_DQEND) ||
 		    (c == '"' && t->st == LX_DQEND)) {
+			if (c == '"' && t->dqlen < sizeof(t->dq) - 1)
+				t->dq[t->dqlen++] = '"';
 			t->st = t->st == LX_SQEND ? LX_SQ : t->st == LX_ESQEND ?
 			    LX_ESQ : LX_DQ;
 			break;
+		}
+		if (t->st == LX_DQEND) {
+			t->dq[t->dqlen] = '\0';
+			stmt_token(t, "\"", t->dq);
 		}
 		t->st = LX_CODE;
 		t->prev = t->prev2 = ' ';
@@ -434,6 +704,14 @@ txf_end(struct txf *t)
 	t->nhold = 0;
 	t->holding = 0;
 	/* psql runs a last statement without its ";" at the end. */
-	if (t->open && t->st == LX_CODE)
+	if (t->open && t->st == LX_CODE) {
+		txf_tok(t, '\n');
 		txf_check(t);
+		stmt_end(t, t->parens == 0 && t->bdepth == 0);
+	}
+	if (t->held) {
+		t->held = 0;
+		txf_put(t, t->sbuf, t->slen);
+		t->slen = 0;
+	}
 }

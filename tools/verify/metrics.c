@@ -124,6 +124,98 @@ put_remote(struct bk_out *out, struct verify *v, const char **types,
 }
 
 /*
+ * The newest restore drill (bk-restore --scratch) of a backup of the
+ * type that says when it ran, of any result (ok 0) or passed (ok 1): of all the manifest's
+ * lines of the type, not only those checked in this run, since a drill
+ * is rarer than a verification.  NULL when none.
+ */
+static const struct bk_entry *
+newest_drill(struct verify *v, const char *type, int ok)
+{
+	const struct bk_entry *e, *best = NULL;
+	size_t j;
+
+	for (j = 0; j < v->m.n; j++) {
+		e = &v->m.ents[j];
+		if (e->bad || e->drill == BK_VERIFIED_NONE ||
+		    e->drill_time == NULL ||
+		    (ok && e->drill != BK_VERIFIED_OK) ||
+		    strcmp(e->type != NULL ? e->type : "none", type) != 0)
+			continue;
+		if (best == NULL || e->drill_t >= best->drill_t)
+			best = e;
+	}
+	return best;
+}
+
+/* One drill time per type: the newest drill's (ok 0) or passed one's. */
+static void
+put_drill_times(struct bk_out *out, struct verify *v, const char **types,
+    size_t n, const char *name, const char *help, int ok)
+{
+	const struct bk_entry *e;
+	char val[64];
+	size_t i;
+
+	put_head(out, name, help);
+	for (i = 0; i < n; i++) {
+		e = newest_drill(v, types[i], ok);
+		snprintf(val, sizeof(val), "%jd",
+		    (intmax_t)(e != NULL ? e->drill_t : 0));
+		put_typed(out, name, types[i], val);
+	}
+}
+
+static void
+put_drills(struct bk_out *out, struct verify *v, const char **types,
+    size_t n)
+{
+	const struct bk_entry *e;
+	size_t i;
+
+	put_drill_times(out, v, types, n, "bk_drill_last_timestamp_seconds",
+	    "When the newest restore drill of a backup of the type ran "
+	    "(0 if none).", 0);
+	put_head(out, "bk_drill_last_ok",
+	    "1 if the newest restore drill of the type passed, else 0.");
+	for (i = 0; i < n; i++) {
+		e = newest_drill(v, types[i], 0);
+		put_typed(out, "bk_drill_last_ok", types[i],
+		    e != NULL && e->drill == BK_VERIFIED_OK ? "1" : "0");
+	}
+	put_drill_times(out, v, types, n,
+	    "bk_drill_last_success_timestamp_seconds",
+	    "When the newest restore drill of the type that passed ran "
+	    "(0 if none).", 1);
+}
+
+/*
+ * The file system of the tree (the manifest's folder): what is free for
+ * the next backup.  A statvfs that fails costs the two lines, with a
+ * warning, not the other figures.
+ */
+static void
+put_filesystem(struct bk_out *out, struct verify *v)
+{
+	uint64_t avail, size;
+
+	if (bk_fs_space(v->m.dir, &avail, &size) < 0) {
+		bk_warn("could not read the free space of \"%s\"", v->m.dir);
+		return;
+	}
+	put_head(out, "bk_filesystem_avail_bytes",
+	    "Bytes free for bk on the file system of the backup tree.");
+	put(out, "bk_filesystem_avail_bytes{path=\"");
+	put_label(out, v->m.dir);
+	put(out, "\"} %" PRIu64 "\n", avail);
+	put_head(out, "bk_filesystem_size_bytes",
+	    "Size of the file system of the backup tree.");
+	put(out, "bk_filesystem_size_bytes{path=\"");
+	put_label(out, v->m.dir);
+	put(out, "\"} %" PRIu64 "\n", size);
+}
+
+/*
  * Writes the metrics atomically (node_exporter may read the file at any
  * moment) and readable by all: node_exporter runs as another user, and
  * the figures hold no secrets.
@@ -187,6 +279,10 @@ write_metrics(struct verify *v)
 	}
 	if (v->o->remote)
 		put_remote(&out, v, types, n);
+	if (v->have_manifest) {
+		put_drills(&out, v, types, n);
+		put_filesystem(&out, v);
+	}
 	put_head(&out, "bk_verify_unlisted_files",
 	    "Files in the tree that look like backups but have no manifest "
 	    "line (incomplete backups).");
