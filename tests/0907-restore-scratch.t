@@ -9,7 +9,8 @@
 # manifest line, read by python's json; the scratch database gone
 # afterwards (psql), after a SIGTERM, a SIGKILL or a Ctrl-C's SIGINT to
 # the process group mid-restore too; the
-# real database of -D untouched; failed drills (a damaged backup, a
+# real database of -D untouched; --no-owner --no-acl where the dump's
+# owner is missing; failed drills (a damaged backup, a
 # failing script, counts or checksum not the recorded ones, a wrong key)
 # recorded, exit 1; the crontab's drill line run; the table of bad inputs.
 . "$(dirname "$0")/lib.sh"
@@ -17,10 +18,12 @@ need_pg
 need pg_dump createdb dropdb sqlite3 python3 bash setsid
 
 P=r0907
-DBS="${P}_src ${P}_real ${P}_same"
+DBS="${P}_src ${P}_real ${P}_same ${P}_owned"
 cleanup() {
 	for d in $DBS; do dropdb --if-exists "$d" 2>/dev/null; done
-	psql -Xq -d postgres -c "DROP ROLE IF EXISTS ${P}_nocreate" 2>/dev/null
+	for r in nocreate owner; do
+		psql -Xq -d postgres -c "DROP ROLE IF EXISTS ${P}_$r" 2>/dev/null
+	done
 }
 cleanup
 # A psql held by the interruption tests below is let go.
@@ -347,6 +350,23 @@ failed "a checksum not the last drill's" daily/src.sql \
     -D ${P}_real
 drilled "... and the next drill compares with that one" daily/src.sql \
     src.counts "$sum_src" -D ${P}_real
+# A server without the dump's roles: the drill fails, and passes with
+# --no-owner --no-acl, as a restore there would.
+createdb ${P}_owned
+psql -Xq -d postgres -c "CREATE ROLE ${P}_owner"
+psql -Xq -v ON_ERROR_STOP=1 -d ${P}_owned -c "CREATE TABLE t (a int);
+    INSERT INTO t VALUES (1), (2); ALTER TABLE t OWNER TO ${P}_owner;
+    GRANT SELECT ON t TO PUBLIC"
+pg_dump -Fp ${P}_owned >daily/owned.sql
+sum_owned=$(checksum_pg ${P}_owned)
+bk-manifest add daily/owned.sql
+dropdb ${P}_owned
+psql -Xq -d postgres -c "DROP ROLE ${P}_owner"
+failed "a dump whose owner is not on the server" daily/owned.sql \
+    "psql:<stdin>:[0-9]+: ERROR: +role [\\\\]?\"${P}_owner[\\\\]?\" does not exist" -D ${P}_real
+printf '%12s  %s\n' 2 t >owned.counts
+drilled "... --no-owner --no-acl" daily/owned.sql owned.counts "$sum_owned" \
+    --no-owner --no-acl -D ${P}_real
 run bk-verify -q -i key.txt --no-scan
 is "bk-verify reads the drilled manifest (the damaged backup fails)" "$rc" 1
 is "... alone" "$(grep -c FAIL out)" 1
