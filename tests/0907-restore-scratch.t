@@ -1,16 +1,15 @@
 #!/bin/sh
 # bk-restore --scratch, the restore drill (seed 004's "teste de
-# restauração"): drills of pg_dump plain and custom dumps (gzip'd and
-# age-encrypted too) and of SQLite backups made from the harness's
-# PostgreSQL and sqlite3; each table's rows are what psql and sqlite3 count
-# in the source, and the checksum is the one bk-restore(1) defines,
-# computed here from the source by python (and the same for the same data
-# in PostgreSQL and SQLite); stable from drill to drill; the drill on the
-# manifest line, read by python's json; the scratch database gone
-# afterwards (psql), after a SIGTERM, a SIGKILL or a Ctrl-C's SIGINT to
-# the process group mid-restore too; the
-# real database of -D untouched; --no-owner --no-acl where the dump's
-# owner is missing; failed drills (a damaged backup, a
+# restauração"): drills of pg_dump plain and custom dumps (gzip'd and age-
+# encrypted too) and of SQLite backups made from the harness's PostgreSQL
+# and sqlite3; each table's rows are what psql and sqlite3 count in the
+# source, and the checksum is the one bk-restore(1) defines, computed here
+# from the source by python (and the same for the same data in PostgreSQL
+# and SQLite); stable from drill to drill; the drill on the manifest line,
+# read by python's json; the scratch database gone afterwards (psql),
+# after a SIGTERM, a SIGKILL or a Ctrl-C's SIGINT to the process group
+# mid-restore too; the real database of -D untouched; --no-owner --no-acl
+# where the dump's owner is missing; failed drills (a damaged backup, a
 # failing script, counts or checksum not the recorded ones, a wrong key)
 # recorded, exit 1; the crontab's drill line run; the table of bad inputs.
 . "$(dirname "$0")/lib.sh"
