@@ -236,6 +236,7 @@ scratch_pg(struct restore *r)
 		code = state != NULL && strcmp(state, "42501") == 0 ?
 		    BK_EX_NOPERM : BK_EX_UNAVAILABLE;
 		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(d->admin));
+		PQclear(res);
 		bk_errx(code, "could not create the scratch database \"%s\": "
 		    "%s", d->db, bk_one_line(msg));
 	}
@@ -496,8 +497,11 @@ drill_run(struct restore *r)
 	memset(&t, 0, sizeof(t));
 	code = pg ? count_pg(r, &t, why, sizeof(why)) :
 	    tally_sqlite(d->file, &t, why, sizeof(why));
-	if (code != 0)
-		bk_errx(code, "could not count what %s holds: %s", r->shown, why);
+	if (code != 0) {
+		tally_free(&t);
+		bk_errx(code, "could not count what %s holds: %s", r->shown,
+		    why);
+	}
 	scratch_end(r);
 	why[0] = '\0';
 	if (d->want >= 0 && t.records != d->want)
@@ -511,10 +515,10 @@ drill_run(struct restore *r)
 		    d->last_time : "");
 	drill_print(r, &t, why[0] == '\0');
 	drill_record(r, &t, why[0] != '\0' ? why : NULL);
+	tally_free(&t);
 	if (why[0] != '\0')
 		bk_errx(BK_EX_FAIL, "drill of \"%s\" failed: %s", r->rel, why);
 	bk_info("drill of \"%s\" done in %.1f s", r->rel, elapsed(&d->start));
-	tally_free(&t);
 	live = NULL;
 	free(d->db);
 	free(d->target);
