@@ -70,6 +70,13 @@ errline "... not without the key" 1 'could not restore ".*\.sql\.gz\.age"' \
     bk-restore -q --yes --clean --no-safety-backup -D ${P}_b "$s" </dev/null
 
 # ---- SQLite: the copy is encrypted, its plaintext never in the tree ----
+# Its safety backup must be the newest for the rotation below: recorded in
+# a later second than the PostgreSQL one (a tie would leave the order to
+# the names).
+s_created=$(grep "\"path\":\"$s\"" manifest.jsonl | sed 's/.*"created":"\([^"]*\)".*/\1/')
+s_epoch=$(date -d "$s_created" +%s)
+later_second() { [ "$(date +%s)" -gt "$s_epoch" ]; }
+wait_until later_second
 sqlite3 ../app.db "CREATE TABLE itens (n int); INSERT INTO itens VALUES (1), (2), (3);"
 sqlite3 new.db "CREATE TABLE itens (n int); INSERT INTO itens VALUES (9);"
 bk-manifest add -T daily new.db

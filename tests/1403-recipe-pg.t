@@ -166,6 +166,10 @@ like "... saying so" err "pg-backup\\.sh: error: sick is not healthy: see the FA
 # A daily backup held inside pg_dump by a table lock holds the tree lock,
 # shared: health, which wants it alone, waits (or gives up: 75).
 exits "a tree of its own" 0 "$ex/pg-backup.sh" -d $db -b busy daily
+# Files are named by the second: the next backup in a later one.
+first=$(date +%Y%m%d_%H%M%S)
+next_second() { [ "$(date +%Y%m%d_%H%M%S)" != "$first" ]; }
+wait_until next_second
 ok "a session locks a table" lock_table $db pagamentos
 "$ex/pg-backup.sh" -d $db -b busy daily >d.out 2>d.err 8>&- &
 d=$!

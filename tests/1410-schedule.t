@@ -111,7 +111,7 @@ printf '15 2 * *  /bin/true\n61 2 * * * /bin/true\n0 0 * * * date +%%F\n' >bad.c
 cron_ok bad.cron >bad.out
 is "... and a bad crontab does not (short, out of range, %)" "$(wc -l <bad.out)" 3
 jobs=$(grep -c '^[0-9*]' "$ex/crontab")
-is "four jobs" "$jobs" 4
+is "five jobs: four of pg-backup.sh, the monthly drill" "$jobs" 5
 is "... each under bk-job.sh" \
     "$(grep '^[0-9*]' "$ex/crontab" | awk '$6 ~ /\/bk-job\.sh$/' | wc -l)" "$jobs"
 # The jobs' locks: one folder for cron and systemd, postgres's own (the
@@ -120,8 +120,10 @@ is "... each under bk-job.sh" \
 cl=$(sed -n 's/^BK_LOCK_DIR=//p' "$ex/crontab")
 ok "the crontab sets BK_LOCK_DIR" test -n "$cl"
 like "... as the unit does" "$ex/systemd/bk-pg@.service" "^Environment=BK_LOCK_DIR=$cl\$"
-is "... the backups' folder of each job" \
-    "$(grep '^[0-9*]' "$ex/crontab" | grep -c -- " -b $cl ")" "$jobs"
+is "... the backups' folder of each job of pg-backup.sh" \
+    "$(grep '^[0-9*]' "$ex/crontab" | grep -c -- " -b $cl ")" \
+    "$(grep '^[0-9*]' "$ex/crontab" | grep -c ' [^ ]*/pg-backup\.sh ')"
+is "... and the drill's" "$(grep -c -- " drill-erp bash -c 'cd $cl " "$ex/crontab")" 1
 like "... and of the unit" "$ex/systemd/bk-pg@.service" "^ExecStart=.* -b $cl "
 is "the crontab's notifier reads a configuration of its own" \
     "$(grep '^[0-9*]' "$ex/crontab" | grep -c '|| [^ ]*/bk-notify\.sh -c /etc/bk/notify-cron\.conf ')" "$jobs"

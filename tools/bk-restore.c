@@ -16,6 +16,10 @@
  * never commits.  For SQLite the verified copy goes into the live
  * database through the backup API in one write transaction.  Each attempt
  * ends as a line of restore.log beside the manifest.
+ *
+ * --scratch is a restore drill (restore/drill.c): the same verification
+ * and restore, into a scratch target made for it and removed afterwards,
+ * its tables counted and the result recorded on the backup's line.
  */
 /* realpath(3) is an XSI function. */
 #define _XOPEN_SOURCE 700
@@ -51,7 +55,11 @@ static const char usage[] =
 "                  [--no-owner] [--no-acl] [--globals]\n"
 "                  [-m manifest] [-w seconds | --no-wait] [-i identity ...]\n"
 "                  [--passphrase-file file | --passphrase-fd n]\n"
-"                  [--max-work-factor n] -D target file\n";
+"                  [--max-work-factor n] -D target file\n"
+"       bk-restore --scratch [-Pqv] [--no-owner] [--no-acl] [-m manifest]\n"
+"                  [-w seconds | --no-wait] [-i identity ...]\n"
+"                  [--passphrase-file file | --passphrase-fd n]\n"
+"                  [--max-work-factor n] [-D server] file\n";
 
 #include "restore/restore.h"
 
@@ -73,6 +81,7 @@ struct opts {
 	int		 no_owner;	/* --no-owner */
 	int		 no_acl;	/* --no-acl */
 	int		 globals;	/* --globals */
+	int		 scratch;	/* --scratch: a drill */
 	const char	*file;
 };
 
@@ -149,9 +158,11 @@ open_backup(struct restore *r)
 		    "file", o->file);
 	if ((e = bk_manifest_find(&r->m, r->rel)) == NULL) {
 		if (!o->force)
-			bk_errx(BK_EX_FAIL, "could not restore \"%s\": not in the "
-			    "manifest \"%s\" (an incomplete backup; --unlisted "
-			    "restores it anyway)", r->rel, r->m.path);
+			bk_errx(BK_EX_FAIL, "could not %s \"%s\": not in the "
+			    "manifest \"%s\" (an incomplete backup%s)",
+			    o->scratch ? "drill" : "restore", r->rel, r->m.path,
+			    o->scratch ? ", with nowhere to record a drill" :
+			    "; --unlisted restores it anyway");
 		bk_warnx("\"%s\" is not in the manifest: restoring it because "
 		    "of --unlisted", r->rel);
 		return;
@@ -165,9 +176,10 @@ open_backup(struct restore *r)
 		    (intmax_t)st.st_size, e->size);
 	if (e->sha256[0] == '\0') {
 		if (!o->force)
-			bk_errx(BK_EX_FAIL, "could not restore \"%s\": its "
-			    "manifest line has no sha256 to check it against "
-			    "(--unlisted restores it anyway)", r->rel);
+			bk_errx(BK_EX_FAIL, "could not %s \"%s\": its "
+			    "manifest line has no sha256 to check it against%s",
+			    o->scratch ? "drill" : "restore", r->rel,
+			    o->scratch ? "" : " (--unlisted restores it anyway)");
 		bk_warnx("\"%s\" has no sha256 in the manifest: restoring it "
 		    "unchecked because of --unlisted", r->rel);
 	}
@@ -214,6 +226,15 @@ check_content(struct restore *r, enum bk_layer l)
 
 /* ---- pass 1: verify the whole backup before anything is touched ---- */
 
+/* The backup failed its verification: a failed drill, or no restore. */
+static void BK_NORETURN
+verify_failed(struct restore *r, int code, const char *why)
+{
+	if (r->scratch)
+		drill_failed(r, code, why);
+	bk_errx(code, "could not restore \"%s\": %s", r->rel, why);
+}
+
 /*
  * Reads the backup once from the first byte to the last and asks
  * common/inspect.c, as bk-manifest add and bk-verify do: the sha256 of its
@@ -229,6 +250,7 @@ verify_backup(struct restore *r)
 {
 	struct bk_inspect_opts io;
 	struct bk_inspect ins;
+	char why[BK_WHY_MAX + 64];
 
 	memset(&io, 0, sizeof(io));
 	io.ids = r->ids;
@@ -245,16 +267,17 @@ verify_backup(struct restore *r)
 	if (ins.code == BK_EX_IOERR && ins.layer_failed)
 		bk_errx(BK_EX_IOERR, "could not read \"%s\": %s", r->rel,
 		    ins.why);
-	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0)
-		bk_errx(BK_EX_FAIL, "could not restore \"%s\": sha256 does not "
-		    "match the manifest%s%s%s", r->rel, ins.code ? " (" : "",
-		    ins.code ? ins.why : "", ins.code ? ")" : "");
+	if (r->want[0] != '\0' && strcmp(r->want, r->sha) != 0) {
+		snprintf(why, sizeof(why), "sha256 does not match the "
+		    "manifest%s%s%s", ins.code ? " (" : "", ins.code ? ins.why :
+		    "", ins.code ? ")" : "");
+		verify_failed(r, BK_EX_FAIL, why);
+	}
 	/* What the target cannot take is said first, broken or not. */
-	if (!ins.layer_failed && r->content != BK_LAYER_EMPTY)
+	if (!ins.layer_failed && r->content != BK_LAYER_EMPTY && !r->scratch)
 		check_content(r, r->content);
 	if (ins.code != 0)
-		bk_errx(ins.code, "could not restore \"%s\": %s", r->rel,
-		    ins.why);
+		verify_failed(r, ins.code, ins.why);
 	bk_info("verified \"%s\": %" PRIu64 " bytes, sha256 %s, %s", r->rel,
 	    r->size, r->want[0] ? "as recorded" : "not recorded", r->layers);
 }
@@ -360,6 +383,51 @@ restore_free(struct restore *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void
+restore_init(struct restore *r, const struct opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->target = o->target;
+	r->clean = o->clean;
+	r->no_owner = o->no_owner;
+	r->no_acl = o->no_acl;
+	r->globals = o->globals;
+	r->dry_run = o->dry_run;
+	r->progress = o->progress;
+	r->wait = o->wait;
+	r->scratch = o->scratch;
+	r->fd = r->lockfd = r->created_slot = r->tmpslot = -1;
+	r->buf = bk_malloc(CHUNK);
+	r->zbuf = bk_malloc(CHUNK);
+}
+
+/*
+ * A drill: the backup verified as for a restore, then restored into a
+ * scratch target, counted and recorded (restore/drill.c).  The target
+ * of -D, when given, is the PostgreSQL server to make the scratch
+ * database on, and is never written to.
+ */
+static int
+drill(const struct opts *o)
+{
+	/* Static: what it holds stays reachable when an error exits. */
+	static struct restore r;
+	int code;
+
+	restore_init(&r, o);
+	/* A -D that cannot be passed on is refused before anything runs. */
+	if (o->target != NULL)
+		pg_args(&r);
+	load_identities(&r);
+	open_backup(&r);
+	drill_check(&r);
+	verify_backup(&r);
+	code = drill_run(&r);
+	restore_free(&r);
+	return code;
+}
+
 static int
 restore(const struct opts *o)
 {
@@ -368,19 +436,7 @@ restore(const struct opts *o)
 	char *done;
 	int tty;
 
-	memset(&r, 0, sizeof(r));
-	r.o = o;
-	r.target = o->target;
-	r.clean = o->clean;
-	r.no_owner = o->no_owner;
-	r.no_acl = o->no_acl;
-	r.globals = o->globals;
-	r.dry_run = o->dry_run;
-	r.progress = o->progress;
-	r.wait = o->wait;
-	r.fd = r.lockfd = r.created_slot = r.tmpslot = -1;
-	r.buf = bk_malloc(CHUNK);
-	r.zbuf = bk_malloc(CHUNK);
+	restore_init(&r, o);
 	r.kind = strncmp(o->target, "sqlite:", 7) == 0 ? TARGET_SQLITE :
 	    TARGET_PG;
 	if (r.kind == TARGET_SQLITE && o->clean)
@@ -444,7 +500,7 @@ restore(const struct opts *o)
 enum {
 	OPT_NO_SAFETY = CHAR_MAX + 1, OPT_PASSFILE, OPT_PASSFD, OPT_MAXWF,
 	OPT_CLEAN, OPT_NO_WAIT, OPT_UNLISTED, OPT_YES, OPT_VERSION,
-	OPT_NO_OWNER, OPT_NO_ACL, OPT_GLOBALS
+	OPT_NO_OWNER, OPT_NO_ACL, OPT_GLOBALS, OPT_SCRATCH
 };
 
 static const char optstring[] = "D:hi:m:nPqvw:";
@@ -467,6 +523,7 @@ static const struct option longopts[] = {
 	{ "no-owner",		no_argument,		NULL, OPT_NO_OWNER },
 	{ "no-acl",		no_argument,		NULL, OPT_NO_ACL },
 	{ "globals",		no_argument,		NULL, OPT_GLOBALS },
+	{ "scratch",		no_argument,		NULL, OPT_SCRATCH },
 	{ "passphrase-file",	required_argument,	NULL, OPT_PASSFILE },
 	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
 	{ "max-work-factor",	required_argument,	NULL, OPT_MAXWF },
@@ -538,6 +595,9 @@ parse_options(struct opts *o, int argc, char *argv[])
 		case OPT_GLOBALS:
 			o->globals = 1;
 			break;
+		case OPT_SCRATCH:
+			o->scratch = 1;
+			break;
 		case OPT_PASSFILE:
 			o->passfile = optarg;
 			break;
@@ -557,11 +617,36 @@ parse_options(struct opts *o, int argc, char *argv[])
 	return optind;
 }
 
+/*
+ * A drill touches nothing real: no target to name, empty or confirm, no
+ * safety backup to make or skip, no roles of the server's to create
+ * (--globals), and no unlisted file (its result goes onto the manifest
+ * line).  --no-owner and --no-acl serve a drill on a server without the
+ * dump's roles.
+ */
+static void
+check_scratch(const struct opts *o)
+{
+	const char *no = o->clean ? "--clean" : o->dry_run ? "-n" :
+	    o->yes ? "--yes" : !o->safety ? "--no-safety-backup" :
+	    o->globals ? "--globals" : o->force ? "--unlisted" : NULL;
+
+	if (no != NULL)
+		bk_usage_error("--scratch and %s exclude each other: a drill "
+		    "%s", no, o->force ? "is recorded on the backup's manifest "
+		    "line" : "touches nothing real");
+	if (o->target != NULL && strncmp(o->target, "sqlite:", 7) == 0)
+		bk_usage_error("--scratch restores an SQLite backup into a "
+		    "temporary file: -D sqlite: names a real target");
+}
+
 /* The target and the one backup file (the operands), and what excludes. */
 static void
 check_options(struct opts *o, int argc, char *argv[])
 {
-	if (o->target == NULL)
+	if (o->scratch)
+		check_scratch(o);
+	else if (o->target == NULL)
 		bk_usage_error("no target: give -D DBNAME or -D sqlite:PATH");
 	if (argc != 1)
 		bk_usage_error(argc == 0 ? "no backup file to restore" :
@@ -590,7 +675,7 @@ main(int argc, char *argv[])
 	check_options(&o, argc - n, argv + n);
 	/* psql going away must be an error we see, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	code = restore(&o);
+	code = o.scratch ? drill(&o) : restore(&o);
 	free(o.idfiles);
 	return bk_finish(code);
 }

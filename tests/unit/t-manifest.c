@@ -436,6 +436,30 @@ test_secrets_libpq(void)
 	}
 }
 
+/*
+ * Each of bad (n members of a line's object) makes a bad line whose error
+ * names field, with nothing of the line kept but the line.
+ */
+static void
+bad_lines(const char *const bad[], size_t n, const char *field)
+{
+	struct bk_entry e;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		line = bk_asprintf("{\"path\":\"a\",\"created\":"
+		    "\"2025-01-01T00:00:00Z\",%s}", bad[i]);
+		memset(&e, 0, sizeof(e));
+		entry_parse(&e, line, strlen(line), 1);
+		ok(e.bad && strstr(e.error, field) != NULL && e.path == NULL &&
+		    e.nremote == 0 && e.remote == NULL,
+		    "a bad %s field makes a bad line: %s", field, bad[i]);
+		entry_release(&e);
+		free(line);
+	}
+}
+
 /* The remote list: read, set, replaced by URL, checked, kept verbatim. */
 static void
 test_remote(void)
@@ -458,7 +482,6 @@ test_remote(void)
 		"\"remote\":[{\"url\":\"s3://b/a\",\"uploaded\":\"now\"}]",
 		"\"remote\":[{\"url\":\"s3://b/a\",\"verified\":{}}]",
 	};
-	size_t i;
 
 	memset(&e, 0, sizeof(e));
 	entry_parse(&e, good, strlen(good), 1);
@@ -473,17 +496,7 @@ test_remote(void)
 	is_str(line, good, "an unchanged remote copy is kept verbatim");
 	free(line);
 	entry_release(&e);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		line = bk_asprintf("{\"path\":\"a\",\"created\":"
-		    "\"2025-01-01T00:00:00Z\",%s}", bad[i]);
-		memset(&e, 0, sizeof(e));
-		entry_parse(&e, line, strlen(line), 1);
-		ok(e.bad && strstr(e.error, "remote") != NULL &&
-		    e.nremote == 0 && e.remote == NULL,
-		    "a bad remote field makes a bad line: %s", bad[i]);
-		entry_release(&e);
-		free(line);
-	}
+	bad_lines(bad, sizeof(bad) / sizeof(bad[0]), "remote");
 
 	n = bk_entry_new("a");
 	bk_entry_set_remote(n, "s3://b/a", 3, sha, "e1", 1735776000);
@@ -504,6 +517,68 @@ test_remote(void)
 	bk_entry_free(n);
 }
 
+/* The drill: set, read back, replaced, kept verbatim; bad ones refused. */
+static void
+test_drill(void)
+{
+	static const char sum[] = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff";
+	const char *const names[] = { "s.u", "t" };
+	const int64_t counts[] = { 100, 3 };
+	const char *good = "{\"path\":\"a\",\"created\":"
+	    "\"2025-01-01T00:00:00Z\",\"drill\":{\"time\":"
+	    "\"2025-01-02T00:00:00Z\",\"result\":\"failed\",\"reason\":"
+	    "\"x\",\"mine\":1}}";
+	const char *bad[] = {
+		"\"drill\":1", "\"drill\":{}", "\"drill\":{\"result\":\"fail\"}",
+		"\"drill\":{\"result\":true}",
+	};
+	struct bk_drill d;
+	struct bk_entry e, *n;
+	char *line;
+
+	memset(&e, 0, sizeof(e));
+	entry_parse(&e, good, strlen(good), 1);
+	ok(!e.bad && e.drill == BK_VERIFIED_FAIL && e.drill_t == 1735776000 &&
+	    e.drill_checksum[0] == '\0', "a failed drill read back");
+	line = bk_entry_line(&e);
+	is_str(line, good, "an unchanged drill is kept verbatim");
+	free(line);
+	entry_release(&e);
+	bad_lines(bad, sizeof(bad) / sizeof(bad[0]), "drill");
+
+	n = bk_entry_new("a");
+	memset(&d, 0, sizeof(d));
+	d.t = 1735776000;
+	d.ok = 1;
+	d.records = 103;
+	d.tables = names;
+	d.counts = counts;
+	d.ntables = 2;
+	d.checksum = sum;
+	bk_entry_set_drill(n, &d);
+	ok(n->drill == BK_VERIFIED_OK && n->drill_t == 1735776000 &&
+	    strcmp(n->drill_checksum, sum) == 0, "a drill recorded");
+	line = bk_entry_line(n);
+	ok(strstr(line, "\"result\":\"ok\",\"records\":103,\"tables\":"
+	    "{\"s.u\":100,\"t\":3},\"checksum\":\"0011") != NULL &&
+	    strstr(line, "reason") == NULL, "... in bk-manifest(5)'s order");
+	free(line);
+	d.ok = 0;
+	d.records = -1;
+	d.checksum = NULL;
+	d.reason = "sha256 does not match";
+	bk_entry_set_drill(n, &d);
+	line = bk_entry_line(n);
+	ok(n->drill == BK_VERIFIED_FAIL && n->drill_checksum[0] == '\0' &&
+	    strstr(line, "\"result\":\"failed\",\"reason\":\"sha256 does "
+	    "not match\"}") != NULL && strstr(line, "records") == NULL,
+	    "a later drill replaces it, uncounted");
+	free(line);
+	ok(n->verified == BK_VERIFIED_NONE, "the verification untouched");
+	bk_entry_free(n);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -520,6 +595,7 @@ main(int argc, char *argv[])
 	test_inspect();
 	test_nul_line();
 	test_remote();
+	test_drill();
 	test_secrets_libpq();
 	system("rm -rf \"$PWD\"");
 	return tap_done();

@@ -112,6 +112,9 @@ log_attempt(struct restore *r, const char *result, const char *why)
 void BK_NORETURN
 restore_failed(struct restore *r, int code, const char *why)
 {
+	/* A drill's restore is recorded on the manifest line instead. */
+	if (r->scratch)
+		drill_failed(r, code, why);
 	log_attempt(r, "fail", why);
 	bk_errx(code, "could not restore \"%s\" into %s: %s; nothing was "
 	    "changed (rolled back)%s%s%s", r->rel, r->shown, why,
@@ -126,6 +129,8 @@ restore_failed(struct restore *r, int code, const char *why)
 void BK_NORETURN
 restore_partial(struct restore *r, const char *why)
 {
+	if (r->scratch)
+		drill_failed(r, BK_EX_DATAERR, why);
 	log_attempt(r, "partial", why);
 	bk_errx(BK_EX_DATAERR, "could not restore \"%s\" into %s: %s; what "
 	    "ran before that is committed%s%s%s", r->rel, r->shown, why,

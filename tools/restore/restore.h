@@ -10,6 +10,9 @@
  *   sqlite.c      the SQLite target: setup, safety backup, restore
  *   safety.c      the safety backup: its name, folder and manifest line
  *   log.c         restore.log and the reports of a failed restore
+ *   drill.c       restore drills (--scratch): the scratch target, the
+ *                 comparison, the record in the manifest
+ *   tally.c       the row counts and the content checksum of a database
  *
  * Includes the catalog layer it builds on.
  */
@@ -90,6 +93,9 @@ struct restore {
 	int		 no_owner;	/* --no-owner */
 	int		 no_acl;	/* --no-acl */
 	int		 globals;	/* --globals: a pg_dumpall -g script */
+	/* a drill (--scratch): a scratch target, nothing real touched */
+	int		 scratch;
+	struct drill	*drill;		/* drill.c's, once it has begun */
 };
 
 /* ---- child.c: child processes ---- */
@@ -258,6 +264,44 @@ void	safety_open(struct restore *, struct safety_out *, const char *);
 void	safety_write(struct safety_out *, const void *, size_t);
 void	safety_abort(struct safety_out *, struct restore *);
 void	safety_commit(struct safety_out *, struct restore *);
+
+/* ---- drill.c: restore drills into a scratch target ---- */
+
+/*
+ * drill_check, after the backup's line is found: the manifest must take
+ * the drill's record.  drill_run, after the verification: the scratch
+ * target made, the restore, the count, the comparison, the record and
+ * the scratch target gone; returns the exit status.  drill_failed: the
+ * backup failed (code 1 or 65: a failed drill, recorded, exit 1) or the
+ * drill could not run (any other code, which it exits with); either way
+ * the scratch target goes.
+ */
+void	drill_check(struct restore *);
+int	drill_run(struct restore *);
+void	drill_failed(struct restore *, int, const char *) BK_NORETURN;
+
+/* ---- tally.c: row counts and the content checksum ---- */
+
+struct tally_table {
+	char		*name;		/* schema.name, or name in public */
+	int64_t		 count;
+	unsigned char	 sum[32];	/* of its rows' sha256, mod 2^256 */
+};
+
+struct tally {
+	struct tally_table *tables;	/* in the byte order of their names */
+	size_t		 n, cap;
+	int64_t		 records;
+	char		 checksum[65];
+};
+
+/*
+ * Counts the tables of a PostgreSQL connection or an SQLite file into a
+ * zeroed tally.  Returns 0, or an exit code with the reason in why.
+ */
+int	tally_pg(PGconn *, struct tally *, char *, size_t);
+int	tally_sqlite(const char *, struct tally *, char *, size_t);
+void	tally_free(struct tally *);
 
 /* ---- log.c: restore.log and the reports ---- */
 
