@@ -88,6 +88,10 @@ like "the text report: 1 manual copy" "$r" '^manual +1 '
 like "the text report: 2 monthly files and 1 run of the job" "$r" \
     '^monthly +[0-9-]+ +2 +[0-9.]+ [KMG]?i?B +- +1 +0 +0 '
 like "the text report: all 3" "$r" '^all +3 '
+like "the text report: the manual copy verified and drilled" "$r" \
+    '^manual +[0-9-]+ [0-9:]+ ok +[0-9-]+ [0-9:]+ ok '
+ok "the drill is on the copy's manifest line" \
+    grep -Eq '"path":"manual/[^"]*".*"drill":\{[^}]*"result":"ok"' "$m"
 bk-manifest -m "$m" report -F json >report.json
 for t in manual monthly; do
 	jc=$(python3 -c 'import json,sys
