@@ -416,14 +416,17 @@ same "the real database of -D is still as it was" real.after real.before
 # here: the newest monthly backup of a tree that pg-backup.sh made.
 line=$(grep ' drill-erp ' "$TOP/examples/crontab")
 ok "examples/crontab has the drill line" test -n "$line"
-mkdir erp log
+mkdir erp log metrics
 PGDATABASE=${P}_src bash "$TOP/examples/pg-backup.sh" -b "$T/erp" monthly \
     >/dev/null
 cmd=$(printf '%s\n' "$line" | cut -d' ' -f6- |
     sed "s#/usr/local/lib/bk/#$TOP/examples/#g; s#/var/backups/erp#$T/erp#g;
-    s#/var/log/bk/#$T/log/#g; s#-D postgres#-D ${P}_real#")
+    s#/var/log/bk/#$T/log/#g; s#/var/lib/node_exporter/textfile/#$T/metrics/#g;
+    s#-D postgres#-D ${P}_real#")
 BK_LOCK_DIR=$T bash -c "$cmd"
 is "the crontab's drill runs" "$?" 0
+like "... its job's metrics say so" metrics/bk-job-drill-erp.prom \
+    '^bk_job_last_exit_status\{bk_job="drill-erp"[^}]*\} 0$'
 like "... its log has the result" log/drill-erp.log \
     '^drill of "monthly/[^"]+" ok: [0-9]+ records in'
 f=$(cd erp && ls monthly/*.sql.gz | grep -v globals)

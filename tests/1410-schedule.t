@@ -131,8 +131,14 @@ like "... the unit's another, root's" "$ex/systemd/bk-notify@.service" \
     '^ExecStart=[^ ]*/bk-notify\.sh -c /etc/bk/notify\.conf '
 sed -n '/^BK_LOCK_DIR=/,/bk-notify\.sh/{/bk-notify\.sh/N;p}' "$TOP/man/bk.7" |
     sed 's/^ *//; s/ *\\e$//' | tr '\n' ' ' | tr -s ' ' >man.cron
-grep -E '^BK_LOCK_DIR=|^15 2 ' "$ex/crontab" | tr '\n' ' ' | tr -s ' ' >tab.cron
-same "bk(7) shows the crontab's BK_LOCK_DIR and daily line" man.cron tab.cron
+grep -E '^BK_LOCK_DIR=|^BK_JOB_JOURNAL=|^15 2 ' "$ex/crontab" | tr '\n' ' ' | tr -s ' ' >tab.cron
+same "bk(7) shows the crontab's BK_LOCK_DIR, BK_JOB_JOURNAL and daily line" man.cron tab.cron
+is "each job of the crontab journalled and with its metrics" \
+    "$(grep '^[0-9*]' "$ex/crontab" | grep -c 'bk-job\.sh .*-M /var/lib/node_exporter/textfile/bk-job-[a-z-]*\.prom ')" "$jobs"
+ok "... the journal beside the manifest" grep -qx "BK_JOB_JOURNAL=$cl/jobs.jsonl" "$ex/crontab"
+like "... the unit's too" "$ex/systemd/bk-pg@.service" "^Environment=BK_JOB_JOURNAL=$cl/jobs\\.jsonl\$"
+like "... with the type and metrics of its command" "$ex/systemd/bk-pg@.service" \
+    '^ExecStart=[^ ]*/bk-job\.sh -T %i -M [^ ]*/bk-job-pg-%i\.prom pg-%i '
 
 # ---- two runs at once ----
 createdb ${P}_db
