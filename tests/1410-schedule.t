@@ -62,7 +62,7 @@ while IFS='|' read -r cmd norm cron; do
 	run systemd-analyze calendar "$cal"
 	like "... at $norm" out "^ *Normalized form: $norm\$"
 	like "... as its crontab line" "$ex/crontab" \
-	    "^$cron /usr/local/lib/bk/bk-job\\.sh pg-$cmd /usr/local/lib/bk/pg-backup\\.sh .* $cmd >>"
+	    "^$cron /usr/local/lib/bk/bk-job\\.sh -T $cmd -M [^ ]+ pg-$cmd /usr/local/lib/bk/pg-backup\\.sh .* $cmd >>"
 done <<'EOF'
 daily|\*-\*-\* 02:15:00|15 2 \* \* \*
 weekly|Sun \*-\*-\* 03:00:00|0  3 \* \* 0
