@@ -76,7 +76,7 @@ like "... whose OnFailure= is bk-notify@" "$ex/systemd/bk-pg@.service" \
 ok "... which examples/systemd holds" test -f "$ex/systemd/bk-notify@.service"
 like "... and which runs the instance's command under a lock of its own" \
     "$ex/systemd/bk-pg@.service" \
-    '^ExecStart=/usr/local/lib/bk/bk-job\.sh pg-%i /usr/local/lib/bk/pg-backup\.sh .* %i$'
+    '^ExecStart=/usr/local/lib/bk/bk-job\.sh -T %i -M [^ ]+ pg-%i /usr/local/lib/bk/pg-backup\.sh .* %i$'
 
 # ---- the crontab ----
 # cron_ok FILE: every line is a comment, NAME=VALUE, or five time fields
