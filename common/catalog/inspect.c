@@ -5,8 +5,9 @@
  * A file is read once, from the first byte to the last.  Its raw bytes go
  * through sha256 and a byte count; layers are recognised by their magic
  * bytes and peeled while they can be (gzip: CRC and length of every
- * member; age: every chunk authenticated, when an identity is given, else
- * its header only); the innermost content is then checked as it streams
+ * member; zstd: every frame, with its checksum when it has one; age:
+ * every chunk authenticated, when an identity is given, else its header
+ * only); the innermost content is then checked as it streams
  * past: strict rectangular CSV (csvread.c) and JSON Lines, whose records
  * are counted, a pg_dump script that must be complete (pgscript.c), a
  * pg_dump archive that pg_restore must read whole (pgarchive.c), or an
@@ -540,6 +541,10 @@ bk_reader_layers(struct bk_reader *top, const char *name,
 		ly->content = l;
 		if (l == BK_LAYER_GZIP && depth++ < DEPTH) {
 			top = bk_reader_gunzip(top, name);
+			continue;
+		}
+		if (l == BK_LAYER_ZSTD && depth++ < DEPTH) {
+			top = bk_reader_unzstd(top, name);
 			continue;
 		}
 		if ((l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR) &&

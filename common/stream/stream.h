@@ -1,6 +1,6 @@
 /*
  * stream.h: bytes as they stream past: stacked readers (a file, gzip,
- * replayed bytes), the hashing bottom reader, digests, and the layers a
+ * zstd, replayed bytes), the hashing bottom reader, digests, and the layers a
  * stream's magic bytes show.  Includes platform.h only.
  */
 #ifndef BK_STREAM_H
@@ -74,13 +74,14 @@ enum bk_layer {
 	BK_LAYER_JSONL,
 	BK_LAYER_PGDUMPALL,	/* pg_dumpall script (the cluster's globals) */
 	BK_LAYER_CSV,
-	BK_LAYER_EMPTY
+	BK_LAYER_EMPTY,
+	BK_LAYER_ZSTD		/* a zstd frame, or a skippable one */
 };
 
 /* Classifies the first bytes of a stream (at least 512 when available). */
 enum bk_layer bk_detect(const void *, size_t);
 /*
- * A short name for a layer: gzip, age, sqlite, pg_dump, pg_dumpall, sql,
+ * A short name for a layer: gzip, zstd, age, sqlite, pg_dump, pg_dumpall, sql,
  * csv, ...
  */
 const char *bk_layer_name(enum bk_layer);
@@ -106,6 +107,32 @@ int	bk_layer_pgarchive(enum bk_layer);
 struct bk_reader *bk_reader_gunzip(struct bk_reader *, const char *);
 /* Compressed bytes consumed so far, and members begun (either may be NULL). */
 void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
+
+/* ---- unzstd.c: streaming zstd decoding (RFC 8878) ---- */
+
+/*
+ * A reader layer that decodes the zstd stream read from below: every frame
+ * of a concatenation, each checked against its content checksum when it
+ * has one; skippable frames are passed over.  A frame that needs a window
+ * over 128 MiB is refused (zstd -d's own limit), so memory stays bounded.
+ * Problems are errors with code 65 and a message naming the input (name)
+ * and the byte offset in the compressed stream:
+ *   "x.zst": not zstd data (no zstd magic) at byte 0
+ *   "x.zst": not zstd data (empty input) at byte 0
+ *   "x.zst": corrupt zstd data (Data corruption detected) at byte 1234
+ *   "x.zst": truncated zstd input at byte 1234
+ *   "x.zst": bad checksum in frame ending at byte 1234
+ *   "x.zst": zstd frame needs a window larger than 128 MiB at byte 0
+ *   "x.zst": trailing garbage after zstd data at byte 1234
+ * Errors of the layer below are passed on with their own code.
+ */
+struct bk_reader *bk_reader_unzstd(struct bk_reader *, const char *);
+/*
+ * Compressed bytes consumed so far, frames begun and how many of them
+ * were skippable (any may be NULL).
+ */
+void	bk_unzstd_stats(const struct bk_reader *, uint64_t *, uint64_t *,
+	    uint64_t *);
 
 /* ---- digest.c: digest algorithms over libcrypto EVP ---- */
 
