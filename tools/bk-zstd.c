@@ -149,6 +149,7 @@ decompress_stream(struct zst *zs)
 	struct bk_reader *r;
 	unsigned char *buf;
 	uint64_t in, frames, skippable, seen = 0;
+	char skip[48];
 	ssize_t n;
 
 	r = bk_reader_unzstd(bk_reader_fd(zs->infd, bk_input_name(zs->input)),
@@ -172,11 +173,14 @@ decompress_stream(struct zst *zs)
 	bk_unzstd_stats(r, &in, &frames, &skippable);
 	bk_progress_add(&zs->meter, in - seen);
 	zs->in_bytes = in;
+	skip[0] = '\0';
+	if (skippable > 0)
+		snprintf(skip, sizeof(skip), " (%ju skippable)",
+		    (uintmax_t)skippable);
 	if (zs->mode == MODE_TEST)
-		bk_info("\"%s\": OK, %ju frame%s (%ju skippable), %ju bytes",
+		bk_info("\"%s\": OK, %ju frame%s%s, %ju bytes",
 		    bk_input_name(zs->input), (uintmax_t)frames,
-		    frames == 1 ? "" : "s", (uintmax_t)skippable,
-		    (uintmax_t)zs->out_bytes);
+		    frames == 1 ? "" : "s", skip, (uintmax_t)zs->out_bytes);
 	bk_reader_close(r);
 	free(buf);
 }
