@@ -42,9 +42,14 @@ bk_detect(const void *buf, size_t n)
 		return BK_LAYER_EMPTY;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return BK_LAYER_GZIP;
-	/* A zstd frame, or a skippable frame (0x184D2A50 to 5F). */
+	/*
+	 * A zstd frame, or a skippable frame (0x184D2A50 to 5F); a whole
+	 * input that is the first bytes of the zstd magic is a cut frame.
+	 */
 	if (has_prefix(p, n, "\x28\xb5\x2f\xfd", 4) || (n >= 4 &&
 	    (p[0] & 0xf0) == 0x50 && memcmp(p + 1, "\x2a\x4d\x18", 3) == 0))
+		return BK_LAYER_ZSTD;
+	if (n >= 2 && n < 4 && memcmp(p, "\x28\xb5\x2f", n) == 0)
 		return BK_LAYER_ZSTD;
 	if (has_prefix(p, n, "age-encryption.org/v1\n", 22))
 		return BK_LAYER_AGE;

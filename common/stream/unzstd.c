@@ -11,9 +11,9 @@
  * is not zstd data either.
  *
  * The decoder is fed at most the input it asks for next (its hint: the
- * rest of a block and the next block's header), so a call decodes one
- * block, and a block that fails is reported at the byte where its data
- * begins.  The window a frame may ask for is capped at 2^27 bytes, the
+ * rest of a block and the next block's header), so it takes one step at
+ * a time, and a block that fails is reported at the byte where its data
+ * begins, however the input arrives.  The window a frame may ask for is capped at 2^27 bytes, the
  * limit zstd -d keeps without --memory: a frame that asks for more is
  * refused before anything is allocated, whatever its header says, and
  * memory stays bounded however far the data expands.
@@ -48,7 +48,8 @@ struct zs_reader {
 	uint64_t		 base;		/* input offset of in[0] */
 	int			 eof;		/* the layer below has ended */
 	enum zs_state		 state;
-	size_t			 hint;		/* input the decoder wants next */
+	uint64_t		 unit;		/* offset where the step began */
+	size_t			 left;		/* input the step still wants */
 	uint64_t		 frames;	/* frames begun, skippable too */
 	uint64_t		 skippable;	/* of which skippable */
 	char			*name;
@@ -167,8 +168,9 @@ next_frame(struct zs_reader *z)
 	z->frames++;
 	if (m == 2)
 		z->skippable++;
-	/* The header's first bytes, until the decoder asks for more. */
-	z->hint = 4;
+	/* The magic number, then what the decoder asks for. */
+	z->unit = start;
+	z->left = 4;
 	z->state = ZS_FRAME;
 	return 1;
 }
@@ -202,6 +204,13 @@ decode_error(struct zs_reader *z, size_t ret, uint64_t at, uint64_t upto)
 /*
  * Decodes into the caller's buffer (no copy), until it is full or the
  * frame ends.  Returns the bytes stored or -1.
+ *
+ * The decoder is given no more than the rest of its current step (the
+ * size it asked for after the last one), so that a step is never mixed
+ * with the next; a step may come in several pieces, as the input
+ * arrives.  An error is reported at the byte where its step began, the
+ * same offset however the input was cut; a bad checksum at the end of
+ * its frame.
  */
 static ssize_t
 decode_some(struct zs_reader *z, unsigned char *buf, size_t n)
@@ -216,19 +225,22 @@ decode_some(struct zs_reader *z, unsigned char *buf, size_t n)
 		if ((k = fill(z, 1)) < 0)
 			return -1;
 		in.src = z->in + z->inpos;
-		in.size = (size_t)k < z->hint ? (size_t)k : z->hint;
+		in.size = (size_t)k < z->left ? (size_t)k : z->left;
 		in.pos = 0;
 		had = out.pos;
 		at = in_offset(z);
 		ret = ZSTD_decompressStream(z->ds, &out, &in);
 		if (ZSTD_isError(ret))
-			return decode_error(z, ret, at, at + in.size);
+			return decode_error(z, ret, z->unit, at + in.size);
 		z->inpos += in.pos;
 		if (ret == 0) {
 			z->state = ZS_NEXT;
 			break;
 		}
-		z->hint = ret;
+		/* A step taken whole: the next one begins here. */
+		if (in.pos == z->left)
+			z->unit = in_offset(z);
+		z->left = ret;
 		/*
 		 * No progress with all the input there is: the data ends
 		 * inside the frame.
