@@ -64,6 +64,7 @@ int	bk_reader_hash_finish(struct bk_reader *, char[65], uint64_t *);
 enum bk_layer {
 	BK_LAYER_UNKNOWN = 0,
 	BK_LAYER_GZIP,
+	BK_LAYER_ZSTD,		/* a zstd frame, or a skippable one */
 	BK_LAYER_AGE,		/* binary header: age-encryption.org/v1 */
 	BK_LAYER_AGE_ARMOR,	/* -----BEGIN AGE ENCRYPTED FILE----- */
 	BK_LAYER_SQLITE,
@@ -74,8 +75,7 @@ enum bk_layer {
 	BK_LAYER_JSONL,
 	BK_LAYER_PGDUMPALL,	/* pg_dumpall script (the cluster's globals) */
 	BK_LAYER_CSV,
-	BK_LAYER_EMPTY,
-	BK_LAYER_ZSTD		/* a zstd frame, or a skippable one */
+	BK_LAYER_EMPTY
 };
 
 /* Classifies the first bytes of a stream (at least 512 when available). */
