@@ -19,7 +19,9 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@
 
 #include "stream/stream.h"
 
-#define IOBUF		(256 * 1024)	/* input and output buffers */
+#define IOBUF		(256 * 1024)	/* output buffers */
+#define INBLK		(1024 * 1024)	/* blocks read ahead, written behind */
 #define LEVEL_MAX	19		/* levels past it need --ultra */
 
 static const char usage[] =
@@ -97,13 +100,49 @@ compress_chunk(struct zst *zs, ZSTD_CCtx *cc, ZSTD_inBuffer *in,
 	} while (end == ZSTD_e_end ? left != 0 : in->pos < in->size);
 }
 
+/* The read-ahead: the input in blocks, a queue ahead of the compressor. */
+struct ahead {
+	int		 fd;
+	struct bk_queue	 q;
+	int		 err;		/* errno of a failed read, or 0 */
+};
+
+static void *
+read_ahead(void *arg)
+{
+	struct ahead *a = arg;
+	unsigned char *p;
+	ssize_t got;
+
+	for (;;) {
+		p = bk_queue_reserve(&a->q);
+		if ((got = bk_read_full(a->fd, p, INBLK)) < 0)
+			a->err = errno;
+		if (got <= 0)
+			break;
+		bk_queue_push(&a->q, (size_t)got);
+		if ((size_t)got < INBLK)
+			break;
+	}
+	bk_queue_close(&a->q);
+	return NULL;
+}
+
+/*
+ * A thread reads ahead, so that the compressor finds the next input at
+ * hand whenever a worker is free (as zstd's own asynchronous reads do);
+ * the main thread hands it over and writes what comes out.
+ */
 static void
 compress_stream(struct zst *zs)
 {
+	unsigned char *blk[BK_QUEUE_SLOTS], *obuf, *p;
+	struct ahead a;
 	ZSTD_CCtx *cc;
 	ZSTD_inBuffer in;
-	unsigned char *ibuf, *obuf;
-	ssize_t n;
+	pthread_t t;
+	size_t n;
+	int i, e;
 
 	if ((cc = ZSTD_createCCtx()) == NULL)
 		bk_errx(BK_EX_SOFTWARE, "out of memory");
@@ -111,65 +150,113 @@ compress_stream(struct zst *zs)
 	set_param(cc, ZSTD_c_checksumFlag, 1, "checksum flag");
 	/* Workers even for one thread: the same bytes for every count. */
 	set_param(cc, ZSTD_c_nbWorkers, (int)zs->threads, "worker count");
-	ibuf = bk_malloc(IOBUF);
 	obuf = bk_malloc(IOBUF);
-	for (;;) {
-		/* The compressor cuts its jobs itself: any reads will do. */
-		if ((n = bk_read_full(zs->infd, ibuf, IOBUF)) < 0)
-			bk_err(BK_EX_IOERR, "could not read \"%s\"",
-			    bk_input_name(zs->input));
-		if (n == 0)
-			break;
-		zs->in_bytes += (uint64_t)n;
-		bk_progress_add(&zs->meter, (uint64_t)n);
-		in.src = ibuf;
-		in.size = (size_t)n;
+	for (i = 0; i < BK_QUEUE_SLOTS; i++)
+		blk[i] = bk_malloc(INBLK);
+	memset(&a, 0, sizeof(a));
+	a.fd = zs->infd;
+	bk_queue_init(&a.q, blk);
+	if ((e = pthread_create(&t, NULL, read_ahead, &a)) != 0) {
+		errno = e;
+		bk_err(BK_EX_SOFTWARE, "could not start a thread");
+	}
+	/* The compressor cuts its jobs itself: any blocks will do. */
+	while ((p = bk_queue_peek(&a.q, &n)) != NULL) {
+		zs->in_bytes += n;
+		bk_progress_add(&zs->meter, n);
+		in.src = p;
+		in.size = n;
 		in.pos = 0;
 		compress_chunk(zs, cc, &in, ZSTD_e_continue, obuf);
+		bk_queue_pop(&a.q);
 	}
-	in.src = ibuf;
+	pthread_join(t, NULL);
+	if (a.err != 0) {
+		errno = a.err;
+		bk_err(BK_EX_IOERR, "could not read \"%s\"",
+		    bk_input_name(zs->input));
+	}
+	in.src = obuf;
 	in.size = 0;
 	in.pos = 0;
 	compress_chunk(zs, cc, &in, ZSTD_e_end, obuf);
 	ZSTD_freeCCtx(cc);
-	free(ibuf);
+	bk_queue_free(&a.q);
+	for (i = 0; i < BK_QUEUE_SLOTS; i++)
+		free(blk[i]);
 	free(obuf);
 }
 
 /* ---- decompression and testing ---- */
 
+/* The write-behind: decoded blocks, a queue ahead of the output. */
+struct behind {
+	struct bk_out	*out;
+	struct bk_queue	 q;
+};
+
+static void *
+write_behind(void *arg)
+{
+	struct behind *b = arg;
+	unsigned char *p;
+	size_t n;
+
+	/* A failed write exits (74, or silently on a broken pipe). */
+	while ((p = bk_queue_peek(&b->q, &n)) != NULL) {
+		bk_out_write(b->out, p, n);
+		bk_queue_pop(&b->q);
+	}
+	return NULL;
+}
+
 /*
  * Decodes the input through the unzstd layer, writing the data unless
- * testing.  Bad data exits 65 when decompressing and 1 when testing: for
- * -t it is the answer to the question asked, not a failure to answer it.
+ * testing; a thread writes behind the decoder, as zstd's asynchronous
+ * writes do.  What was decoded before an error is written out first.
+ * Bad data exits 65 when decompressing and 1 when testing: for -t it is
+ * the answer to the question asked, not a failure to answer it.
  */
 static void
 decompress_stream(struct zst *zs)
 {
+	unsigned char *blk[BK_QUEUE_SLOTS], *p;
 	struct bk_reader *r;
-	unsigned char *buf;
+	struct behind b;
 	uint64_t in, frames, skippable, seen = 0;
+	pthread_t t;
 	char skip[48];
 	ssize_t n;
+	int i, e, writing = zs->mode == MODE_DECOMPRESS;
 
 	r = bk_reader_unzstd(bk_reader_fd(zs->infd, bk_input_name(zs->input)),
 	    bk_input_name(zs->input));
-	buf = bk_malloc(IOBUF);
+	for (i = 0; i < BK_QUEUE_SLOTS; i++)
+		blk[i] = bk_malloc(INBLK);
+	b.out = &zs->out;
+	bk_queue_init(&b.q, blk);
+	if (writing && (e = pthread_create(&t, NULL, write_behind, &b)) != 0) {
+		errno = e;
+		bk_err(BK_EX_SOFTWARE, "could not start a thread");
+	}
 	for (;;) {
-		n = r->read(r, buf, IOBUF);
-		if (n < 0)
-			bk_errx(zs->mode == MODE_TEST &&
-			    r->code == BK_EX_DATAERR ? BK_EX_FAIL : r->code,
-			    "%s", r->err);
-		if (n == 0)
+		p = writing ? bk_queue_reserve(&b.q) : blk[0];
+		if ((n = r->read(r, p, INBLK)) <= 0)
 			break;
-		if (zs->mode == MODE_DECOMPRESS)
-			bk_out_write(&zs->out, buf, (size_t)n);
+		if (writing)
+			bk_queue_push(&b.q, (size_t)n);
 		zs->out_bytes += (uint64_t)n;
 		bk_unzstd_stats(r, &in, NULL, NULL);
 		bk_progress_add(&zs->meter, in - seen);
 		seen = in;
 	}
+	if (writing) {
+		bk_queue_close(&b.q);
+		pthread_join(t, NULL);
+	}
+	if (n < 0)
+		bk_errx(zs->mode == MODE_TEST && r->code == BK_EX_DATAERR ?
+		    BK_EX_FAIL : r->code, "%s", r->err);
 	bk_unzstd_stats(r, &in, &frames, &skippable);
 	bk_progress_add(&zs->meter, in - seen);
 	zs->in_bytes = in;
@@ -182,7 +269,9 @@ decompress_stream(struct zst *zs)
 		    bk_input_name(zs->input), (uintmax_t)frames,
 		    frames == 1 ? "" : "s", skip, (uintmax_t)zs->out_bytes);
 	bk_reader_close(r);
-	free(buf);
+	bk_queue_free(&b.q);
+	for (i = 0; i < BK_QUEUE_SLOTS; i++)
+		free(blk[i]);
 }
 
 /* ---- the command ---- */

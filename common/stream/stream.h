@@ -1,10 +1,12 @@
 /*
  * stream.h: bytes as they stream past: stacked readers (a file, gzip,
- * zstd, replayed bytes), the hashing bottom reader, digests, and the layers a
+ * zstd, replayed bytes), queues of blocks between threads, the hashing bottom reader, digests, and the layers a
  * stream's magic bytes show.  Includes platform.h only.
  */
 #ifndef BK_STREAM_H
 #define BK_STREAM_H
+
+#include <pthread.h>
 
 #include "platform/platform.h"
 
@@ -45,6 +47,45 @@ ssize_t	bk_reader_read_full(struct bk_reader *, void *, size_t);
  */
 const char *bk_reader_why(const struct bk_reader *, const char *);
 void	bk_reader_close(struct bk_reader *);
+
+/* ---- queue.c: blocks handed from one thread to another ---- */
+
+#define BK_QUEUE_SLOTS	4	/* blocks in a queue */
+
+/*
+ * A queue of BK_QUEUE_SLOTS blocks, which the caller provides and frees:
+ * one producer fills them in turn (reserve, fill, push; close at the
+ * end), one consumer takes them in the same order (peek, use, pop).
+ * Each side waits for the other when it must.
+ */
+struct bk_queue {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	unsigned char	*buf[BK_QUEUE_SLOTS];
+	size_t		 len[BK_QUEUE_SLOTS];
+	unsigned	 head;		/* the next block to take */
+	unsigned	 count;		/* blocks filled, not yet taken */
+	int		 eof;		/* the producer is done */
+};
+
+/* Sets up a queue over the caller's BK_QUEUE_SLOTS blocks. */
+void	bk_queue_init(struct bk_queue *, unsigned char **);
+void	bk_queue_free(struct bk_queue *);
+/* The producer's next empty block, waiting for room. */
+unsigned char *bk_queue_reserve(struct bk_queue *);
+/* Hands the reserved block over, holding n bytes. */
+void	bk_queue_push(struct bk_queue *, size_t);
+/* The producer is done: the consumer's peek returns NULL once empty. */
+void	bk_queue_close(struct bk_queue *);
+/* The consumer's next full block and its length, or NULL at the end. */
+unsigned char *bk_queue_peek(struct bk_queue *, size_t *);
+/* Gives the block peek returned back to the producer. */
+void	bk_queue_pop(struct bk_queue *);
+/*
+ * The consumer's read: copies up to n bytes of the next block from *pos,
+ * giving the block back once it is used up.  Returns 0 at the end.
+ */
+size_t	bk_queue_take(struct bk_queue *, size_t *, void *, size_t);
 
 /* ---- hashreader.c: the bottom reader, hashing the raw bytes ---- */
 
