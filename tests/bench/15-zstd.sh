@@ -33,6 +33,3 @@ race "test: bk-zstd -t vs zstd -t" \
 peak "memory: bk-zstd -d" "bk-zstd -d <'$zs' >/dev/null" 64
 race "compress: bk-zstd -1 -j 2 vs pigz -6 -p2 (info)" \
     "bk-zstd -1 -j 2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null" 1.0
-# Level 19 is slow (a few MB/s a thread): its memory on 64 MiB, for scale.
-peak "memory: bk-zstd -19 -j 2, 64 MiB (info)" \
-    "head -c 67108864 '$in' | bk-zstd -19 -j 2 >/dev/null" 64
