@@ -171,7 +171,8 @@ $(BUILD)/bin/%: tools/%.c $(BUILD)/libbk.a $(LIBHDR) $(BUILD)/.flags
 	$(CC) $(BK_CFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libbk.a \
 	    $(BK_LDFLAGS) $(call libs_of,$*)
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbk.a $(BUILD)/.flags
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libbk.a \
+	    $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BK_CFLAGS) -Itests/unit -o $@ $< $(filter %.o,$^) \
 	    $(BUILD)/libbk.a $(BK_LDFLAGS) $(call libs_of,$*)
