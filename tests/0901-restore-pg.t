@@ -152,7 +152,13 @@ if command -v zstd >/dev/null; then
 	is "a .dump.zst.age restores into a new database" "$rc" 0
 	answers ${P}_zc >zc.answers
 	same "... psql reads what the source holds (large object too)" zc.answers src.answers
-else for i in 1 2 3 4 5; do skip "no zstd"; done; fi
+	run bk-verify -v -i key.txt $fz $fzc
+	is "bk-verify passes both" "$rc" 0
+	like "... the script, read whole through zstd" out \
+	    "^OK $fz \\(pg_dump zstd\\)\$"
+	like "... the archive, decrypted and read whole by pg_restore" out \
+	    "^OK $fzc \\(pg_dump-custom zstd age\\)\$"
+else for i in 1 2 3 4 5 6 7 8; do skip "no zstd"; done; fi
 # A damaged zstd backup, its manifest line made for the damaged bytes:
 # the layer's reason, and nothing touched.
 fzb=daily/src_20250627_070000.sql.zst

@@ -122,6 +122,8 @@ bk-dump -D sqlite:src.db -F sqlite | bk-zstd -o $z
 bk-manifest -m bk/manifest.jsonl add -T manual $z
 like "bk-manifest records the copy inside zstd" bk/manifest.jsonl \
     "\"path\":\"${z#bk/}\".*\"layers\":\\[\"sqlite\",\"zstd\"\\]"
+run bk-verify -v -m bk/manifest.jsonl $z
+is "bk-verify passes the .db.zst" "$rc|$(cat out)" "0|OK ${z#bk/} (sqlite zstd)"
 run bk-restore --yes -D sqlite:fromzst.db $z
 is "a .db.zst restores into a new file" "$rc" 0
 dump fromzst.db >fromzst.dump
