@@ -57,4 +57,25 @@ mem_reader(const unsigned char *p, size_t len, size_t chunk, size_t fail_at)
 	return &m->r;
 }
 
+/*
+ * Reads r to its end into out (cap bytes at most), in reads of n bytes:
+ * the length, or -1 with the reader's err and code.
+ */
+static ssize_t
+drain(struct bk_reader *r, unsigned char *out, size_t cap, size_t n)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	for (;;) {
+		if (n > cap - got)
+			n = cap - got;
+		if ((k = r->read(r, out + got, n)) < 0)
+			return -1;
+		if (k == 0)
+			return (ssize_t)got;
+		got += (size_t)k;
+	}
+}
+
 #endif

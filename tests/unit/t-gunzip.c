@@ -48,24 +48,6 @@ make_member(unsigned char *out, size_t cap, const unsigned char *data,
 	return len;
 }
 
-/* Reads everything in reads of n bytes; returns the length or -1. */
-static ssize_t
-drain(struct bk_reader *r, unsigned char *out, size_t cap, size_t n)
-{
-	size_t got = 0;
-	ssize_t k;
-
-	for (;;) {
-		if (n > cap - got)
-			n = cap - got;
-		if ((k = r->read(r, out + got, n)) < 0)
-			return -1;
-		if (k == 0)
-			return (ssize_t)got;
-		got += (size_t)k;
-	}
-}
-
 int
 main(void)
 {

@@ -53,30 +53,6 @@ make_skippable(unsigned char *out, unsigned nibble, size_t len)
 	return 8 + len;
 }
 
-/*
- * Reads everything through the layer in reads of rsize; returns the bytes
- * decoded, or -1 with the error message in err.
- */
-static ssize_t
-read_all(struct bk_reader *r, unsigned char *out, size_t cap, size_t rsize,
-    char *err, size_t errsize, int *code)
-{
-	size_t got = 0, n;
-	ssize_t k;
-
-	for (;;) {
-		n = rsize < cap - got ? rsize : cap - got;
-		if ((k = r->read(r, out + got, n)) < 0) {
-			snprintf(err, errsize, "%s", r->err);
-			*code = r->code;
-			return -1;
-		}
-		if (k == 0)
-			return (ssize_t)got;
-		got += (size_t)k;
-	}
-}
-
 int
 main(void)
 {
@@ -108,8 +84,9 @@ main(void)
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
 		for (j = 0; j < sizeof(rsizes) / sizeof(rsizes[0]); j++) {
 			r = unzstd_over(z, zlen, chunks[i], 0);
-			got = read_all(r, out, 3 * dlen, rsizes[j], err,
-			    sizeof(err), &code);
+			got = drain(r, out, 3 * dlen, rsizes[j]);
+			snprintf(err, sizeof(err), "%s", r->err);
+			code = r->code;
 			ok(got == (ssize_t)(2 * dlen) &&
 			    memcmp(out, data, dlen) == 0 &&
 			    memcmp(out + dlen, data, dlen) == 0,
@@ -129,8 +106,9 @@ main(void)
 	for (i = 0, same = 1, want[0] = '\0'; i < sizeof(chunks) /
 	    sizeof(chunks[0]); i++) {
 		r = unzstd_over(z, zlen, chunks[i], 0);
-		got = read_all(r, out, 3 * dlen, 65536, err, sizeof(err),
-		    &code);
+		got = drain(r, out, 3 * dlen, 65536);
+		snprintf(err, sizeof(err), "%s", r->err);
+		code = r->code;
 		if (got != -1 || code != BK_EX_DATAERR)
 			same = 0;
 		if (i == 0)
@@ -147,8 +125,9 @@ main(void)
 	/* Cut anywhere: truncated at the length given. */
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		r = unzstd_over(z, first + one - 1, chunks[i], 0);
-		got = read_all(r, out, 3 * dlen, 4096, err, sizeof(err),
-		    &code);
+		got = drain(r, out, 3 * dlen, 4096);
+		snprintf(err, sizeof(err), "%s", r->err);
+		code = r->code;
 		snprintf(want, sizeof(want), "\"mem\": truncated zstd input "
 		    "at byte %zu", first + one - 1);
 		ok(got == -1 && code == BK_EX_DATAERR &&
@@ -161,8 +140,9 @@ main(void)
 	memcpy(z + first + one, "oops", 4);
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		r = unzstd_over(z, first + one + 4, chunks[i], 0);
-		got = read_all(r, out, 3 * dlen, 4096, err, sizeof(err),
-		    &code);
+		got = drain(r, out, 3 * dlen, 4096);
+		snprintf(err, sizeof(err), "%s", r->err);
+		code = r->code;
 		snprintf(want, sizeof(want), "\"mem\": trailing garbage after "
 		    "zstd data at byte %zu", first + one);
 		ok(got == -1 && strcmp(err, want) == 0,
@@ -172,7 +152,9 @@ main(void)
 
 	/* An error below passes up with its own code, and stays. */
 	r = unzstd_over(z, zlen, 4096, 5000);
-	got = read_all(r, out, 3 * dlen, 65536, err, sizeof(err), &code);
+	got = drain(r, out, 3 * dlen, 65536);
+	snprintf(err, sizeof(err), "%s", r->err);
+	code = r->code;
 	ok(got == -1 && code == BK_EX_IOERR &&
 	    strcmp(err, "could not read \"mem\"") == 0,
 	    "an error below keeps its code and message");
@@ -182,7 +164,9 @@ main(void)
 	/* Nothing at all, and a reader asked for nothing. */
 	r = unzstd_over(z, 0, 4096, 0);
 	ok(r->read(r, out, 0) == 0, "a read of 0 bytes returns 0");
-	got = read_all(r, out, 10, 10, err, sizeof(err), &code);
+	got = drain(r, out, 10, 10);
+	snprintf(err, sizeof(err), "%s", r->err);
+	code = r->code;
 	ok(got == -1 && strcmp(err, "\"mem\": not zstd data (empty input) "
 	    "at byte 0") == 0, "empty input: %s", err);
 	bk_reader_close(r);
