@@ -3,9 +3,9 @@
 # tool, (1) --help is its man page's SYNOPSIS as mandoc renders it, (2)
 # every option --help names is in bk(7)'s options table for that tool,
 # and the tool takes every option the table gives it, and (3) no letter
-# and no long name has two meanings in the table, bk-gz's -c (gzip's
-# "standard output") being the one documented peer exception.  Old
-# letters that were renamed are unknown options now.
+# and no long name has two meanings in the table, the -c of bk-gz and
+# bk-zstd (gzip's and zstd's "standard output") being the one documented
+# peer exception.  Old letters that were renamed are unknown options now.
 . "$(dirname "$0")/lib.sh"
 need mandoc col python3
 
@@ -107,17 +107,18 @@ for t in "$BUILD"/bin/bk-*; do
 done
 
 # (3) One meaning per letter and per long name: each in one row only,
-# but for bk-gz's -c, gzip's, in a row of bk-gz alone.
+# but for the -c of bk-gz and bk-zstd, gzip's and zstd's, in a row of
+# those two alone.
 dups=$(awk -F '\t' '
     { k = split($1, a, " ")
       for (i = 1; i <= k; i++) {
-	if (a[i] == "-c" && $2 == "bk-gz") continue
+	if (a[i] == "-c" && $2 == "bk-gz bk-zstd") continue
 	if (seen[a[i]]++) print a[i] } }' table)
 is "no option has two meanings in bk(7)'s table" "$dups" ""
-like "bk-gz -c is the peer exception, in a row of its own" table \
-    '^-c --stdout	bk-gz	'
+like "-c of bk-gz and bk-zstd is the peer exception, in a row of its own" \
+    table '^-c --stdout	bk-gz bk-zstd	'
 n=$(awk -F '\t' '$1 ~ /(^| )-c( |$)/' table | wc -l)
-is "-c has two rows: gzip's and sha256sum's" "$n" 2
+is "-c has two rows: gzip's (and zstd's) and sha256sum's" "$n" 2
 
 # Old letters that were renamed are unknown options now (64), and the
 # new names work where the old ones did.

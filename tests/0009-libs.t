@@ -10,6 +10,7 @@ need readelf make
 soname() {
 	case $1 in
 	zlib) echo libz ;;
+	libzstd) echo libzstd ;;
 	libcrypto|libpq|libcurl) echo "$1" ;;
 	sqlite3|jansson|csv|m|pthread) echo "lib$1" ;;
 	*) echo "unknown:$1" ;;

@@ -111,5 +111,35 @@ flip f.csv.gz 2000
 errline "corrupt gzip refused" 65 '"f.csv.gz": (corrupt gzip data|bad CRC)' \
     bk-manifest add f.csv.gz
 unlike "neither is listed" manifest.jsonl '"(t|f)\.csv\.gz"'
+
+# zstd, from bk-zstd and from zstd itself (several frames, a skippable
+# one): recognised by its magic, counted inside, refused when damaged.
+if command -v zstd >/dev/null; then
+	bk-zstd <a.csv >z.csv.zst
+	ok "add a csv.zst" bk-manifest add z.csv.zst
+	is "csv.zst records" "$(field z.csv.zst records)" 501
+	is "csv.zst layers, innermost first" "$(field z.csv.zst layers)" \
+	    '["csv","zstd"]'
+	{ printf 'a,b\n1,2\n' | zstd -q; printf '\120\052\115\030\000\000\000\000';
+	  printf '3,4\n5,6\n' | zstd -q -19; } >mz.csv
+	ok "add zstd frames, a skippable one among them, whatever the name" \
+	    bk-manifest add mz.csv
+	is "records across frames" "$(field mz.csv records)" 3
+	is "... and the layers" "$(field mz.csv layers)" '["csv","zstd"]'
+	bk-zstd <b.csv.gz >gz-in.zst
+	bk-manifest add gz-in.zst
+	is "gzip inside zstd: both peeled" "$(field gz-in.zst layers)" \
+	    '["csv","gzip","zstd"]'
+	is "... and counted" "$(field gz-in.zst records)" "$(field b.csv.gz records)"
+	S=$(wc -c <z.csv.zst)
+	head -c $((S - 1)) z.csv.zst >tz.csv.zst
+	errline "truncated zstd refused" 65 "\"tz.csv.zst\": truncated zstd input at byte $((S - 1))\$" \
+	    bk-manifest add tz.csv.zst
+	cp z.csv.zst fz.csv.zst
+	flip fz.csv.zst -1
+	errline "a bad zstd checksum refused" 65 "\"fz.csv.zst\": bad checksum in frame ending at byte $S\$" \
+	    bk-manifest add fz.csv.zst
+	unlike "neither is listed" manifest.jsonl '"(tz|fz)\.csv\.zst"'
+else for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no zstd"; done; fi
 ok "every line parses (strict list)" sh -c "bk-manifest --strict list >/dev/null"
 done_testing

@@ -2,7 +2,7 @@
 # bk-manifest add of real pg_dump output: complete, truncated, gzipped.
 . "$(dirname "$0")/lib.sh"
 need_pg
-need pg_dump gzip
+need pg_dump gzip zstd
 
 psql -Xq -v ON_ERROR_STOP=1 <<'SQL' || { fail "create test data"; done_testing; exit 1; }
 DROP TABLE IF EXISTS m0603;
@@ -51,5 +51,24 @@ like "layers" manifest.jsonl '"path":"full.sql.gz".*"layers":\["pg_dump","gzip"\
 head -c $((size / 2)) full.sql | gzip >half.sql.gz
 errline "a truncated dump in a valid gzip is refused" 65 'incomplete' \
     bk-manifest add half.sql.gz
+
+# Through zstd, from bk-zstd and from zstd; pg_dump's custom format too.
+pg_dump -Fp -t m0603 | bk-zstd >full.sql.zst
+ok "add a dump through bk-zstd" bk-manifest add full.sql.zst
+is "complete inside zstd" "$(complete full.sql.zst)" true
+like "layers" manifest.jsonl '"path":"full.sql.zst".*"layers":\["pg_dump","zstd"\]'
+head -c $((size / 2)) full.sql | zstd -q >half.sql.zst
+errline "a truncated dump in a valid zstd frame is refused" 65 \
+    'could not add "half.sql.zst": pg_dump script is incomplete' \
+    bk-manifest add half.sql.zst
+pg_dump -Fc -Z0 -t m0603 | bk-zstd -19 >full.dump.zst
+ok "add a custom archive through bk-zstd" bk-manifest add full.dump.zst
+like "... read whole by pg_restore" manifest.jsonl \
+    '"path":"full.dump.zst".*"layers":\["pg_dump-custom","zstd"\].*"complete":true'
+zs=$(wc -c <full.dump.zst)
+head -c $((zs - 20)) full.dump.zst >cut.dump.zst
+errline "a cut zstd frame is refused" 65 \
+    "\"cut.dump.zst\": truncated zstd input at byte $((zs - 20))\$" \
+    bk-manifest add cut.dump.zst
 psql -Xqc 'DROP TABLE m0603'
 done_testing

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bk-manifest adopt: seed 002's "organise" of backups made before bk.
 . "$(dirname "$0")/lib.sh"
-need gzip sha256sum age age-keygen sqlite3
+need gzip zstd sha256sum age age-keygen sqlite3
 TZ=America/Sao_Paulo; export TZ
 
 mkdir -p backups/daily backups/weekly backups/2024_09 backups/old
@@ -89,6 +89,9 @@ while read -r want how file; do
 	case $how in
 	sql)	printf 'CREATE TABLE t (a int);\n' >"rule/$file" ;;
 	gzip)	printf 'CREATE TABLE t (a int);\n' | gzip >"rule/$file" ;;
+	zstd)	printf 'CREATE TABLE t (a int);\n' | zstd -q >"rule/$file" ;;
+	sqlzst)	sqlite3 "rule/$file.tmp" 'create table t(a);' &&
+		    zstd -q --rm "rule/$file.tmp" -o "rule/$file" ;;
 	sqlite)	sqlite3 "rule/$file" 'create table t(a);' ;;
 	age)	printf 'x\n' | age -r "$(age-keygen -y rule/identity.txt)" >"rule/$file" ;;
 	# A real archive: adopt has pg_restore read it whole.  Without the
@@ -106,6 +109,10 @@ done >rule.want <<'EOF2'
 adopt	sql	old/OLD_BACKUP.SQL
 adopt	gzip	daily/erp_20250101.sql.gz
 adopt	gzip	daily/erp-20250102
+adopt	zstd	daily/erp_20250106.sql.zst
+adopt	zstd	daily/erp_20250107.DUMP.ZST
+adopt	zstd	daily/erp-20250108
+adopt	sqlzst	chame_20250109.db.zst
 adopt	sqlite	chame-copy
 adopt	age	offsite/erp_20250103.bin
 adopt	pgdmp	erp_20250104.pgc
@@ -116,6 +123,7 @@ skip	text	README
 skip	text	rotation.log
 skip	empty	backup.lock
 skip	gzip	.hidden/erp_20241231.sql.gz
+skip	sum	daily/erp_20250106.sql.zst.sha256
 skip	sql	.erp_20250105.sql.bk-Ab12Cd
 EOF2
 run bk-manifest -m rule/manifest.jsonl adopt -n rule

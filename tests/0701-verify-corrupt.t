@@ -5,7 +5,7 @@
 # layer that notices the damage speaks; a few keep the good file's line, to
 # show the cheap checks (missing, size, digest) coming first.
 . "$(dirname "$0")/lib.sh"
-need gzip sqlite3 age age-keygen perl
+need gzip zstd sqlite3 age age-keygen perl
 
 # line FILE [RECORDS] [LAYERS]: a manifest line for FILE as it is now, in
 # its folder, with its record count and layers (JSON) when given.
@@ -129,6 +129,35 @@ tree fl; cp good.sql.gz fl/x.sql.gz; flip fl/x.sql.gz 1000; line fl/x.sql.gz >fl
 run bk-verify -m fl/manifest.jsonl
 gzip -t fl/x.sql.gz 2>/dev/null; gz=$?
 is "sql.gz flipped: we fail where gzip -t fails" "$rc $gz" "1 1"
+
+# ---- zstd: the same scenarios through the zstd layer ----
+bk-zstd <good.csv >good.csv.zst
+sz=$(stat -c %s good.csv.zst)
+for cut in 3 10 $((sz / 2)) $((sz - 4)) $((sz - 1)); do
+	tree zs; head -c $cut good.csv.zst >zs/x.csv.zst; line zs/x.csv.zst >zs/manifest.jsonl
+	scenario "csv.zst truncated at byte $cut" zs "x.csv.zst: truncated zstd input at byte $cut"
+done
+tree zs; cp good.csv.zst zs/x.csv.zst; flip zs/x.csv.zst -1; line zs/x.csv.zst >zs/manifest.jsonl
+scenario "zstd checksum: flipped byte" zs "x.csv.zst: bad checksum in frame ending at byte $sz"
+for at in 100 $((sz / 2)); do
+	tree zs; cp good.csv.zst zs/x.csv.zst; flip zs/x.csv.zst $at; line zs/x.csv.zst >zs/manifest.jsonl
+	scenario "zstd body: flipped byte at $at" zs 'x.csv.zst: (corrupt zstd data \(.*\)|bad checksum in frame ending) at byte [0-9]+'
+	zstd -q -t zs/x.csv.zst 2>/dev/null
+	is "... and zstd -t fails on it too" "$?" 1
+done
+tree zs; cp good.csv.zst zs/x.csv.zst; printf 'junk' >>zs/x.csv.zst; line zs/x.csv.zst >zs/manifest.jsonl
+scenario "zstd: trailing garbage" zs "x.csv.zst: trailing garbage after zstd data at byte $sz"
+tree zs; head -n 10 good.csv | zstd -q --long=30 >zs/x.csv.zst; line zs/x.csv.zst >zs/manifest.jsonl
+scenario "zstd: a frame asking for a 1 GiB window" zs 'x.csv.zst: zstd frame needs a window larger than 128 MiB at byte 4'
+tree zs; zstd -q -c </dev/null >zs/x.csv.zst; line zs/x.csv.zst >zs/manifest.jsonl
+scenario "zstd of nothing" zs 'x.csv.zst: no data inside the zstd layer'
+tree zs; bk-zstd <good.csv | age -r "$(age-keygen -y key.txt)" >zs/x.csv.zst.age
+line zs/x.csv.zst.age 2000 >zs/manifest.jsonl
+exits "zstd under age, with the identity: OK" 0 bk-verify -v -i key.txt -m zs/manifest.jsonl
+is "...decrypted and decompressed through to the CSV" "$(cat "$T/out")" \
+    "OK x.csv.zst.age (csv zstd age, 2000 records)"
+tree zs; sed '100d' good.csv | bk-zstd >zs/x.csv.zst; line zs/x.csv.zst 2000 >zs/manifest.jsonl
+scenario "CSV in zstd: a line removed changes the record count" zs 'x.csv.zst: 1999 records, the manifest says 2000'
 
 # ---- the cheap checks, with the good file's line ----
 tree ch; cp good.csv.gz ch/x.csv.gz; line ch/x.csv.gz 2000 '["csv","gzip"]' >ch/manifest.jsonl

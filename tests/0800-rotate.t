@@ -157,4 +157,20 @@ else
 	skip "root removes files anyway: no permission test"
 fi
 same "no bad input changed the manifest" manifest.jsonl manifest.orig
+
+# zstd backups in a folder of dated names: .zst by name, and by its magic
+# a file without the name; their checksums go with them.
+mkdir zdir
+for d in 1 2 3 4 5; do
+	f=db_2024060${d}_020000.sql.zst
+	printf 'CREATE TABLE t (a int);\n' | bk-zstd >zdir/$f
+	(cd zdir && sha256sum $f >$f.sha256)
+done
+printf 'CREATE TABLE t (a int);\n' | bk-zstd >zdir/noname_20240606
+printf 'notes of 2024-06-07\n' >zdir/notes_20240607.txt
+run bk-rotate --dir zdir --keep-last 2 --now 2024-06-10 --delete
+is "--dir rotates .zst files, by name and by magic" "$rc|$(ls zdir | tr '\n' ' ')" \
+    "0|db_20240605_020000.sql.zst db_20240605_020000.sql.zst.sha256 noname_20240606 notes_20240607.txt "
+like "... a checksum goes with its backup" out \
+    '^remove db_20240601_020000\.sql\.zst\.sha256 \(checksum of db_20240601_020000\.sql\.zst\)$'
 done_testing

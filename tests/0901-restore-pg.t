@@ -1,6 +1,7 @@
 #!/bin/sh
 # bk-restore into the harness's PostgreSQL: the round trip pg_dump ->
-# bk-gz -> bk-crypt -> bk-manifest add -> bk-restore, a script that fails
+# bk-gz -> bk-crypt -> bk-manifest add -> bk-restore (and through bk-zstd
+# or zstd instead of bk-gz), a script that fails
 # in the middle (the target stays exactly as it was, the safety backup
 # stays), --clean, undoing a restore, the pre-migration rollback, and
 # pg_dump's BEGIN;/COMMIT; around large objects.
@@ -9,7 +10,8 @@ need_pg
 need pg_dump createdb dropdb
 
 P=r0901
-DBS="${P}_src ${P}_a ${P}_b ${P}_c ${P}_d ${P}_t ${P}_t2 ${P}_m ${P}_fc ${P}_fc2 ${P}_ft"
+DBS="${P}_src ${P}_a ${P}_b ${P}_c ${P}_d ${P}_t ${P}_t2 ${P}_m ${P}_fc ${P}_fc2 ${P}_ft
+    ${P}_z ${P}_zc ${P}_zb"
 cleanup() { for d in $DBS; do dropdb --if-exists "$d" 2>/dev/null; done; }
 cleanup
 trap 'cleanup; cd /; rm -rf "$T"' EXIT
@@ -123,6 +125,52 @@ is "a custom archive into a database that is not empty: 65" "$rc" 65
 like "... the server's reason" err 'already exists .*nothing was changed \(rolled back\)'
 state ${P}_fc2 >fc2.now
 same "... the target as it was" fc2.now ${P}_fc2.state
+
+# ---- through zstd: a script and a custom archive ----
+fz=daily/src_20250627_050000.sql.zst
+pg_dump -Fp ${P}_src | bk-zstd -o $fz
+ok "bk-manifest add records a dump through bk-zstd" bk-manifest add -T daily $fz
+like "... as pg_dump inside zstd" manifest.jsonl "\"path\":\"$fz\".*\"layers\":\\[\"pg_dump\",\"zstd\"\\],\"complete\":true"
+createdb ${P}_z
+run bk-restore --yes -D ${P}_z $fz
+is "a .sql.zst restores into a new database" "$rc" 0
+answers ${P}_z >z.answers
+same "... psql reads what the source holds" z.answers src.answers
+state ${P}_z >z.state
+same "... pg_dump sees the same database" z.state src.state
+if command -v zstd >/dev/null; then
+	fzc=daily/src_20250627_060000.dump.zst.age
+	pg_dump -Fc -Z0 ${P}_src | zstd -q -T2 -9 |
+	    bk-crypt -r "$(bk-crypt -y -i key.txt)" -o $fzc
+	run bk-manifest add -T daily $fzc
+	is "bk-manifest add records a custom archive from zstd, encrypted" "$rc" 0
+	empty "... without a warning: bk-crypt recorded the plaintext" err
+	like "... its layers, as bk-crypt saw them inside" manifest.jsonl \
+	    "\"path\":\"$fzc\".*\"layers\":\\[\"pg_dump-custom\",\"zstd\",\"age\"\\],\"complete\":true"
+	createdb ${P}_zc
+	run bk-restore --yes -i key.txt -D ${P}_zc $fzc
+	is "a .dump.zst.age restores into a new database" "$rc" 0
+	answers ${P}_zc >zc.answers
+	same "... psql reads what the source holds (large object too)" zc.answers src.answers
+	run bk-verify -v -i key.txt $fz $fzc
+	is "bk-verify passes both" "$rc" 0
+	like "... the script, read whole through zstd" out \
+	    "^OK $fz \\(pg_dump zstd\\)\$"
+	like "... the archive, decrypted and read whole by pg_restore" out \
+	    "^OK $fzc \\(pg_dump-custom zstd age\\)\$"
+else for i in 1 2 3 4 5 6 7 8; do skip "no zstd"; done; fi
+# A damaged zstd backup, its manifest line made for the damaged bytes:
+# the layer's reason, and nothing touched.
+fzb=daily/src_20250627_070000.sql.zst
+pg_dump -Fp ${P}_src | bk-zstd >$fzb
+flip $fzb -2
+manifest_line $fzb 2025-06-27T07:00:00Z >>manifest.jsonl
+marked ${P}_zb
+errline "a damaged .sql.zst is refused" 65 \
+    "could not restore \"$fzb\": bad checksum in frame ending at byte $(wc -c <$fzb)\$" \
+    bk-restore --yes --clean -D ${P}_zb $fzb
+state ${P}_zb >zb.now
+same "... the target as it was" zb.now ${P}_zb.state
 
 # ---- not empty, no --clean: refused by the server, rolled back ----
 marked ${P}_b

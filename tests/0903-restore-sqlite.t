@@ -115,6 +115,26 @@ like "-n for a new file" out '^would restore ".*" into a new SQLite database "ne
 like "... and no safety copy" out '^would make no safety backup: SQLite database "new3.db" is new$'
 ok "... creates nothing" test ! -e new3.db
 
+# ---- through zstd: the copy restores; a CSV is no database ----
+z=bk/manual/app_20250628_020000.db.zst
+sqlite3 src.db <before.dump
+bk-dump -D sqlite:src.db -F sqlite | bk-zstd -o $z
+bk-manifest -m bk/manifest.jsonl add -T manual $z
+like "bk-manifest records the copy inside zstd" bk/manifest.jsonl \
+    "\"path\":\"${z#bk/}\".*\"layers\":\\[\"sqlite\",\"zstd\"\\]"
+run bk-verify -v -m bk/manifest.jsonl $z
+is "bk-verify passes the .db.zst" "$rc|$(cat out)" "0|OK $z (sqlite zstd)"
+run bk-restore --yes -D sqlite:fromzst.db $z
+is "a .db.zst restores into a new file" "$rc" 0
+dump fromzst.db >fromzst.dump
+same "... holding the backup" fromzst.dump before.dump
+bk-dump -D sqlite:src.db --table users | bk-zstd -o bk/manual/users.csv.zst
+bk-manifest -m bk/manifest.jsonl add bk/manual/users.csv.zst
+errline "a .csv.zst is refused: CSV is no database" 65 \
+    'could not restore "manual/users.csv.zst": it holds csv, not a plain pg_dump script or an SQLite database' \
+    bk-restore --yes -D sqlite:csv.db bk/manual/users.csv.zst
+ok "... and no file is made" test ! -e csv.db
+
 # ---- a WAL target with another page size (the backup API cannot change it) ----
 mkdir ps
 sqlite3 ps/small.db 'PRAGMA page_size=1024; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);'

@@ -18,7 +18,8 @@
 #include "catalog/catalog.h"
 
 /* Layers that may wrap a backup, outermost last: x.sql.gz.age. */
-static const char *const wrappers[] = { ".gz", ".age", ".gpg", NULL };
+static const char *const wrappers[] = { ".gz", ".zst", ".age", ".gpg",
+    NULL };
 /* What a backup holds: a script, an export, a database, a copy. */
 static const char *const contents[] = { ".sql", ".dump", ".csv", ".tsv",
     ".jsonl", ".db", ".sqlite", ".sqlite3", ".bak", ".tar", NULL };
@@ -79,6 +80,7 @@ backup_content(int dirfd, const char *path)
 		return 1;
 	switch (bk_detect(head, (size_t)n)) {
 	case BK_LAYER_GZIP:
+	case BK_LAYER_ZSTD:
 	case BK_LAYER_AGE:
 	case BK_LAYER_AGE_ARMOR:
 	case BK_LAYER_SQLITE:

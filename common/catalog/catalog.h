@@ -375,8 +375,8 @@ void	bk_plain_remove(const char *);
  * backup: a regular file, not a symbolic link, whose last component does
  * not begin with a dot, and either whose name ends in .sql, .dump, .csv,
  * .tsv, .jsonl, .db, .sqlite, .sqlite3 or .bak followed by any number of
- * .gz, .age and .gpg (in any letter case), or whose first bytes are those
- * of gzip, age (binary or armored), an SQLite 3 database or a pg_dump
+ * .gz, .zst, .age and .gpg (in any letter case), or whose first bytes are
+ * those of gzip, zstd, age (binary or armored), an SQLite 3 database or a pg_dump
  * custom archive ("PGDMP").  Text without such a name (a README, a
  * .sha256 list, an age identity) is not a backup, nor is a file that
  * cannot be examined.  Returns 1 or 0; reports nothing.  Callers that

@@ -5,8 +5,9 @@
  * A file is read once, from the first byte to the last.  Its raw bytes go
  * through sha256 and a byte count; layers are recognised by their magic
  * bytes and peeled while they can be (gzip: CRC and length of every
- * member; age: every chunk authenticated, when an identity is given, else
- * its header only); the innermost content is then checked as it streams
+ * member; zstd: every frame, with its checksum when it has one; age:
+ * every chunk authenticated, when an identity is given, else its header
+ * only); the innermost content is then checked as it streams
  * past: strict rectangular CSV (csvread.c) and JSON Lines, whose records
  * are counted, a pg_dump script that must be complete (pgscript.c), a
  * pg_dump archive that pg_restore must read whole (pgarchive.c), or an
@@ -33,7 +34,7 @@
 #include "catalog/catalog.h"
 
 #define BLK	(1024 * 1024)	/* one block in a queue */
-#define NSLOT	4		/* blocks in each queue */
+#define NSLOT	BK_QUEUE_SLOTS	/* blocks in each queue */
 #define HEAD	4096		/* bytes read to recognise a layer */
 #define DEPTH	4		/* layers peeled at most */
 /*
@@ -45,17 +46,7 @@
 #define CSV_THREADS	2
 #define JSONL_MAX	(16 * 1024 * 1024)	/* bytes in one line, at most */
 
-/* ---- queues of blocks between the threads ---- */
-
-struct queue {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	unsigned char	*buf[NSLOT];
-	size_t		 len[NSLOT];
-	unsigned	 head;		/* the next block to take */
-	unsigned	 count;		/* blocks filled, not yet taken */
-	int		 eof;		/* the producer is done */
-};
+/* ---- the blocks of the queues between the threads ---- */
 
 /*
  * The blocks come from a pool that lives as long as the process: a tree
@@ -101,111 +92,11 @@ pool_give(unsigned char *blk[2][NSLOT], int own)
 	pthread_mutex_unlock(&pool_mu);
 }
 
-static void
-q_init(struct queue *q, unsigned char **blk)
-{
-	memset(q, 0, sizeof(*q));
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
-	memcpy(q->buf, blk, sizeof(q->buf));
-}
-
-static void
-q_free(struct queue *q)
-{
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
-}
-
-/* The producer's next empty block, waiting for room. */
-static unsigned char *
-q_reserve(struct queue *q)
-{
-	unsigned char *p;
-
-	pthread_mutex_lock(&q->mu);
-	while (q->count == NSLOT)
-		pthread_cond_wait(&q->cv, &q->mu);
-	p = q->buf[(q->head + q->count) % NSLOT];
-	pthread_mutex_unlock(&q->mu);
-	return p;
-}
-
-/* Hands the reserved block over. */
-static void
-q_push(struct queue *q, size_t n)
-{
-	pthread_mutex_lock(&q->mu);
-	q->len[(q->head + q->count) % NSLOT] = n;
-	q->count++;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-static void
-q_close(struct queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->eof = 1;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-/* The consumer's next full block, or NULL at the end. */
-static unsigned char *
-q_peek(struct queue *q, size_t *n)
-{
-	unsigned char *p = NULL;
-
-	pthread_mutex_lock(&q->mu);
-	while (q->count == 0 && !q->eof)
-		pthread_cond_wait(&q->cv, &q->mu);
-	if (q->count > 0) {
-		p = q->buf[q->head];
-		*n = q->len[q->head];
-	}
-	pthread_mutex_unlock(&q->mu);
-	return p;
-}
-
-static void
-q_pop(struct queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->head = (q->head + 1) % NSLOT;
-	q->count--;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-/*
- * The consumer's read: copies up to n bytes of the next block from *pos,
- * giving the block back once it is used up.  Returns 0 at the end.
- */
-static size_t
-q_take(struct queue *q, size_t *pos, void *buf, size_t n)
-{
-	unsigned char *p;
-	size_t len;
-
-	if ((p = q_peek(q, &len)) == NULL)
-		return 0;
-	if (n > len - *pos)
-		n = len - *pos;
-	memcpy(buf, p + *pos, n);
-	*pos += n;
-	if (*pos == len) {
-		*pos = 0;
-		q_pop(q);
-	}
-	return n;
-}
-
 /* ---- stage 1: read and hash the raw bytes ---- */
 
 struct raw {
 	int		 fd;
-	struct queue	 q;
+	struct bk_queue	 q;
 	struct bk_digest dg;
 	int		 hash;
 	uint64_t	 size;
@@ -220,7 +111,7 @@ raw_main(void *arg)
 	ssize_t got;
 
 	for (;;) {
-		p = q_reserve(&r->q);
+		p = bk_queue_reserve(&r->q);
 		got = bk_read_full(r->fd, p, BLK);
 		if (got < 0) {
 			r->err = errno;
@@ -231,11 +122,11 @@ raw_main(void *arg)
 		if (r->hash)
 			bk_digest_update(&r->dg, p, (size_t)got);
 		r->size += (uint64_t)got;
-		q_push(&r->q, (size_t)got);
+		bk_queue_push(&r->q, (size_t)got);
 		if ((size_t)got < BLK)
 			break;
 	}
-	q_close(&r->q);
+	bk_queue_close(&r->q);
 	return NULL;
 }
 
@@ -252,7 +143,7 @@ qr_read(struct bk_reader *br, void *buf, size_t n)
 {
 	struct qreader *qr = (struct qreader *)br;
 
-	if (n > 0 && (n = q_take(&qr->raw->q, &qr->pos, buf, n)) == 0 &&
+	if (n > 0 && (n = bk_queue_take(&qr->raw->q, &qr->pos, buf, n)) == 0 &&
 	    qr->raw->err != 0)
 		return bk_reader_fail(br, BK_EX_IOERR, "could not read: %s",
 		    strerror(qr->raw->err));
@@ -271,7 +162,7 @@ qr_close(struct bk_reader *br)
 
 struct check {
 	enum bk_layer	 kind;
-	struct queue	 q;
+	struct bk_queue	 q;
 	int		 failed;
 	char		 err[BK_WHY_MAX];
 	uint64_t	 records;	/* CSV, JSON Lines: records counted */
@@ -313,7 +204,7 @@ cq_read(struct bk_reader *br, void *buf, size_t n)
 {
 	struct check *c = ((struct cqreader *)br)->c;
 
-	n = q_take(&c->q, &c->pos, buf, n);
+	n = bk_queue_take(&c->q, &c->pos, buf, n);
 	br->offset += n;
 	return (ssize_t)n;
 }
@@ -402,7 +293,7 @@ check_main(void *arg)
 	if (c->kind == BK_LAYER_CSV)
 		csv_check(c);
 	/* What a failed check leaves behind goes unread. */
-	while ((p = q_peek(&c->q, &n)) != NULL) {
+	while ((p = bk_queue_peek(&c->q, &n)) != NULL) {
 		if (!c->failed) {
 			switch (c->kind) {
 			case BK_LAYER_JSONL:
@@ -428,7 +319,7 @@ check_main(void *arg)
 				break;
 			}
 		}
-		q_pop(&c->q);
+		bk_queue_pop(&c->q);
 	}
 	/* A last line without its newline is still a line. */
 	if (c->kind == BK_LAYER_JSONL && !c->failed && c->line.len > 0)
@@ -542,6 +433,10 @@ bk_reader_layers(struct bk_reader *top, const char *name,
 			top = bk_reader_gunzip(top, name);
 			continue;
 		}
+		if (l == BK_LAYER_ZSTD && depth++ < DEPTH) {
+			top = bk_reader_unzstd(top, name);
+			continue;
+		}
 		if ((l == BK_LAYER_AGE || l == BK_LAYER_AGE_ARMOR) &&
 		    depth++ < DEPTH) {
 			top = bk_reader_age(top, ids);
@@ -586,7 +481,7 @@ bk_inspect_fd(int fd, const char *name, const struct bk_inspect_opts *opts,
 	memset(&raw, 0, sizeof(raw));
 	raw.fd = fd;
 	raw.hash = !opts->nodigest;
-	q_init(&raw.q, blk[0]);
+	bk_queue_init(&raw.q, blk[0]);
 	if (raw.hash)
 		bk_digest_init(&raw.dg, bk_digest_lookup("sha256"));
 	if (pthread_create(&rt, NULL, raw_main, &raw) != 0)
@@ -629,7 +524,7 @@ bk_inspect_fd(int fd, const char *name, const struct bk_inspect_opts *opts,
 	c->kind = l;
 	bk_pgscript_init(&c->pg);
 	c->pg.cluster = l == BK_LAYER_PGDUMPALL;
-	q_init(&c->q, blk[1]);
+	bk_queue_init(&c->q, blk[1]);
 	if (l == BK_LAYER_SQLITE)
 		c->tfd = bk_sqlite_tmp("bk-inspect", &ins->copy, &ins->slot);
 	if (bk_layer_pgarchive(l)) {
@@ -642,21 +537,21 @@ bk_inspect_fd(int fd, const char *name, const struct bk_inspect_opts *opts,
 		bk_errx(BK_EX_SOFTWARE, "could not start a thread");
 	started = 1;
 	for (;;) {
-		p = q_reserve(&c->q);
+		p = bk_queue_reserve(&c->q);
 		if ((got = bk_reader_read_full(top, p, BLK)) < 0) {
 			take_error(ins, top, name);
 			break;
 		}
 		if (got == 0)
 			break;
-		q_push(&c->q, (size_t)got);
+		bk_queue_push(&c->q, (size_t)got);
 	}
-	q_close(&c->q);
+	bk_queue_close(&c->q);
 
 drain:
 	/* The digest needs every raw byte, whatever happened above. */
-	while (q_peek(&raw.q, &len) != NULL)
-		q_pop(&raw.q);
+	while (bk_queue_peek(&raw.q, &len) != NULL)
+		bk_queue_pop(&raw.q);
 	pthread_join(rt, NULL);
 	bk_progress_end(&meter);
 	if (started) {
@@ -667,14 +562,14 @@ drain:
 			c->local = 1;
 		}
 		content_verdict(ins, c, ins->copy);
-		q_free(&c->q);
+		bk_queue_free(&c->q);
 	}
 	bk_reader_close(top);
 	if (raw.hash) {
 		bk_digest_final(&raw.dg, dg);
 		bk_hex(ins->sha256, dg, 32);
 	}
-	q_free(&raw.q);
+	bk_queue_free(&raw.q);
 	pool_give(blk, own);
 	free(c);
 	ins->size = raw.size;

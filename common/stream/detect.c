@@ -42,6 +42,15 @@ bk_detect(const void *buf, size_t n)
 		return BK_LAYER_EMPTY;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return BK_LAYER_GZIP;
+	/*
+	 * A zstd frame, or a skippable frame (0x184D2A50 to 5F); a whole
+	 * input that is the first bytes of the zstd magic is a cut frame.
+	 */
+	if (has_prefix(p, n, "\x28\xb5\x2f\xfd", 4) || (n >= 4 &&
+	    (p[0] & 0xf0) == 0x50 && memcmp(p + 1, "\x2a\x4d\x18", 3) == 0))
+		return BK_LAYER_ZSTD;
+	if (n >= 2 && n < 4 && memcmp(p, "\x28\xb5\x2f", n) == 0)
+		return BK_LAYER_ZSTD;
 	if (has_prefix(p, n, "age-encryption.org/v1\n", 22))
 		return BK_LAYER_AGE;
 	if (has_prefix(p, n, "-----BEGIN AGE ENCRYPTED FILE-----", 34))
@@ -72,6 +81,7 @@ bk_layer_name(enum bk_layer l)
 {
 	switch (l) {
 	case BK_LAYER_GZIP:		return "gzip";
+	case BK_LAYER_ZSTD:		return "zstd";
 	case BK_LAYER_AGE:		return "age";
 	case BK_LAYER_AGE_ARMOR:	return "age-armor";
 	case BK_LAYER_SQLITE:		return "sqlite";

@@ -1,10 +1,12 @@
 /*
  * stream.h: bytes as they stream past: stacked readers (a file, gzip,
- * replayed bytes), the hashing bottom reader, digests, and the layers a
+ * zstd, replayed bytes), queues of blocks between threads, the hashing bottom reader, digests, and the layers a
  * stream's magic bytes show.  Includes platform.h only.
  */
 #ifndef BK_STREAM_H
 #define BK_STREAM_H
+
+#include <pthread.h>
 
 #include "platform/platform.h"
 
@@ -46,6 +48,45 @@ ssize_t	bk_reader_read_full(struct bk_reader *, void *, size_t);
 const char *bk_reader_why(const struct bk_reader *, const char *);
 void	bk_reader_close(struct bk_reader *);
 
+/* ---- queue.c: blocks handed from one thread to another ---- */
+
+#define BK_QUEUE_SLOTS	4	/* blocks in a queue */
+
+/*
+ * A queue of BK_QUEUE_SLOTS blocks, which the caller provides and frees:
+ * one producer fills them in turn (reserve, fill, push; close at the
+ * end), one consumer takes them in the same order (peek, use, pop).
+ * Each side waits for the other when it must.
+ */
+struct bk_queue {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	unsigned char	*buf[BK_QUEUE_SLOTS];
+	size_t		 len[BK_QUEUE_SLOTS];
+	unsigned	 head;		/* the next block to take */
+	unsigned	 count;		/* blocks filled, not yet taken */
+	int		 eof;		/* the producer is done */
+};
+
+/* Sets up a queue over the caller's BK_QUEUE_SLOTS blocks. */
+void	bk_queue_init(struct bk_queue *, unsigned char **);
+void	bk_queue_free(struct bk_queue *);
+/* The producer's next empty block, waiting for room. */
+unsigned char *bk_queue_reserve(struct bk_queue *);
+/* Hands the reserved block over, holding n bytes. */
+void	bk_queue_push(struct bk_queue *, size_t);
+/* The producer is done: the consumer's peek returns NULL once empty. */
+void	bk_queue_close(struct bk_queue *);
+/* The consumer's next full block and its length, or NULL at the end. */
+unsigned char *bk_queue_peek(struct bk_queue *, size_t *);
+/* Gives the block peek returned back to the producer. */
+void	bk_queue_pop(struct bk_queue *);
+/*
+ * The consumer's read: copies up to n bytes of the next block from *pos,
+ * giving the block back once it is used up.  Returns 0 at the end.
+ */
+size_t	bk_queue_take(struct bk_queue *, size_t *, void *, size_t);
+
 /* ---- hashreader.c: the bottom reader, hashing the raw bytes ---- */
 
 /*
@@ -64,6 +105,7 @@ int	bk_reader_hash_finish(struct bk_reader *, char[65], uint64_t *);
 enum bk_layer {
 	BK_LAYER_UNKNOWN = 0,
 	BK_LAYER_GZIP,
+	BK_LAYER_ZSTD,		/* a zstd frame, or a skippable one */
 	BK_LAYER_AGE,		/* binary header: age-encryption.org/v1 */
 	BK_LAYER_AGE_ARMOR,	/* -----BEGIN AGE ENCRYPTED FILE----- */
 	BK_LAYER_SQLITE,
@@ -80,7 +122,7 @@ enum bk_layer {
 /* Classifies the first bytes of a stream (at least 512 when available). */
 enum bk_layer bk_detect(const void *, size_t);
 /*
- * A short name for a layer: gzip, age, sqlite, pg_dump, pg_dumpall, sql,
+ * A short name for a layer: gzip, zstd, age, sqlite, pg_dump, pg_dumpall, sql,
  * csv, ...
  */
 const char *bk_layer_name(enum bk_layer);
@@ -106,6 +148,32 @@ int	bk_layer_pgarchive(enum bk_layer);
 struct bk_reader *bk_reader_gunzip(struct bk_reader *, const char *);
 /* Compressed bytes consumed so far, and members begun (either may be NULL). */
 void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
+
+/* ---- unzstd.c: streaming zstd decoding (RFC 8878) ---- */
+
+/*
+ * A reader layer that decodes the zstd stream read from below: every frame
+ * of a concatenation, each checked against its content checksum when it
+ * has one; skippable frames are passed over.  A frame that needs a window
+ * over 128 MiB is refused (zstd -d's own limit), so memory stays bounded.
+ * Problems are errors with code 65 and a message naming the input (name)
+ * and the byte offset in the compressed stream:
+ *   "x.zst": not zstd data (no zstd magic) at byte 0
+ *   "x.zst": not zstd data (empty input) at byte 0
+ *   "x.zst": corrupt zstd data (Data corruption detected) at byte 1234
+ *   "x.zst": truncated zstd input at byte 1234
+ *   "x.zst": bad checksum in frame ending at byte 1234
+ *   "x.zst": zstd frame needs a window larger than 128 MiB at byte 0
+ *   "x.zst": trailing garbage after zstd data at byte 1234
+ * Errors of the layer below are passed on with their own code.
+ */
+struct bk_reader *bk_reader_unzstd(struct bk_reader *, const char *);
+/*
+ * Compressed bytes consumed so far, frames begun and how many of them
+ * were skippable (any may be NULL).
+ */
+void	bk_unzstd_stats(const struct bk_reader *, uint64_t *, uint64_t *,
+	    uint64_t *);
 
 /* ---- digest.c: digest algorithms over libcrypto EVP ---- */
 

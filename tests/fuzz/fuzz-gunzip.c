@@ -10,23 +10,9 @@
 
 #define MAX_OUT	(64u << 20)	/* beyond this, only bk's reader runs */
 
-struct out {
-	unsigned char	*p;
-	size_t		 len, size;
-};
-
-static void
-out_room(struct out *o, size_t n)
-{
-	if (o->size - o->len < n) {
-		o->size = o->len + n > 2 * o->size ? o->len + n : 2 * o->size;
-		o->p = bk_realloc(o->p, o->size);
-	}
-}
-
 /* zlib's verdict: 0 and the bytes, or -1 (bad or truncated). */
 static int
-zlib_gunzip(const uint8_t *data, size_t size, struct out *o)
+zlib_gunzip(const uint8_t *data, size_t size, struct fuzz_out *o)
 {
 	z_stream z;
 	int ret = Z_OK, members = 0;
@@ -40,7 +26,7 @@ zlib_gunzip(const uint8_t *data, size_t size, struct out *o)
 		if (members > 0 && inflateReset(&z) != Z_OK)
 			abort();
 		do {
-			out_room(o, 65536);
+			fuzz_out_room(o, 65536);
 			z.next_out = o->p + o->len;
 			z.avail_out = 65536;
 			ret = inflate(&z, Z_NO_FLUSH);
@@ -59,41 +45,15 @@ zlib_gunzip(const uint8_t *data, size_t size, struct out *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const size_t sizes[] = { 4096, 1, 65536, 13, 300000 };
-	struct out bk = { NULL, 0, 0 }, zl = { NULL, 0, 0 };
+	struct fuzz_out bk = { NULL, 0, 0 }, zl = { NULL, 0, 0 };
 	struct bk_reader *r;
 	uint64_t in, members;
 	char err[sizeof(r->err)];
-	ssize_t got;
-	size_t i, want;
-	int bad = 0, zbad, big = 0;
+	int bad, zbad, big;
 
 	r = bk_reader_gunzip(fuzz_reader(data, size, fuzz_step(size)),
 	    "fuzz.gz");
-	for (i = 0;; i++) {
-		want = sizes[(i + size) % (sizeof(sizes) / sizeof(sizes[0]))];
-		out_room(&bk, want);
-		if ((got = r->read(r, bk.p + bk.len, want)) < 0) {
-			bad = 1;
-			break;
-		}
-		if (got == 0)
-			break;
-		if ((size_t)got > want)
-			fuzz_fail("read %zd bytes of %zu", got, want);
-		bk.len += (size_t)got;
-		if (bk.len > MAX_OUT) {
-			big = 1;
-			break;
-		}
-	}
-	if (bad) {
-		if (r->code != BK_EX_DATAERR || r->err[0] == '\0')
-			fuzz_fail("error code %d, message \"%s\"", r->code,
-			    r->err);
-		if (r->read(r, bk.p, 1) != -1)
-			fuzz_fail("a read after an error did not fail");
-	}
+	bad = fuzz_drain(r, &bk, size, MAX_OUT, &big) < 0;
 	bk_gunzip_stats(r, &in, &members);
 	if (in > size || (!bad && !big && in != size))
 		fuzz_fail("%llu bytes consumed of %zu",

@@ -112,6 +112,60 @@ fuzz_step(size_t len)
 	return steps[len % (sizeof(steps) / sizeof(steps[0]))];
 }
 
+/* Bytes that grow as they come (what a decoder gives out). */
+struct fuzz_out {
+	unsigned char	*p;
+	size_t		 len, size;
+};
+
+/* Makes room for n more bytes at o->p + o->len. */
+static inline void
+fuzz_out_room(struct fuzz_out *o, size_t n)
+{
+	if (o->size - o->len < n) {
+		o->size = o->len + n > 2 * o->size ? o->len + n : 2 * o->size;
+		o->p = bk_realloc(o->p, o->size);
+	}
+}
+
+/*
+ * Reads a decoding layer to its end into o, in reads of sizes that change
+ * with the input (size), stopping past max bytes out (*big set).  Checks
+ * what every layer promises: no read gives more than asked; an error is
+ * code 65 with a message, and a read after it fails again.  Returns 0, or
+ * -1 after an error.
+ */
+static inline int
+fuzz_drain(struct bk_reader *r, struct fuzz_out *o, size_t size, size_t max,
+    int *big)
+{
+	static const size_t sizes[] = { 4096, 1, 65536, 13, 300000 };
+	size_t i, want;
+	ssize_t got;
+
+	*big = 0;
+	for (i = 0;; i++) {
+		want = sizes[(i + size) % (sizeof(sizes) / sizeof(sizes[0]))];
+		fuzz_out_room(o, want);
+		if ((got = r->read(r, o->p + o->len, want)) < 0)
+			break;
+		if (got == 0)
+			return 0;
+		if ((size_t)got > want)
+			fuzz_fail("read %zd bytes of %zu", got, want);
+		o->len += (size_t)got;
+		if (o->len > max) {
+			*big = 1;
+			return 0;
+		}
+	}
+	if (r->code != BK_EX_DATAERR || r->err[0] == '\0')
+		fuzz_fail("error code %d, message \"%s\"", r->code, r->err);
+	if (r->read(r, o->p, 1) != -1)
+		fuzz_fail("a read after an error did not fail");
+	return -1;
+}
+
 /* The input as a C string, or NULL when it holds a NUL byte. */
 static inline char *
 fuzz_string(const uint8_t *p, size_t len)
