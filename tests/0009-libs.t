@@ -10,7 +10,7 @@ need readelf make
 soname() {
 	case $1 in
 	zlib) echo libz ;;
-	libcrypto|libpq|libcurl) echo "$1" ;;
+	libcrypto|libdeflate|libpq|libcurl) echo "$1" ;;
 	sqlite3|jansson|csv|m|pthread) echo "lib$1" ;;
 	*) echo "unknown:$1" ;;
 	esac
