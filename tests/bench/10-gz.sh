@@ -14,11 +14,35 @@ bk-gz -6 -j 2 <"$in" >"$gz" || exit 1
 [ -s "$pgz" ] || pigz -6 -p2 <"$in" >"$pgz" || exit 1
 have_ldg=$(command -v libdeflate-gzip >/dev/null 2>&1 && echo 1)
 
+# cpu LABEL OURS PEER: runs the two commands in turn RUNS times and prints
+# the median processor time (user + system) of each and their ratio: the
+# work each needs, which the load of a shared machine does not change.
+# Wall-time ratios on two processors come near it when the machine is idle.
+cpu() {
+	_i=0 _co= _cp=
+	while [ $_i -lt "$RUNS" ]; do
+		for _who in o p; do
+			if [ $_who = o ]; then _cmd=$2; else _cmd=$3; fi
+			/usr/bin/time -f '%U %S' -o "$DATA/.time" sh -c "$_cmd" ||
+			    return 0
+			read -r _u _s <"$DATA/.time"
+			_c=$(awk -v u="$_u" -v s="$_s" 'BEGIN { print u + s }')
+			if [ $_who = o ]; then _co="$_co $_c"; else _cp="$_cp $_c"; fi
+		done
+		_i=$((_i + 1))
+	done
+	awk -v l="$1" -v o="$(median $_co)" -v p="$(median $_cp)" 'BEGIN {
+	    printf "%-44s cpu bk %6.2fs  peer %6.2fs  ratio %5.2fx  (info: the bound on two idle processors)\n",
+		l, o, p, p / o }'
+}
+
 echo "## bk-gz ($(wc -c <"$in") bytes in, median of $RUNS pairs)"
 # race: on a shared machine, the pair by pair ratio is the figure to
 # trust (both of a pair see the same load).
 race "compress: bk-gz -6 -j 2 vs pigz -6 -p2" \
     "bk-gz -6 -j 2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null" 1.8
+cpu "compress: bk-gz -6 -j 2 vs pigz -6 -p2" \
+    "bk-gz -6 -j 2 <'$in' >/dev/null" "pigz -6 -p2 <'$in' >/dev/null"
 race "compress: bk-gz -6 -j 1 vs pigz -6 -p1 (info)" \
     "bk-gz -6 -j 1 <'$in' >/dev/null" "pigz -6 -p1 <'$in' >/dev/null" 0
 [ -n "$have_ldg" ] &&
