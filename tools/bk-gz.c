@@ -32,7 +32,6 @@
 #include "stream/stream.h"
 
 #define BLOCK		BK_GZ_BLOCK	/* input per member */
-#define TRAILER		8		/* a member's CRC-32 and length */
 #define MAXJOBS		24		/* blocks in flight, unless threads need more */
 /* Decompression output: a member of bk's decoded straight into it. */
 #define IOBUF		BK_GZ_BLOCK
@@ -105,15 +104,6 @@ unlock(struct pipeline *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static void
-put_le32(unsigned char *b, uint32_t v)
-{
-	b[0] = (unsigned char)v;
-	b[1] = (unsigned char)(v >> 8);
-	b[2] = (unsigned char)(v >> 16);
-	b[3] = (unsigned char)(v >> 24);
-}
-
 static struct libdeflate_compressor *
 start_compressor(int level)
 {
@@ -134,18 +124,16 @@ static void
 compress_block(struct libdeflate_compressor *c, const struct gz *gz,
     struct job *j)
 {
-	unsigned char *trailer;
 	size_t n;
 
 	n = libdeflate_deflate_compress(c, j->in, j->len,
-	    j->out + BK_GZ_HEADER, gz->outcap - BK_GZ_HEADER - TRAILER);
+	    j->out + BK_GZ_HEADER, gz->outcap - BK_GZ_HEADER - BK_GZ_TRAILER);
 	if (n == 0)
 		bk_errx(BK_EX_SOFTWARE, "internal deflate error");
-	j->outlen = BK_GZ_HEADER + n + TRAILER;
+	j->outlen = BK_GZ_HEADER + n + BK_GZ_TRAILER;
 	bk_gz_header(j->out, gz->xfl, (uint32_t)j->outlen);
-	trailer = j->out + BK_GZ_HEADER + n;
-	put_le32(trailer, libdeflate_crc32(0, j->in, j->len));
-	put_le32(trailer + 4, (uint32_t)j->len);
+	bk_gz_trailer(j->out + BK_GZ_HEADER + n,
+	    libdeflate_crc32(0, j->in, j->len), (uint32_t)j->len);
 }
 
 static void *
@@ -564,7 +552,7 @@ run(struct gz *gz)
 	/* XFL tells the fastest and the best levels, as gzip sets it. */
 	gz->xfl = gz->level == 9 ? 2 : gz->level == 1 ? 4 : 0;
 	gz->outcap = BK_GZ_HEADER + libdeflate_deflate_compress_bound(NULL,
-	    BLOCK) + TRAILER;
+	    BLOCK) + BK_GZ_TRAILER;
 	if (gz->mode == MODE_COMPRESS && gz->threads == 1)
 		compress_serial(gz);
 	else if (gz->mode == MODE_COMPRESS)

@@ -36,7 +36,6 @@
  * beyond it is not believed and the member streams through inflate.
  */
 #define GZ_WHOLE_MAX	(4 * BK_GZ_BLOCK)
-#define GZ_TRAILER	8
 #define OS_UNIX		3		/* the gzip header's OS byte */
 
 /* Header flags (RFC 1952, 2.3.1). */
@@ -313,7 +312,7 @@ read_header(struct gz_reader *g)
 	g->state = GZ_DATA;
 	/* What follows the header must be the rest of the size announced. */
 	hlen = in_offset(g) - start;
-	if (g->whole <= hlen + GZ_TRAILER || g->whole - hlen > GZ_WHOLE_MAX)
+	if (g->whole <= hlen + BK_GZ_TRAILER || g->whole - hlen > GZ_WHOLE_MAX)
 		g->whole = 0;
 	else
 		g->whole -= (uint32_t)hlen;
@@ -456,7 +455,7 @@ decode_whole(struct gz_reader *g, unsigned char *buf, size_t n, ssize_t *got)
 	if ((k = fill_whole(g, g->whole)) <= 0)
 		return k;
 	data = g->z.next_in;
-	datalen = g->whole - GZ_TRAILER;
+	datalen = g->whole - BK_GZ_TRAILER;
 	trailer = data + datalen;
 	isize = get_le32(trailer + 4);
 	if (isize > GZ_WHOLE_MAX)
@@ -608,4 +607,11 @@ bk_gz_header(unsigned char h[BK_GZ_HEADER], int xfl, uint32_t size)
 	memcpy(h, fixed, sizeof(fixed));
 	h[8] = (unsigned char)xfl;
 	put_le32(h + sizeof(fixed), size);
+}
+
+void
+bk_gz_trailer(unsigned char t[BK_GZ_TRAILER], uint32_t crc, uint32_t len)
+{
+	put_le32(t, crc);
+	put_le32(t + 4, len);
 }

@@ -114,11 +114,14 @@ void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
  * of the whole member, header to trailer, little-endian.  The gunzip
  * layer then takes such a member in one piece and decodes it with
  * libdeflate.  bk_gz_header writes that header, BK_GZ_HEADER bytes, with
- * the XFL byte given.
+ * the XFL byte given; bk_gz_trailer writes a member's trailer, the CRC-32
+ * and the length of its data.
  */
 #define BK_GZ_BLOCK	(1024 * 1024)
 #define BK_GZ_HEADER	20
+#define BK_GZ_TRAILER	8
 void	bk_gz_header(unsigned char[BK_GZ_HEADER], int, uint32_t);
+void	bk_gz_trailer(unsigned char[BK_GZ_TRAILER], uint32_t, uint32_t);
 
 /* ---- digest.c: digest algorithms over libcrypto EVP ---- */
 

@@ -95,24 +95,15 @@ make_bk_member(unsigned char *out, size_t cap, const unsigned char *data,
     size_t len)
 {
 	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
-	unsigned char *t;
 	size_t n;
 	uint32_t crc = libdeflate_crc32(0, data, len);
 
 	n = libdeflate_deflate_compress(c, data, len, out + BK_GZ_HEADER,
-	    cap - BK_GZ_HEADER - 8);
+	    cap - BK_GZ_HEADER - BK_GZ_TRAILER);
 	libdeflate_free_compressor(c);
 	bk_gz_header(out, 0, (uint32_t)(BK_GZ_HEADER + n + 8));
-	t = out + BK_GZ_HEADER + n;
-	t[0] = (unsigned char)crc;
-	t[1] = (unsigned char)(crc >> 8);
-	t[2] = (unsigned char)(crc >> 16);
-	t[3] = (unsigned char)(crc >> 24);
-	t[4] = (unsigned char)len;
-	t[5] = (unsigned char)(len >> 8);
-	t[6] = (unsigned char)(len >> 16);
-	t[7] = (unsigned char)(len >> 24);
-	return BK_GZ_HEADER + n + 8;
+	bk_gz_trailer(out + BK_GZ_HEADER + n, crc, (uint32_t)len);
+	return BK_GZ_HEADER + n + BK_GZ_TRAILER;
 }
 
 /* Reads everything in reads of n bytes; returns the length or -1. */
