@@ -32,7 +32,7 @@
 #include "stream/stream.h"
 
 #define BLOCK		BK_GZ_BLOCK	/* input per member */
-#define MAXJOBS		24		/* blocks in flight, unless threads need more */
+#define MAXJOBS		24		/* blocks in flight (but threads + 2) */
 /* Decompression output: a member of bk's decoded straight into it. */
 #define IOBUF		BK_GZ_BLOCK
 

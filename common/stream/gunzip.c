@@ -69,7 +69,7 @@ struct gz_reader {
 	int			 hashing;	/* hcrc follows getbyte */
 	uint64_t		 members;
 	char			*name;
-	uint32_t		 whole;		/* member size from bk's field */
+	uint32_t		 whole;		/* size left, from bk's field */
 	struct libdeflate_decompressor *ld;	/* made at the first use */
 	unsigned char		*out;		/* a member decoded whole */
 	size_t			 outsize;	/* its capacity */
