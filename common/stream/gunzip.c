@@ -11,8 +11,8 @@
  * data either (gzip says "unexpected end of file" for it).
  *
  * A member whose header says its whole size in bk's extra subfield (see
- * bk_gz_header) is taken in one piece and decoded by libdeflate, several
- * times faster than inflate; it must then prove the size right: its deflate
+ * bk_gz_header) is taken in one piece and decoded by libdeflate, about
+ * twice as fast as inflate; it must then prove the size right: its deflate
  * data must end exactly where the trailer begins, and the CRC-32 and length
  * must match.  Otherwise, and for every other member, the bytes are still
  * in the input buffer and go through zlib's inflate as they stream, which
@@ -416,7 +416,8 @@ fill_whole(struct gz_reader *g, size_t need)
 		g->z.next_in = g->in;
 	}
 	if (g->insize < need) {
-		g->insize = need;
+		/* Room to spare: the next member may be a little larger. */
+		g->insize = need + GZ_INBUF;
 		g->in = bk_realloc(g->in, g->insize);
 		g->z.next_in = g->in;
 	}
