@@ -13,7 +13,7 @@ DESTDIR	?=
 VERSION	 = 0.1.0
 
 CC	?= cc
-PKGS	 = zlib libzstd libcrypto libpq sqlite3 jansson libcurl
+PKGS	 = zlib libdeflate libzstd libcrypto libpq sqlite3 jansson libcurl
 
 # A sanitized build lives in its own folder so the two never mix.
 ifeq ($(SANITIZE),1)
@@ -35,7 +35,8 @@ OPT	?= -O2 -g
 # deps-build has had its chance to install what is missing); a module it
 # cannot find stops the build with the Debian package that brings it.
 deb_of	 = $(or $(word 2,$(subst =, ,$(filter $(1)=%,$(PKG_DEBS)))),$(1))
-PKG_DEBS = zlib=zlib1g-dev libzstd=libzstd-dev libcrypto=libssl-dev \
+PKG_DEBS = zlib=zlib1g-dev libdeflate=libdeflate-dev libzstd=libzstd-dev \
+	   libcrypto=libssl-dev \
 	   libpq=libpq-dev sqlite3=libsqlite3-dev jansson=libjansson-dev \
 	   libcurl=libcurl4-openssl-dev
 # $(call pkgconf,--cflags,MODULES) or --libs.
@@ -55,25 +56,25 @@ BK_LDFLAGS = $(SANFLAGS) -Wl,--as-needed $(LDFLAGS)
 # libraries (csv, pthread, m).  A program's list covers its own code and
 # the parts of libbk.a it pulls in; tests/0009-libs.t compares it with the
 # NEEDED entries of the built programs.  No program uses libm.
-LIBS_bk-crypt	 = zlib libzstd libcrypto sqlite3 jansson csv pthread
+LIBS_bk-crypt	 = zlib libdeflate libzstd libcrypto sqlite3 jansson csv pthread
 LIBS_bk-csv	 = libcrypto jansson csv pthread
 LIBS_bk-dump	 = libcrypto libpq sqlite3 jansson pthread
-LIBS_bk-gz	 = zlib libcrypto pthread
-LIBS_bk-manifest = zlib libzstd libcrypto libpq sqlite3 jansson csv pthread
-LIBS_bk-restore	 = zlib libzstd libcrypto libpq sqlite3 jansson csv pthread
+LIBS_bk-gz	 = zlib libdeflate libcrypto pthread
+LIBS_bk-manifest = zlib libdeflate libzstd libcrypto libpq sqlite3 jansson csv pthread
+LIBS_bk-restore	 = zlib libdeflate libzstd libcrypto libpq sqlite3 jansson csv pthread
 LIBS_bk-rotate	 = libcrypto jansson
 LIBS_bk-s3	 = libcurl libcrypto jansson pthread
 LIBS_bk-sum	 = libcrypto pthread
-LIBS_bk-verify	 = zlib libzstd libcrypto sqlite3 jansson csv pthread
+LIBS_bk-verify	 = zlib libdeflate libzstd libcrypto sqlite3 jansson csv pthread
 LIBS_bk-zstd	 = libzstd libcrypto pthread
 LIBS_t-age	 = libcrypto
 LIBS_t-conninfo	 = libcrypto libpq
 LIBS_t-csvread	 = libcrypto csv pthread
 LIBS_t-detect	 =
 LIBS_t-digest	 = libcrypto
-LIBS_t-gunzip	 = zlib libcrypto
+LIBS_t-gunzip	 = zlib libdeflate libcrypto
 LIBS_t-io	 = libcrypto
-LIBS_t-manifest	 = zlib libzstd libcrypto libpq sqlite3 jansson csv pthread
+LIBS_t-manifest	 = zlib libdeflate libzstd libcrypto libpq sqlite3 jansson csv pthread
 LIBS_t-mlkem	 = libcrypto
 LIBS_t-parse	 =
 LIBS_t-pgscript	 =
@@ -88,8 +89,8 @@ LIBS_t-unzstd	 = libzstd libcrypto
 LIBS_t-writers	 = libcrypto jansson
 LIBS_fuzz-age	 = libcrypto
 LIBS_fuzz-csv	 = libcrypto csv pthread
-LIBS_fuzz-gunzip = zlib libcrypto
-LIBS_fuzz-inspect = zlib libzstd libcrypto sqlite3 jansson csv pthread
+LIBS_fuzz-gunzip = zlib libdeflate libcrypto
+LIBS_fuzz-inspect = zlib libdeflate libzstd libcrypto sqlite3 jansson csv pthread
 LIBS_fuzz-manifest = libcrypto jansson
 LIBS_fuzz-unzstd = libzstd libcrypto
 LIBS_fuzz-parse	 = libcrypto
@@ -125,10 +126,11 @@ MAN7	 = $(wildcard man/*.7)
 
 # Debian packages to build (and to run the demo), and to test: the peers
 # the tests run for real.  Every program a test calls is in one of them.
-DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libzstd-dev libssl-dev \
-	    libpq-dev libcsv-dev libsqlite3-dev libjansson-dev \
-	    libcurl4-openssl-dev sqlite3
-DEB_TEST  = perl python3 postgresql gzip pigz zstd age mandoc restic miller \
+DEB_BUILD = gcc libc6-dev make pkg-config zlib1g-dev libdeflate-dev \
+	    libzstd-dev libssl-dev libpq-dev libcsv-dev libsqlite3-dev \
+	    libjansson-dev libcurl4-openssl-dev sqlite3
+DEB_TEST  = perl python3 postgresql gzip pigz libdeflate-tools zstd age mandoc \
+	    restic miller \
 	    csvkit jq time util-linux bsdextrautils mount procps tzdata openssl \
 	    python3-cryptography python3-prometheus-client \
 	    libreoffice-calc-nogui clang libclang-rt-dev \

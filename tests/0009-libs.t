@@ -11,7 +11,7 @@ soname() {
 	case $1 in
 	zlib) echo libz ;;
 	libzstd) echo libzstd ;;
-	libcrypto|libpq|libcurl) echo "$1" ;;
+	libcrypto|libdeflate|libpq|libcurl) echo "$1" ;;
 	sqlite3|jansson|csv|m|pthread) echo "lib$1" ;;
 	*) echo "unknown:$1" ;;
 	esac

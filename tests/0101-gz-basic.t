@@ -19,30 +19,41 @@ for bad in -x --bogus "-j 0" "-j x" "-j 257" "--level 0" "-d -t" \
 	like "bad usage $bad says what is wrong" err '^bk-gz: error: '
 done
 
-# Round trips across the sizes that matter: empty, tiny, the dictionary
-# size and the block size, each +-1.
+# Round trips across the sizes that matter: empty, tiny, deflate's window
+# and the block size (1 MiB: a member each), each +-1.
 gen_text 1100000 >text
-for n in 0 1 32767 32768 32769 131071 131072 131073 262144 1000000; do
-	head -c "$n" text >in.$n
+gen_text 2200000 >long
+for n in 0 1 32767 32768 32769 131072 1000000 1048575 1048576 1048577 \
+    2097152 2097153; do
+	head -c "$n" long >in.$n
 	bk-gz <in.$n >in.$n.gz
 	bk-gz -d <in.$n.gz >back.$n
 	same "round trip of $n bytes" back.$n in.$n
 done
+# A member per MiB of input; an empty input is one empty member.
+for nm in 0:1 1:1 1048576:1 1048577:2 2097152:2 2097153:3; do
+	bk-gz -tv in.${nm%:*}.gz 2>members.err
+	like "${nm%:*} bytes make ${nm#*:} member(s)" members.err \
+	    "OK, ${nm#*:} members?, ${nm%:*} bytes\$"
+done
 
-# Golden bytes: the header has no name and no time (MTIME 0, OS 3), and
-# an empty input is one member with an empty final block.
-is "empty input gives the 20-byte gzip of nothing" \
+# Golden bytes (bk-gz(1), FORMAT): the header has no name and no time
+# (MTIME 0, OS 3) and one extra subfield, 'B','K', holding the member's
+# whole size; an empty input is one member with an empty stored block.
+is "empty input gives the 33-byte gzip of nothing" \
     "$(od -An -tx1 in.0.gz | tr -d ' \n')" \
-    1f8b080000000000000303000000000000000000
+    1f8b08040000000000030800424b040021000000010000ffff0000000000000000
 printf 'hello\n' | bk-gz >hello.gz
-is "the header of hello" "$(head -c 10 hello.gz | od -An -tx1 | tr -d ' \n')" \
-    1f8b0800000000000003
+is "the header of hello, with its size (39 bytes) in the extra field" \
+    "$(head -c 20 hello.gz | od -An -tx1 | tr -d ' \n')" \
+    1f8b08040000000000030800424b040027000000
+is "hello is 39 bytes" "$(wc -c <hello.gz)" 39
 is "the trailer of hello holds its CRC and length" \
     "$(tail -c 8 hello.gz | od -An -tx1 | tr -d ' \n')" 20303a3606000000
 bk-gz -1 <in.1000000 | head -c 10 | od -An -tx1 | tr -d ' \n' >xfl1
-is "level 1 marks the header as fastest" "$(cat xfl1)" 1f8b0800000000000403
+is "level 1 marks the header as fastest" "$(cat xfl1)" 1f8b0804000000000403
 bk-gz -9 <in.1000000 | head -c 10 | od -An -tx1 | tr -d ' \n' >xfl9
-is "level 9 marks the header as best" "$(cat xfl9)" 1f8b0800000000000203
+is "level 9 marks the header as best" "$(cat xfl9)" 1f8b0804000000000203
 
 # The same input gives the same bytes whatever the thread count.
 gen_random 3000000 >random
@@ -107,7 +118,7 @@ exits "-t passes a good file" 0 bk-gz -t a.gz
 empty "-t writes nothing on stdout" out
 empty "-t writes nothing on stderr" err
 exits "-tv passes" 0 bk-gz -tv a.gz
-like "-tv says OK" err '^bk-gz: "a.gz": OK, 1 member, 5200000 bytes$'
+like "-tv says OK, a member per MiB" err '^bk-gz: "a.gz": OK, 5 members, 5200000 bytes$'
 exits "-v compresses" 0 bk-gz -v -j 2 -o v.gz mixed
 like "-v reports sizes and threads" err '^bk-gz: "mixed": 5200000 -> [0-9]+ bytes \([0-9.]+%\), 2 threads$'
 exits "-dv decompresses" 0 bk-gz -dv -o dv.out a.gz

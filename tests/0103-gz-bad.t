@@ -16,7 +16,7 @@ printf 'hello, world\n' >plain
 printf '\037' >magic1
 patch good.gz method.gz 2 0x0f		# deflate (8) becomes 7
 patch good.gz flags.gz 3 0x20		# a reserved flag
-patch good.gz blocktype.gz 10 0x02	# the first block's type 2 (dynamic) becomes 3
+patch good.gz blocktype.gz 20 0x02	# the first block's type 2 (dynamic) becomes 3
 patch good.gz crc.gz $((S - 8)) 1
 patch good.gz len.gz $((S - 3)) 1
 { cat good.gz; printf 'garbage'; } >garbage.gz
@@ -44,7 +44,7 @@ while read -r file re; do
 	errline "-d $file" 65 "^bk-gz: error: \"$file\": $re$" bk-gz -d "$file"
 	errline "-t $file" 1 "^bk-gz: error: \"$file\": $re$" bk-gz -t "$file"
 done <<EOF
-blocktype.gz corrupt gzip data \\(invalid block type\\) at byte 11
+blocktype.gz corrupt gzip data \\(invalid block type\\) at byte 21
 crc.gz bad CRC in member ending at byte $S
 len.gz bad length in member ending at byte $S
 garbage.gz trailing garbage after gzip data at byte $S
@@ -52,6 +52,75 @@ zeros.gz trailing garbage after gzip data at byte $S
 half.gz truncated gzip input at byte $((S + 1))
 twothirds.gz truncated gzip input at byte $((S + 2))
 crc2.gz bad CRC in member ending at byte $((2 * S))
+EOF
+
+# Forged sizes in bk's extra field (bytes 16-19 of a member it writes):
+# the member is decoded whole only when its deflate data ends exactly
+# where the size says, with the right CRC and length; anything else
+# streams through inflate.  A wrong size costs time, never a wrong byte
+# or another verdict: the valid ones decode as gzip decodes them, the
+# damaged ones fail as they would with a true size.
+# setsize IN OUT VALUE [OFFSET]: a copy of IN with the 32-bit size at
+# OFFSET (16) set to VALUE.
+setsize() {
+	cp "$1" "$2" && perl -e 'my ($f, $v, $o) = @ARGV;
+	    open(F, "+<", $f) or die "setsize: $f: $!\n"; binmode(F);
+	    seek(F, $o, 0); print F pack("V", $v); close(F) or die' \
+	    "$2" "$3" "${4:-16}"
+}
+is "good.gz says its size in its extra field" \
+    "$(od -An -tu4 -j16 -N4 good.gz | tr -d ' ')" "$S"
+setsize good.gz size-plus1.gz $((S + 1))
+setsize good.gz size-minus1.gz $((S - 1))
+setsize good.gz size-0.gz 0
+setsize good.gz size-header.gz 28
+setsize good.gz size-max.gz 4294967295
+setsize good.gz size-5m.gz 5000000
+setsize good.gz size-half.gz $((S / 2))
+setsize two.gz size-both.gz $((2 * S))
+setsize two.gz size-second.gz $((S - 20)) $((S + 16))
+# A 'B','K' subfield of 3 bytes, and one whose LEN runs past XLEN.
+patch good.gz size-len3.gz 14 0x07
+patch good.gz size-len-past.gz 15 0x01
+cat text text >text2
+while read -r file want; do
+	bk-gz -d "$file" >forged.out 2>forged.err; r=$?
+	is "forged $file: -d exits 0" "$r" 0
+	same "forged $file: the data comes back" forged.out "$want"
+	empty "forged $file: nothing on stderr" forged.err
+	exits "forged $file: -t passes" 0 bk-gz -t "$file"
+	gzip -dc "$file" >forged.gzip
+	same "forged $file: gzip agrees" forged.gzip "$want"
+done <<EOF
+size-plus1.gz text
+size-minus1.gz text
+size-0.gz text
+size-header.gz text
+size-max.gz text
+size-5m.gz text
+size-half.gz text
+size-both.gz text2
+size-second.gz text2
+size-len3.gz text
+size-len-past.gz text
+EOF
+# Damage behind a forged size is found as behind a true one.
+setsize blocktype.gz size-blocktype.gz $((S + 1))
+setsize crc.gz size-crc.gz $((S - 1))
+setsize garbage.gz size-garbage.gz $((S + 7))
+setsize len.gz size-len.gz 4294967295
+patch good.gz isize-huge.gz $((S - 1)) 0x80
+head -c $((S / 2)) size-plus1.gz >size-cut.gz
+while read -r file re; do
+	errline "-d $file" 65 "^bk-gz: error: \"$file\": $re$" bk-gz -d "$file"
+	errline "-t $file" 1 "^bk-gz: error: \"$file\": $re$" bk-gz -t "$file"
+done <<EOF
+size-blocktype.gz corrupt gzip data \\(invalid block type\\) at byte 21
+size-crc.gz bad CRC in member ending at byte $S
+size-garbage.gz trailing garbage after gzip data at byte $S
+size-len.gz bad length in member ending at byte $S
+isize-huge.gz bad length in member ending at byte $S
+size-cut.gz truncated gzip input at byte $((S / 2))
 EOF
 
 # Truncated anywhere: in the header, in the name, in the data, in the

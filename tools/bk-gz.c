@@ -1,20 +1,18 @@
 /*
  * bk-gz: gzip compression in parallel, decompression and testing.
  *
- * Compression cuts the input into blocks of 128 KiB.  Worker threads
- * deflate the blocks independently, each primed with the last 32 KiB of
- * the block before it as its dictionary, so the output loses almost
- * nothing to the cut; each block but the last ends on a byte boundary
- * without ending the deflate stream, so the compressed blocks simply join.
- * The CRC-32 of each block is combined into the whole input's.  A writer
- * thread emits the blocks in order.  With one thread, one loop does the
- * same steps in turn.  Every block is compressed the same way whichever
- * thread takes it, so the output does not depend on the number of
- * threads, and a fixed header (no name, no time) makes the same input
- * give the same bytes.  A ring of 2 * threads + 6 blocks (about 300 KiB
- * each) bounds the memory; the slack lets the reader run ahead and the
- * writer lag without stalling the workers when other processes take the
- * processors.
+ * Compression cuts the input into blocks of 1 MiB (BK_GZ_BLOCK) and makes
+ * each one a gzip member of its own, compressed whole by libdeflate, its
+ * header saying the member's size (bk_gz_header); members joined are one
+ * gzip file.  Worker threads compress the blocks; a writer thread emits
+ * the members in order.  With one thread, one loop does the same steps in
+ * turn.  A member depends on its block and the level only, so the output
+ * does not depend on the number of threads, and a fixed header (no name,
+ * no time) makes the same input give the same bytes.  A ring of
+ * 2 * threads + 6 blocks (about 2 MiB each with the member's room), at
+ * most MAXJOBS, bounds the memory; the slack lets the reader run ahead and
+ * the writer lag without stalling the workers when other processes take
+ * the processors.
  *
  * Decompression and testing go through the gunzip reader layer of
  * common/, the one decoder the suite has.
@@ -29,14 +27,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "stream/stream.h"
 
-#define BLOCK		(128 * 1024)	/* input per compressed block */
-#define DICT		(32 * 1024)	/* deflate's window: the dictionary */
-#define IOBUF		(256 * 1024)	/* decompression output buffer */
-#define OS_UNIX		3		/* the gzip header's OS byte */
+#define BLOCK		BK_GZ_BLOCK	/* input per member */
+#define MAXJOBS		24		/* blocks in flight (but threads + 2) */
+/* Decompression output: a member of bk's decoded straight into it. */
+#define IOBUF		BK_GZ_BLOCK
 
 static const char usage[] =
     "usage: bk-gz [-1 ... -9] [-cfPqv] [-j threads] [-o file] [file]\n"
@@ -58,26 +56,22 @@ struct gz {
 	struct bk_progress	 meter;
 	uint64_t		 in_bytes;
 	uint64_t		 out_bytes;
-	uint32_t		 crc;		/* of the data compressed */
-	uint64_t		 total;		/* its length */
+	int			 xfl;		/* the header's XFL byte */
+	size_t			 outcap;	/* room for a member */
 };
 
 /* ---- compression ---- */
 
 enum job_state { JOB_FREE, JOB_FILLING, JOB_TODO, JOB_DONE };
 
-/* One block of input on its way through the pipeline. */
+/* One block of input on its way through the pipeline: a member. */
 struct job {
 	enum job_state	 state;
 	uint64_t	 seq;
-	unsigned char	*in;		/* DICT bytes of dictionary, then data */
-	size_t		 dictlen;	/* dictionary bytes before in + DICT */
-	size_t		 len;		/* data bytes at in + DICT */
-	int		 last;		/* the final block: ends the stream */
-	unsigned char	*out;
-	size_t		 outcap;
+	unsigned char	*in;		/* BLOCK bytes of input */
+	size_t		 len;		/* held in it */
+	unsigned char	*out;		/* the member, header to trailer */
 	size_t		 outlen;
-	uint32_t	 crc;		/* CRC-32 of the data */
 };
 
 /*
@@ -89,13 +83,13 @@ struct pipeline {
 	struct gz	*gz;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 todo_cv;	/* a job to compress, or the end */
-	pthread_cond_t	 done_cv;	/* a job compressed */
+	pthread_cond_t	 done_cv;	/* a job compressed, or the end */
 	pthread_cond_t	 free_cv;	/* a job written */
 	struct job	*jobs;
 	size_t		 njobs;
 	uint64_t	 submitted;	/* jobs [0, submitted) are to do */
 	uint64_t	 taken;		/* the next job for a worker */
-	int		 finished;	/* the last job is submitted */
+	int		 finished;	/* every job is submitted */
 };
 
 static void
@@ -110,94 +104,46 @@ unlock(struct pipeline *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/*
- * Runs deflate with one flush mode until it has taken all input and
- * emitted everything that mode asks for, growing the output as needed.
- */
-static void
-deflate_all(z_stream *z, struct job *j, int flush)
+static struct libdeflate_compressor *
+start_compressor(int level)
 {
-	int ret;
+	struct libdeflate_compressor *c;
 
-	for (;;) {
-		if (j->outlen == j->outcap) {
-			j->outcap *= 2;
-			j->out = bk_realloc(j->out, j->outcap);
-		}
-		z->next_out = j->out + j->outlen;
-		z->avail_out = (uInt)(j->outcap - j->outlen);
-		ret = deflate(z, flush);
-		j->outlen = j->outcap - z->avail_out;
-		if (ret == Z_STREAM_ERROR)
-			bk_errx(BK_EX_SOFTWARE, "internal deflate error");
-		if (flush == Z_FINISH ? ret == Z_STREAM_END :
-		    z->avail_out > 0 && z->avail_in == 0)
-			return;
-	}
+	if ((c = libdeflate_alloc_compressor(level)) == NULL)
+		bk_errx(BK_EX_SOFTWARE, "out of memory");
+	return c;
 }
 
 /*
- * Compresses one block into raw deflate data.  A block but the last ends
- * with its deflate blocks complete and the bit stream brought to a byte
- * boundary, without a final block: the next block's data follows it
- * directly.  Where the bits left over are even, empty fixed-code blocks
- * (10 bits each) reach the boundary in fewer bits than an empty stored
- * block (a sync flush) would; for an odd count only the stored block can.
+ * Compresses one block into a whole gzip member: bk's header with the
+ * member's size, the deflate data, the CRC-32 and the length.  libdeflate
+ * compresses each buffer on its own, so the member depends on the block
+ * and the level only.
  */
 static void
-compress_block(z_stream *z, struct job *j)
+compress_block(struct libdeflate_compressor *c, const struct gz *gz,
+    struct job *j)
 {
-	unsigned pending;
-	int bits;
+	size_t n;
 
-	if (deflateReset(z) != Z_OK)
+	n = libdeflate_deflate_compress(c, j->in, j->len,
+	    j->out + BK_GZ_HEADER, gz->outcap - BK_GZ_HEADER - BK_GZ_TRAILER);
+	if (n == 0)
 		bk_errx(BK_EX_SOFTWARE, "internal deflate error");
-	if (j->dictlen > 0 && deflateSetDictionary(z,
-	    j->in + DICT - j->dictlen, (uInt)j->dictlen) != Z_OK)
-		bk_errx(BK_EX_SOFTWARE, "internal deflate error");
-	z->next_in = j->in + DICT;
-	z->avail_in = (uInt)j->len;
-	j->outlen = 0;
-	if (j->last) {
-		deflate_all(z, j, Z_FINISH);
-	} else {
-		deflate_all(z, j, Z_BLOCK);
-		deflatePending(z, &pending, &bits);
-		if (bits & 1) {
-			deflate_all(z, j, Z_SYNC_FLUSH);
-		} else if (bits & 7) {
-			while (bits & 7) {
-				/* BFINAL 0, BTYPE 01, end-of-block code. */
-				deflatePrime(z, 10, 2);
-				deflatePending(z, &pending, &bits);
-			}
-			deflate_all(z, j, Z_BLOCK);
-		}
-	}
-	j->crc = (uint32_t)crc32(0L, j->in + DICT, (uInt)j->len);
-}
-
-static void
-start_deflate(z_stream *z, int level)
-{
-	int ret;
-
-	memset(z, 0, sizeof(*z));
-	/* Raw deflate with zlib's defaults, as gzip and pigz use. */
-	ret = deflateInit2(z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-	if (ret != Z_OK)
-		bk_errx(BK_EX_SOFTWARE, "could not start deflate: %s",
-		    zError(ret));
+	j->outlen = BK_GZ_HEADER + n + BK_GZ_TRAILER;
+	bk_gz_header(j->out, gz->xfl, (uint32_t)j->outlen);
+	bk_gz_trailer(j->out + BK_GZ_HEADER + n,
+	    libdeflate_crc32(0, j->in, j->len), (uint32_t)j->len);
 }
 
 static void *
 compress_worker(void *arg)
 {
 	struct pipeline *p = arg;
+	struct libdeflate_compressor *c;
 	struct job *j;
-	z_stream z;
 
-	start_deflate(&z, p->gz->level);
+	c = start_compressor(p->gz->level);
 	lock(p);
 	for (;;) {
 		while (p->taken == p->submitted && !p->finished)
@@ -207,64 +153,27 @@ compress_worker(void *arg)
 		j = &p->jobs[p->taken % p->njobs];
 		p->taken++;
 		unlock(p);
-		compress_block(&z, j);
+		compress_block(c, p->gz, j);
 		lock(p);
 		j->state = JOB_DONE;
 		pthread_cond_broadcast(&p->done_cv);
 	}
 	unlock(p);
-	deflateEnd(&z);
+	libdeflate_free_compressor(c);
 	return NULL;
 }
 
 static void
-put_le32(unsigned char *b, uint32_t v)
-{
-	b[0] = (unsigned char)v;
-	b[1] = (unsigned char)(v >> 8);
-	b[2] = (unsigned char)(v >> 16);
-	b[3] = (unsigned char)(v >> 24);
-}
-
-/* Writes the member header: no name, no time. */
-static void
-write_header(struct gz *gz)
-{
-	unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, OS_UNIX };
-
-	/* XFL tells the fastest and the best levels, as gzip sets it. */
-	head[8] = gz->level == 9 ? 2 : gz->level == 1 ? 4 : 0;
-	bk_out_write(&gz->out, head, sizeof(head));
-	gz->out_bytes = sizeof(head);
-	gz->crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	gz->total = 0;
-}
-
-/* Writes a compressed block and adds its CRC-32 to the member's. */
-static void
-write_block(struct gz *gz, const struct job *j)
+write_member(struct gz *gz, const struct job *j)
 {
 	bk_out_write(&gz->out, j->out, j->outlen);
 	gz->out_bytes += j->outlen;
-	gz->crc = (uint32_t)crc32_combine(gz->crc, j->crc, (z_off_t)j->len);
-	gz->total += j->len;
-}
-
-/* Writes the trailer: the CRC-32 and the length modulo 2^32. */
-static void
-write_trailer(struct gz *gz)
-{
-	unsigned char tail[8];
-
-	put_le32(tail, gz->crc);
-	put_le32(tail + 4, (uint32_t)gz->total);
-	bk_out_write(&gz->out, tail, sizeof(tail));
-	gz->out_bytes += sizeof(tail);
 }
 
 /*
- * The writer thread: the header, every block in order, the trailer.  A
- * failed write exits (74, or silently on a broken pipe).
+ * The writer thread: every member in order, until the reader has said
+ * that no more come.  A failed write exits (74, or silently on a broken
+ * pipe).
  */
 static void *
 compress_writer(void *arg)
@@ -272,51 +181,44 @@ compress_writer(void *arg)
 	struct pipeline *p = arg;
 	uint64_t seq;
 	struct job *j;
-	int last;
 
-	write_header(p->gz);
 	for (seq = 0;; seq++) {
 		j = &p->jobs[seq % p->njobs];
 		lock(p);
-		while (j->state != JOB_DONE || j->seq != seq)
+		while ((j->state != JOB_DONE || j->seq != seq) &&
+		    !(p->finished && seq == p->submitted))
 			pthread_cond_wait(&p->done_cv, &p->mu);
+		if (p->finished && seq == p->submitted) {
+			unlock(p);
+			break;
+		}
 		unlock(p);
-		write_block(p->gz, j);
-		last = j->last;
+		write_member(p->gz, j);
 		lock(p);
 		j->state = JOB_FREE;
 		pthread_cond_broadcast(&p->free_cv);
 		unlock(p);
-		if (last)
-			break;
 	}
-	write_trailer(p->gz);
 	return NULL;
 }
 
 /* Makes a job ready to take a block: buffers once, fields each time. */
 static void
-reset_job(struct job *j, uint64_t seq)
+reset_job(const struct gz *gz, struct job *j, uint64_t seq)
 {
 	j->seq = seq;
-	j->dictlen = 0;
 	j->len = 0;
-	j->last = 0;
 	if (j->in == NULL) {
-		j->in = bk_malloc(DICT + BLOCK);
-		/* Room for incompressible data; deflate_all grows it if not. */
-		j->outcap = BLOCK + BLOCK / 16 + 64;
-		j->out = bk_malloc(j->outcap);
+		j->in = bk_malloc(BLOCK);
+		j->out = bk_malloc(gz->outcap);
 	}
 }
 
-/* Primes job next with the tail of job j as its dictionary. */
 static void
-copy_dictionary(struct job *next, const struct job *j)
+free_job(struct job *j)
 {
-	next->dictlen = j->len < DICT ? j->len : DICT;
-	memcpy(next->in + DICT - next->dictlen,
-	    j->in + DICT + j->len - next->dictlen, next->dictlen);
+	free(j->in);
+	free(j->out);
 }
 
 /* Waits for the ring slot of job seq to be free and claims it. */
@@ -330,7 +232,7 @@ claim_job(struct pipeline *p, uint64_t seq)
 		pthread_cond_wait(&p->free_cv, &p->mu);
 	j->state = JOB_FILLING;
 	unlock(p);
-	reset_job(j, seq);
+	reset_job(p->gz, j, seq);
 	return j;
 }
 
@@ -340,25 +242,29 @@ submit_job(struct pipeline *p, struct job *j)
 	lock(p);
 	j->state = JOB_TODO;
 	p->submitted++;
-	if (j->last)
-		p->finished = 1;
 	pthread_cond_broadcast(&p->todo_cv);
 	unlock(p);
 }
 
-/* Fills a job with a whole block of input (short only at the end). */
-static void
+/*
+ * Fills a job with a whole block of input (short only at the end).
+ * Returns whether more input may follow: an empty block after a full one
+ * holds nothing and makes no member, but an empty input makes one empty
+ * member, as a gzip file needs one.
+ */
+static int
 read_block(struct gz *gz, struct job *j)
 {
 	ssize_t n;
 
 	/* Full blocks whatever the pipe gives: the output depends on it. */
-	if ((n = bk_read_full(gz->infd, j->in + DICT, BLOCK)) < 0)
+	if ((n = bk_read_full(gz->infd, j->in, BLOCK)) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"",
 		    bk_input_name(gz->input));
 	j->len = (size_t)n;
 	gz->in_bytes += (uint64_t)n;
 	bk_progress_add(&gz->meter, (uint64_t)n);
+	return j->len == BLOCK;
 }
 
 static void
@@ -373,55 +279,48 @@ start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 }
 
 /*
- * One thread: the same blocks, compressed the same way, in turn.  No
+ * One thread: the same members, compressed the same way, in turn.  No
  * hand-offs between threads, which cost most when other processes keep the
  * processors busy.
  */
 static void
 compress_serial(struct gz *gz)
 {
-	struct job jobs[2], *j = &jobs[0], *next = &jobs[1], *t;
-	z_stream z;
+	struct libdeflate_compressor *c;
+	struct job j;
+	uint64_t seq;
+	int more;
 
-	memset(jobs, 0, sizeof(jobs));
-	start_deflate(&z, gz->level);
-	write_header(gz);
-	reset_job(j, 0);
-	read_block(gz, j);
-	for (;;) {
-		reset_job(next, j->seq + 1);
-		copy_dictionary(next, j);
-		read_block(gz, next);
-		j->last = next->len == 0;
-		compress_block(&z, j);
-		write_block(gz, j);
-		if (j->last)
+	memset(&j, 0, sizeof(j));
+	c = start_compressor(gz->level);
+	for (seq = 0;; seq++) {
+		reset_job(gz, &j, seq);
+		more = read_block(gz, &j);
+		if (j.len == 0 && seq > 0)
 			break;
-		t = j;
-		j = next;
-		next = t;
+		compress_block(c, gz, &j);
+		write_member(gz, &j);
+		if (!more)
+			break;
 	}
-	write_trailer(gz);
-	deflateEnd(&z);
-	free(jobs[0].in);
-	free(jobs[0].out);
-	free(jobs[1].in);
-	free(jobs[1].out);
+	libdeflate_free_compressor(c);
+	free_job(&j);
 }
 
 /*
- * The reader: reads one block ahead, so that it knows which block is the
- * last, copies the tail of each block as the next one's dictionary, and
- * hands the blocks on.
+ * The reader: reads the blocks in turn and hands them on; the ring holds
+ * 2 * threads + 6 of them, at most MAXJOBS unless more threads need one
+ * each.
  */
 static void
 compress_stream(struct gz *gz)
 {
 	struct pipeline p;
 	pthread_t *workers, writer;
-	struct job *j, *next;
+	struct job *j;
 	uint64_t seq;
-	long i;
+	size_t i;
+	int more;
 
 	memset(&p, 0, sizeof(p));
 	p.gz = gz;
@@ -430,36 +329,40 @@ compress_stream(struct gz *gz)
 	pthread_cond_init(&p.done_cv, NULL);
 	pthread_cond_init(&p.free_cv, NULL);
 	p.njobs = 2 * (size_t)gz->threads + 6;
+	if (p.njobs > MAXJOBS)
+		p.njobs = (size_t)gz->threads + 2 > MAXJOBS ?
+		    (size_t)gz->threads + 2 : MAXJOBS;
 	p.jobs = bk_calloc(p.njobs, sizeof(*p.jobs));
 	workers = bk_calloc((size_t)gz->threads, sizeof(*workers));
-	for (i = 0; i < gz->threads; i++)
+	for (i = 0; i < (size_t)gz->threads; i++)
 		start_thread(&workers[i], compress_worker, &p);
 	start_thread(&writer, compress_writer, &p);
 
-	j = claim_job(&p, 0);
-	read_block(gz, j);
-	for (seq = 1;; seq++) {
-		next = claim_job(&p, seq);
-		copy_dictionary(next, j);
-		read_block(gz, next);
-		j->last = next->len == 0;
-		submit_job(&p, j);
-		if (j->last)
+	for (seq = 0;; seq++) {
+		j = claim_job(&p, seq);
+		more = read_block(gz, j);
+		if (j->len == 0 && seq > 0) {
+			/* Nothing to compress: the slot goes back. */
+			lock(&p);
+			j->state = JOB_FREE;
+			unlock(&p);
 			break;
-		j = next;
+		}
+		submit_job(&p, j);
+		if (!more)
+			break;
 	}
-	/* The slot claimed for the empty read is never submitted. */
 	lock(&p);
-	next->state = JOB_FREE;
+	p.finished = 1;
+	pthread_cond_broadcast(&p.todo_cv);
+	pthread_cond_broadcast(&p.done_cv);
 	unlock(&p);
 
-	for (i = 0; i < gz->threads; i++)
+	for (i = 0; i < (size_t)gz->threads; i++)
 		pthread_join(workers[i], NULL);
 	pthread_join(writer, NULL);
-	for (i = 0; i < (long)p.njobs; i++) {
-		free(p.jobs[i].in);
-		free(p.jobs[i].out);
-	}
+	for (i = 0; i < p.njobs; i++)
+		free_job(&p.jobs[i]);
 	free(p.jobs);
 	free(workers);
 	pthread_mutex_destroy(&p.mu);
@@ -646,6 +549,10 @@ run(struct gz *gz)
 	if (gz->mode != MODE_TEST)
 		bk_out_open(&gz->out, gz->output, (gz->force ? BK_OUT_FORCE :
 		    0) | (gz->mode == MODE_COMPRESS ? BK_OUT_BINARY : 0));
+	/* XFL tells the fastest and the best levels, as gzip sets it. */
+	gz->xfl = gz->level == 9 ? 2 : gz->level == 1 ? 4 : 0;
+	gz->outcap = BK_GZ_HEADER + libdeflate_deflate_compress_bound(NULL,
+	    BLOCK) + BK_GZ_TRAILER;
 	if (gz->mode == MODE_COMPRESS && gz->threads == 1)
 		compress_serial(gz);
 	else if (gz->mode == MODE_COMPRESS)

@@ -149,6 +149,22 @@ struct bk_reader *bk_reader_gunzip(struct bk_reader *, const char *);
 /* Compressed bytes consumed so far, and members begun (either may be NULL). */
 void	bk_gunzip_stats(const struct bk_reader *, uint64_t *, uint64_t *);
 
+/*
+ * bk's own gzip members (bk-gz(1), FORMAT): each holds at most
+ * BK_GZ_BLOCK bytes of data, and its header (no name, no time, OS Unix)
+ * carries an extra field of one subfield, 'B','K' with 4 bytes: the size
+ * of the whole member, header to trailer, little-endian.  The gunzip
+ * layer then takes such a member in one piece and decodes it with
+ * libdeflate.  bk_gz_header writes that header, BK_GZ_HEADER bytes, with
+ * the XFL byte given; bk_gz_trailer writes a member's trailer, the CRC-32
+ * and the length of its data.
+ */
+#define BK_GZ_BLOCK	(1024 * 1024)
+#define BK_GZ_HEADER	20
+#define BK_GZ_TRAILER	8
+void	bk_gz_header(unsigned char[BK_GZ_HEADER], int, uint32_t);
+void	bk_gz_trailer(unsigned char[BK_GZ_TRAILER], uint32_t, uint32_t);
+
 /* ---- unzstd.c: streaming zstd decoding (RFC 8878) ---- */
 
 /*

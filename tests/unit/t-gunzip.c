@@ -1,11 +1,14 @@
 /*
  * t-gunzip.c: the gunzip reader layer on members made here with zlib:
  * every optional header field, the header CRC, reads of any size over
- * input that arrives a byte at a time, and errors from the layer below.
+ * input that arrives a byte at a time, and errors from the layer below;
+ * and on members as bk-gz writes them (bk_gz_header, libdeflate), which
+ * the layer takes whole.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "stream/stream.h"
@@ -46,6 +49,23 @@ make_member(unsigned char *out, size_t cap, const unsigned char *data,
 	len = cap - z.avail_out;
 	deflateEnd(&z);
 	return len;
+}
+
+/* Appends a member as bk-gz writes it: bk's header, libdeflate's data. */
+static size_t
+make_bk_member(unsigned char *out, size_t cap, const unsigned char *data,
+    size_t len)
+{
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+	size_t n;
+	uint32_t crc = libdeflate_crc32(0, data, len);
+
+	n = libdeflate_deflate_compress(c, data, len, out + BK_GZ_HEADER,
+	    cap - BK_GZ_HEADER - BK_GZ_TRAILER);
+	libdeflate_free_compressor(c);
+	bk_gz_header(out, 0, (uint32_t)(BK_GZ_HEADER + n + 8));
+	bk_gz_trailer(out + BK_GZ_HEADER + n, crc, (uint32_t)len);
+	return BK_GZ_HEADER + n + BK_GZ_TRAILER;
 }
 
 int
@@ -129,6 +149,71 @@ main(void)
 	is_str(r->err, "\"mem\": not gzip data (empty input) at byte 0",
 	    "empty input message");
 	bk_reader_close(r);
+
+	/*
+	 * bk's members: one of noise larger than the input buffer, an empty
+	 * one, a zlib one, a small one; read in every way.
+	 */
+	{
+		enum { BIG = 600000, BCAP = 2 * BIG };
+		unsigned char *big = bk_malloc(BIG), *bgz = bk_malloc(BCAP);
+		unsigned char *bout = bk_malloc(BCAP);
+		size_t m1, blen, want = BIG + 1000 + 5000;
+		static const size_t chunks[] = { 1, 777, 65536, BCAP };
+		static const size_t reads[] = { 1, 4096, BIG + 6000 };
+		size_t c, k;
+
+		for (i = 0; i < BIG; i++) {
+			x = x * 1103515245 + 12345;
+			big[i] = (unsigned char)(x >> 16);
+		}
+		m1 = make_bk_member(bgz, BCAP, big, BIG);
+		ok(m1 > 256 * 1024 && bgz[3] == 0x04 && bgz[12] == 'B' &&
+		    bgz[13] == 'K', "a bk member of %zu bytes, with its field",
+		    m1);
+		blen = m1;
+		blen += make_bk_member(bgz + blen, BCAP - blen, data, 0);
+		blen += make_member(bgz + blen, BCAP - blen, data, 1000, 0);
+		blen += make_bk_member(bgz + blen, BCAP - blen, data, 5000);
+		for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+			for (k = 0; k < sizeof(reads) / sizeof(reads[0]); k++) {
+				r = gunzip_over(bgz, blen, chunks[c], 0);
+				got = drain(r, bout, BCAP, reads[k]);
+				ok(got == (ssize_t)want &&
+				    memcmp(bout, big, BIG) == 0 &&
+				    memcmp(bout + BIG, data, 1000) == 0 &&
+				    memcmp(bout + BIG + 1000, data, 5000) == 0,
+				    "bk members, input by %zu, reads of %zu",
+				    chunks[c], reads[k]);
+				bk_gunzip_stats(r, &in, &members);
+				ok(in == blen && members == 4,
+				    "stats: %ju in, %ju members",
+				    (uintmax_t)in, (uintmax_t)members);
+				bk_reader_close(r);
+			}
+
+		/* An error below while the member is taken whole. */
+		r = gunzip_over(bgz, blen, 1000, 100000);
+		ok(drain(r, bout, BCAP, BCAP) < 0 && r->code == BK_EX_IOERR,
+		    "an I/O error below a whole member keeps its code");
+		bk_reader_close(r);
+		/* A member cut short streams and says where it ends. */
+		r = gunzip_over(bgz, m1 - 100, 4096, 0);
+		ok(drain(r, bout, BCAP, BCAP) < 0 &&
+		    r->code == BK_EX_DATAERR && strtoull(strrchr(r->err,
+		    ' ') + 1, NULL, 10) == m1 - 100, "cut: %s", r->err);
+		bk_reader_close(r);
+		/* A wrong CRC is found, whichever decoder finds it. */
+		bgz[m1 - 8] ^= 1;
+		r = gunzip_over(bgz, blen, 4096, 0);
+		ok(drain(r, bout, BCAP, BCAP) < 0 &&
+		    strstr(r->err, "bad CRC in member ending") != NULL,
+		    "bad CRC: %s", r->err);
+		bk_reader_close(r);
+		free(big);
+		free(bgz);
+		free(bout);
+	}
 
 	free(data);
 	free(gz);
