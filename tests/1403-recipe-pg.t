@@ -8,12 +8,15 @@
 # own backup, or have a margin of half a day and more, so the clock's
 # second never decides), two backups in one period too; the health check
 # (bk-verify, metrics, freshness, a type without its globals) and the
-# report; the tree lock: health waits for a backup running; failures
+# report; -z zstd: the dump and globals through bk-zstd (plain and
+# encrypted), read back by zstd(1) and age(1), verified, restored by
+# bk-restore into new databases identical to the source, beside the gzip
+# backups in the same tree and types; the tree lock: health waits for a backup running; failures
 # (pg_dump, pg_dumpall: retention still runs; bk-manifest add: no file
 # left); bad inputs, each with its code and one line.
 . "$(dirname "$0")/lib.sh"
 need_pg
-need bash pg_dump pg_dumpall createdb dropdb age age-keygen gzip shellcheck
+need bash pg_dump pg_dumpall createdb dropdb age age-keygen gzip zstd shellcheck
 
 ex=$TOP/examples
 # Backups' days are those of the offset each recorded: one for all.
@@ -23,7 +26,7 @@ P=s1403
 db=${P}_db
 ts='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z pg-backup\.sh: '
 cleanup() {
-	dropdb --if-exists $db 2>/dev/null
+	for _d in $db ${P}_z ${P}_zw; do dropdb --if-exists $_d 2>/dev/null; done
 	psql -Xq -d postgres -c "DROP ROLE IF EXISTS ${P}_reader" \
 	    -c "DROP ROLE IF EXISTS ${P}_writer" 2>/dev/null
 }
@@ -121,7 +124,76 @@ is "monthly, retention by age: exit 0" "$rc" 0
 like "... said" out "${ts}monthly backups and globals in tree: kept those younger than 365d\$"
 is "... its dump and globals" "$(ls tree/monthly | wc -l)" 2
 
+# ---- zstd (-z zstd) ----
+# Into the same tree, beside the gzip backups of the same types: by age
+# (-k 30d), the retention keeps both of today's.
+# state DB: the database as pg_dump sees it (the \restrict keys differ).
+state() { pg_dump -Fp "$1" | grep -Ev '^\\(un)?restrict '; }
+state $db >db.state
+like "the source as pg_dump sees it, to compare with" db.state '^CREATE TABLE public\.pagamentos '
+run "$ex/pg-backup.sh" -z zstd -k 30d -d $db -b tree daily
+is "-z zstd, daily: exit 0" "$rc" 0
+empty "... nothing on standard error" err
+ok "... a timestamped line for each step" grep -Eq "${ts}recorded tree/daily/${db}_[0-9]{8}_[0-9]{6}\\.globals\\.sql\\.zst in tree/manifest\\.jsonl\$" out
+zdump=$(ls tree/daily/*[0-9].sql.zst)
+zglob=$(ls tree/daily/*.globals.sql.zst)
+is "... the dump and its globals side by side" "${zglob%.globals.sql.zst}" "${zdump%.sql.zst}"
+is "... private" "$(mode "$zdump") $(mode "$zglob")" "600 600"
+is "... zstd frames (their magic)" \
+    "$(for z in "$zdump" "$zglob"; do od -An -tx1 -N4 "$z"; done | tr -d ' \n')" \
+    28b52ffd28b52ffd
+ok "... the gzip daily and its globals kept beside them" test -f "$dump" -a -f "$glob"
+bk-manifest -m tree/manifest.jsonl list -T daily -F tsv | cut -f7 | sort >lines
+printf 'daily/%s\n' "${dump##*/}" "${zdump##*/}" | sort >want
+same "... both kinds recorded, of type daily" lines want
+bk-manifest -m tree/manifest.jsonl list -T daily-globals -F tsv | cut -f7 | sort >lines
+printf 'daily/%s\n' "${glob##*/}" "${zglob##*/}" | sort >want
+same "... and of type daily-globals" lines want
+bk-manifest -m tree/manifest.jsonl info -F json "$zdump" >info
+like "... the dump recorded as a complete pg_dump script, through zstd" info '"complete": true'
+zstd -dcq "$zdump" >z.sql
+is "zstd -d reads the dump" \
+    "$(grep -Ec '^[0-9]+	[0-9]+\.[0-9]{2}	nota [0-9]+$' z.sql)" 300
+zstd -dcq "$zglob" >zg.sql
+like "... and the globals" zg.sql "^CREATE ROLE ${P}_reader;\$"
+like "... as pg_dumpall -g writes them" zg.sql '^-- PostgreSQL database cluster dump complete$'
+run bk-verify -q -m tree/manifest.jsonl "$zdump" "$zglob"
+is "bk-verify: both good" "$rc" 0
+# New, empty databases: nothing to save, no safety backup in the tree.
+createdb ${P}_z
+run bk-restore --yes --no-safety-backup -q -m tree/manifest.jsonl -D "dbname=${P}_z" "$zdump"
+is "bk-restore into a new database: exit 0" "$rc" 0
+state ${P}_z >z.state
+same "... identical to the source (pg_dump)" z.state db.state
+
+run "$ex/pg-backup.sh" -z zstd -k 30d -R recipients -d $db -b tree weekly
+is "-z zstd, weekly, encrypted: exit 0" "$rc" 0
+empty "... nothing on standard error" err
+wzdump=$(ls tree/weekly/*[0-9].sql.zst.age)
+wzglob=$(ls tree/weekly/*.globals.sql.zst.age)
+is "... the dump and its globals" "${wzglob%.globals.sql.zst.age}" "${wzdump%.sql.zst.age}"
+is "... beside the gzip ones, nothing else in the folder" "$(ls -A tree/weekly | wc -l)" 4
+age -d -i key.txt "$wzdump" | zstd -dcq >wz.sql
+is "age -d | zstd -d reads the dump" \
+    "$(grep -Ec '^[0-9]+	[0-9]+\.[0-9]{2}	nota [0-9]+$' wz.sql)" 300
+grep -Ev '^\\(un)?restrict ' z.sql >z.norestrict
+grep -Ev '^\\(un)?restrict ' wz.sql >wz.norestrict
+same "... the script of the plain zstd one, but for the \\restrict keys" \
+    wz.norestrict z.norestrict
+age -d -i key.txt "$wzglob" | zstd -dcq >wzg.sql
+like "... and the globals" wzg.sql "^CREATE ROLE ${P}_reader;\$"
+cat "$wzdump" "$wzglob" >wz.raw
+unlike "... no password hash in the clear" wz.raw 'SCRAM-SHA-256'
+run bk-verify -q -m tree/manifest.jsonl "$wzdump" "$wzglob"
+is "bk-verify: both good" "$rc" 0
+createdb ${P}_zw
+run bk-restore --yes --no-safety-backup -q -i key.txt -m tree/manifest.jsonl -D "dbname=${P}_zw" "$wzdump"
+is "bk-restore through age and zstd into a new database: exit 0" "$rc" 0
+state ${P}_zw >zw.state
+same "... identical to the source (pg_dump)" zw.state db.state
+
 # ---- health and report ----
+# A tree with both kinds: gzip and zstd, plain and encrypted.
 mkdir prom
 run "$ex/pg-backup.sh" -b tree -M prom/bk.prom health
 is "health: exit 0" "$rc" 0
@@ -133,15 +205,18 @@ for t in daily daily-globals weekly weekly-globals monthly monthly-globals; do
 	like "... $t verified" prom/bk.prom "^bk_verify_ok\\{type=\"$t\"\\} 1\$"
 done
 like "... its last success" prom/bk.prom '^bk_backup_last_success_timestamp_seconds\{type="monthly-globals"\} [1-9][0-9]+$'
-is "... each result recorded in the manifest" \
-    "$(grep -c '"verified":{"time":"[^"]*","result":"ok"' tree/manifest.jsonl)" 6
+is "... each result recorded in the manifest, gzip and zstd" \
+    "$(grep -c '"verified":{"time":"[^"]*","result":"ok"' tree/manifest.jsonl)" 10
 
 run "$ex/pg-backup.sh" -b tree report
 is "report: exit 0" "$rc" 0
-for t in daily daily-globals weekly weekly-globals monthly monthly-globals; do
+for t in daily daily-globals weekly weekly-globals; do
+	like "... two $t backups" out "^$t +2 "
+done
+for t in monthly monthly-globals; do
 	like "... one $t backup" out "^$t +1 "
 done
-like "... six in all" out '^all +6 '
+like "... ten in all" out '^all +10 '
 
 # A tree that is not healthy: the newest daily three days old, a weekly
 # backup damaged, a file without a manifest line.
@@ -360,12 +435,15 @@ errline "pg_dumpall missing: 69" 69 "${ts}error: pg_dumpall not found in PATH\$"
 cp -P nobin/* nobin2/ && ln -s "$(command -v pg_dumpall)" nobin2/
 errline "bk-crypt missing for -R: 69" 69 "${ts}error: bk-crypt not found in PATH\$" \
     env PATH="$T/nobin2" "$ex/pg-backup.sh" -R recipients -d $db -b x daily
+errline "bk-zstd missing for -z zstd: 69" 69 "${ts}error: bk-zstd not found in PATH\$" \
+    env PATH="$T/nobin2" "$ex/pg-backup.sh" -z zstd -d $db -b x daily
 errline "bk-verify missing for health: 69" 69 "${ts}error: bk-verify not found in PATH\$" \
     env PATH="$T/nobin" "$ex/pg-backup.sh" -b tree health
 usage "no command: 64" '^usage: pg-backup\.sh ' "$ex/pg-backup.sh" -d $db
 usage "an unknown command: 64" '^usage: pg-backup\.sh ' "$ex/pg-backup.sh" -d $db hourly
 usage "a bad option: 64" '^usage: pg-backup\.sh ' "$ex/pg-backup.sh" -x daily
 usage "-d without its value: 64" '^usage: pg-backup\.sh ' "$ex/pg-backup.sh" -d
+usage "-z without its value: 64" '^usage: pg-backup\.sh ' "$ex/pg-backup.sh" -z
 while IFS='|' read -r name code re args; do
 	# shellcheck disable=SC2086
 	errline "$name: $code" "$code" "${ts}error: $re\$" \
@@ -375,6 +453,8 @@ no database|64|no database: -d or PGDATABASE|-b x daily
 a bad database name|64|bad database name "a;b"|-d a;b -b x daily
 a database name like an option|64|bad database name "-fxout"|-d -fxout -b x daily
 a count of 0|64|bad keep "0": a count \\(7\\) or an age \\(7d\\)|-k 0 -d $db -b x daily
+a bad compression|64|bad compression "lz4": gzip or zstd|-z lz4 -d $db -b x daily
+gzip named by its suffix|64|bad compression "gz": gzip or zstd|-z gz -d $db -b x daily
 a bad age|64|bad keep "7x": a count \\(7\\) or an age \\(7d\\)|-k 7x -d $db -b x weekly
 no recipients file|66|could not read the recipients file "none"|-R none -d $db -b x daily
 a missing database|69|could not connect to database "${P}_none": .*database "${P}_none" does not exist|-d ${P}_none -b x daily
