@@ -51,12 +51,13 @@
 # password hashes, are encrypted too.  pg_dumpall -g reads the password
 # hashes as a superuser (the postgres user) only.
 #
-# gzip or zstd (-z, bk(7) "Layers"): gzip, the default (bk-gz, level 6),
-# is read by every machine and tool, which is what a restore on a bare
-# host needs (gzip -d, zcat, any language's library); zstd (bk-zstd,
-# level 3) is several times faster for about the same size, and what
-# users of pg_back and autopostgresqlbackup ask for, but the host that
-# opens a backup by hand needs zstd(1).  Every bk tool (bk-manifest,
+# gzip or zstd (-z, bk(7) "Layers"): gzip, the default (bk-gz -6), is
+# read by every machine and tool, which is what a restore on a bare host
+# needs (gzip -d, zcat, any language's library); zstd (bk-zstd -1: on two
+# threads, about the size of gzip -6, several times sooner, in a third of
+# the memory of zstd's default level 3) is what users of pg_back and
+# autopostgresqlbackup ask for, but the host that opens a backup by hand
+# needs zstd(1).  Every bk tool (bk-manifest,
 # bk-verify, bk-restore) reads both, by their first bytes, so a tree
 # may hold both kinds: retention, health and report treat them alike.
 #
@@ -183,8 +184,8 @@ else
 	die 64 "bad keep \"$keep\": a count (7) or an age (7d)"
 fi
 case $compression in
-gzip) compress=bk-gz ext=gz ;;
-zstd) compress=bk-zstd ext=zst ;;
+gzip) compress=bk-gz level=-6 ext=gz ;;
+zstd) compress=bk-zstd level=-1 ext=zst ;;
 *) die 64 "bad compression \"$compression\": gzip or zstd" ;;
 esac
 [ -z "$recipients" ] || [ -r "$recipients" ] ||
@@ -208,9 +209,9 @@ g=$base/$type/${db}_$stamp.globals$suffix
 # with -R) into FILE atomically.
 encrypt() {
 	if [ -n "$recipients" ]; then
-		"$compress" | bk-crypt -R "$recipients" -o "$1"
+		"$compress" "$level" | bk-crypt -R "$recipients" -o "$1"
 	else
-		"$compress" -o "$1"
+		"$compress" "$level" -o "$1"
 	fi
 }
 # discard FILE: what a failed pipeline committed all the same (bk-gz,

@@ -155,6 +155,8 @@ zstd -dcq "$zdump" >z.sql
 is "zstd -d reads the dump" \
     "$(grep -Ec '^[0-9]+	[0-9]+\.[0-9]{2}	nota [0-9]+$' z.sql)" 300
 zstd -dcq "$zglob" >zg.sql
+bk-zstd -1 <z.sql >z1.zst
+same "... written at level 1 (bk-zstd -1 gives the same bytes)" "$zdump" z1.zst
 like "... and the globals" zg.sql "^CREATE ROLE ${P}_reader;\$"
 like "... as pg_dumpall -g writes them" zg.sql '^-- PostgreSQL database cluster dump complete$'
 run bk-verify -q -m tree/manifest.jsonl "$zdump" "$zglob"
