@@ -354,6 +354,23 @@ compress_stream(struct gz *gz)
 	pthread_cond_destroy(&p.free_cv);
 }
 
+/* Compresses on one thread or on many: the same bytes either way. */
+static void
+compress(struct bk_codec *c)
+{
+	struct gz gz;
+
+	gz.c = c;
+	/* XFL tells the fastest and the best levels, as gzip sets it. */
+	gz.xfl = c->level == 9 ? 2 : c->level == 1 ? 4 : 0;
+	gz.outcap = BK_GZ_HEADER + libdeflate_deflate_compress_bound(NULL,
+	    BLOCK) + BK_GZ_TRAILER;
+	if (c->threads == 1)
+		compress_serial(&gz);
+	else
+		compress_stream(&gz);
+}
+
 /* ---- decompression and testing ---- */
 
 /*
@@ -391,31 +408,14 @@ decompress_stream(struct bk_codec *c)
 	bk_progress_add(&c->meter, in - seen);
 	c->in_bytes = in;
 	if (c->mode == BK_CODEC_TEST)
-		bk_info("\"%s\": OK, %ju member%s, %ju bytes", bk_input_name(
-		    c->input), (uintmax_t)members, members == 1 ? "" : "s",
-		    (uintmax_t)c->out_bytes);
+		bk_info("\"%s\": OK, %ju member%s, %ju bytes",
+		    bk_input_name(c->input), (uintmax_t)members,
+		    members == 1 ? "" : "s", (uintmax_t)c->out_bytes);
 	bk_reader_close(r);
 	free(buf);
 }
 
 /* ---- the command ---- */
-
-/* Compresses on one thread or on many: the same bytes either way. */
-static void
-compress(struct bk_codec *c)
-{
-	struct gz gz;
-
-	gz.c = c;
-	/* XFL tells the fastest and the best levels, as gzip sets it. */
-	gz.xfl = c->level == 9 ? 2 : c->level == 1 ? 4 : 0;
-	gz.outcap = BK_GZ_HEADER + libdeflate_deflate_compress_bound(NULL,
-	    BLOCK) + BK_GZ_TRAILER;
-	if (c->threads == 1)
-		compress_serial(&gz);
-	else
-		compress_stream(&gz);
-}
 
 int
 main(int argc, char *argv[])
