@@ -69,6 +69,7 @@ LIBS_bk-verify	 = zlib libdeflate libzstd libcrypto sqlite3 jansson csv pthread
 LIBS_bk-zstd	 = libzstd libcrypto pthread
 LIBS_t-age	 = libcrypto
 LIBS_t-conninfo	 = libcrypto libpq
+LIBS_t-codec	 = libcrypto
 LIBS_t-csvread	 = libcrypto csv pthread
 LIBS_t-detect	 =
 LIBS_t-digest	 = libcrypto

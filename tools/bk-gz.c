@@ -17,15 +17,10 @@
  * Decompression and testing go through the gunzip reader layer of
  * common/, the one decoder the suite has.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libdeflate.h>
 
@@ -41,21 +36,9 @@ static const char usage[] =
     "       bk-gz -d [-cfPqv] [-o file] [file]\n"
     "       bk-gz -t [-Pqv] [file]\n";
 
-enum mode { MODE_COMPRESS, MODE_DECOMPRESS, MODE_TEST };
-
+/* Compression's own state, beside the front end's. */
 struct gz {
-	enum mode		 mode;
-	int			 level;
-	long			 threads;
-	int			 force;
-	int			 progress;
-	const char		*input;		/* NULL for stdin */
-	const char		*output;	/* NULL for stdout */
-	int			 infd;
-	struct bk_out		 out;
-	struct bk_progress	 meter;
-	uint64_t		 in_bytes;
-	uint64_t		 out_bytes;
+	struct bk_codec		*c;
 	int			 xfl;		/* the header's XFL byte */
 	size_t			 outcap;	/* room for a member */
 };
@@ -143,7 +126,7 @@ compress_worker(void *arg)
 	struct libdeflate_compressor *c;
 	struct job *j;
 
-	c = start_compressor(p->gz->level);
+	c = start_compressor(p->gz->c->level);
 	lock(p);
 	for (;;) {
 		while (p->taken == p->submitted && !p->finished)
@@ -166,8 +149,8 @@ compress_worker(void *arg)
 static void
 write_member(struct gz *gz, const struct job *j)
 {
-	bk_out_write(&gz->out, j->out, j->outlen);
-	gz->out_bytes += j->outlen;
+	bk_out_write(&gz->c->out, j->out, j->outlen);
+	gz->c->out_bytes += j->outlen;
 }
 
 /*
@@ -258,12 +241,12 @@ read_block(struct gz *gz, struct job *j)
 	ssize_t n;
 
 	/* Full blocks whatever the pipe gives: the output depends on it. */
-	if ((n = bk_read_full(gz->infd, j->in, BLOCK)) < 0)
+	if ((n = bk_read_full(gz->c->infd, j->in, BLOCK)) < 0)
 		bk_err(BK_EX_IOERR, "could not read \"%s\"",
-		    bk_input_name(gz->input));
+		    bk_input_name(gz->c->input));
 	j->len = (size_t)n;
-	gz->in_bytes += (uint64_t)n;
-	bk_progress_add(&gz->meter, (uint64_t)n);
+	gz->c->in_bytes += (uint64_t)n;
+	bk_progress_add(&gz->c->meter, (uint64_t)n);
 	return j->len == BLOCK;
 }
 
@@ -292,7 +275,7 @@ compress_serial(struct gz *gz)
 	int more;
 
 	memset(&j, 0, sizeof(j));
-	c = start_compressor(gz->level);
+	c = start_compressor(gz->c->level);
 	for (seq = 0;; seq++) {
 		reset_job(gz, &j, seq);
 		more = read_block(gz, &j);
@@ -328,13 +311,13 @@ compress_stream(struct gz *gz)
 	pthread_cond_init(&p.todo_cv, NULL);
 	pthread_cond_init(&p.done_cv, NULL);
 	pthread_cond_init(&p.free_cv, NULL);
-	p.njobs = 2 * (size_t)gz->threads + 6;
+	p.njobs = 2 * (size_t)gz->c->threads + 6;
 	if (p.njobs > MAXJOBS)
-		p.njobs = (size_t)gz->threads + 2 > MAXJOBS ?
-		    (size_t)gz->threads + 2 : MAXJOBS;
+		p.njobs = (size_t)gz->c->threads + 2 > MAXJOBS ?
+		    (size_t)gz->c->threads + 2 : MAXJOBS;
 	p.jobs = bk_calloc(p.njobs, sizeof(*p.jobs));
-	workers = bk_calloc((size_t)gz->threads, sizeof(*workers));
-	for (i = 0; i < (size_t)gz->threads; i++)
+	workers = bk_calloc((size_t)gz->c->threads, sizeof(*workers));
+	for (i = 0; i < (size_t)gz->c->threads; i++)
 		start_thread(&workers[i], compress_worker, &p);
 	start_thread(&writer, compress_writer, &p);
 
@@ -358,7 +341,7 @@ compress_stream(struct gz *gz)
 	pthread_cond_broadcast(&p.done_cv);
 	unlock(&p);
 
-	for (i = 0; i < (size_t)gz->threads; i++)
+	for (i = 0; i < (size_t)gz->c->threads; i++)
 		pthread_join(workers[i], NULL);
 	pthread_join(writer, NULL);
 	for (i = 0; i < p.njobs; i++)
@@ -371,6 +354,23 @@ compress_stream(struct gz *gz)
 	pthread_cond_destroy(&p.free_cv);
 }
 
+/* Compresses on one thread or on many: the same bytes either way. */
+static void
+compress(struct bk_codec *c)
+{
+	struct gz gz;
+
+	gz.c = c;
+	/* XFL tells the fastest and the best levels, as gzip sets it. */
+	gz.xfl = c->level == 9 ? 2 : c->level == 1 ? 4 : 0;
+	gz.outcap = BK_GZ_HEADER + libdeflate_deflate_compress_bound(NULL,
+	    BLOCK) + BK_GZ_TRAILER;
+	if (c->threads == 1)
+		compress_serial(&gz);
+	else
+		compress_stream(&gz);
+}
+
 /* ---- decompression and testing ---- */
 
 /*
@@ -379,210 +379,56 @@ compress_stream(struct gz *gz)
  * -t it is the answer to the question asked, not a failure to answer it.
  */
 static void
-decompress_stream(struct gz *gz)
+decompress_stream(struct bk_codec *c)
 {
 	struct bk_reader *r;
 	unsigned char *buf;
 	uint64_t in, members, seen = 0;
 	ssize_t n;
 
-	r = bk_reader_gunzip(bk_reader_fd(gz->infd, bk_input_name(gz->input)),
-	    bk_input_name(gz->input));
+	r = bk_reader_gunzip(bk_reader_fd(c->infd, bk_input_name(c->input)),
+	    bk_input_name(c->input));
 	buf = bk_malloc(IOBUF);
 	for (;;) {
 		n = r->read(r, buf, IOBUF);
 		if (n < 0)
-			bk_errx(gz->mode == MODE_TEST &&
+			bk_errx(c->mode == BK_CODEC_TEST &&
 			    r->code == BK_EX_DATAERR ? BK_EX_FAIL : r->code,
 			    "%s", r->err);
 		if (n == 0)
 			break;
-		if (gz->mode == MODE_DECOMPRESS)
-			bk_out_write(&gz->out, buf, (size_t)n);
-		gz->out_bytes += (uint64_t)n;
+		if (c->mode == BK_CODEC_DECOMPRESS)
+			bk_out_write(&c->out, buf, (size_t)n);
+		c->out_bytes += (uint64_t)n;
 		bk_gunzip_stats(r, &in, NULL);
-		bk_progress_add(&gz->meter, in - seen);
+		bk_progress_add(&c->meter, in - seen);
 		seen = in;
 	}
 	bk_gunzip_stats(r, &in, &members);
-	bk_progress_add(&gz->meter, in - seen);
-	gz->in_bytes = in;
-	if (gz->mode == MODE_TEST)
-		bk_info("\"%s\": OK, %ju member%s, %ju bytes", bk_input_name(
-		    gz->input), (uintmax_t)members, members == 1 ? "" : "s",
-		    (uintmax_t)gz->out_bytes);
+	bk_progress_add(&c->meter, in - seen);
+	c->in_bytes = in;
+	if (c->mode == BK_CODEC_TEST)
+		bk_info("\"%s\": OK, %ju member%s, %ju bytes",
+		    bk_input_name(c->input), (uintmax_t)members,
+		    members == 1 ? "" : "s", (uintmax_t)c->out_bytes);
 	bk_reader_close(r);
 	free(buf);
 }
 
 /* ---- the command ---- */
 
-static long
-online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (n < 1)
-		return 1;
-	return n > BK_MAX_THREADS ? BK_MAX_THREADS : n;
-}
-
-enum { OPT_VERSION = CHAR_MAX + 1, OPT_FAST, OPT_BEST, OPT_LEVEL };
-
-static const char optstring[] = ":123456789cdfhj:o:Pqtv";
-
-static const struct option longopts[] = {
-	{ "stdout",	no_argument,		NULL, 'c' },
-	{ "decompress",	no_argument,		NULL, 'd' },
-	{ "force",	no_argument,		NULL, 'f' },
-	{ "help",	no_argument,		NULL, 'h' },
-	{ "output",	required_argument,	NULL, 'o' },
-	{ "progress",	no_argument,		NULL, 'P' },
-	{ "threads",	required_argument,	NULL, 'j' },
-	{ "quiet",	no_argument,		NULL, 'q' },
-	{ "test",	no_argument,		NULL, 't' },
-	{ "verbose",	no_argument,		NULL, 'v' },
-	{ "fast",	no_argument,		NULL, OPT_FAST },
-	{ "best",	no_argument,		NULL, OPT_BEST },
-	{ "level",	required_argument,	NULL, OPT_LEVEL },
-	{ "version",	no_argument,		NULL, OPT_VERSION },
-	{ NULL,		0,			NULL, 0 }
-};
-
-static int
-parse_level(const char *s)
-{
-	if (s[0] < '1' || s[0] > '9' || s[1] != '\0')
-		bk_usage_error("invalid level \"%s\" (1 to 9)", s);
-	return s[0] - '0';
-}
-
-/*
- * The options, the mode and the input into gz, and the verbosity set;
- * the combinations the line refuses end here (-c, -d and -t are flags
- * of the line only).
- */
-static void
-parse_options(struct gz *gz, int argc, char *argv[])
-{
-	int c, to_stdout = 0, verbosity = 0, decompress = 0, test = 0;
-
-	/* getopt's own messages would not look like bk's. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring,
-	    longopts, NULL)) != -1) {
-		switch (c) {
-		case '1': case '2': case '3': case '4': case '5':
-		case '6': case '7': case '8': case '9':
-			gz->level = c - '0';
-			break;
-		case 'c':
-			to_stdout = 1;
-			break;
-		case 'd':
-			decompress = 1;
-			break;
-		case 'f':
-			gz->force = 1;
-			break;
-		case 'h':
-			bk_print_usage(usage);
-		case 'o':
-			gz->output = optarg;
-			break;
-		case 'P':
-			gz->progress = 1;
-			break;
-		case 'j':
-			gz->threads = bk_parse_threads(optarg);
-			break;
-		case 'q':
-			verbosity = -1;
-			break;
-		case 't':
-			test = 1;
-			break;
-		case 'v':
-			verbosity = 1;
-			break;
-		case OPT_FAST:
-			gz->level = 1;
-			break;
-		case OPT_BEST:
-			gz->level = 9;
-			break;
-		case OPT_LEVEL:
-			gz->level = parse_level(optarg);
-			break;
-		case OPT_VERSION:
-			bk_print_version();
-		default:
-			bk_bad_option(argv, optstring);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		bk_usage_error("one input file at most");
-	if (decompress && test)
-		bk_usage_error("-d and -t exclude each other");
-	if (to_stdout && gz->output != NULL)
-		bk_usage_error("-c and -o exclude each other");
-	if (test && gz->output != NULL)
-		bk_usage_error("-t writes no output: -o makes no sense");
-	gz->mode = test ? MODE_TEST : decompress ? MODE_DECOMPRESS :
-	    MODE_COMPRESS;
-	gz->input = argc == 1 ? argv[0] : NULL;
-	bk_set_verbosity(verbosity);
-}
-
-/* Opens the input and the output, runs the mode, says what it did. */
-static int
-run(struct gz *gz)
-{
-	struct stat st;
-
-	gz->infd = bk_open_input(gz->input);
-	bk_progress_init(&gz->meter, gz->progress, bk_input_name(gz->input),
-	    fstat(gz->infd, &st) == 0 && S_ISREG(st.st_mode) ?
-	    (uint64_t)st.st_size : 0);
-	if (gz->mode != MODE_TEST)
-		bk_out_open(&gz->out, gz->output, (gz->force ? BK_OUT_FORCE :
-		    0) | (gz->mode == MODE_COMPRESS ? BK_OUT_BINARY : 0));
-	/* XFL tells the fastest and the best levels, as gzip sets it. */
-	gz->xfl = gz->level == 9 ? 2 : gz->level == 1 ? 4 : 0;
-	gz->outcap = BK_GZ_HEADER + libdeflate_deflate_compress_bound(NULL,
-	    BLOCK) + BK_GZ_TRAILER;
-	if (gz->mode == MODE_COMPRESS && gz->threads == 1)
-		compress_serial(gz);
-	else if (gz->mode == MODE_COMPRESS)
-		compress_stream(gz);
-	else
-		decompress_stream(gz);
-	if (gz->mode != MODE_TEST)
-		bk_out_commit(&gz->out);
-	bk_progress_end(&gz->meter);
-	if (gz->mode == MODE_COMPRESS)
-		bk_info("\"%s\": %ju -> %ju bytes (%.1f%%), %ld thread%s",
-		    bk_input_name(gz->input), (uintmax_t)gz->in_bytes,
-		    (uintmax_t)gz->out_bytes, gz->in_bytes > 0 ? 100.0 *
-		    (double)gz->out_bytes / (double)gz->in_bytes : 0.0,
-		    gz->threads, gz->threads == 1 ? "" : "s");
-	else if (gz->mode == MODE_DECOMPRESS)
-		bk_info("\"%s\": %ju -> %ju bytes", bk_input_name(gz->input),
-		    (uintmax_t)gz->in_bytes, (uintmax_t)gz->out_bytes);
-	return BK_EX_OK;
-}
-
 int
 main(int argc, char *argv[])
 {
-	struct gz gz;
+	struct bk_codec c;
 
 	bk_init(argc, argv);
-	memset(&gz, 0, sizeof(gz));
-	gz.level = 6;
-	gz.threads = online_cpus();
-	parse_options(&gz, argc, argv);
-	return bk_finish(run(&gz));
+	memset(&c, 0, sizeof(c));
+	c.usage = usage;
+	c.level = 6;
+	c.level_max = 9;
+	c.compress = compress;
+	c.decompress = decompress_stream;
+	bk_codec_options(&c, argc, argv);
+	return bk_finish(bk_codec_run(&c));
 }

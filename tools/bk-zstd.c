@@ -17,15 +17,10 @@
  * Decompression and testing go through the unzstd reader layer of
  * common/, the one zstd decoder the suite has.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -40,23 +35,6 @@ static const char usage[] =
     "usage: bk-zstd [-1 ... -19] [-cfPqv] [-j threads] [-o file] [file]\n"
     "       bk-zstd -d [-cfPqv] [-o file] [file]\n"
     "       bk-zstd -t [-Pqv] [file]\n";
-
-enum mode { MODE_COMPRESS, MODE_DECOMPRESS, MODE_TEST };
-
-struct zst {
-	enum mode		 mode;
-	int			 level;
-	long			 threads;
-	int			 force;
-	int			 progress;
-	const char		*input;		/* NULL for stdin */
-	const char		*output;	/* NULL for stdout */
-	int			 infd;
-	struct bk_out		 out;
-	struct bk_progress	 meter;
-	uint64_t		 in_bytes;
-	uint64_t		 out_bytes;
-};
 
 /* ---- compression ---- */
 
@@ -78,7 +56,7 @@ set_param(ZSTD_CCtx *cc, ZSTD_cParameter p, int v, const char *what)
  * shows here first, as an allocation failure.
  */
 static void
-compress_chunk(struct zst *zs, ZSTD_CCtx *cc, ZSTD_inBuffer *in,
+compress_chunk(struct bk_codec *zs, ZSTD_CCtx *cc, ZSTD_inBuffer *in,
     ZSTD_EndDirective end, unsigned char *buf)
 {
 	ZSTD_outBuffer out;
@@ -134,7 +112,7 @@ read_ahead(void *arg)
  * the main thread hands it over and writes what comes out.
  */
 static void
-compress_stream(struct zst *zs)
+compress_stream(struct bk_codec *zs)
 {
 	unsigned char *blk[BK_QUEUE_SLOTS], *obuf, *p;
 	struct ahead a;
@@ -218,7 +196,7 @@ write_behind(void *arg)
  * the answer to the question asked, not a failure to answer it.
  */
 static void
-decompress_stream(struct zst *zs)
+decompress_stream(struct bk_codec *zs)
 {
 	unsigned char *blk[BK_QUEUE_SLOTS], *p;
 	struct bk_reader *r;
@@ -227,7 +205,7 @@ decompress_stream(struct zst *zs)
 	pthread_t t;
 	char skip[48];
 	ssize_t n;
-	int i, e, writing = zs->mode == MODE_DECOMPRESS;
+	int i, e, writing = zs->mode == BK_CODEC_DECOMPRESS;
 
 	r = bk_reader_unzstd(bk_reader_fd(zs->infd, bk_input_name(zs->input)),
 	    bk_input_name(zs->input));
@@ -255,7 +233,7 @@ decompress_stream(struct zst *zs)
 		pthread_join(t, NULL);
 	}
 	if (n < 0)
-		bk_errx(zs->mode == MODE_TEST && r->code == BK_EX_DATAERR ?
+		bk_errx(zs->mode == BK_CODEC_TEST && r->code == BK_EX_DATAERR ?
 		    BK_EX_FAIL : r->code, "%s", r->err);
 	bk_unzstd_stats(r, &in, &frames, &skippable);
 	bk_progress_add(&zs->meter, in - seen);
@@ -264,7 +242,7 @@ decompress_stream(struct zst *zs)
 	if (skippable > 0)
 		snprintf(skip, sizeof(skip), " (%ju skippable)",
 		    (uintmax_t)skippable);
-	if (zs->mode == MODE_TEST)
+	if (zs->mode == BK_CODEC_TEST)
 		bk_info("\"%s\": OK, %ju frame%s%s, %ju bytes",
 		    bk_input_name(zs->input), (uintmax_t)frames,
 		    frames == 1 ? "" : "s", skip, (uintmax_t)zs->out_bytes);
@@ -276,208 +254,19 @@ decompress_stream(struct zst *zs)
 
 /* ---- the command ---- */
 
-static long
-online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (n < 1)
-		return 1;
-	return n > BK_MAX_THREADS ? BK_MAX_THREADS : n;
-}
-
-enum { OPT_VERSION = CHAR_MAX + 1, OPT_FAST, OPT_BEST, OPT_LEVEL };
-
-static const char optstring[] = ":123456789cdfhj:o:Pqtv";
-
-static const struct option longopts[] = {
-	{ "stdout",	no_argument,		NULL, 'c' },
-	{ "decompress",	no_argument,		NULL, 'd' },
-	{ "force",	no_argument,		NULL, 'f' },
-	{ "help",	no_argument,		NULL, 'h' },
-	{ "output",	required_argument,	NULL, 'o' },
-	{ "progress",	no_argument,		NULL, 'P' },
-	{ "threads",	required_argument,	NULL, 'j' },
-	{ "quiet",	no_argument,		NULL, 'q' },
-	{ "test",	no_argument,		NULL, 't' },
-	{ "verbose",	no_argument,		NULL, 'v' },
-	{ "fast",	no_argument,		NULL, OPT_FAST },
-	{ "best",	no_argument,		NULL, OPT_BEST },
-	{ "level",	required_argument,	NULL, OPT_LEVEL },
-	{ "version",	no_argument,		NULL, OPT_VERSION },
-	{ NULL,		0,			NULL, 0 }
-};
-
-static int
-parse_level(const char *s)
-{
-	long long v;
-
-	if (bk_parse_number(s, 1, LEVEL_MAX, &v) < 0)
-		bk_usage_error("invalid level \"%s\" (1 to %d)", s, LEVEL_MAX);
-	return (int)v;
-}
-
-/*
- * getopt takes -19 for -1 -9.  So an argument of a dash and two or more
- * digits becomes --level=NN before getopt sees it, unless it is the
- * argument of the option before it (-o -19 names a file).  Returns
- * nothing; argv is rewritten in place, with strings that live as long as
- * the program.
- */
-static void
-rewrite_levels(int argc, char *argv[])
-{
-	size_t len;
-	char *arg;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		arg = argv[i];
-		if (strcmp(arg, "--") == 0)
-			return;
-		if (strcmp(arg, "--output") == 0 ||
-		    strcmp(arg, "--threads") == 0 ||
-		    strcmp(arg, "--level") == 0) {
-			i++;
-			continue;
-		}
-		if (arg[0] != '-' || arg[1] == '-' || arg[1] == '\0')
-			continue;
-		len = strspn(arg + 1, "0123456789");
-		if (len >= 2 && arg[1 + len] == '\0') {
-			argv[i] = bk_asprintf("--level=%s", arg + 1);
-			continue;
-		}
-		/* A cluster ending in -o or -j takes the next argument. */
-		len = strcspn(arg + 1, "oj");
-		if (arg[1 + len] != '\0' && arg[2 + len] == '\0')
-			i++;
-	}
-}
-
-/*
- * The options, the mode and the input into zs, and the verbosity set;
- * the combinations the line refuses end here (-c, -d and -t are flags
- * of the line only).
- */
-static void
-parse_options(struct zst *zs, int argc, char *argv[])
-{
-	int c, to_stdout = 0, verbosity = 0, decompress = 0, test = 0;
-
-	rewrite_levels(argc, argv);
-	/* getopt's own messages would not look like bk's. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring,
-	    longopts, NULL)) != -1) {
-		switch (c) {
-		case '1': case '2': case '3': case '4': case '5':
-		case '6': case '7': case '8': case '9':
-			zs->level = c - '0';
-			break;
-		case 'c':
-			to_stdout = 1;
-			break;
-		case 'd':
-			decompress = 1;
-			break;
-		case 'f':
-			zs->force = 1;
-			break;
-		case 'h':
-			bk_print_usage(usage);
-		case 'o':
-			zs->output = optarg;
-			break;
-		case 'P':
-			zs->progress = 1;
-			break;
-		case 'j':
-			zs->threads = bk_parse_threads(optarg);
-			break;
-		case 'q':
-			verbosity = -1;
-			break;
-		case 't':
-			test = 1;
-			break;
-		case 'v':
-			verbosity = 1;
-			break;
-		case OPT_FAST:
-			zs->level = 1;
-			break;
-		case OPT_BEST:
-			zs->level = LEVEL_MAX;
-			break;
-		case OPT_LEVEL:
-			zs->level = parse_level(optarg);
-			break;
-		case OPT_VERSION:
-			bk_print_version();
-		default:
-			bk_bad_option(argv, optstring);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		bk_usage_error("one input file at most");
-	if (decompress && test)
-		bk_usage_error("-d and -t exclude each other");
-	if (to_stdout && zs->output != NULL)
-		bk_usage_error("-c and -o exclude each other");
-	if (test && zs->output != NULL)
-		bk_usage_error("-t writes no output: -o makes no sense");
-	zs->mode = test ? MODE_TEST : decompress ? MODE_DECOMPRESS :
-	    MODE_COMPRESS;
-	zs->input = argc == 1 ? argv[0] : NULL;
-	bk_set_verbosity(verbosity);
-}
-
-/* Opens the input and the output, runs the mode, says what it did. */
-static int
-run(struct zst *zs)
-{
-	struct stat st;
-
-	zs->infd = bk_open_input(zs->input);
-	bk_progress_init(&zs->meter, zs->progress, bk_input_name(zs->input),
-	    fstat(zs->infd, &st) == 0 && S_ISREG(st.st_mode) ?
-	    (uint64_t)st.st_size : 0);
-	if (zs->mode != MODE_TEST)
-		bk_out_open(&zs->out, zs->output, (zs->force ? BK_OUT_FORCE :
-		    0) | (zs->mode == MODE_COMPRESS ? BK_OUT_BINARY : 0));
-	if (zs->mode == MODE_COMPRESS)
-		compress_stream(zs);
-	else
-		decompress_stream(zs);
-	if (zs->mode != MODE_TEST)
-		bk_out_commit(&zs->out);
-	bk_progress_end(&zs->meter);
-	if (zs->mode == MODE_COMPRESS)
-		bk_info("\"%s\": %ju -> %ju bytes (%.1f%%), level %d, "
-		    "%ld thread%s", bk_input_name(zs->input),
-		    (uintmax_t)zs->in_bytes, (uintmax_t)zs->out_bytes,
-		    zs->in_bytes > 0 ? 100.0 * (double)zs->out_bytes /
-		    (double)zs->in_bytes : 0.0, zs->level, zs->threads,
-		    zs->threads == 1 ? "" : "s");
-	else if (zs->mode == MODE_DECOMPRESS)
-		bk_info("\"%s\": %ju -> %ju bytes", bk_input_name(zs->input),
-		    (uintmax_t)zs->in_bytes, (uintmax_t)zs->out_bytes);
-	return BK_EX_OK;
-}
-
 int
 main(int argc, char *argv[])
 {
-	struct zst zs;
+	struct bk_codec zs;
 
 	bk_init(argc, argv);
 	memset(&zs, 0, sizeof(zs));
+	zs.usage = usage;
 	zs.level = 3;
-	zs.threads = online_cpus();
-	parse_options(&zs, argc, argv);
-	return bk_finish(run(&zs));
+	zs.level_max = LEVEL_MAX;
+	zs.say_level = 1;
+	zs.compress = compress_stream;
+	zs.decompress = decompress_stream;
+	bk_codec_options(&zs, argc, argv);
+	return bk_finish(bk_codec_run(&zs));
 }

@@ -2,7 +2,8 @@
  * platform.h: the bottom layer every bk tool and every other part of
  * common/ stands on: the program's name, messages and exit codes, checked
  * allocation, full reads and writes, atomic output, parsing of sizes,
- * durations and dates, the progress meter, the terminal and secrets.
+ * durations and dates, the progress meter, the compressors' command line,
+ * the terminal and secrets.
  * It includes no other bk header.
  */
 #ifndef BK_PLATFORM_H
@@ -305,6 +306,52 @@ void	bk_progress_init(struct bk_progress *, int, const char *, uint64_t);
 void	bk_progress_add(struct bk_progress *, uint64_t);
 /* Draws the final figures and ends the line. */
 void	bk_progress_end(struct bk_progress *);
+
+/* ---- codec.c: the command line and run of the compressors ---- */
+
+enum bk_codec_mode { BK_CODEC_COMPRESS, BK_CODEC_DECOMPRESS, BK_CODEC_TEST };
+
+/*
+ * What bk-gz and bk-zstd share: the same options, the same checks, the
+ * same frame around the work.  The tool sets the first block and calls
+ * bk_codec_options, then bk_codec_run; its functions do the work, adding
+ * to the counts and the meter and writing to out.
+ */
+struct bk_codec {
+	const char		*usage;		/* --help's text */
+	int			 level;		/* the default, then the one chosen */
+	int			 level_max;	/* levels 1 to it, --best */
+	int			 say_level;	/* -v's line names the level */
+	void			(*compress)(struct bk_codec *);
+	void			(*decompress)(struct bk_codec *); /* and -t */
+
+	enum bk_codec_mode	 mode;
+	long			 threads;	/* -j, else the processors */
+	int			 force;
+	int			 progress;
+	const char		*input;		/* NULL for stdin */
+	const char		*output;	/* NULL for stdout */
+
+	int			 infd;
+	struct bk_out		 out;		/* open unless testing */
+	struct bk_progress	 meter;
+	uint64_t		 in_bytes;
+	uint64_t		 out_bytes;
+};
+
+/*
+ * Parses the command line into c: the mode, the level (-1 to -9, and
+ * -NN or --level=NN when level_max has two digits), -j, -c, -f, -o, -P,
+ * -q, -v and the input; sets the verbosity.  --help, --version and the
+ * refused combinations exit.
+ */
+void	bk_codec_options(struct bk_codec *, int, char *[]);
+/*
+ * Opens the input, the meter and (unless testing) the output, calls the
+ * mode's function, commits, and says what it did under -v.  Returns 0:
+ * the failures exit where they happen.
+ */
+int	bk_codec_run(struct bk_codec *);
 
 /* ---- tty.c: the terminal, and secrets from files or descriptors ---- */
 
