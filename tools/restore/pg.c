@@ -62,15 +62,19 @@ pg_args(struct restore *r)
 	bk_conninfo_free(&ci);
 }
 
+#define LOCK_POLL_MS	50
+#define LOCK_GRACE_MS	2000
+
 /* Connects (to check the target and hold the restore lock). */
 void
 pg_setup(struct restore *r)
 {
 	const char *kw[] = { "dbname", "fallback_application_name", NULL };
 	const char *val[] = { r->target, "bk-restore", NULL };
+	const struct timespec pause = { 0, LOCK_POLL_MS * 1000000L };
 	const char *host;
 	PGresult *res;
-	int ok, got;
+	int ok, got, tries;
 
 	r->pg = PQconnectdbParams(kw, val, 1);
 	if (r->pg == NULL)
@@ -87,12 +91,22 @@ pg_setup(struct restore *r)
 	add_param(&r->record, "host", host);
 	add_param(&r->record, "port", PQport(r->pg));
 	add_param(&r->record, "user", PQuser(r->pg));
-	/* Held by this session until we exit: one restore at a time. */
-	res = PQexec(r->pg, "SELECT pg_catalog.pg_try_advisory_lock("
-	    PG_LOCK_KEY ")");
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	got = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	/*
+	 * Held by this session until we exit: one restore at a time.  The
+	 * server releases the lock of a restore that has just ended when its
+	 * backend exits, a moment after the client: a busy lock is asked
+	 * again for up to LOCK_GRACE_MS before it counts.
+	 */
+	for (tries = 0; ; tries++) {
+		res = PQexec(r->pg, "SELECT pg_catalog.pg_try_advisory_lock("
+		    PG_LOCK_KEY ")");
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		got = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!ok || got || tries * LOCK_POLL_MS >= LOCK_GRACE_MS)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if (!ok)
 		bk_errx(BK_EX_UNAVAILABLE, "%s: %s", r->shown,
 		    bk_one_line(PQerrorMessage(r->pg)));
