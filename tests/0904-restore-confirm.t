@@ -106,7 +106,7 @@ if [ -n "${BK_TEST_PG:-}" ] && command -v psql >/dev/null; then
 	like "... the restore's" tty.out 'restoring: [0-9]+ B \(100%\)  '
 	ask tty.out -- bk-restore --yes --clean -D r0904_x d.sql
 	unlike "no -P, no meter" tty.out 'verifying|restoring'
-	dropdb r0904_x
+	dropdb --force r0904_x
 else
 	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no test PostgreSQL server"; done
 fi

@@ -118,11 +118,11 @@ END;
 CREATE PROCEDURE nada() LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
 SQL
 pg_dump -Fp ${P}_fn >fn.sql
-dropdb ${P}_fn; createdb ${P}_fn
+dropdb --force ${P}_fn; createdb ${P}_fn
 bk-manifest add fn.sql
 exits "pg_dump's BEGIN ATOMIC bodies restore whole" 0 bk-restore -q --yes --no-safety-backup -D ${P}_fn fn.sql
 is "... and work" "$(psql -XAt -d ${P}_fn -c 'SELECT dobro(21)')" 42
-dropdb ${P}_fn
+dropdb --force ${P}_fn
 fnbody='CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC'
 hostile "BEGIN as a name inside a body" "$fnbody SELECT 1 AS begin; END; COMMIT; DROP TABLE marca; SELECT 1 AS end;" \
     'a function body at line 6 has begin as a name or nested'

@@ -359,8 +359,12 @@ psql -Xq -v ON_ERROR_STOP=1 -d ${P}_owned -c "CREATE TABLE t (a int);
 pg_dump -Fp ${P}_owned >daily/owned.sql
 sum_owned=$(checksum_pg ${P}_owned)
 bk-manifest add daily/owned.sql
-dropdb ${P}_owned
+# --force: the checksum's session may not have left the server yet (its
+# backend ends a moment after the client), and the role must really go.
+dropdb --force ${P}_owned
 psql -Xq -d postgres -c "DROP ROLE ${P}_owner"
+is "the dump's owner is gone from the server" \
+    "$(psql -XAt -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname = '${P}_owner'")" 0
 failed "a dump whose owner is not on the server" daily/owned.sql \
     "psql:<stdin>:[0-9]+: ERROR: +role [\\\\]?\"${P}_owner[\\\\]?\" does not exist" -D ${P}_real
 printf '%12s  %s\n' 2 t >owned.counts

@@ -63,7 +63,7 @@ grep -q "OWNER TO ${P}_owner" "$(pg_dump -Fp ${P}_src >plain.sql && echo plain.s
     pass "the dump has its owners, grants and default privileges" ||
     fail "the dump has its owners, grants and default privileges"
 # The roles go: the server lacks them now.
-dropdb ${P}_src
+dropdb --force ${P}_src
 psql -Xq -c "DROP ROLE ${P}_owner" -c "DROP ROLE ${P}_reader"
 is "the roles are gone" "$(q "SELECT count(*) FROM pg_roles WHERE rolname LIKE '${P}_%'")" 0
 

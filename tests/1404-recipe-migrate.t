@@ -229,7 +229,7 @@ like "... m6 still open" out '^m6	open	'
 mv m6.sql.gz "$b6"
 createdb ${P}_gone
 exits "a migration of another database" 0 "$mig" -d ${P}_gone -b gone create g1 "x"
-dropdb ${P}_gone
+dropdb --force ${P}_gone
 errline "rollback into a database that is gone: 69" 69 \
     "${ts}error: could not connect to database \"${P}_gone\": " \
     "$mig" -d ${P}_gone -b gone rollback g1
