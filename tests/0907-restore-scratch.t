@@ -270,7 +270,7 @@ CREATE TABLE sales (id INTEGER PRIMARY KEY, user INTEGER REFERENCES users,
     amount REAL, note TEXT);
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500)
 INSERT INTO users SELECT x, 'Usuário ' || x,
-    CASE WHEN x % 4 THEN randomblob(x % 50) END,
+    CASE WHEN x % 4 THEN randomblob(x % 150) END,
     'a' || char(9) || 'b' || char(10) || '\' || char(13, 1, 11, 8, 12) FROM c;
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)
 INSERT INTO sales SELECT x, 1 + x % 500, x * 0.5, NULL FROM c;

@@ -273,10 +273,9 @@ copy_text(struct bk_buf *b, const unsigned char *s, size_t n)
 static void
 sqlite_line(sqlite3_stmt *st, struct bk_buf *b)
 {
-	static const char hexd[] = "0123456789abcdef";
 	const unsigned char *p;
-	char two[2];
-	int c, n, k;
+	char hex[129];
+	int c, n, k, chunk;
 
 	b->len = 0;
 	n = sqlite3_column_count(st);
@@ -292,10 +291,10 @@ sqlite_line(sqlite3_stmt *st, struct bk_buf *b)
 			p = sqlite3_column_blob(st, c);
 			k = sqlite3_column_bytes(st, c);
 			bk_buf_add(b, "\\\\x", 3);
-			for (; k > 0; k--, p++) {
-				two[0] = hexd[*p >> 4];
-				two[1] = hexd[*p & 15];
-				bk_buf_add(b, two, 2);
+			for (; k > 0; k -= chunk, p += chunk) {
+				chunk = k < 64 ? k : 64;
+				bk_hex(hex, p, (size_t)chunk);
+				bk_buf_add(b, hex, 2 * (size_t)chunk);
 			}
 			break;
 		default:
